@@ -1,0 +1,3 @@
+from stm_tui.cli import main
+
+main()

@@ -1,0 +1,80 @@
+"""The `stm-tui` command line.
+
+Sub-commands live in `stm_tui.commands.*` and are imported only when invoked, so that
+`stm-tui --version` and `stm-tui --help` stay fast (no Textual, httpx or FastAPI import).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from stm_tui import __version__
+
+# name -> (module, attribute, one-line help). Keeping the help here avoids importing a
+# sub-command's module just to list it.
+_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "demo": ("stm_tui.commands.demo", "demo", "Open the dashboard on the built-in STM emulator."),
+    "emulator": ("stm_tui.commands.emulator", "emulator", "Run the STM emulator in the foreground."),
+    "get": ("stm_tui.commands.get", "get", "List a resource headlessly (table, JSON or CSV)."),
+    "login": ("stm_tui.commands.login", "login", "Store an API key and client-certificate password."),
+    "config": ("stm_tui.commands.config_cmd", "config", "Show where config, data, cache and logs live."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = _COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module = importlib.import_module(entry[0])
+        command = getattr(module, entry[1])
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, invoke_without_command=True)
+@click.version_option(__version__, prog_name="stm-tui")
+@click.option("--profile", "profile", default=None, help="Profile name from the config file.")
+@click.option(
+    "--read-only/--write",
+    "read_only",
+    default=None,
+    help="Read-only (default) refuses every write; --write enables writes for this session.",
+)
+@click.option("--no-mouse", is_flag=True, help="Do not capture the mouse (easier text selection).")
+@click.option("--theme", default=None, help="Colour theme: dark, light or ansi.")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    profile: str | None,
+    read_only: bool | None,
+    no_mouse: bool,
+    theme: str | None,
+) -> None:
+    """Terminal console for DigiCert ONE Software Trust Manager."""
+    ctx.ensure_object(dict)
+    ctx.obj.update(profile=profile, read_only=read_only, no_mouse=no_mouse, theme=theme)
+    if ctx.invoked_subcommand is None:
+        from stm_tui.commands.dashboard import run_dashboard
+
+        ctx.exit(run_dashboard(ctx.obj))
+
+
+def main(argv: list[str] | None = None) -> Any:
+    return cli.main(args=argv, prog_name="stm-tui")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
