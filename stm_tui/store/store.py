@@ -1,0 +1,304 @@
+"""Collections of API resources keyed by id, with diffs and freshness.
+
+The store is the single source of truth for the screens: they keep views (filter, sort,
+cursor) over it, never their own copies. Callbacks run synchronously on the event-loop thread
+that calls the writer methods (the poller runs on the UI's loop), so subscribers may touch the
+UI directly.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+RESOURCES: tuple[str, ...] = (
+    "accounts",
+    "account_settings",
+    "users",
+    "teams",
+    "keypair_profiles",
+    "keypairs",
+    "certificate_profiles",
+    "certificates",
+    "releases",
+    "signatures",
+    "scans",
+    "audit",
+)
+
+
+class Freshness(StrEnum):
+    LOADING = "loading"
+    FRESH = "fresh"
+    STALE = "stale"
+    ERROR = "error"
+    PAUSED = "paused"
+
+
+@dataclass(frozen=True)
+class Diff:
+    """What one write changed in one collection."""
+
+    resource: str
+    version: int
+    added: frozenset[str]
+    changed: frozenset[str]
+    removed: frozenset[str]
+
+    @property
+    def touched(self) -> frozenset[str]:
+        return self.added | self.changed
+
+
+@dataclass(frozen=True)
+class Status:
+    """How fresh one collection is. Times are UTC wall-clock."""
+
+    resource: str
+    state: Freshness
+    interval: float
+    last_ok: datetime | None = None
+    error_kind: str | None = None
+    error_message: str | None = None
+    next_try: datetime | None = None
+
+
+DiffCallback = Callable[[Diff], None]
+StatusCallback = Callable[[Status], None]
+
+
+def _key_of(item: Any) -> str:
+    key = getattr(item, "id", None)
+    if not isinstance(key, str) or not key:
+        raise ValueError(f"{type(item).__name__} has no string id")
+    return key
+
+
+class Collection:
+    """One resource's items. Read through `items`; write only through the `Store`."""
+
+    def __init__(self, name: str, interval: float) -> None:
+        self.name = name
+        self.version = 0
+        self._items: dict[str, Any] = {}
+        self.items: Mapping[str, Any] = MappingProxyType(self._items)
+        self.status = Status(resource=name, state=Freshness.LOADING, interval=interval)
+
+    def get(self, key: str) -> Any | None:
+        return self._items.get(key)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def loaded(self) -> bool:
+        return self.status.last_ok is not None
+
+
+class Store:
+    """All collections, plus the subscriber lists for diffs and status changes."""
+
+    DEFAULT_INTERVAL = 30.0
+
+    def __init__(
+        self,
+        resources: Iterable[str] = RESOURCES,
+        intervals: Mapping[str, float] | None = None,
+    ) -> None:
+        intervals = intervals or {}
+        self._collections = {
+            name: Collection(name, intervals.get(name, self.DEFAULT_INTERVAL))
+            for name in resources
+        }
+        self._diff_subscribers: list[tuple[frozenset[str] | None, DiffCallback]] = []
+        self._status_subscribers: list[StatusCallback] = []
+
+    # reading -----------------------------------------------------------------------------
+
+    def collection(self, name: str) -> Collection:
+        try:
+            return self._collections[name]
+        except KeyError:
+            raise KeyError(f"unknown resource {name!r}") from None
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._collections)
+
+    # subscriptions -----------------------------------------------------------------------
+
+    def subscribe(
+        self, on_diff: DiffCallback, resources: Iterable[str] | None = None
+    ) -> Callable[[], None]:
+        entry = (frozenset(resources) if resources is not None else None, on_diff)
+        self._diff_subscribers.append(entry)
+
+        def unsubscribe() -> None:
+            if entry in self._diff_subscribers:
+                self._diff_subscribers.remove(entry)
+
+        return unsubscribe
+
+    def subscribe_status(self, on_status: StatusCallback) -> Callable[[], None]:
+        self._status_subscribers.append(on_status)
+
+        def unsubscribe() -> None:
+            if on_status in self._status_subscribers:
+                self._status_subscribers.remove(on_status)
+
+        return unsubscribe
+
+    # writing items -----------------------------------------------------------------------
+
+    def replace_all(self, name: str, items: Iterable[Any]) -> Diff | None:
+        """Make the collection exactly `items` (a complete listing)."""
+        coll = self.collection(name)
+        new = {_key_of(item): item for item in items}
+        old = coll._items
+        added = new.keys() - old.keys()
+        removed = old.keys() - new.keys()
+        changed = {k for k in new.keys() & old.keys() if new[k] != old[k]}
+        if not (added or removed or changed):
+            return None
+        # Keep unchanged model objects: views may hold references keyed by identity.
+        for key in removed:
+            del old[key]
+        for key in added | changed:
+            old[key] = new[key]
+        return self._commit(coll, added, changed, removed)
+
+    def upsert(self, name: str, items: Iterable[Any]) -> Diff | None:
+        """Add or update `items`, leaving the others alone (a change-only listing)."""
+        coll = self.collection(name)
+        added: set[str] = set()
+        changed: set[str] = set()
+        for item in items:
+            key = _key_of(item)
+            current = coll._items.get(key)
+            if current is None:
+                added.add(key)
+            elif current == item:
+                continue
+            else:
+                changed.add(key)
+            coll._items[key] = item
+        if not (added or changed):
+            return None
+        return self._commit(coll, added, changed, set())
+
+    def remove(self, name: str, keys: Iterable[str]) -> Diff | None:
+        coll = self.collection(name)
+        removed = {key for key in keys if key in coll._items}
+        if not removed:
+            return None
+        for key in removed:
+            del coll._items[key]
+        return self._commit(coll, set(), set(), removed)
+
+    def _commit(
+        self, coll: Collection, added: Iterable[str], changed: Iterable[str], removed: Iterable[str]
+    ) -> Diff:
+        coll.version += 1
+        diff = Diff(
+            resource=coll.name,
+            version=coll.version,
+            added=frozenset(added),
+            changed=frozenset(changed),
+            removed=frozenset(removed),
+        )
+        for resources, callback in list(self._diff_subscribers):
+            if resources is None or coll.name in resources:
+                self._safe_call(callback, diff)
+        return diff
+
+    # writing status ----------------------------------------------------------------------
+
+    def mark_ok(self, name: str, now: datetime, next_try: datetime | None = None) -> None:
+        coll = self.collection(name)
+        state = Freshness.PAUSED if coll.status.state is Freshness.PAUSED else Freshness.FRESH
+        self._set_status(
+            coll,
+            replace(
+                coll.status,
+                state=state,
+                last_ok=now,
+                error_kind=None,
+                error_message=None,
+                next_try=next_try,
+            ),
+        )
+
+    def mark_error(
+        self, name: str, kind: str, message: str, next_try: datetime | None = None
+    ) -> None:
+        """Record a failed refresh. The last good items stay in place."""
+        coll = self.collection(name)
+        state = Freshness.PAUSED if coll.status.state is Freshness.PAUSED else Freshness.ERROR
+        self._set_status(
+            coll,
+            replace(
+                coll.status, state=state, error_kind=kind, error_message=message, next_try=next_try
+            ),
+        )
+
+    def set_paused(self, name: str, paused: bool) -> None:
+        coll = self.collection(name)
+        status = coll.status
+        if paused:
+            new = replace(status, state=Freshness.PAUSED, next_try=None)
+        elif status.state is not Freshness.PAUSED:
+            return
+        else:
+            new = replace(status, state=self._state_after_pause(status))
+        self._set_status(coll, new)
+
+    def set_interval(self, name: str, seconds: float) -> None:
+        coll = self.collection(name)
+        self._set_status(coll, replace(coll.status, interval=seconds))
+
+    def set_next_try(self, name: str, when: datetime | None) -> None:
+        coll = self.collection(name)
+        self._set_status(coll, replace(coll.status, next_try=when))
+
+    def tick(self, now: datetime) -> None:
+        """Turn fresh collections stale once their data is older than twice the interval."""
+        for coll in self._collections.values():
+            status = coll.status
+            if status.state is Freshness.FRESH and self._is_stale(status, now):
+                self._set_status(coll, replace(status, state=Freshness.STALE))
+
+    @staticmethod
+    def _is_stale(status: Status, now: datetime) -> bool:
+        if status.last_ok is None:
+            return False
+        return now - status.last_ok > timedelta(seconds=2 * status.interval)
+
+    @staticmethod
+    def _state_after_pause(status: Status) -> Freshness:
+        if status.error_kind is not None:
+            return Freshness.ERROR
+        if status.last_ok is None:
+            return Freshness.LOADING
+        return Freshness.FRESH
+
+    def _set_status(self, coll: Collection, status: Status) -> None:
+        if status == coll.status:
+            return
+        coll.status = status
+        for callback in list(self._status_subscribers):
+            self._safe_call(callback, status)
+
+    @staticmethod
+    def _safe_call(callback: Callable[[Any], None], arg: Any) -> None:
+        # One misbehaving subscriber must not starve the others or kill the poller.
+        try:
+            callback(arg)
+        except Exception:
+            log.exception("store subscriber %r failed", callback)
