@@ -1,0 +1,224 @@
+"""One connected profile: its API client, the store and the poller that feeds it.
+
+The dashboard is given a `Session`; it never builds clients or polls by itself. Everything
+here is plain asyncio so it runs on the UI's event loop without knowing Textual exists.
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import socket
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from stm_tui.api.errors import StmError
+from stm_tui.store.poller import FetchResult, Poller, PollSpec
+from stm_tui.store.store import RESOURCES, Store
+
+log = logging.getLogger(__name__)
+
+ROLE_NAMES: Mapping[str, str] = {
+    "SSM_LEAD": "Lead",
+    "SSM_TEAM_LEAD": "Team Lead",
+    "SSM_DEVELOPER": "Developer",
+    "SSM_SIGNER": "Signer",
+    "SSM_BUILD_ENGINEER": "Build Engineer",
+}
+
+# Seconds between refreshes. Release windows and signatures move during a release; the
+# inventories change a few times a day; people and profiles hardly ever.
+DEFAULT_INTERVALS: Mapping[str, float] = {
+    "releases": 2.0,
+    "signatures": 2.0,
+    "keypairs": 10.0,
+    "certificates": 10.0,
+    "scans": 10.0,
+    "audit": 10.0,
+    "account_settings": 30.0,
+    "accounts": 60.0,
+    "users": 30.0,
+    "teams": 30.0,
+    "keypair_profiles": 60.0,
+    "certificate_profiles": 60.0,
+}
+
+# Logs that only grow: after a first load of this much history, later polls ask only for
+# entries newer than the newest one already held.
+APPEND_ONLY: Mapping[str, timedelta] = {
+    "signatures": timedelta(days=30),
+    "audit": timedelta(days=30),
+}
+
+
+class Client(Protocol):
+    host: str
+
+    async def me(self) -> Any: ...
+
+    async def list_all(self, resource: str, **filters: Any) -> list[Any]: ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who and where the dashboard is acting, shown at all times."""
+
+    profile: str
+    host: str
+    account_name: str
+    account_id: str
+    user_name: str
+    roles: tuple[str, ...]
+    local: str
+    is_production: bool
+
+
+def local_identity() -> str:
+    try:
+        user = getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        user = "?"
+    return f"{user}@{socket.gethostname()}"
+
+
+def is_production_host(host: str) -> bool:
+    """DigiCert ONE production hosts; demo, staging and loopback hosts are not."""
+    name = (urlsplit(host).hostname or host).lower()
+    if name in {"localhost", "::1"} or name.startswith("127."):
+        return False
+    labels = name.split(".")
+    return "digicert" in name and "demo" not in labels and "stage" not in labels
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Session:
+    def __init__(
+        self,
+        client: Client,
+        *,
+        profile_name: str = "default",
+        read_only: bool = True,
+        intervals: Mapping[str, float] | None = None,
+        resources: Sequence[str] = RESOURCES,
+        clock: Callable[[], datetime] = _utcnow,
+        local: str | None = None,
+    ) -> None:
+        self.client = client
+        self.profile_name = profile_name
+        self.read_only = read_only
+        self.clock = clock
+        self.local = local if local is not None else local_identity()
+        merged = {**DEFAULT_INTERVALS, **(intervals or {})}
+        self.store = Store(resources=resources, intervals=merged)
+        self.poller = Poller(
+            self.store,
+            [PollSpec(name, self._fetcher(name), merged.get(name, 30.0)) for name in resources],
+            clock=clock,
+        )
+        self.identity: Identity | None = None
+        self.me: Any = None
+        self.start_error: StmError | None = None
+
+    @classmethod
+    def from_profile(
+        cls, profile: Any, credentials: Any, *, read_only: bool | None = None, **kw: Any
+    ) -> Session:
+        from stm_tui.api.client import STMClient
+
+        client = STMClient.from_profile(profile, credentials)
+        intervals = getattr(profile, "poll_intervals", None) or None
+        if read_only is None:
+            read_only = bool(getattr(profile, "read_only", True))
+        return cls(
+            client,
+            profile_name=getattr(profile, "name", "default"),
+            read_only=read_only,
+            intervals=intervals,
+            **kw,
+        )
+
+    # lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Learn who we are, then start polling. Never raises for a misbehaving server."""
+        try:
+            self.me = await self.client.me()
+        except StmError as exc:
+            # The identity bar says what went wrong; polling still starts so the areas show
+            # their own errors and recover on their own once the server does.
+            self.start_error = exc
+            log.warning("could not read the current user: %s", exc.kind)
+        self.identity = self._identity()
+        self.poller.start()
+
+    async def stop(self) -> None:
+        await self.poller.stop()
+        await self.client.aclose()
+
+    def refresh_identity(self) -> None:
+        """Recompute the identity once the accounts have loaded (for the account name)."""
+        self.identity = self._identity()
+
+    def _identity(self) -> Identity:
+        me = self.me
+        account_id = str(getattr(me, "primary_account_id", None) or "")
+        account = self.store.collection("accounts").get(account_id) if account_id else None
+        if account is None and me is not None:
+            for ref in getattr(me, "accounts", []) or []:
+                if getattr(ref, "id", None) == account_id:
+                    account = ref
+        roles = tuple(ROLE_NAMES.get(code, code) for code in getattr(me, "role_codes", []) or [])
+        user_name = getattr(me, "display_name", None) if me is not None else None
+        return Identity(
+            profile=self.profile_name,
+            host=self.client.host,
+            account_name=str(getattr(account, "name", None) or account_id or "?"),
+            account_id=account_id,
+            user_name=str(user_name or "?"),
+            roles=roles,
+            local=self.local,
+            is_production=is_production_host(self.client.host),
+        )
+
+    # fetchers ----------------------------------------------------------------------------
+
+    def _fetcher(self, name: str) -> Callable[[], Any]:
+        history = APPEND_ONLY.get(name)
+        if history is not None:
+            return self._append_only_fetcher(name, history)
+
+        async def fetch_all() -> list[Any]:
+            return await self.client.list_all(name)
+
+        return fetch_all
+
+    def _append_only_fetcher(self, name: str, history: timedelta) -> Callable[[], Any]:
+        newest: list[datetime] = []
+
+        async def fetch() -> FetchResult:
+            if not newest:
+                items = await self.client.list_all(name, **{"from": _iso(self.clock() - history)})
+                complete = True
+            else:
+                # `from` is inclusive, so the newest entry comes back; the store ignores it.
+                items = await self.client.list_all(name, **{"from": _iso(newest[0])})
+                complete = False
+            stamps = [s for s in (getattr(i, "created_on", None) for i in items) if s]
+            if stamps:
+                latest = max(stamps)
+                newest[:] = [max(latest, newest[0])] if newest else [latest]
+            return FetchResult(items=items, complete=complete)
+
+        return fetch
