@@ -1,0 +1,524 @@
+"""The data side of `ResourceTable`: rows by key, the filter grammar, sort and the view index.
+
+Pure Python (no Textual import) so it can be tested and benchmarked on its own. Everything that
+costs per row is computed once, when a row is set: the lowercased search text at `set_rows` /
+`apply_diff` time, sort keys and per-column text lazily on the first sort or `field:` filter
+that needs them, then kept up to date by key. A filter keystroke or a sort is then one scan or
+one `list.sort` over precomputed values.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from rich.text import Text
+
+Cell = str | Text
+"""A table cell. A `str` is ALWAYS plain text (server data), never parsed as Rich markup."""
+
+# Above this many changed rows, rebuilding the view (one scan and one sort) is cheaper than
+# patching it row by row (each patch is an O(n) list insert/remove).
+_PATCH_LIMIT = 256
+_SEPARATOR = "\n"  # between columns in the search text; a term can never contain it
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    title: str
+    width: int = 0
+    """Preferred width in cells; 0 = size to content (sampled) and take the spare width."""
+    min_width: int = 4
+    align: Literal["left", "right"] = "left"
+    priority: int = 0
+    """When the terminal is narrow, higher priority numbers are dropped first."""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    key: str
+    cells: tuple[Cell, ...]
+    sort_keys: tuple[Any, ...] | None = None
+    """Per column; default: the lowercased plain text of the cell."""
+    style: str | None = None
+    """Optional Rich style for the whole row (e.g. "red" for expired)."""
+
+
+def plain(cell: Cell) -> str:
+    """The plain text of a cell."""
+    return cell if isinstance(cell, str) else cell.plain
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One filter term: `needle` (lowercased) must (or, negated, must not) occur."""
+
+    needle: str
+    column: int | None = None
+    """Column index for `field:value` terms; None = any column."""
+    negate: bool = False
+    matches_nothing: bool = False
+    """Set for a term naming an unknown field."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    terms: tuple[Term, ...] = ()
+    error: str | None = None
+    """A message for the UI (e.g. "unknown field 'foo'"); the query still applies."""
+
+
+@dataclass(frozen=True, slots=True)
+class DiffResult:
+    """What an `apply_diff` actually changed."""
+
+    changed: frozenset[str] = field(default_factory=frozenset)
+    """Keys whose row was added, replaced by a different row, or removed."""
+    view_changed: bool = False
+    """The visible view (membership or order) changed."""
+
+
+def _tokenize(query: str) -> list[tuple[bool, str | None, str]]:
+    """Split a query into (negate, field, value) tokens; double quotes group words.
+
+    An unterminated quote runs to the end (the user is still typing). A `:` or `!` inside
+    quotes is literal, so `"a:b"` is a plain substring.
+    """
+    tokens: list[tuple[bool, str | None, str]] = []
+    i, n = 0, len(query)
+    while i < n:
+        if query[i].isspace():
+            i += 1
+            continue
+        negate = query[i] == "!"
+        if negate:
+            i += 1
+        name: str | None = None
+        buf: list[str] = []
+        quoted = False
+        while i < n:
+            char = query[i]
+            if char == '"':
+                quoted = not quoted
+            elif not quoted and char.isspace():
+                break
+            elif not quoted and char == ":" and name is None and buf:
+                name = "".join(buf)
+                buf = []
+            else:
+                buf.append(char)
+            i += 1
+        tokens.append((negate, name, "".join(buf)))
+    return tokens
+
+
+class TableModel:
+    """Rows by key, the filter query, sort column/direction and the visible view (keys)."""
+
+    def __init__(self, columns: Sequence[Column]) -> None:
+        if not columns:
+            raise ValueError("a table needs at least one column")
+        self.columns: tuple[Column, ...] = tuple(columns)
+        self._field_index: dict[str, int] = {}
+        for index, column in enumerate(self.columns):
+            self._field_index.setdefault(column.key.lower(), index)
+            self._field_index.setdefault(column.title.lower(), index)
+        self._rows: dict[str, Row] = {}
+        self._search: dict[str, str] = {}
+        # Lazily built per column, then maintained by key: lowercased text / sort keys.
+        self._column_text: dict[int, dict[str, str]] = {}
+        self._sort_keys: dict[int, dict[str, Any]] = {}
+        self._mixed_sort: set[int] = set()  # columns whose keys needed type-ranking to compare
+        self._query = ""
+        self._parsed = ParsedQuery()
+        self._sort_column: int | None = None
+        self._sort_reverse = False
+        self._view: list[str] = []
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @property
+    def view(self) -> list[str]:
+        """The filtered and sorted keys. Do not mutate it."""
+        return self._view
+
+    @property
+    def total_count(self) -> int:
+        return len(self._rows)
+
+    @property
+    def row_count(self) -> int:
+        return len(self._view)
+
+    @property
+    def query(self) -> str:
+        return self._query
+
+    @property
+    def query_error(self) -> str | None:
+        return self._parsed.error
+
+    @property
+    def sort_column(self) -> str | None:
+        return None if self._sort_column is None else self.columns[self._sort_column].key
+
+    @property
+    def sort_reverse(self) -> bool:
+        return self._sort_reverse
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def row(self, key: str) -> Row:
+        return self._rows[key]
+
+    def rows(self) -> Iterable[Row]:
+        return self._rows.values()
+
+    def index_of(self, key: str, hint: int | None = None) -> int | None:
+        """Position of `key` in the view; `hint` (a likely index) makes the common case O(1)."""
+        view = self._view
+        if hint is not None and 0 <= hint < len(view) and view[hint] == key:
+            return hint
+        if key not in self._rows:
+            return None
+        try:
+            return view.index(key)
+        except ValueError:
+            return None
+
+    def column_index(self, column_key: str) -> int:
+        for index, column in enumerate(self.columns):
+            if column.key == column_key:
+                return index
+        raise KeyError(column_key)
+
+    # -- the filter grammar ----------------------------------------------------------------
+
+    def parse_query(self, query: str) -> ParsedQuery:
+        """Parse a `/` filter: AND of terms; `field:value`; `!` inverts; quotes group.
+
+        Terms still being typed (`!`, `status:`) are ignored rather than reported.
+        """
+        terms: list[Term] = []
+        errors: list[str] = []
+        for negate, name, value in _tokenize(query):
+            if name is None:
+                if value:
+                    terms.append(Term(value.lower(), None, negate))
+                continue
+            column = self._field_index.get(name.lower())
+            if column is None:
+                errors.append(f"unknown field '{name}'")
+                terms.append(Term(value.lower(), None, negate, matches_nothing=True))
+            elif value:
+                terms.append(Term(value.lower(), column, negate))
+        error = None
+        if errors:
+            known = ", ".join(column.key for column in self.columns)
+            error = "; ".join(errors) + f" (fields: {known})"
+        return ParsedQuery(tuple(terms), error)
+
+    def _term_filter(self, term: Term) -> Callable[[str], bool]:
+        """A predicate over row keys for one term."""
+        if term.matches_nothing:
+            return lambda _key: False
+        texts = self._search if term.column is None else self._texts_of(term.column)
+        needle, lookup = term.needle, texts.__getitem__
+        if term.negate:
+            return lambda key: needle not in lookup(key)
+        return lambda key: needle in lookup(key)
+
+    def _matches(self, key: str) -> bool:
+        return all(self._term_filter(term)(key) for term in self._parsed.terms)
+
+    def _filtered(self, candidates: Iterable[str], terms: Iterable[Term]) -> list[str]:
+        keys = list(candidates)
+        for term in terms:
+            if term.matches_nothing:
+                return []
+            texts = self._search if term.column is None else self._texts_of(term.column)
+            needle = term.needle
+            # Comprehensions over the precomputed strings: the hot loop of every keystroke.
+            if term.negate:
+                keys = [k for k in keys if needle not in texts[k]]
+            else:
+                keys = [k for k in keys if needle in texts[k]]
+        return keys
+
+    @staticmethod
+    def _refines(old: ParsedQuery, new: ParsedQuery) -> bool:
+        """True when every row matching `new` also matches `old` (typing narrows the view)."""
+        if old.error or new.error or len(new.terms) < len(old.terms):
+            return False
+        for index, (before, after) in enumerate(zip(old.terms, new.terms, strict=False)):
+            if before == after:
+                continue
+            last = index == len(old.terms) - 1
+            narrower = (
+                last
+                and not before.negate
+                and not after.negate
+                and before.column == after.column
+                and before.needle in after.needle
+            )
+            if not narrower:
+                return False
+        return True
+
+    def set_filter(self, query: str) -> None:
+        parsed = self.parse_query(query)
+        refines = self._refines(self._parsed, parsed)
+        self._query, self._parsed = query, parsed
+        if refines:
+            # Filtering the current (already sorted) view keeps its order: no re-sort.
+            self._view = self._filtered(self._view, parsed.terms)
+        else:
+            self._rebuild_view()
+
+    # -- sort ------------------------------------------------------------------------------
+
+    def sort_by(self, column_key: str | None, reverse: bool = False) -> None:
+        """Sort the view by a column (None: insertion order). Stable, so ties keep order."""
+        self._sort_column = None if column_key is None else self.column_index(column_key)
+        self._sort_reverse = reverse
+        self._rebuild_view()
+
+    def _sort_value(self, index: int, row: Row) -> Any:
+        if row.sort_keys is not None:
+            value = row.sort_keys[index]
+        else:
+            value = plain(row.cells[index]).lower()
+        if index in self._mixed_sort:
+            return _ranked(value)
+        return value
+
+    def _keys_of(self, index: int) -> dict[str, Any]:
+        keys = self._sort_keys.get(index)
+        if keys is None:
+            keys = {key: self._sort_value(index, row) for key, row in self._rows.items()}
+            self._sort_keys[index] = keys
+        return keys
+
+    def _texts_of(self, index: int) -> dict[str, str]:
+        texts = self._column_text.get(index)
+        if texts is None:
+            texts = {key: plain(row.cells[index]).lower() for key, row in self._rows.items()}
+            self._column_text[index] = texts
+        return texts
+
+    def _sort_view(self) -> None:
+        index = self._sort_column
+        if index is None:
+            return
+        try:
+            self._view.sort(key=self._keys_of(index).__getitem__, reverse=self._sort_reverse)
+        except TypeError:
+            # Caller-supplied keys of mixed types (None next to dates, say): rank by type.
+            self._mixed_sort.add(index)
+            self._sort_keys.pop(index, None)
+            self._view.sort(key=self._keys_of(index).__getitem__, reverse=self._sort_reverse)
+
+    def _rebuild_view(self) -> None:
+        self._view = self._filtered(self._rows, self._parsed.terms)
+        self._sort_view()
+
+    # -- rows ------------------------------------------------------------------------------
+
+    def _index_row(self, row: Row) -> None:
+        key = row.key
+        self._rows[key] = row
+        self._search[key] = _SEPARATOR.join([plain(cell) for cell in row.cells]).lower()
+        for index, texts in self._column_text.items():
+            texts[key] = plain(row.cells[index]).lower()
+        for index, keys in self._sort_keys.items():
+            keys[key] = self._sort_value(index, row)
+
+    def _forget_row(self, key: str) -> None:
+        del self._rows[key]
+        del self._search[key]
+        for texts in self._column_text.values():
+            texts.pop(key, None)
+        for keys in self._sort_keys.values():
+            keys.pop(key, None)
+
+    def _check(self, row: Row) -> None:
+        if len(row.cells) != len(self.columns):
+            raise ValueError(
+                f"row {row.key!r} has {len(row.cells)} cells for {len(self.columns)} columns"
+            )
+
+    def set_rows(self, rows: Iterable[Row]) -> None:
+        """Replace every row; the view is rebuilt with the current filter and sort."""
+        self._rows = {}
+        self._column_text = {}
+        self._sort_keys = {}
+        self._mixed_sort = set()
+        width = len(self.columns)
+        search: dict[str, str] = {}
+        join = _SEPARATOR.join
+        for row in rows:
+            if len(row.cells) != width:
+                self._check(row)
+            self._rows[row.key] = row
+            search[row.key] = join([c if isinstance(c, str) else c.plain for c in row.cells])
+        self._search = {key: text.lower() for key, text in search.items()}
+        self._rebuild_view()
+
+    def apply_diff(self, upserts: Iterable[Row], removed: Iterable[str]) -> DiffResult:
+        """Keyed update. Rows equal to the stored ones are no change at all."""
+        replaced: list[tuple[str, bool]] = []  # (key, was in the view) for changed rows
+        added: list[str] = []
+        gone: list[tuple[str, bool]] = []
+        for key in removed:
+            if key in self._rows:
+                gone.append((key, self._matches(key)))
+                self._forget_row(key)
+        latest = {row.key: row for row in upserts}  # the last upsert of a key wins
+        for row in latest.values():
+            self._check(row)
+            old = self._rows.get(row.key)
+            if old is not None and old == row:
+                continue
+            if old is None:
+                added.append(row.key)
+            else:
+                replaced.append((row.key, self._matches(row.key)))
+            self._index_row(row)
+        changed = frozenset([k for k, _ in gone] + added + [k for k, _ in replaced])
+        if not changed:
+            return DiffResult()
+        before = len(self._view)
+        if len(changed) > _PATCH_LIMIT:
+            old_view = self._view
+            self._rebuild_view()
+            return DiffResult(changed, self._view != old_view)
+        view_changed = self._patch_view(gone, added, replaced)
+        return DiffResult(changed, view_changed or len(self._view) != before)
+
+    def _patch_view(
+        self,
+        gone: list[tuple[str, bool]],
+        added: list[str],
+        replaced: list[tuple[str, bool]],
+    ) -> bool:
+        """Patch the view for a small diff; returns whether it changed."""
+        view = self._view
+        changed = False
+        for key, was_in in gone:
+            if was_in:
+                view.remove(key)
+                changed = True
+        for key in added:
+            if self._matches(key):
+                self._insert(key)
+                changed = True
+        now = [(key, was_in, self._matches(key)) for key, was_in in replaced]
+        if self._sort_column is None and any(not was and is_in for _, was, is_in in now):
+            # An old row newly matching: its insertion-order position is not known cheaply.
+            self._view = self._filtered(self._rows, self._parsed.terms)
+            return True
+        for key, was_in, now_in in now:
+            if not was_in and not now_in:
+                continue
+            if self._sort_column is None:
+                if not now_in:
+                    view.remove(key)
+                    changed = True
+                continue
+            # Sorted: the sort key may have changed, so take it out and put it back in place.
+            if was_in:
+                view.remove(key)
+            if now_in:
+                self._insert(key)
+            changed = True
+        return changed
+
+    def _insert(self, key: str) -> None:
+        """Insert a matching key where the current sort puts it (the end when unsorted)."""
+        index = self._sort_column
+        if index is None:
+            self._view.append(key)
+            return
+        keys = self._keys_of(index)
+        value = keys[key]
+        try:
+            if self._sort_reverse:
+                # bisect only knows ascending order: search the negated comparison by hand.
+                lo, hi = 0, len(self._view)
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    if keys[self._view[mid]] < value:
+                        hi = mid
+                    else:
+                        lo = mid + 1
+                self._view.insert(lo, key)
+            else:
+                position = bisect.bisect_right(self._view, value, key=keys.__getitem__)
+                self._view.insert(position, key)
+        except TypeError:
+            self._view.append(key)
+            self._sort_view()
+
+
+def _ranked(value: Any) -> tuple[int, Any]:
+    """A total order over mixed key types: numbers, then text, then others, then None."""
+    if value is None:
+        return (3, "")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (0, value)
+    if isinstance(value, str):
+        return (1, value)
+    return (2, str(value))
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """A column given a place on screen by `layout_columns`."""
+
+    index: int
+    width: int
+
+
+def layout_columns(
+    columns: Sequence[Column], content_widths: Sequence[int], width: int, gap: int = 1
+) -> list[Placed]:
+    """Choose the columns that fit in `width` cells and their widths.
+
+    Fixed columns (`width > 0`) take their width, `width=0` columns need `min_width`; while
+    that does not fit, the column with the highest priority number (rightmost on a tie) is
+    dropped. Spare width then goes to `width=0` columns, first up to their sampled content
+    width, then to the last of them.
+    """
+    kept = list(range(len(columns)))
+
+    def base(index: int) -> int:
+        column = columns[index]
+        return column.width if column.width > 0 else column.min_width
+
+    def needed(indices: list[int]) -> int:
+        return sum(base(i) for i in indices) + gap * (len(indices) - 1)
+
+    while len(kept) > 1 and needed(kept) > width:
+        drop = max(kept, key=lambda i: (columns[i].priority, i))
+        kept.remove(drop)
+    widths = {i: base(i) for i in kept}
+    spare = width - needed(kept)
+    auto = [i for i in kept if columns[i].width <= 0]
+    for i in auto:
+        if spare <= 0:
+            break
+        grow = min(spare, max(0, content_widths[i] - widths[i]))
+        widths[i] += grow
+        spare -= grow
+    if spare > 0 and auto:
+        widths[auto[-1]] += spare
+    if len(kept) == 1 and widths[kept[0]] > width:
+        widths[kept[0]] = max(1, width)
+    return [Placed(i, widths[i]) for i in kept]
