@@ -1,0 +1,462 @@
+"""Pydantic v2 models of the STM and Account Manager resources.
+
+Field names are the API's. Every model keeps unknown fields (`extra="allow"`) and all fields
+but `id` are optional, so a server that adds or drops a field never breaks a screen. Binary
+fields stay base64 strings; decoded views (cached) turn them into `cryptography` objects.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Annotated, Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+
+def _as_utc(value: datetime) -> datetime:
+    # The API sends `Z` timestamps, but one nested field is documented without a zone: read
+    # naive values as UTC so every comparison in the app is between aware datetimes.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+Timestamp = Annotated[datetime, AfterValidator(_as_utc)]
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class Resource(ApiModel):
+    id: str
+
+
+class Ref(ApiModel):
+    """A nested reference such as `{"id", "name"}` or `{"id", "alias"}`."""
+
+    id: str | None = None
+    name: str | None = None
+    alias: str | None = None
+
+
+def _colon_hex(digest: bytes) -> str:
+    return ":".join(f"{b:02X}" for b in digest)
+
+
+def _b64decode(value: str) -> bytes | None:
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+# ---------------------------------------------------------------- Account Manager
+
+
+class Account(Resource):
+    name: str | None = None
+    status: str | None = None
+    organization_id: str | None = None
+    cert_central_integration_allowed: bool | None = None
+    created_at: Timestamp | None = None
+
+
+class RoleRef(ApiModel):
+    id: str | None = None
+    code: str | None = None
+    name: str | None = None
+
+
+class Application(ApiModel):
+    id: str | None = None
+    name: str | None = None
+    permissions: list[str] = Field(default_factory=list)
+    roles: list[RoleRef] = Field(default_factory=list)
+
+
+class User(Resource):
+    email: str | None = None
+    name: str | None = None
+    status: str | None = None
+    access_scope: str | None = None
+    primary_account_id: str | None = None
+    accounts: list[Ref] = Field(default_factory=list)
+    created_at: Timestamp | None = None
+    created_by: str | None = None
+    user_type: str | None = None
+    friendly_name: str | None = None
+    description: str | None = None
+    locale: str | None = None
+    end_date: Timestamp | None = None
+    applications: list[Application] = Field(default_factory=list)
+    teams: list[Ref] = Field(default_factory=list)
+    two_factor_enabled: bool | None = None
+    # Returned once when a service user is created; a secret, so never shown by repr.
+    api_token: SecretStr | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.friendly_name or self.email or self.id
+
+    @property
+    def permissions(self) -> frozenset[str]:
+        return frozenset(p for app in self.applications for p in app.permissions)
+
+    @property
+    def role_codes(self) -> list[str]:
+        return [r.code for app in self.applications for r in app.roles if r.code]
+
+
+class Role(Resource):
+    code: str | None = None
+    name: str | None = None
+    application_code: str | None = None
+    permissions: list[str] = Field(default_factory=list)
+
+
+class ApiToken(Resource):
+    name: str | None = None
+    user_id: str | None = None
+    key_hint: str | None = None
+    created_at: Timestamp | None = None
+    end_date: Timestamp | None = None
+    last_used_at: Timestamp | None = None
+    status: str | None = None
+    token: SecretStr | None = None  # only in the create response
+
+
+class ClientCertificate(Resource):
+    name: str | None = None
+    user_id: str | None = None
+    serial_number: str | None = None
+    subject: str | None = None
+    valid_from: Timestamp | None = None
+    valid_to: Timestamp | None = None
+    status: str | None = None
+    created_at: Timestamp | None = None
+    p12: SecretStr | None = None  # only in the create response
+
+
+# ---------------------------------------------------------------- STM
+
+
+class TeamMember(ApiModel):
+    user_id: str | None = None
+    name: str | None = None
+    is_lead: bool | None = None
+    permissions: dict[str, bool] = Field(default_factory=dict)
+
+
+class Team(Resource):
+    name: str | None = None
+    description: str | None = None
+    status: str | None = None
+    members: list[TeamMember] = Field(default_factory=list)
+    created_on: Timestamp | None = None
+    created_by: str | None = None
+    modified_on: Timestamp | None = None
+    modified_by: str | None = None
+
+
+class KeypairProfile(Resource):
+    name: str | None = None
+    profile_type: str | None = None
+    scope: str | None = None
+    key_status: str | None = None
+    key_alg: str | None = None
+    key_size: int | None = None
+    curve: str | None = None
+    key_type: str | None = None
+    teams: list[Ref] = Field(default_factory=list)
+    created_on: Timestamp | None = None
+    modified_on: Timestamp | None = None
+
+
+class CertificateProfile(Resource):
+    name: str | None = None
+    status: str | None = None
+    hierarchy: str | None = None
+    certificate_type: str | None = None
+    enrollment_method: str | None = None
+    validity_days: int | None = None
+    allowed_key_algs: list[str] = Field(default_factory=list)
+    subject_template: dict[str, Any] = Field(default_factory=dict)
+    created_on: Timestamp | None = None
+    modified_on: Timestamp | None = None
+
+
+class ChainEntry(ApiModel):
+    cert_type: str | None = None
+    blob: str | None = None
+
+
+class Certificate(Resource):
+    alias: str | None = None
+    cert: str | None = None
+    chain: list[ChainEntry] = Field(default_factory=list)
+    certificate_fingerprint: str | None = None
+    certificate_status: str | None = None
+    valid_from: Timestamp | None = None
+    valid_to: Timestamp | None = None
+    default_cert: bool | None = None
+    keypair: Ref | None = None
+    account: Ref | None = None
+    certificate_profile: Ref | None = None
+    hierarchy: str | None = None
+    certificate_type: str | None = None
+    enrollment_method: str | None = None
+    organization: Ref | None = None
+    ca_certificate: Ref | None = None
+    custom_fields: list[Any] = Field(default_factory=list)
+    auto_renewal: bool | None = None
+    serial_number: str | None = None
+    subject: str | None = None
+    revoked_on: Timestamp | None = None
+    revocation_reason: str | None = None
+    created_on: Timestamp | None = None
+    created_by: str | None = None
+    created_by_user: Ref | None = None
+    modified_on: Timestamp | None = None
+    modified_by: str | None = None
+    modified_by_user: Ref | None = None
+
+    # Decoded views. A certificate that does not decode yields None rather than an error,
+    # so one bad blob cannot take a whole inventory screen down.
+
+    @cached_property
+    def der(self) -> bytes | None:
+        return _b64decode(self.cert) if self.cert else None
+
+    @cached_property
+    def x509_cert(self) -> x509.Certificate | None:
+        der = self.der
+        if der is None:
+            return None
+        try:
+            return x509.load_der_x509_certificate(der)
+        except ValueError:
+            return None
+
+    @cached_property
+    def decoded_chain(self) -> list[x509.Certificate]:
+        out: list[x509.Certificate] = []
+        for entry in self.chain:
+            raw = _b64decode(entry.blob) if entry.blob else None
+            if raw is None:
+                continue
+            try:
+                out.append(x509.load_der_x509_certificate(raw))
+            except ValueError:
+                continue
+        return out
+
+    @property
+    def subject_name(self) -> str | None:
+        c = self.x509_cert
+        return c.subject.rfc4514_string() if c is not None else self.subject
+
+    @property
+    def issuer_name(self) -> str | None:
+        c = self.x509_cert
+        return c.issuer.rfc4514_string() if c is not None else None
+
+    @property
+    def serial_hex(self) -> str | None:
+        c = self.x509_cert
+        return f"{c.serial_number:x}" if c is not None else self.serial_number
+
+    @property
+    def sha256_fingerprint(self) -> str | None:
+        """SHA-256 over the DER, colon-separated upper-case hex (as browsers show it)."""
+        der = self.der
+        return _colon_hex(hashlib.sha256(der).digest()) if der is not None else None
+
+    @property
+    def not_before(self) -> datetime | None:
+        c = self.x509_cert
+        return c.not_valid_before_utc if c is not None else self.valid_from
+
+    @property
+    def not_after(self) -> datetime | None:
+        c = self.x509_cert
+        return c.not_valid_after_utc if c is not None else self.valid_to
+
+    def days_left(self, now: datetime | None = None) -> int | None:
+        """Whole days until expiry (negative once expired); None when unknown."""
+        end = self.not_after
+        if end is None:
+            return None
+        moment = _as_utc(now) if now is not None else datetime.now(UTC)
+        return (end - moment).days
+
+
+class UserRef(ApiModel):
+    id: str | None = None
+    name: str | None = None
+    auth_type: str | None = None
+
+
+class Keypair(Resource):
+    alias: str | None = None
+    key_alg: str | None = None
+    key_size: int | None = None
+    curve: str | None = None
+    key_type: str | None = None
+    key_storage: str | None = None
+    key_status: str | None = None
+    key_modal_type: str | None = None
+    public_key: str | None = None
+    certificates: list[Certificate] = Field(default_factory=list)
+    number_of_active_certificates: int | None = None
+    account: Ref | None = None
+    limit_by_users: bool | None = None
+    users: list[UserRef] = Field(default_factory=list)
+    groups: list[Ref] = Field(default_factory=list)
+    is_signable_by_me: bool | None = None
+    suspended: bool | None = None
+    keypair_profile: Ref | None = None
+    team_ids: list[str] = Field(default_factory=list)
+    created_on: Timestamp | None = None
+    created_by: str | None = None
+    created_by_user: UserRef | None = None
+    modified_on: Timestamp | None = None
+    modified_by_user: UserRef | None = None
+    hsm_partition_details: dict[str, Any] | None = None
+
+    @cached_property
+    def public_key_der(self) -> bytes | None:
+        return _b64decode(self.public_key) if self.public_key else None
+
+    @cached_property
+    def public_key_object(self) -> Any:
+        """The `cryptography` public key, or None when absent or undecodable."""
+        der = self.public_key_der
+        if der is None:
+            return None
+        try:
+            return serialization.load_der_public_key(der)
+        except (ValueError, TypeError):
+            return None
+
+    @property
+    def public_key_fingerprint(self) -> str | None:
+        """SHA-256 over the DER SubjectPublicKeyInfo, colon-separated upper-case hex."""
+        der = self.public_key_der
+        return _colon_hex(hashlib.sha256(der).digest()) if der is not None else None
+
+    @property
+    def default_certificate(self) -> Certificate | None:
+        for cert in self.certificates:
+            if cert.default_cert:
+                return cert
+        return self.certificates[0] if self.certificates else None
+
+
+class ReleaseWindow(Resource):
+    name: str | None = None
+    version: str | None = None
+    team_id: str | None = None
+    release_type: str | None = None
+    purpose: str | None = None
+    status: str | None = None
+    start_time: Timestamp | None = None
+    end_time: Timestamp | None = None
+    keypairs: list[Ref] = Field(default_factory=list)
+    users: list[Ref] = Field(default_factory=list)
+    max_signatures: int | None = None
+    signature_count: int | None = None
+    block_on_failed_scan: bool | None = None
+    project: str | None = None
+    notes: str | None = None
+    approved_by_user: Ref | None = None
+    approved_on: Timestamp | None = None
+    created_on: Timestamp | None = None
+    created_by_user: Ref | None = None
+    modified_on: Timestamp | None = None
+
+
+class Signature(Resource):
+    keypair: Ref | None = None
+    certificate: Ref | None = None
+    release: Ref | None = None
+    user: Ref | None = None
+    sig_alg: str | None = None
+    hash: str | None = None
+    status: str | None = None
+    client_ip: str | None = None
+    created_on: Timestamp | None = None
+
+
+class SignResult(Resource):
+    """The answer to a sign call: the signature's id and the base64 signature bytes."""
+
+    signature: str | None = None
+
+    @property
+    def signature_bytes(self) -> bytes | None:
+        return _b64decode(self.signature) if self.signature else None
+
+
+class Finding(ApiModel):
+    id: str | None = None
+    category: str | None = None
+    severity: str | None = None
+    title: str | None = None
+    detail: str | None = None
+    component: str | None = None
+    cve: str | None = None
+    path: str | None = None
+
+
+class Scan(Resource):
+    alias: str | None = None
+    project: Ref | None = None
+    release: Ref | None = None
+    version: str | None = None
+    file_name: str | None = None
+    status: str | None = None
+    risk_level: str | None = None
+    finding_counts: dict[str, int] = Field(default_factory=dict)
+    reports: list[dict[str, Any]] = Field(default_factory=list)
+    findings: list[Finding] | None = None  # only on GET /scans/{id}
+    created_on: Timestamp | None = None
+    completed_on: Timestamp | None = None
+    created_by_user: Ref | None = None
+
+
+class AuditEvent(Resource):
+    account_id: str | None = None
+    resource_type: str | None = None
+    resource_id: str | None = None
+    action: str | None = None
+    status: str | None = None
+    user_id: str | None = None
+    user_name: str | None = None
+    client_ip: str | None = None
+    details: Any = None
+    created_on: Timestamp | None = None
+
+
+class AccountSettings(Resource):
+    """Account settings have no id of their own: `id` is the account's id."""
+
+    account: Ref | None = None
+    two_factor_required: bool | None = None
+    require_keypair_profile: bool | None = None
+    certcentral: dict[str, Any] | None = None
+    release_preferences: dict[str, Any] | None = None
+    modified_on: Timestamp | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _id_from_account(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "id" not in data:
+            account = data.get("account")
+            acc_id = account.get("id") if isinstance(account, dict) else None
+            return {**data, "id": acc_id if isinstance(acc_id, str) else "account"}
+        return data

@@ -1,0 +1,65 @@
+"""Every API path the client uses, in one table.
+
+Paths marked INFERRED in docs/api-contract.md are our best guess at the real STM; if the real
+service differs, this file is the one place to correct. Placeholders use `str.format` names.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+from urllib.parse import quote
+
+STM: Final = "/signingmanager/api/v1"
+AM: Final = "/account/api/v1"
+
+ROUTES: Final[dict[str, str]] = {
+    # STM: keypairs
+    "keypairs": f"{STM}/keypairs",
+    "keypair": f"{STM}/keypairs/{{id}}",
+    "keypair_suspend": f"{STM}/keypairs/{{id}}/suspend",
+    "keypair_unsuspend": f"{STM}/keypairs/{{id}}/unsuspend",
+    "keypair_sign": f"{STM}/keypairs/{{id}}/sign",
+    "keypair_certificates": f"{STM}/keypairs/{{id}}/certificates",
+    "keypair_profiles": f"{STM}/keypair-profiles",
+    "keypair_profile": f"{STM}/keypair-profiles/{{id}}",
+    # STM: certificates
+    "certificates": f"{STM}/certificates",
+    "certificate": f"{STM}/certificates/{{id}}",
+    "certificate_revoke": f"{STM}/certificates/{{id}}/revoke",
+    "certificate_download": f"{STM}/certificates/{{id}}/download",
+    "certificate_profiles": f"{STM}/certificate-profiles",
+    "certificate_profile": f"{STM}/certificate-profiles/{{id}}",
+    # STM: releases, signatures, scans, teams, settings, audit
+    "releases": f"{STM}/release-windows",
+    "release": f"{STM}/release-windows/{{id}}",
+    "release_approve": f"{STM}/release-windows/{{id}}/approve",
+    "release_close": f"{STM}/release-windows/{{id}}/close",
+    "signatures": f"{STM}/signatures",
+    "signature": f"{STM}/signatures/{{id}}",
+    "scans": f"{STM}/scans",
+    "scan": f"{STM}/scans/{{id}}",
+    "teams": f"{STM}/teams",
+    "team": f"{STM}/teams/{{id}}",
+    "account_settings": f"{STM}/account-settings",
+    "account_settings_certcentral": f"{STM}/account-settings/certcentral",
+    "audit": f"{STM}/audit-log",
+    "audit_export": f"{STM}/audit-log/export",
+    # Account Manager (bare arrays, no paging)
+    "users": f"{AM}/user",
+    "user": f"{AM}/user/{{id}}",
+    "me": f"{AM}/user/me",
+    "roles": f"{AM}/role",
+    "accounts": f"{AM}/account",
+    "account": f"{AM}/account/{{id}}",
+    "api_tokens": f"{AM}/api-token",
+    "api_token": f"{AM}/api-token/{{id}}",
+    "client_certificates": f"{AM}/client-certificate",
+    "client_certificate": f"{AM}/client-certificate/{{id}}",
+    "am_audit": f"{AM}/audit-log",
+}
+
+
+def path(name: str, **params: str) -> str:
+    """The path for route `name`, with ids percent-encoded so they cannot change the path."""
+    template = ROUTES[name]
+    return template.format(**{k: quote(v, safe="") for k, v in params.items()})
