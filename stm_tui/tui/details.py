@@ -1,0 +1,401 @@
+"""Detail views: one function per resource turning a model into a Rich renderable.
+
+Every value is wrapped in `Text`, so server strings are never read as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from stm_tui.api.models import (
+    Account,
+    AccountSettings,
+    AuditEvent,
+    Certificate,
+    CertificateProfile,
+    Keypair,
+    KeypairProfile,
+    ReleaseWindow,
+    Scan,
+    Signature,
+    Team,
+    User,
+)
+from stm_tui.tui import format as f
+from stm_tui.tui.rows.activity import FINDING_CLASSES, audit_details, signatures_used
+from stm_tui.tui.rows.base import Context
+from stm_tui.tui.rows.inventory import key_spec, keypair_restriction, keypair_state
+from stm_tui.tui.rows.people import certcentral_state, role_names, settings_for, yes_no
+
+Pairs = Iterable[tuple[str, Any]]
+SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW")
+RECENT_SIGNATURES = 10
+
+
+def fields(pairs: Pairs) -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    for label, value in pairs:
+        grid.add_row(Text(label), value if isinstance(value, Text) else f.text(value))
+    return grid
+
+
+def heading(title: str) -> Text:
+    return Text(f"\n{title}", style="bold underline")
+
+
+def title(value: str | None) -> Text:
+    return Text(value or f.DASH, style="bold reverse")
+
+
+def signatures_of(ctx: Context, keep: Callable[[Signature], bool]) -> list[Signature]:
+    items = [s for s in ctx.store.collection("signatures").items.values() if keep(s)]
+    items.sort(key=lambda s: s.created_on.timestamp() if s.created_on else 0.0, reverse=True)
+    return items
+
+
+def signature_log(sigs: list[Signature], limit: int | None = None) -> RenderableType:
+    if not sigs:
+        return Text("no signatures", style="dim")
+    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+    for col in ("Time", "Keypair", "User", "Algorithm", "Status"):
+        table.add_column(col, overflow="ellipsis", no_wrap=True)
+    for s in sigs[:limit] if limit else sigs:
+        table.add_row(
+            Text(f.dt(s.created_on)),
+            f.text(s.keypair.alias if s.keypair else None),
+            f.text(s.user.name if s.user else None),
+            f.text(s.sig_alg),
+            f.status(s.status),
+        )
+    return table
+
+
+def account_detail(a: Account, ctx: Context) -> RenderableType:
+    settings = settings_for(a.id, ctx)
+    parts: list[RenderableType] = [
+        title(a.name),
+        fields(
+            [
+                ("id", a.id),
+                ("status", f.status(a.status)),
+                ("organization", a.organization_id),
+                ("CertCentral allowed", yes_no(a.cert_central_integration_allowed)),
+                ("created", f.dt(a.created_at)),
+            ]
+        ),
+    ]
+    parts += [heading("Settings"), settings_detail(settings)]
+    return Group(*parts)
+
+
+def settings_detail(s: AccountSettings | None) -> RenderableType:
+    if s is None:
+        return Text("settings not loaded (visible for your own account only)", style="dim")
+    cc = s.certcentral or {}
+    prefs = s.release_preferences or {}
+    return fields(
+        [
+            ("2FA required", yes_no(s.two_factor_required)),
+            ("keypair profile required", yes_no(s.require_keypair_profile)),
+            ("CertCentral", certcentral_state(s)),
+            ("CertCentral key", cc.get("api_key_hint")),
+            ("configured by", cc.get("configured_by")),
+            ("comparison matches", prefs.get("comparison_matches_required")),
+            ("allowed keypair types", ", ".join(prefs.get("allowed_keypair_types") or []) or None),
+            ("default purpose", prefs.get("default_purpose")),
+            ("block on failed scan", prefs.get("block_signing_on_failed_scan")),
+            ("scans only in releases", yes_no(prefs.get("restrict_scans_to_releases"))),
+        ]
+    )
+
+
+def user_detail(u: User, ctx: Context) -> RenderableType:
+    return Group(
+        title(u.display_name),
+        fields(
+            [
+                ("id", u.id),
+                ("email", u.email),
+                ("type", u.user_type),
+                ("status", f.status(u.status)),
+                ("roles", role_names(u)),
+                ("teams", f.names(u.teams, limit=10)),
+                ("accounts", f.names(u.accounts, limit=10)),
+                ("2FA enabled", yes_no(u.two_factor_enabled)),
+                ("token expires", f"{f.dt(u.end_date)} ({f.relative(u.end_date, ctx.now)})"),
+                ("description", u.description),
+                ("created", f.dt(u.created_at)),
+            ]
+        ),
+        heading("Permissions"),
+        Text(", ".join(sorted(u.permissions)) or f.DASH),
+    )
+
+
+def team_detail(t: Team, ctx: Context) -> RenderableType:
+    members = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+    for col in ("Member", "Lead", "Manage", "Approve", "Operate"):
+        members.add_column(col, no_wrap=True)
+    for m in t.members:
+        perms = m.permissions
+        members.add_row(
+            f.text(m.name or m.user_id),
+            yes_no(m.is_lead),
+            yes_no(perms.get("manage")),
+            yes_no(perms.get("approve")),
+            yes_no(perms.get("operation")),
+        )
+    return Group(
+        title(t.name),
+        fields(
+            [
+                ("id", t.id),
+                ("description", t.description),
+                ("status", f.status(t.status)),
+                ("modified", f.dt(t.modified_on)),
+            ]
+        ),
+        heading(f"Members ({len(t.members)})"),
+        members,
+    )
+
+
+def keypair_profile_detail(p: KeypairProfile, ctx: Context) -> RenderableType:
+    return Group(
+        title(p.name),
+        fields(
+            [
+                ("id", p.id),
+                ("profile type", p.profile_type),
+                ("scope", p.scope),
+                ("key", key_spec(p.key_alg, p.key_size, p.curve)),
+                ("key type", p.key_type),
+                ("key status", p.key_status),
+                ("teams", f.names(p.teams, limit=10)),
+                ("modified", f.dt(p.modified_on)),
+            ]
+        ),
+    )
+
+
+def keypair_detail(kp: Keypair, ctx: Context) -> RenderableType:
+    certs = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+    for col in ("Certificate", "Status", "Valid to", "Left"):
+        certs.add_column(col, no_wrap=True, overflow="ellipsis")
+    for c in kp.certificates:
+        certs.add_row(
+            f.text(c.alias), f.status(c.certificate_status), f.dt(c.not_after),
+            f.days_left(c.days_left(ctx.now)),
+        )
+    sigs = signatures_of(ctx, lambda s: s.keypair is not None and s.keypair.id == kp.id)
+    return Group(
+        title(kp.alias),
+        fields(
+            [
+                ("id", kp.id),
+                ("key", key_spec(kp.key_alg, kp.key_size, kp.curve)),
+                ("type / storage", f"{kp.key_type or '-'} / {kp.key_storage or '-'}"),
+                ("status", f.status(keypair_state(kp))),
+                ("public key SHA-256", kp.public_key_fingerprint),
+                ("profile", kp.keypair_profile.name if kp.keypair_profile else None),
+                ("restrictions", keypair_restriction(kp)),
+                ("users allowed", f.names(kp.users, limit=8)),
+                ("teams allowed", f.names(kp.groups, limit=8)),
+                ("signable by me", yes_no(kp.is_signable_by_me)),
+                ("created", f.dt(kp.created_on)),
+            ]
+        ),
+        heading(f"Certificates ({len(kp.certificates)})"),
+        certs if kp.certificates else Text("none", style="dim"),
+        heading(f"Recent signatures ({len(sigs)})"),
+        signature_log(sigs, RECENT_SIGNATURES),
+    )
+
+
+def certificate_detail(c: Certificate, ctx: Context) -> RenderableType:
+    chain = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+    for col in ("Chain", "Subject", "Valid to"):
+        chain.add_column(col, overflow="fold")
+    for entry, decoded in zip(c.chain, c.decoded_chain, strict=False):
+        chain.add_row(
+            f.text(entry.cert_type), f.text(decoded.subject.rfc4514_string()),
+            f.dt(decoded.not_valid_after_utc),
+        )
+    left = c.days_left(ctx.now)
+    return Group(
+        title(c.alias),
+        fields(
+            [
+                ("id", c.id),
+                ("status", f.status(c.certificate_status)),
+                ("subject", c.subject_name),
+                ("issuer", c.issuer_name),
+                ("serial", c.serial_hex),
+                ("valid from", f.dt(c.not_before)),
+                ("valid to", f.dt(c.not_after)),
+                ("days left", f.days_left(left)),
+                ("SHA-256", c.sha256_fingerprint),
+                ("keypair", c.keypair.alias if c.keypair else None),
+                ("profile", c.certificate_profile.name if c.certificate_profile else None),
+                ("hierarchy / type", f"{c.hierarchy or '-'} / {c.certificate_type or '-'}"),
+                ("default", yes_no(c.default_cert)),
+                ("revoked", f"{f.dt(c.revoked_on)} {c.revocation_reason or ''}".strip()
+                 if c.revoked_on else None),
+            ]
+        ),
+        heading("Chain"),
+        chain if c.chain else Text("none", style="dim"),
+    )
+
+
+def certificate_profile_detail(p: CertificateProfile, ctx: Context) -> RenderableType:
+    template = p.subject_template or {}
+    return Group(
+        title(p.name),
+        fields(
+            [
+                ("id", p.id),
+                ("status", f.status(p.status)),
+                ("hierarchy", p.hierarchy),
+                ("type", p.certificate_type),
+                ("enrollment", p.enrollment_method),
+                ("validity", f"{p.validity_days} days" if p.validity_days else None),
+                ("key algorithms", ", ".join(p.allowed_key_algs) or None),
+                *((f"subject {k}", v) for k, v in sorted(template.items())),
+            ]
+        ),
+    )
+
+
+def release_detail(r: ReleaseWindow, ctx: Context) -> RenderableType:
+    sigs = signatures_of(ctx, lambda s: s.release is not None and s.release.id == r.id)
+    return Group(
+        title(r.name),
+        fields(
+            [
+                ("id", r.id),
+                ("version", r.version),
+                ("status", f.status(r.status)),
+                ("type / purpose", f"{r.release_type or '-'} / {r.purpose or '-'}"),
+                ("start", f"{f.dt(r.start_time)} ({f.relative(r.start_time, ctx.now)})"),
+                ("end", f"{f.dt(r.end_time)} ({f.relative(r.end_time, ctx.now)})"),
+                ("signatures", signatures_used(r)),
+                ("keypairs", f.names(r.keypairs, "alias", limit=10)),
+                ("signers", f.names(r.users, limit=10)),
+                ("block on failed scan", yes_no(r.block_on_failed_scan)),
+                ("project", r.project),
+                ("approved by", r.approved_by_user.name if r.approved_by_user else None),
+                ("notes", r.notes),
+            ]
+        ),
+        heading(f"Signature log ({len(sigs)})"),
+        signature_log(sigs),
+    )
+
+
+def scan_detail(s: Scan, ctx: Context) -> RenderableType:
+    counts = ", ".join(f"{k} {s.finding_counts.get(k, 0)}" for k in FINDING_CLASSES)
+    parts: list[RenderableType] = [
+        title(s.alias),
+        fields(
+            [
+                ("id", s.id),
+                ("status", f.status(s.status)),
+                ("risk", f.severity(s.risk_level)),
+                ("project", s.project.alias or s.project.name if s.project else None),
+                ("release", s.release.name if s.release else None),
+                ("file", s.file_name),
+                ("findings", counts),
+                ("created", f.dt(s.created_on)),
+                ("completed", f.dt(s.completed_on)),
+            ]
+        ),
+    ]
+    parts += findings_by_severity(s)
+    return Group(*parts)
+
+
+def findings_by_severity(s: Scan) -> list[RenderableType]:
+    if s.findings is None:
+        return [heading("Findings"), Text("loading the report…", style="dim")]
+    if not s.findings:
+        return [heading("Findings"), Text("no findings", style="green")]
+    out: list[RenderableType] = []
+    known = set(SEVERITIES)
+    groups = [*SEVERITIES, *sorted({x.severity or "?" for x in s.findings} - known)]
+    for sev in groups:
+        items = [x for x in s.findings if (x.severity or "?") == sev]
+        if not items:
+            continue
+        out.append(Text(f"\n{sev} ({len(items)})", style=f.SEVERITY_STYLE.get(sev, "bold")))
+        for x in items:
+            line = Text("  • ")
+            line.append(x.title or "?", style="bold")
+            line.append(f"  [{x.category or '?'}]", style="dim")
+            out.append(line)
+            extra = [v for v in (x.component, x.cve, x.path) if v]
+            if extra:
+                out.append(Text("    " + " · ".join(extra), style="dim"))
+            if x.detail:
+                out.append(Text("    " + x.detail))
+    return out
+
+
+def audit_detail(e: AuditEvent, ctx: Context) -> RenderableType:
+    return Group(
+        title(f"{e.resource_type or '?'} {e.action or '?'}"),
+        fields(
+            [
+                ("id", e.id),
+                ("time", f.dt(e.created_on)),
+                ("status", f.status(e.status)),
+                ("user", e.user_name),
+                ("user id", e.user_id),
+                ("resource id", e.resource_id),
+                ("client IP", e.client_ip),
+                ("account", e.account_id),
+                ("details", audit_details(e)),
+            ]
+        ),
+    )
+
+
+def signature_detail(s: Signature, ctx: Context) -> RenderableType:
+    return Group(
+        title(s.id),
+        fields(
+            [
+                ("time", f.dt(s.created_on)),
+                ("keypair", s.keypair.alias if s.keypair else None),
+                ("certificate", s.certificate.alias if s.certificate else None),
+                ("release", s.release.name if s.release else None),
+                ("user", s.user.name if s.user else None),
+                ("algorithm", s.sig_alg),
+                ("status", f.status(s.status)),
+                ("client IP", s.client_ip),
+                ("hash", s.hash),
+            ]
+        ),
+    )
+
+
+DETAILS: dict[str, Callable[[Any, Context], RenderableType]] = {
+    "accounts": account_detail,
+    "users": user_detail,
+    "teams": team_detail,
+    "keypair_profiles": keypair_profile_detail,
+    "keypairs": keypair_detail,
+    "certificate_profiles": certificate_profile_detail,
+    "certificates": certificate_detail,
+    "releases": release_detail,
+    "scans": scan_detail,
+    "audit": audit_detail,
+    "signatures": signature_detail,
+}

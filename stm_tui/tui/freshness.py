@@ -1,0 +1,64 @@
+"""How fresh an area's data is, as one short line of text.
+
+Worked out from the store's `Status` of each resource the area shows and the app's clock;
+an area showing several resources reports the worst of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from rich.text import Text
+
+from stm_tui.store.store import Freshness, Status
+from stm_tui.tui import format as f
+
+# Worst first: the state an area with several resources reports.
+_SEVERITY = {
+    Freshness.ERROR: 0,
+    Freshness.STALE: 1,
+    Freshness.LOADING: 2,
+    Freshness.PAUSED: 3,
+    Freshness.FRESH: 4,
+}
+
+
+def effective_state(status: Status, now: datetime) -> Freshness:
+    """The store marks staleness on its own tick; between ticks we work it out here too."""
+    if (
+        status.state is Freshness.FRESH
+        and status.last_ok is not None
+        and now - status.last_ok > timedelta(seconds=2 * status.interval)
+    ):
+        return Freshness.STALE
+    return status.state
+
+
+def worst(statuses: Iterable[Status], now: datetime) -> Status | None:
+    ranked = sorted(statuses, key=lambda s: (_SEVERITY[effective_state(s, now)], _age_key(s)))
+    return ranked[0] if ranked else None
+
+
+def _age_key(status: Status) -> float:
+    # Among equals, the oldest data speaks for the area.
+    return status.last_ok.timestamp() if status.last_ok else float("-inf")
+
+
+def describe(statuses: Iterable[Status], now: datetime, paused: bool = False) -> Text:
+    status = worst(statuses, now)
+    if status is None:
+        return Text("")
+    state = Freshness.PAUSED if paused else effective_state(status, now)
+    age = f.ago(status.last_ok, now)
+    if state is Freshness.FRESH:
+        return Text(f"● updated {age}", style="green")
+    if state is Freshness.LOADING:
+        return Text("◌ loading…", style="yellow")
+    if state is Freshness.PAUSED:
+        return Text(f"❚❚ paused · data from {age}", style="magenta")
+    if state is Freshness.STALE:
+        return Text(f"▲ stale · updated {age}", style="bold yellow")
+    retry = f" · retry {f.relative(status.next_try, now)}" if status.next_try else ""
+    data = f" · data from {age}" if status.last_ok else ""
+    return Text(f"✖ {status.error_kind or 'error'}{retry}{data}", style="bold red")

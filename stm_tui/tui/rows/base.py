@@ -1,0 +1,49 @@
+"""What a list screen needs to know about one resource: its columns and how to build a row.
+
+One small row function per resource lives in the sibling modules. Cells are plain `str` (never
+markup) or `rich.text.Text`; sort keys are typed (datetimes, numbers) so sorting is by value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from stm_tui.store.store import Store
+from stm_tui.tui.widgets.table_model import Column, Row
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a row function may look at besides its item: the store and the app's clock."""
+
+    store: Store
+    now: datetime
+
+
+RowFn = Callable[[Any, Context], Row]
+
+
+@dataclass(frozen=True)
+class ResourceView:
+    resource: str
+    columns: tuple[Column, ...]
+    row: RowFn
+    label: Callable[[Any], str]
+    # Other collections whose changes alter this list's cells (a lookup by id).
+    depends_on: tuple[str, ...] = ()
+
+
+def when(value: datetime | None) -> float:
+    """A sort key for an optional datetime (missing first)."""
+    return value.timestamp() if value is not None else float("-inf")
+
+
+def num(value: int | float | None) -> float:
+    return float(value) if value is not None else float("-inf")
+
+
+def build_rows(view: ResourceView, items: Any, ctx: Context) -> list[Row]:
+    return [view.row(item, ctx) for item in items]

@@ -1,0 +1,221 @@
+"""Rows for keypairs, keypair profiles, certificates and certificate profiles."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from stm_tui.api.models import Certificate, CertificateProfile, Keypair, KeypairProfile
+from stm_tui.tui import format as f
+from stm_tui.tui.rows.base import Context, ResourceView, num, when
+from stm_tui.tui.widgets.table_model import Column, Row
+
+
+def key_spec(alg: str | None, size: int | None, curve: str | None) -> str:
+    if size:
+        return f"{alg or '?'} {size}"
+    if curve:
+        return f"{alg or '?'} {curve}"
+    return alg or f.DASH
+
+
+def keypair_state(kp: Keypair) -> str:
+    if kp.suspended:
+        return "SUSPENDED"
+    return kp.key_status or f.DASH
+
+
+def keypair_restriction(kp: Keypair) -> str:
+    if not kp.limit_by_users:
+        return "anyone"
+    return f"{len(kp.users)} users, {len(kp.groups)} teams"
+
+
+def keypair_row(kp: Keypair, ctx: Context) -> Row:
+    active = kp.number_of_active_certificates
+    if active is None:
+        active = sum(1 for c in kp.certificates if c.certificate_status == "ACTIVE")
+    return Row(
+        kp.id,
+        (
+            f.text(kp.alias),
+            key_spec(kp.key_alg, kp.key_size, kp.curve),
+            kp.key_type or f.DASH,
+            kp.key_storage or f.DASH,
+            f.status(keypair_state(kp)),
+            str(active),
+            f.names(kp.groups),
+            keypair_restriction(kp),
+            f.text(kp.keypair_profile.name if kp.keypair_profile else None),
+        ),
+        sort_keys=(
+            (kp.alias or "").lower(),
+            key_spec(kp.key_alg, kp.key_size, kp.curve),
+            kp.key_type or "",
+            kp.key_storage or "",
+            keypair_state(kp),
+            active,
+            f.names(kp.groups),
+            keypair_restriction(kp),
+            kp.keypair_profile.name if kp.keypair_profile and kp.keypair_profile.name else "",
+        ),
+        style="dim" if kp.suspended else None,
+    )
+
+
+KEYPAIRS = ResourceView(
+    resource="keypairs",
+    columns=(
+        Column("alias", "Alias", min_width=12),
+        Column("alg", "Algorithm", width=10),
+        Column("type", "Type", width=10, priority=2),
+        Column("storage", "Storage", width=7, priority=3),
+        Column("status", "Status", width=9),
+        Column("certs", "Certs", width=5, align="right"),
+        Column("teams", "Teams", min_width=8, priority=1),
+        Column("restrict", "Restrictions", width=17, priority=4),
+        Column("profile", "Profile", min_width=8, priority=5),
+    ),
+    row=keypair_row,
+    label=lambda kp: kp.alias or kp.id,
+)
+
+
+def keypair_profile_row(p: KeypairProfile, ctx: Context) -> Row:
+    spec = key_spec(p.key_alg, p.key_size, p.curve)
+    teams = f.names(p.teams)
+    return Row(
+        p.id,
+        (
+            f.text(p.name),
+            p.profile_type or f.DASH,
+            p.scope or f.DASH,
+            spec,
+            p.key_type or f.DASH,
+            f.status(p.key_status),
+            teams,
+        ),
+        sort_keys=(
+            (p.name or "").lower(),
+            p.profile_type or "",
+            p.scope or "",
+            spec,
+            p.key_type or "",
+            p.key_status or "",
+            teams,
+        ),
+    )
+
+
+KEYPAIR_PROFILES = ResourceView(
+    resource="keypair_profiles",
+    columns=(
+        Column("name", "Name", min_width=14),
+        Column("ptype", "Profile", width=12),
+        Column("scope", "Scope", width=7, priority=2),
+        Column("alg", "Algorithm", width=10),
+        Column("ktype", "Key type", width=10),
+        Column("kstatus", "Key status", width=10, priority=1),
+        Column("teams", "Teams", min_width=8, priority=3),
+    ),
+    row=keypair_profile_row,
+    label=lambda p: p.name or p.id,
+)
+
+
+def cert_row(c: Certificate, ctx: Context) -> Row:
+    days = c.days_left(ctx.now)
+    subject = f.cn(c.subject_name)
+    issuer = f.cn(c.issuer_name)
+    profile = c.certificate_profile.name if c.certificate_profile else None
+    keypair = c.keypair.alias if c.keypair else None
+    return Row(
+        c.id,
+        (
+            f.text(c.alias),
+            f.text(subject),
+            f.text(c.serial_hex),
+            f.text(issuer),
+            f.status(c.certificate_status),
+            f.dt(c.not_before),
+            f.dt(c.not_after),
+            f.days_left(days),
+            f.text(keypair),
+            f.text(profile),
+            c.hierarchy or f.DASH,
+        ),
+        sort_keys=(
+            (c.alias or "").lower(),
+            subject.lower(),
+            c.serial_hex or "",
+            issuer.lower(),
+            c.certificate_status or "",
+            when(c.not_before),
+            when(c.not_after),
+            num(days),
+            keypair or "",
+            profile or "",
+            c.hierarchy or "",
+        ),
+        style="dim" if c.certificate_status == "REVOKED" else None,
+    )
+
+
+CERTIFICATES = ResourceView(
+    resource="certificates",
+    columns=(
+        Column("alias", "Alias", min_width=12),
+        Column("subject", "Subject", min_width=10, priority=2),
+        Column("serial", "Serial", width=12, priority=5),
+        Column("issuer", "Issuer", min_width=10, priority=6),
+        Column("status", "Status", width=8),
+        Column("from", "Valid from", width=16, priority=7),
+        Column("to", "Valid to", width=16, priority=3),
+        Column("days", "Left", width=8, align="right"),
+        Column("keypair", "Keypair", min_width=10, priority=1),
+        Column("profile", "Profile", min_width=8, priority=8),
+        Column("hierarchy", "Hier.", width=7, priority=4),
+    ),
+    row=cert_row,
+    label=lambda c: c.alias or c.id,
+)
+
+
+def cert_profile_row(p: CertificateProfile, ctx: Context) -> Row:
+    algs = ", ".join(p.allowed_key_algs) or f.DASH
+    return Row(
+        p.id,
+        (
+            f.text(p.name),
+            f.status(p.status),
+            p.hierarchy or f.DASH,
+            p.certificate_type or f.DASH,
+            p.enrollment_method or f.DASH,
+            Text(f"{p.validity_days} d" if p.validity_days is not None else f.DASH),
+            algs,
+        ),
+        sort_keys=(
+            (p.name or "").lower(),
+            p.status or "",
+            p.hierarchy or "",
+            p.certificate_type or "",
+            p.enrollment_method or "",
+            num(p.validity_days),
+            algs,
+        ),
+    )
+
+
+CERTIFICATE_PROFILES = ResourceView(
+    resource="certificate_profiles",
+    columns=(
+        Column("name", "Name", min_width=14),
+        Column("status", "Status", width=8),
+        Column("hierarchy", "Hierarchy", width=9),
+        Column("ctype", "Type", width=7),
+        Column("enroll", "Enrollment", width=12, priority=2),
+        Column("validity", "Validity", width=8, align="right"),
+        Column("algs", "Key algorithms", min_width=10, priority=1),
+    ),
+    row=cert_profile_row,
+    label=lambda p: p.name or p.id,
+)

@@ -1,0 +1,172 @@
+"""Rows for accounts (with their settings), users and teams."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+
+from stm_tui.api.models import Account, AccountSettings, Team, User
+from stm_tui.tui import format as f
+from stm_tui.tui.rows.base import Context, ResourceView, num, when
+from stm_tui.tui.widgets.table_model import Column, Row
+
+
+def yes_no(value: bool | None) -> str:
+    return f.DASH if value is None else ("yes" if value else "no")
+
+
+def settings_for(account_id: str, ctx: Context) -> AccountSettings | None:
+    settings = ctx.store.collection("account_settings").get(account_id)
+    return settings if isinstance(settings, AccountSettings) else None
+
+
+def certcentral_state(settings: AccountSettings | None) -> str:
+    if settings is None:
+        return f.DASH
+    cc: dict[str, Any] = settings.certcentral or {}
+    if not cc.get("configured"):
+        return "not configured"
+    return f"configured ({cc.get('region') or '?'})"
+
+
+def account_row(a: Account, ctx: Context) -> Row:
+    settings = settings_for(a.id, ctx)
+    two_fa = yes_no(settings.two_factor_required) if settings else f.DASH
+    kp_profile = yes_no(settings.require_keypair_profile) if settings else f.DASH
+    cc = certcentral_state(settings)
+    return Row(
+        a.id,
+        (
+            f.text(a.name),
+            f.status(a.status),
+            two_fa,
+            cc,
+            kp_profile,
+            yes_no(a.cert_central_integration_allowed),
+            f.dt(a.created_at),
+        ),
+        sort_keys=(
+            (a.name or "").lower(),
+            a.status or "",
+            two_fa,
+            cc,
+            kp_profile,
+            yes_no(a.cert_central_integration_allowed),
+            when(a.created_at),
+        ),
+    )
+
+
+ACCOUNTS = ResourceView(
+    resource="accounts",
+    columns=(
+        Column("name", "Name", min_width=14),
+        Column("status", "Status", width=8),
+        Column("twofa", "2FA req.", width=8),
+        Column("certcentral", "CertCentral", width=20, priority=1),
+        Column("kpprofile", "KP profile req.", width=14, priority=2),
+        Column("ccallowed", "CC allowed", width=10, priority=3),
+        Column("created", "Created", width=16, priority=4),
+    ),
+    row=account_row,
+    label=lambda a: a.name or a.id,
+    depends_on=("account_settings",),
+)
+
+
+def role_names(u: User) -> str:
+    names = [r.name or r.code or "?" for app in u.applications for r in app.roles]
+    return ", ".join(names) if names else f.DASH
+
+
+def token_expiry(u: User, ctx: Context) -> Text:
+    if u.end_date is None:
+        return Text(f.DASH)
+    days = (u.end_date - ctx.now).days
+    return f.days_left(days)
+
+
+def user_row(u: User, ctx: Context) -> Row:
+    roles = role_names(u)
+    teams = f.names(u.teams)
+    expiry_days = (u.end_date - ctx.now).days if u.end_date else None
+    return Row(
+        u.id,
+        (
+            f.text(u.display_name),
+            f.text(u.email),
+            u.user_type or f.DASH,
+            roles,
+            f.status(u.status),
+            teams,
+            yes_no(u.two_factor_enabled),
+            token_expiry(u, ctx),
+        ),
+        sort_keys=(
+            u.display_name.lower(),
+            (u.email or "").lower(),
+            u.user_type or "",
+            roles,
+            u.status or "",
+            teams,
+            yes_no(u.two_factor_enabled),
+            num(expiry_days),
+        ),
+        style="dim" if u.status == "DISABLED" else None,
+    )
+
+
+USERS = ResourceView(
+    resource="users",
+    columns=(
+        Column("name", "Name", min_width=12),
+        Column("email", "Email", min_width=12, priority=3),
+        Column("type", "Type", width=8),
+        Column("roles", "Roles", min_width=10),
+        Column("status", "Status", width=8, priority=1),
+        Column("teams", "Teams", min_width=8, priority=2),
+        Column("twofa", "2FA", width=4, priority=4),
+        Column("token", "Token exp.", width=10, align="right"),
+    ),
+    row=user_row,
+    label=lambda u: u.display_name,
+)
+
+
+def team_row(t: Team, ctx: Context) -> Row:
+    leads = ", ".join(m.name or m.user_id or "?" for m in t.members if m.is_lead) or f.DASH
+    return Row(
+        t.id,
+        (
+            f.text(t.name),
+            f.text(t.description),
+            f.status(t.status),
+            str(len(t.members)),
+            f.text(leads),
+            f.dt(t.modified_on),
+        ),
+        sort_keys=(
+            (t.name or "").lower(),
+            (t.description or "").lower(),
+            t.status or "",
+            len(t.members),
+            leads,
+            when(t.modified_on),
+        ),
+    )
+
+
+TEAMS = ResourceView(
+    resource="teams",
+    columns=(
+        Column("name", "Name", min_width=12),
+        Column("description", "Description", min_width=12, priority=2),
+        Column("status", "Status", width=8, priority=1),
+        Column("members", "Members", width=7, align="right"),
+        Column("leads", "Leads", min_width=10),
+        Column("modified", "Modified", width=16, priority=3),
+    ),
+    row=team_row,
+    label=lambda t: t.name or t.id,
+)

@@ -1,0 +1,71 @@
+"""What every area screen has: identity bar, area strip, status line, footer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+from stm_tui.tui.areas import Area
+from stm_tui.tui.freshness import describe
+from stm_tui.tui.widgets.area_bar import AreaBar
+from stm_tui.tui.widgets.identity_bar import IdentityBar
+
+if TYPE_CHECKING:
+    from stm_tui.tui.app import StmApp
+
+
+class AreaScreen(Screen[None]):
+    """Base of the area screens. Subclasses yield their body from `compose_body`."""
+
+    def __init__(self, area: Area, *, id: str | None = None) -> None:
+        super().__init__(name=area.mode, id=id or f"area-{area.mode}", classes="area-screen")
+        self.area = area
+
+    @property
+    def stm(self) -> StmApp:
+        from stm_tui.tui.app import StmApp
+
+        app = self.app
+        assert isinstance(app, StmApp)
+        return app
+
+    def compose(self) -> ComposeResult:
+        yield IdentityBar()
+        yield AreaBar(self.area.mode)
+        with Horizontal(id="status-line"):
+            yield Static(Text(self.area.title, style="bold"), id="view-info", markup=False)
+            yield Static("", id="freshness", markup=False)
+        yield from self.compose_body()
+        yield Footer(compact=True)
+
+    def compose_body(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.update_identity()
+        self.update_freshness()
+
+    def on_screen_resume(self) -> None:
+        # Identity and freshness may have changed while another area was on screen.
+        self.update_identity()
+        self.update_freshness()
+
+    def update_identity(self) -> None:
+        app = self.stm
+        error = app.session.start_error.kind if app.session.start_error else None
+        self.query_one(IdentityBar).show(app.session.identity, app.session.read_only, error)
+
+    def update_freshness(self) -> None:
+        """Called every second by the app: touches only the freshness label."""
+        app = self.stm
+        statuses = [app.session.store.collection(r).status for r in self.area.resources]
+        label = describe(statuses, app.now(), paused=app.session.poller.paused)
+        self.query_one("#freshness", Static).update(label)
+
+    def set_view_info(self, info: Text) -> None:
+        self.query_one("#view-info", Static).update(info)

@@ -1,0 +1,248 @@
+"""A list area: the store collection in a ResourceTable, with filter, detail, copy, export."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from rich.console import RenderableType
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Input
+
+from stm_tui.store.store import Diff
+from stm_tui.tui import export
+from stm_tui.tui.areas import Area
+from stm_tui.tui.rows.base import ResourceView
+from stm_tui.tui.screens.base import AreaScreen
+from stm_tui.tui.screens.detail_screen import DetailScreen
+from stm_tui.tui.widgets.detail_pane import DetailPane
+from stm_tui.tui.widgets.filter_input import FilterInput
+from stm_tui.tui.widgets.resource_table import ResourceTable
+from stm_tui.tui.widgets.table_model import Row
+
+log = logging.getLogger(__name__)
+
+# From this width on, the detail opens beside the list instead of on its own screen.
+SIDE_BY_SIDE_WIDTH = 110
+
+
+class ListScreen(AreaScreen):
+    BINDINGS = [
+        Binding("slash", "open_filter", "Filter", key_display="/"),
+        Binding("escape", "back", "Back", show=False),
+        Binding("y", "copy_label", "Copy name", show=False),
+        Binding("i", "copy_id", "Copy id", show=False),
+        Binding("e", "export('csv')", "Export CSV", show=False),
+        Binding("E", "export('json')", "Export JSON", show=False),
+    ]
+
+    HELP = "Enter opens the detail; s/S sort by the next column (S reverses); / filters."
+
+    def __init__(self, area: Area, view: ResourceView) -> None:
+        super().__init__(area)
+        self.view = view
+        self.detail_key: str | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+
+    # composition -------------------------------------------------------------------------
+
+    def compose_body(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield ResourceTable(list(self.view.columns), id="table")
+            pane = DetailPane(id="detail")
+            pane.display = False
+            yield pane
+        filter_input = FilterInput()
+        filter_input.display = False
+        yield filter_input
+
+    @property
+    def table(self) -> ResourceTable:
+        return self.query_one("#table", ResourceTable)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        store = self.stm.session.store
+        self.table.set_rows(self._rows(store.collection(self.view.resource).items.values()))
+        self._unsubscribe = store.subscribe(
+            self._on_diff, (self.view.resource, *self.view.depends_on, *self.detail_sources())
+        )
+        self.table.focus()
+        self._update_view_info()
+
+    def on_unmount(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+
+    def detail_sources(self) -> tuple[str, ...]:
+        """Collections shown in the detail besides our own (signature logs)."""
+        return ("signatures",) if self.view.resource in ("keypairs", "releases") else ()
+
+    # rows from the store -----------------------------------------------------------------
+
+    def _rows(self, items: Iterable[Any]) -> list[Row]:
+        ctx = self.stm.context()
+        rows = []
+        for item in items:
+            try:
+                rows.append(self.view.row(item, ctx))
+            except Exception:
+                # One odd item must not take the whole list down; it is logged, not shown.
+                log.exception("could not build a %s row", self.view.resource)
+        return rows
+
+    def _on_diff(self, diff: Diff) -> None:
+        collection = self.stm.session.store.collection(self.view.resource)
+        if diff.resource == self.view.resource:
+            items = [collection.items[k] for k in diff.touched if k in collection.items]
+            self.table.apply_diff(self._rows(items), diff.removed)
+        elif diff.resource in self.view.depends_on:
+            self.table.apply_diff(self._rows(collection.items.values()), ())
+        if self.detail_key is not None:
+            self._show_detail(self.detail_key)
+
+    # messages from the table -------------------------------------------------------------
+
+    @on(ResourceTable.ViewChanged)
+    def _view_changed(self, event: ResourceTable.ViewChanged) -> None:
+        self._update_view_info()
+
+    @on(ResourceTable.RowHighlighted)
+    def _highlighted(self, event: ResourceTable.RowHighlighted) -> None:
+        if self.detail_key is not None and event.key is not None:
+            self._show_detail(event.key)
+
+    @on(ResourceTable.RowSelected)
+    def _selected(self, event: ResourceTable.RowSelected) -> None:
+        if event.key is not None:
+            self.open_detail(event.key)
+
+    def _update_view_info(self) -> None:
+        table = self.table
+        info = Text()
+        info.append(self.area.title, style="bold")
+        info.append(f"  {table.row_count}/{table.total_count}")
+        if table.filter_query:
+            info.append("  /", style="dim")
+            info.append(table.filter_query)
+            error = table.filter_error
+            if error:
+                info.append(f"  {error}", style="red")
+        if table.sort_column:
+            title = next(c.title for c in self.view.columns if c.key == table.sort_column)
+            info.append(f"  sort {title} {'↓' if table.sort_reverse else '↑'}", style="dim")
+        self.set_view_info(info)
+
+    # detail ------------------------------------------------------------------------------
+
+    def open_detail(self, key: str) -> None:
+        if self.size.width >= SIDE_BY_SIDE_WIDTH:
+            self.query_one("#detail", DetailPane).display = True
+            self._show_detail(key)
+        else:
+            self.app.push_screen(DetailScreen(self.area, self.view.resource, key))
+
+    def _show_detail(self, key: str) -> None:
+        self.detail_key = key
+        self.query_one("#detail", DetailPane).show(self.render_detail(key))
+
+    def render_detail(self, key: str) -> RenderableType:
+        return self.stm.detail_renderable(
+            self.view.resource, key, lambda: self._redraw_detail(key)
+        )
+
+    def _redraw_detail(self, key: str) -> None:
+        if self.detail_key == key:
+            self._show_detail(key)
+
+    def close_detail(self) -> bool:
+        pane = self.query_one("#detail", DetailPane)
+        if not pane.display:
+            return False
+        pane.display = False
+        self.detail_key = None
+        self.table.focus()
+        return True
+
+    # actions -----------------------------------------------------------------------------
+
+    def action_open_filter(self) -> None:
+        box = self.query_one(FilterInput)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.table.set_filter(event.value)
+        self._update_view_info()
+
+    @on(FilterInput.Closed)
+    def _filter_closed(self) -> None:
+        box = self.query_one(FilterInput)
+        if not box.value:
+            box.display = False
+        self.table.focus()
+
+    def action_back(self) -> None:
+        if self.close_detail():
+            return
+        box = self.query_one(FilterInput)
+        if box.value:
+            box.value = ""
+            box.display = False
+
+    def focus_key(self, key: str) -> bool:
+        """Put the cursor on `key`, clearing a filter that hides it."""
+        table = self.table
+        if not table.move_cursor_to_key(key):
+            self.query_one(FilterInput).value = ""
+            table.set_filter("")
+            if not table.move_cursor_to_key(key):
+                return False
+        table.focus()
+        return True
+
+    def selected_item(self) -> Any | None:
+        key = self.table.cursor_key
+        if key is None:
+            return None
+        return self.stm.session.store.collection(self.view.resource).get(key)
+
+    def action_copy_id(self) -> None:
+        item = self.selected_item()
+        if item is not None:
+            self.stm.copy_text(item.id, "id")
+
+    def action_copy_label(self) -> None:
+        item = self.selected_item()
+        if item is not None:
+            self.stm.copy_text(self.view.label(item), "name")
+
+    def action_export(self, fmt: str) -> None:
+        keys = self.table.visible_keys()
+        collection = self.stm.session.store.collection(self.view.resource)
+        items = [collection.items[k] for k in keys if k in collection.items]
+        try:
+            if fmt == "json":
+                path = export.write_json(self.view.resource, items, self.stm.now())
+            else:
+                rows = [self.table_row(k) for k in keys]
+                path = export.write_csv(
+                    self.view.resource, [c.title for c in self.view.columns], rows, self.stm.now()
+                )
+        except OSError as exc:
+            self.notify(f"export failed: {exc.strerror or exc}", severity="error", markup=False)
+            return
+        self.notify(f"{len(items)} rows written to {path}", title="Exported", markup=False)
+
+    def table_row(self, key: str) -> list[str]:
+        item = self.stm.session.store.collection(self.view.resource).get(key)
+        if item is None:
+            return []
+        row = self.view.row(item, self.stm.context())
+        return [c if isinstance(c, str) else c.plain for c in row.cells]

@@ -1,0 +1,215 @@
+"""What needs attention now: the Overview's rows, worked out from the store.
+
+Each item names the resource and id it jumps to. Urgency ranks sort the list (lower first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from rich.text import Text
+
+from stm_tui.api.models import Certificate, Keypair, ReleaseWindow, Scan, User
+from stm_tui.store.store import Store
+from stm_tui.tui import format as f
+from stm_tui.tui.rows.activity import RISK_ORDER, signatures_used
+from stm_tui.tui.widgets.table_model import Column, Row
+
+EXPIRY_WINDOWS = (7, 30, 90)
+EXPIRED_LOOKBACK_DAYS = 90
+RELEASE_SOON = timedelta(days=7)
+TOKEN_SOON_DAYS = 30
+SEVERITY_RANK = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3}
+
+COLUMNS = (
+    Column("urgency", "Urgency", width=10),
+    Column("kind", "Kind", width=11),
+    Column("item", "Item", min_width=14),
+    Column("detail", "Detail", min_width=12),
+    Column("when", "When", width=16, priority=1),
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One triage line."""
+
+    rank: int
+    urgency: Text
+    kind: str
+    resource: str
+    id: str
+    item: str
+    detail: Text
+    when: datetime | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.resource}:{self.id}"
+
+    def row(self) -> Row:
+        return Row(
+            self.key,
+            (self.urgency, self.kind, f.text(self.item), self.detail, f.dt(self.when)),
+            sort_keys=(
+                self.rank,
+                self.kind,
+                self.item.lower(),
+                self.detail.plain,
+                self.when.timestamp() if self.when else 0.0,
+            ),
+        )
+
+
+def split_key(key: str) -> tuple[str, str]:
+    resource, _, ident = key.partition(":")
+    return resource, ident
+
+
+def certificates(items: Any, now: datetime) -> list[Finding]:
+    out = []
+    for c in items:
+        if not isinstance(c, Certificate) or c.certificate_status == "REVOKED":
+            continue
+        days = c.days_left(now)
+        if days is None or days > EXPIRY_WINDOWS[-1] or days < -EXPIRED_LOOKBACK_DAYS:
+            continue
+        if days < 0:
+            rank, label = 0, Text("EXPIRED", style="bold red")
+        else:
+            window = next(w for w in EXPIRY_WINDOWS if days <= w)
+            rank = {7: 1, 30: 3, 90: 5}[window]
+            label = Text(f"≤{window} d", style=f.days_left(days).style)
+        detail = Text(f"expires {f.relative(c.not_after, now)}")
+        if c.keypair and c.keypair.alias:
+            detail.append(f" · {c.keypair.alias}", style="dim")
+        out.append(
+            Finding(rank, label, "certificate", "certificates", c.id, c.alias or c.id, detail,
+                    c.not_after)
+        )
+    return out
+
+
+def releases(items: Any, now: datetime) -> list[Finding]:
+    out = []
+    for r in items:
+        if not isinstance(r, ReleaseWindow):
+            continue
+        if r.status == "OPEN":
+            detail = Text(f"{signatures_used(r).plain} signatures · ends ")
+            detail.append(f.relative(r.end_time, now))
+            out.append(
+                Finding(2, Text("OPEN", style="bold green"), "release", "releases", r.id,
+                        r.name or r.id, detail, r.end_time)
+            )
+        elif (
+            r.status in ("APPROVED", "PENDING_APPROVAL")
+            and r.start_time is not None
+            and now <= r.start_time <= now + RELEASE_SOON
+        ):
+            detail = Text(f"opens {f.relative(r.start_time, now)} · max ")
+            detail.append(str(r.max_signatures) if r.max_signatures is not None else "∞")
+            if r.status == "PENDING_APPROVAL":
+                detail.append(" · needs approval", style="yellow")
+            out.append(
+                Finding(4, Text("SOON", style="cyan"), "release", "releases", r.id,
+                        r.name or r.id, detail, r.start_time)
+            )
+    return out
+
+
+def worst_finding(scan: Scan) -> str | None:
+    if not scan.findings:
+        return None
+    best = min(scan.findings, key=lambda x: SEVERITY_RANK.get(x.severity or "", 9))
+    return f"{best.severity or '?'}: {best.title or '?'}"
+
+
+def scans(items: Any, reports: dict[str, Scan]) -> list[Finding]:
+    out = []
+    for s in items:
+        if not isinstance(s, Scan) or s.status != "FAIL":
+            continue
+        full = reports.get(s.id)
+        worst = worst_finding(full) if full is not None else None
+        counts = ", ".join(f"{v} {k}" for k, v in sorted(s.finding_counts.items()) if v)
+        detail = Text(worst or counts or "failed")
+        risk = s.risk_level or "?"
+        rank = 1 if RISK_ORDER.get(risk, 0) >= RISK_ORDER["HIGH"] else 3
+        out.append(
+            Finding(rank, Text(f"FAIL {risk}", style=f.SEVERITY_STYLE.get(risk, "red")), "scan",
+                    "scans", s.id, s.alias or s.file_name or s.id, detail, s.created_on)
+        )
+    return out
+
+
+def keypairs(items: Any) -> list[Finding]:
+    out = []
+    for kp in items:
+        if not isinstance(kp, Keypair) or kp.suspended:
+            continue
+        active = kp.number_of_active_certificates
+        if active is None:
+            active = sum(1 for c in kp.certificates if c.certificate_status == "ACTIVE")
+        if active == 0:
+            detail = Text(f"no active certificate · {kp.key_type or '?'} {kp.key_alg or ''}")
+            out.append(
+                Finding(6, Text("NO CERT", style="yellow"), "keypair", "keypairs", kp.id,
+                        kp.alias or kp.id, detail, kp.created_on)
+            )
+    return out
+
+
+def service_tokens(items: Any, now: datetime) -> list[Finding]:
+    out = []
+    for u in items:
+        if not isinstance(u, User) or u.user_type != "service" or u.end_date is None:
+            continue
+        if u.status == "DISABLED":
+            continue
+        days = (u.end_date - now).days
+        if days > TOKEN_SOON_DAYS:
+            continue
+        rank, label = (0, Text("EXPIRED", style="bold red")) if days < 0 else (
+            2 if days <= 7 else 4, Text(f"token {days} d", style=f.days_left(days).style))
+        detail = Text(f"service user token expires {f.relative(u.end_date, now)}")
+        out.append(
+            Finding(rank, label, "token", "users", u.id, u.display_name, detail, u.end_date)
+        )
+    return out
+
+
+def triage(store: Store, now: datetime, reports: dict[str, Scan]) -> list[Finding]:
+    def items(name: str) -> Any:
+        return store.collection(name).items.values()
+
+    return [
+        *certificates(items("certificates"), now),
+        *releases(items("releases"), now),
+        *scans(items("scans"), reports),
+        *keypairs(items("keypairs")),
+        *service_tokens(items("users"), now),
+    ]
+
+
+def summary(found: list[Finding]) -> Text:
+    counts: dict[str, int] = {}
+    for item in found:
+        counts[item.kind] = counts.get(item.kind, 0) + 1
+    line = Text()
+    labels = (
+        ("certificate", "certificates expiring"),
+        ("release", "releases open/soon"),
+        ("scan", "failed scans"),
+        ("keypair", "keypairs without cert"),
+        ("token", "tokens expiring"),
+    )
+    for kind, label in labels:
+        n = counts.get(kind, 0)
+        if line:
+            line.append(" · ", style="dim")
+        line.append(str(n), style="bold" if n else "dim")
+        line.append(f" {label}", style="" if n else "dim")
+    return line

@@ -1,0 +1,47 @@
+"""The strip of areas and their keys; the current one is highlighted. Clicking switches."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events
+from textual.widgets import Static
+
+from stm_tui.tui.areas import AREAS
+
+
+class AreaBar(Static):
+    DEFAULT_CLASSES = "area-bar"
+
+    def __init__(self, current: str) -> None:
+        super().__init__("", markup=False)
+        self.current = current
+        self._spans: list[tuple[int, int, str]] = []
+
+    def on_mount(self) -> None:
+        self._render_bar()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._render_bar()
+
+    def _render_bar(self) -> None:
+        width = self.size.width or 80
+        full = self._build(short=False)
+        self.update(full if full.cell_len <= width else self._build(short=True))
+
+    def _build(self, short: bool) -> Text:
+        line = Text()
+        self._spans = []
+        for area in AREAS:
+            start = line.cell_len
+            chosen = area.mode == self.current
+            line.append(f" {area.key}", style="bold reverse" if chosen else "bold")
+            label = area.short if short else area.title
+            line.append(f" {label} ", style="reverse" if chosen else "dim")
+            self._spans.append((start, line.cell_len, area.mode))
+        return line
+
+    def on_click(self, event: events.Click) -> None:
+        for start, end, mode in self._spans:
+            if start <= event.x < end:
+                self.app.switch_mode(mode)
+                return
