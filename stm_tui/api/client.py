@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import json
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -319,53 +320,40 @@ class STMClient:
 
     # ------------------------------------------------------------------ lists
 
-    async def iter_pages(
-        self, resource: str, *, headers: Mapping[str, str] | None = None, **filters: Any
-    ) -> AsyncIterator[list[m.Resource]]:
+    async def iter_pages(self, resource: str, **filters: Any) -> AsyncIterator[list[m.Resource]]:
         """Every page of a collection, in order; up to `concurrency` page requests in flight."""
-        async for _response, page in self._pages(spec_for(resource), filters, headers):
+        async for _response, page, _step in self._pages(spec_for(resource), filters):
             yield page
 
     async def _pages(
-        self,
-        spec: ResourceSpec,
-        filters: Mapping[str, Any],
-        headers: Mapping[str, str] | None,
-    ) -> AsyncIterator[tuple[RawResponse, list[m.Resource]]]:
+        self, spec: ResourceSpec, filters: Mapping[str, Any]
+    ) -> AsyncIterator[tuple[RawResponse, list[m.Resource], int]]:
+        """(response, validated items, page step) for every page."""
         where = f"GET {spec.path}"
         if not spec.paged:
-            first = await self._get(spec.path, filters, headers)
-            if first.status == 304:
-                yield first, []
-                return
+            first = await self._get(spec.path, filters)
             if spec.single:
-                yield first, [validate_one(spec.model, first.content, where)]
+                yield first, [validate_one(spec.model, first.content, where)], 0
             else:
-                yield (
-                    first,
-                    list(validate_items(spec.model, parse_array(first.content, where), where)),
-                )
+                raw = parse_array(first.content, where)
+                yield first, list(validate_items(spec.model, raw, where)), 0
             return
 
-        params = {**filters, "limit": self.page_size, "offset": 0}
-        first = await self._get(spec.path, params, headers)
-        if first.status == 304:
-            yield first, []
-            return
+        first = await self._get(spec.path, {**filters, "limit": self.page_size, "offset": 0})
         page = parse_envelope(first.content, where)
         step = page.limit if page.limit > 0 else max(1, len(page.items))
         offsets = list(range(step, page.total, step))
         if len(offsets) > _MAX_PAGES:
             raise BadResponse(f"implausible total {page.total} ({where})")
-        yield first, list(validate_items(spec.model, page.items, where))
+        yield first, list(validate_items(spec.model, page.items, where)), step
 
         semaphore = asyncio.Semaphore(self.concurrency)
 
-        async def fetch(offset: int) -> tuple[RawResponse, list[m.Resource]]:
+        async def fetch(offset: int) -> tuple[RawResponse, list[m.Resource], int]:
             async with semaphore:
                 resp = await self._get(spec.path, {**filters, "limit": step, "offset": offset})
             rest = parse_envelope(resp.content, where)
-            return resp, list(validate_items(spec.model, rest.items, where))
+            return resp, list(validate_items(spec.model, rest.items, where)), step
 
         tasks = [asyncio.create_task(fetch(offset)) for offset in offsets]
         try:
@@ -378,7 +366,7 @@ class STMClient:
 
     async def list_all(self, resource: str, **filters: Any) -> list[m.Resource]:
         """Every item of a collection (all pages), de-duplicated by id, in server order."""
-        items, _etag, _ = await self._collect(spec_for(resource), filters, None)
+        items, _tags, _step = await self._collect(spec_for(resource), filters)
         return items
 
     async def list_changed(
@@ -389,45 +377,76 @@ class STMClient:
         since: datetime | None = None,
         **filters: Any,
     ) -> ChangeResult:
-        """Cheap refresh: `If-None-Match: etag` (304 = unchanged) and/or `modified_since`.
+        """Cheap refresh for pollers.
 
-        Servers without ETags or `modified_since` simply return the full list, which is
-        still a correct answer (reported with `full=since is None`).
+        `etag` is the opaque value from the previous result: every page is asked again with
+        `If-None-Match`, and if all answer 304 nothing changed (one request for a small
+        collection, no bodies at all). This is correct whether the server's ETag covers a
+        page or the whole collection. `since` adds `modified_since`, so only changed items
+        come back (`full=False`: merge them; removals are not visible that way). Servers
+        without ETags or `modified_since` just return full lists, still a correct answer.
         """
         spec = spec_for(resource)
         query = dict(filters)
         if since is not None and spec.paged:
             query["modified_since"] = since
-        headers = {"if-none-match": etag} if etag else None
-        items, new_etag, not_modified = await self._collect(spec, query, headers)
-        if not_modified:
+        if etag and await self._unchanged(spec, query, etag):
             return ChangeResult(changed=False, items=[], full=False, etag=etag)
-        return ChangeResult(
-            changed=True, items=items, full=since is None or not spec.paged, etag=new_etag
-        )
+        items, tags, step = await self._collect(spec, query)
+        composite = json.dumps([step, tags]) if tags and all(tags) else None
+        full = since is None or not spec.paged
+        return ChangeResult(changed=True, items=items, full=full, etag=composite)
+
+    async def _unchanged(self, spec: ResourceSpec, filters: Mapping[str, Any], etag: str) -> bool:
+        try:
+            step, tags = json.loads(etag)
+            step = int(step)
+            if not tags or not all(isinstance(t, str) for t in tags):
+                return False
+        except (ValueError, TypeError):
+            return False
+        semaphore = asyncio.Semaphore(self.concurrency)
+
+        async def not_modified(index: int, tag: str) -> bool:
+            params = dict(filters)
+            if spec.paged:
+                params.update(limit=step, offset=index * step)
+            async with semaphore:
+                resp = await self._get(spec.path, params, {"if-none-match": tag})
+            return resp.status == 304
+
+        # The first page carries the total, so a changed count shows there: ask it alone
+        # first and only then the rest, all at once.
+        if not await not_modified(0, tags[0]):
+            return False
+        rest = await asyncio.gather(*(not_modified(i, t) for i, t in enumerate(tags) if i))
+        return all(rest)
 
     async def _collect(
-        self,
-        spec: ResourceSpec,
-        filters: Mapping[str, Any],
-        headers: Mapping[str, str] | None,
-    ) -> tuple[list[m.Resource], str | None, bool]:
+        self, spec: ResourceSpec, filters: Mapping[str, Any]
+    ) -> tuple[list[m.Resource], list[str | None], int]:
         seen: set[str] = set()
         items: list[m.Resource] = []
-        etag: str | None = None
-        first = True
-        async for response, page in self._pages(spec, filters, headers):
-            if first:
-                first = False
-                if response.status == 304:
-                    return [], headers.get("if-none-match") if headers else None, True
-                etag = response.headers.get("etag")
+        tags: list[str | None] = []
+        step = 0
+        async for response, page, page_step in self._pages(spec, filters):
+            tags.append(response.headers.get("etag"))
+            step = page_step
             for item in page:
                 # Items can shift between pages while paging; keep the first copy.
                 if item.id not in seen:
                     seen.add(item.id)
                     items.append(item)
-        return items, etag, False
+        return items, tags, step
+
+    async def get_item(self, resource: str, item_id: str) -> m.Resource:
+        """One item of a collection by id (for collections that have an item route)."""
+        spec = spec_for(resource)
+        if spec.single:
+            return await self._get_one(spec.model, spec.path)
+        if spec.item_route is None:
+            raise KeyError(f"{spec.name} cannot be read by id")
+        return await self._get_one(spec.model, path(spec.item_route, id=item_id))
 
     async def _typed_list(self, model: type[R], resource: str, **filters: Any) -> list[R]:
         items = await self.list_all(resource, **filters)

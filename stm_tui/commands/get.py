@@ -1,0 +1,113 @@
+"""`stm-tui get <resource> [ID]`: the scriptable face of the client.
+
+Exit codes: 0 ok, 2 usage or configuration, 3 auth or permission, 4 not found,
+5 service unreachable or failing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+import click
+
+from stm_tui.api.resources import RESOURCES, spec_for
+from stm_tui.commands._common import (
+    EXIT_AUTH,
+    fail,
+    profile_name,
+    setup_logging,
+    tty_prompt,
+)
+
+_NAMES = ", ".join(sorted(RESOURCES))
+
+
+def _parse_filters(raw: tuple[str, ...]) -> list[tuple[str, str]]:
+    out = []
+    for item in raw:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"expected FIELD=VALUE, got {item!r}", param_hint="--filter")
+        out.append((key.strip(), value))
+    return out
+
+
+@click.command("get", help=f"List a resource, or show one item by ID. RESOURCE: {_NAMES}.")
+@click.argument("resource")
+@click.argument("item_id", required=False, metavar="[ID]")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--filter", "filters", multiple=True, metavar="FIELD=VALUE", help="Exact match; repeatable."
+)
+@click.option("--profile", "profile", default=None, help="Profile name from the config file.")
+@click.pass_context
+def get(
+    ctx: click.Context,
+    resource: str,
+    item_id: str | None,
+    output: str,
+    filters: tuple[str, ...],
+    profile: str | None,
+) -> None:
+    try:
+        spec = spec_for(resource)
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="RESOURCE") from None
+    if item_id is not None and spec.item_route is None and not spec.single:
+        raise click.UsageError(f"{spec.name} cannot be read by id; list them instead")
+    parsed = _parse_filters(filters)
+    setup_logging()
+
+    from stm_tui.api.errors import StmError
+
+    try:
+        text = asyncio.run(_run(ctx, spec.name, item_id, output, parsed, profile))
+    except StmError as err:
+        fail(err)
+    sys.stdout.write(text)
+
+
+async def _run(
+    ctx: click.Context,
+    resource: str,
+    item_id: str | None,
+    output: str,
+    filters: list[tuple[str, str]],
+    profile: str | None,
+) -> str:
+    from stm_tui.api.client import STMClient
+    from stm_tui.commands import _output
+    from stm_tui.config import load_profile
+    from stm_tui.credentials import resolve_credentials_async
+
+    prof = load_profile(profile_name(ctx, profile))
+    creds = await resolve_credentials_async(prof, prompt=tty_prompt)
+    if creds.api_key is None and prof.client_cert_file is None:
+        click.echo(
+            "stm-tui: no API key: set SM_API_KEY (or SM_API_KEY_FILE), or run `stm-tui login`",
+            err=True,
+        )
+        sys.exit(EXIT_AUTH)
+    # `get` never writes, whatever the profile says: the adapter refuses non-GET requests.
+    async with STMClient.from_profile(prof, creds, read_only=True) as client:
+        if item_id is not None:
+            item = await client.get_item(resource, item_id)
+            items = [item]
+        else:
+            server_filters = {k: v for k, v in filters if "." not in k}
+            items = await client.list_all(resource, **server_filters)
+    if output == "json" and item_id is not None:
+        return _output.render_json(_output.dump(items[0]))
+    items = [item for item in items if _output.matches(item, filters)]
+    if output == "json":
+        return _output.render_json([_output.dump(item) for item in items])
+    if output == "csv":
+        return _output.render_csv(items)
+    return _output.render_table(resource, items)
