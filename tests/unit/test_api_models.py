@@ -1,0 +1,113 @@
+import base64
+import contextlib
+import hashlib
+import json
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from stm_tui.api import models as m
+from stm_tui.api.resources import RESOURCES
+
+from ._certs import b64der, make_cert
+
+
+def test_unknown_fields_are_kept_and_missing_ones_are_not_fatal() -> None:
+    kp = m.Keypair.model_validate({"id": "k1", "alias": "release-key", "brand_new": {"x": 1}})
+    assert kp.alias == "release-key"
+    assert kp.model_dump()["brand_new"] == {"x": 1}
+    assert kp.key_size is None
+
+
+def test_timestamps_parse_to_aware_datetimes_even_without_a_zone() -> None:
+    kp = m.Keypair.model_validate({"id": "k", "created_on": "2026-11-27T10:00:00Z"})
+    assert kp.created_on == datetime(2026, 11, 27, 10, tzinfo=UTC)
+    naive = m.Keypair.model_validate({"id": "k", "created_on": "2026-11-27T10:00:00"})
+    assert naive.created_on is not None and naive.created_on.tzinfo is not None
+
+
+def test_certificate_views_come_from_the_certificate_itself() -> None:
+    leaf, ca, _key = make_cert("Build Signer", days=30, serial=0xBEEF)
+    cert = m.Certificate.model_validate(
+        {
+            "id": "c1",
+            "cert": b64der(leaf),
+            "chain": [{"cert_type": "root", "blob": b64der(ca)}],
+            # Conveniences the server may get wrong: the decoded views must not use them.
+            "subject": "CN=something else",
+            "serial_number": "1",
+        }
+    )
+    assert cert.subject_name == "CN=Build Signer"
+    assert cert.issuer_name == "CN=Test Root CA"
+    assert cert.serial_hex == "beef"
+    der = base64.b64decode(b64der(leaf))
+    assert cert.sha256_fingerprint == ":".join(f"{b:02X}" for b in hashlib.sha256(der).digest())
+    assert cert.not_after == leaf.not_valid_after_utc
+    assert cert.days_left(datetime.now(UTC)) in (29, 30)
+    assert [c.subject.rfc4514_string() for c in cert.decoded_chain] == ["CN=Test Root CA"]
+
+
+def test_a_broken_certificate_blob_degrades_to_the_server_fields() -> None:
+    cert = m.Certificate.model_validate(
+        {"id": "c", "cert": "not base64!!", "subject": "CN=x", "valid_to": "2030-01-01T00:00:00Z"}
+    )
+    assert cert.x509_cert is None
+    assert cert.subject_name == "CN=x"
+    assert cert.not_after == datetime(2030, 1, 1, tzinfo=UTC)
+    assert cert.sha256_fingerprint is None
+
+
+def test_keypair_public_key_fingerprint() -> None:
+    leaf, _ca, _key = make_cert()
+    from cryptography.hazmat.primitives import serialization
+
+    spki = leaf.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    kp = m.Keypair.model_validate({"id": "k", "public_key": base64.b64encode(spki).decode()})
+    assert kp.public_key_fingerprint is not None
+    assert kp.public_key_fingerprint.replace(":", "").lower() == hashlib.sha256(spki).hexdigest()
+    assert kp.public_key_object is not None
+
+
+def test_account_settings_take_the_account_id() -> None:
+    settings_ = m.AccountSettings.model_validate({"account": {"id": "acc-1", "name": "Acme"}})
+    assert settings_.id == "acc-1"
+
+
+def test_secrets_returned_once_are_masked_in_repr_and_json() -> None:
+    token = m.ApiToken.model_validate({"id": "t", "token": "sk_canary_value_123"})
+    assert "sk_canary_value_123" not in repr(token)
+    assert "sk_canary_value_123" not in token.model_dump_json()
+    assert token.token is not None and token.token.get_secret_value() == "sk_canary_value_123"
+
+
+def test_every_collection_model_has_an_id() -> None:
+    for spec in RESOURCES.values():
+        assert "id" in spec.model.model_fields
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=json_values)
+def test_arbitrary_json_only_ever_raises_validation_error(data: object) -> None:
+    raw = json.dumps(data)
+    for model in (m.Keypair, m.Certificate, m.User, m.ReleaseWindow, m.AccountSettings):
+        with contextlib.suppress(ValidationError):
+            model.model_validate_json(raw)
+
+
+@pytest.mark.parametrize("spec", list(RESOURCES.values()), ids=lambda s: s.name)
+def test_a_minimal_item_validates_for_every_collection(spec: object) -> None:
+    model = spec.model  # type: ignore[attr-defined]
+    assert model.model_validate({"id": "x"}).id == "x"
