@@ -25,18 +25,22 @@ class AreaBar(Static):
 
     def _render_bar(self) -> None:
         width = self.size.width or 80
-        full = self._build(short=False)
-        self.update(full if full.cell_len <= width else self._build(short=True))
+        # Widest labels that fit: full titles, then short ones, then tiny ones packed tight.
+        for level in ("title", "short", "smallest"):
+            line = self._build(level)
+            if line.cell_len <= width:
+                break
+        self.update(line)
 
-    def _build(self, short: bool) -> Text:
+    def _build(self, level: str) -> Text:
         line = Text()
         self._spans = []
+        pad = "" if level == "smallest" else " "
         for area in AREAS:
             start = line.cell_len
             chosen = area.mode == self.current
             line.append(f" {area.key}", style="bold reverse" if chosen else "bold")
-            label = area.short if short else area.title
-            line.append(f" {label} ", style="reverse" if chosen else "dim")
+            line.append(f" {getattr(area, level)}{pad}", style="reverse" if chosen else "dim")
             self._spans.append((start, line.cell_len, area.mode))
         return line
 

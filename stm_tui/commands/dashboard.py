@@ -1,0 +1,68 @@
+"""`stm-tui` with no sub-command: open the dashboard for the active profile."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from stm_tui.session import Session
+
+EXIT_OK = 0
+EXIT_CRASHED = 1
+EXIT_USAGE = 2
+
+
+def run_dashboard(obj: dict[str, Any]) -> int:
+    """Load the profile and credentials, then run the app. Returns the process exit code."""
+    from stm_tui.api.errors import StmError
+    from stm_tui.commands._common import exit_code_for, tty_prompt
+    from stm_tui.config import load_profile
+    from stm_tui.credentials import resolve_credentials
+    from stm_tui.session import Session
+
+    try:
+        profile = load_profile(obj.get("profile"))
+        credentials = resolve_credentials(profile, prompt=tty_prompt)
+        if credentials.api_key is None:
+            click.echo(
+                f"stm-tui: no API key for {profile.host}.\n"
+                "  - set SM_API_KEY (or SM_API_KEY_FILE), or\n"
+                f"  - store one with: stm-tui login --profile {profile.name}\n"
+                "  - or try the built-in emulator: stm-tui demo",
+                err=True,
+            )
+            return EXIT_USAGE
+        read_only = obj.get("read_only")
+        session = Session.from_profile(
+            profile, credentials, read_only=profile.read_only if read_only is None else read_only
+        )
+    except StmError as exc:
+        click.echo(f"stm-tui: {exc.message}", err=True)
+        if "stm-tui demo" not in exc.message:
+            click.echo("To look around first, run the built-in demo: stm-tui demo", err=True)
+        return exit_code_for(exc)
+    return run_app(session, obj, theme_default=profile.theme)
+
+
+def run_app(
+    session: Session,
+    obj: dict[str, Any],
+    *,
+    theme_default: str | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> int:
+    """Run the dashboard on a session; non-zero when the app crashed."""
+    from stm_tui.tui.app import StmApp
+
+    # While the app owns the terminal, log records must not be written over the screen.
+    logging.getLogger().addHandler(logging.NullHandler())
+    mouse = not obj.get("no_mouse", False)
+    app = StmApp(session, mouse=mouse, theme=obj.get("theme") or theme_default, clock=clock)
+    app.run(mouse=mouse)
+    # Textual leaves the process exit code at 0 after a crash unless we pass it on.
+    return EXIT_CRASHED if (app.return_code or 0) != 0 else EXIT_OK
