@@ -1,0 +1,265 @@
+"""Per-server state, the authenticated caller, and the shared list machinery
+(paging, `modified_since`, weak ETags and 304)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import threading
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import Query, Request, Response
+
+from stm_tui import __version__
+from stm_tui.emulator import crypto
+from stm_tui.emulator.db import Database
+from stm_tui.emulator.errors import ApiError, bad_input, denied
+from stm_tui.emulator.faults import FaultSpec
+from stm_tui.emulator.rbac import ROLE_PERMISSIONS, permissions_for
+from stm_tui.emulator.util import Clock, dumps, iso, parse_ts
+
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+class EmulatorState:
+    """Everything the ASGI app needs; one per running emulator."""
+
+    def __init__(self, db: Database, clock: Clock, admin_token: str, faults: FaultSpec,
+                 rng_seed: int) -> None:
+        self.db = db
+        self.clock = clock
+        self.admin_token = admin_token
+        self.faults = faults
+        self.fault_rng = random.Random(rng_seed)
+        self.stats: Counter[str] = Counter()
+        self.stats_lock = threading.Lock()
+        self.version = __version__
+        self._totals: dict[tuple[Any, ...], int] = {}
+        self._ca: tuple[crypto.Authority, crypto.Authority] | None = None
+
+    def now(self) -> datetime:
+        return self.clock().replace(microsecond=0)
+
+    def now_iso(self) -> str:
+        return iso(self.now())
+
+    def authorities(self) -> tuple[crypto.Authority, crypto.Authority]:
+        """(root, intermediate) of the demo code-signing hierarchy."""
+        if self._ca is None:
+            raw = self.db.meta_get("code_signing_ca")
+            if raw is None:
+                raise RuntimeError("the data directory has no CA hierarchy")
+            data = json.loads(raw)
+            self._ca = (
+                crypto.Authority(bytes.fromhex(data["root_cert"]), bytes.fromhex(data["root_key"])),
+                crypto.Authority(bytes.fromhex(data["int_cert"]), bytes.fromhex(data["int_key"])),
+            )
+        return self._ca
+
+    def chain(self) -> list[dict[str, str]]:
+        root, inter = self.authorities()
+        return [{"cert_type": "intermediate", "blob": crypto.b64(inter.cert_der)},
+                {"cert_type": "root", "blob": crypto.b64(root.cert_der)}]
+
+    def cached_total(self, key: tuple[Any, ...], compute: Callable[[], int]) -> int:
+        """COUNT(*) over a big table is the costly part of a page; reuse it until a write."""
+        full = (self.db.version, *key)
+        value = self._totals.get(full)
+        if value is None:
+            if len(self._totals) > 2000:
+                self._totals.clear()
+            value = compute()
+            self._totals[full] = value
+        return value
+
+    def count_request(self, key: str) -> None:
+        with self.stats_lock:
+            self.stats[key] += 1
+
+
+@dataclass
+class Caller:
+    user: dict[str, Any]
+    account_id: str
+    account_ids: list[str]
+    roles: list[str]
+    permissions: frozenset[str]
+    led_teams: set[str] | None  # None: no team scoping
+    member_teams: set[str]
+    client_ip: str
+    token_id: str
+
+    @property
+    def id(self) -> str:
+        return str(self.user["id"])
+
+    @property
+    def name(self) -> str:
+        return str(self.user["name"])
+
+    def require(self, permission: str) -> None:
+        if permission not in self.permissions:
+            raise denied(permission)
+
+    def has(self, permission: str) -> bool:
+        return permission in self.permissions
+
+
+def state_of(request: Request) -> EmulatorState:
+    state = request.app.state.emu
+    assert isinstance(state, EmulatorState)
+    return state
+
+
+def _unauthorised(message: str) -> ApiError:
+    return ApiError(401, "invalid_api_key", message)
+
+
+def authenticate(request: Request, account_id: str | None = Query(None)) -> Caller:
+    """FastAPI dependency: the caller behind `x-api-key`, in the account it acts on."""
+    state = state_of(request)
+    key = request.headers.get("x-api-key")
+    if not key:
+        raise _unauthorised("Missing API key: send it in the x-api-key header.")
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    rows = state.db.select("api_tokens", "key_hash=?", (digest,))
+    now = state.now_iso()
+    token = rows[0] if rows else None
+    if token is None or token["status"] != "ACTIVE" or (token.get("end_date") or "9") <= now:
+        raise _unauthorised("Invalid or expired API key.")
+    user = state.db.get("users", token["user_id"])
+    if user is None or user["status"] != "ACTIVE" or (user.get("end_date") or "9") <= now:
+        raise _unauthorised("Invalid or expired API key.")
+    _touch_token(state, token, now)
+    accounts = list(user["account_ids"])
+    acting = accounts[0] if user.get("primary_account_id") not in accounts else user[
+        "primary_account_id"]
+    if account_id is not None:
+        if account_id not in accounts:
+            raise ApiError(403, "access_denied", f"account_id: the caller is not a member of {account_id}")
+        acting = account_id
+    roles = list(user.get("roles", []))
+    perms = permissions_for(roles)
+    member_teams = set(user.get("team_ids", []))
+    led: set[str] | None = None
+    if "SSM_TEAM_LEAD" in roles and "MANAGE_SM_ALL_TEAMS" not in perms:
+        led = set(user.get("led_team_ids", []))
+    client = request.client
+    return Caller(user=user, account_id=acting, account_ids=accounts, roles=roles,
+                  permissions=perms, led_teams=led, member_teams=member_teams,
+                  client_ip=client.host if client else "127.0.0.1", token_id=token["id"])
+
+
+def _touch_token(state: EmulatorState, token: dict[str, Any], now: str) -> None:
+    """Record `last_used_at`, at most once an hour per token (a write costs an fsync)."""
+    last = token.get("last_used_at")
+    if last and parse_ts(last) > state.now() - timedelta(hours=1):
+        return
+    token["last_used_at"] = now
+    with state.db.tx() as c:
+        Database.update(c, "api_tokens", token)
+
+
+@dataclass
+class Paging:
+    limit: int
+    offset: int
+    modified_since: str | None
+    where: list[str] = field(default_factory=list)
+    params: list[Any] = field(default_factory=list)
+
+
+def paging(
+    limit: int | None = Query(None, description=f"page size, default {DEFAULT_LIMIT}, max {MAX_LIMIT}"),
+    offset: int = Query(0),
+    modified_since: str | None = Query(None, description="only items modified strictly later"),
+) -> Paging:
+    if limit is None:
+        limit = DEFAULT_LIMIT
+    if limit < 1:
+        raise bad_input("limit", "must be at least 1")
+    if offset < 0:
+        raise bad_input("offset", "must not be negative")
+    since = None
+    if modified_since is not None:
+        since = timestamp_param("modified_since", modified_since)
+    return Paging(limit=min(limit, MAX_LIMIT), offset=offset, modified_since=since)
+
+
+def timestamp_param(name: str, value: str) -> str:
+    try:
+        return iso(parse_ts(value))
+    except (ValueError, OverflowError):
+        raise bad_input(name, "must be an ISO-8601 timestamp such as 2026-11-27T10:00:00Z") from None
+
+
+def enum_param(name: str, value: str | None, allowed: Sequence[str]) -> str | None:
+    if value is not None and value not in allowed:
+        raise bad_input(name, "must be one of " + ", ".join(allowed))
+    return value
+
+
+def json_list_response(request: Request, payload: Any, status_code: int = 200) -> Response:
+    """A list body with a weak ETag; `If-None-Match` with the same tag gets 304."""
+    body = dumps(payload).encode()
+    etag = 'W/"' + hashlib.sha256(body).hexdigest()[:24] + '"'
+    match = request.headers.get("if-none-match")
+    if match and etag in [t.strip() for t in match.split(",")]:
+        return Response(status_code=304, headers={"ETag": etag})
+    return Response(body, status_code=status_code, media_type="application/json",
+                    headers={"ETag": etag})
+
+
+def list_page(request: Request, state: EmulatorState, table: str, caller: Caller, page: Paging,
+              render: Callable[[dict[str, Any]], dict[str, Any]],
+              py_filter: Callable[[dict[str, Any]], bool] | None = None) -> Response:
+    """The STM envelope over `table`, ordered by created_on then id."""
+    where = ["account_id=?", *page.where]
+    params: list[Any] = [caller.account_id, *page.params]
+    if page.modified_since:
+        where.append("modified_on>?")
+        params.append(page.modified_since)
+    sql = " AND ".join(where)
+    if py_filter is None:
+        total = state.cached_total((table, sql, tuple(params)),
+                                   lambda: state.db.count(table, sql, params))
+        rows = state.db.select(table, sql, params, limit=page.limit, offset=page.offset)
+    else:  # derived fields (release status): small tables, filtered after loading
+        matching = [r for r in state.db.select(table, sql, params) if py_filter(r)]
+        total = len(matching)
+        rows = matching[page.offset:page.offset + page.limit]
+    items = [render(r) for r in rows]
+    return json_list_response(request, {"total": total, "offset": page.offset,
+                                        "limit": page.limit, "items": items})
+
+
+ALL_ROLES = tuple(ROLE_PERMISSIONS)
+
+
+def record_audit(c: Any, state: EmulatorState, caller: Caller, resource_type: str,
+                 resource_id: str, action: str, details: str, status: str = "SUCCESS") -> None:
+    """Append one audit entry inside the caller's write transaction."""
+    from stm_tui.emulator.records import audit_record
+    from stm_tui.emulator.util import new_id
+
+    now = state.now_iso()
+    Database.insert(c, "audit", audit_record(
+        entry_id=new_id(), account_id=caller.account_id, resource_type=resource_type,
+        resource_id=resource_id, action=action, user=caller.user, client_ip=caller.client_ip,
+        details=details, created_on=now, status=status))
+
+
+def team_scope_sql(caller: Caller, column: str = "id") -> tuple[str, list[Any]] | None:
+    """SQL restricting keypair rows (by `column`) to the teams a Team Lead leads."""
+    if caller.led_teams is None:
+        return None
+    teams = sorted(caller.led_teams)
+    marks = ",".join("?" * len(teams)) or "NULL"
+    return (f"{column} IN (SELECT keypair_id FROM keypair_groups WHERE team_id IN ({marks}))",
+            teams)

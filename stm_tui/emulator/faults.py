@@ -1,0 +1,215 @@
+"""Fault injection and the request counter, as one pure-ASGI middleware in front of the app.
+
+It also folds duplicate slashes in paths (C: jsign sends `//keypairs/{id}`), so the router,
+the stats and the faults all see one canonical path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from starlette.routing import Match, Router
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+API_PREFIXES = ("/signingmanager/", "/account/")
+_SLASHES = re.compile(r"/{2,}")
+
+
+@dataclass
+class FaultSpec:
+    latency_ms: int = 0
+    error_rate: float = 0.0
+    rate_limit_rate: float = 0.0
+    drop_rate: float = 0.0
+    malformed_rate: float = 0.0
+    retry_after: int = 2
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.latency_ms or self.error_rate or self.rate_limit_rate
+                    or self.drop_rate or self.malformed_rate)
+
+    @classmethod
+    def from_mapping(cls, values: MutableMapping[str, Any]) -> FaultSpec:
+        """Validate every key and value; raises ValueError naming the bad one."""
+        known = {f.name: f for f in fields(cls)}
+        spec = cls()
+        for key, raw in values.items():
+            if key not in known:
+                raise ValueError(f"{key}: unknown fault (known: {', '.join(known)})")
+            try:
+                value: float = float(raw) if not isinstance(raw, bool) else float("nan")
+            except (TypeError, ValueError):
+                raise ValueError(f"{key}: must be a number") from None
+            if value != value or value < 0:
+                raise ValueError(f"{key}: must be a non-negative number")
+            if key.endswith("_rate"):
+                if value > 1:
+                    raise ValueError(f"{key}: must be between 0 and 1")
+                setattr(spec, key, value)
+            else:
+                if value > 600_000:
+                    raise ValueError(f"{key}: too large")
+                setattr(spec, key, int(value))
+        return spec
+
+    @classmethod
+    def parse(cls, text: str | None) -> FaultSpec:
+        """`latency_ms=200,error_rate=0.3,...` (the --faults syntax)."""
+        values: dict[str, Any] = {}
+        for part in (text or "").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            key, sep, value = part.partition("=")
+            if not sep:
+                raise ValueError(f"{part}: expected name=value")
+            values[key.strip()] = value.strip()
+        return cls.from_mapping(values)
+
+
+class EdgeMiddleware:
+    """Path normalisation, request counting and fault injection for API routes."""
+
+    def __init__(self, app: ASGIApp, router: Router, get_state: Callable[[], Any]) -> None:
+        self.app = app
+        self.router = router
+        self.get_state = get_state
+        self._templates: dict[tuple[str, str], str] = {}
+
+    def _template(self, scope: Scope) -> str:
+        key = (scope["method"], scope["path"])
+        found = self._templates.get(key)
+        if found is None:
+            found = scope["path"]
+            for route in self.router.routes:
+                match, _ = route.matches(scope)
+                if match == Match.FULL:
+                    found = getattr(route, "path", found)
+                    break
+            if len(self._templates) > 5000:
+                self._templates.clear()
+            self._templates[key] = found
+        return f"{scope['method']} {found}"
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        if "//" in path:
+            path = _SLASHES.sub("/", path)
+            scope = dict(scope, path=path, raw_path=path.encode())
+        if not path.startswith(API_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        state = self.get_state()
+        state.count_request(self._template(scope))
+        spec: FaultSpec = state.faults
+        if spec.active and await self._inject(spec, state.fault_rng, state, scope, send):
+            return
+        await self.app(scope, receive, send)
+
+    async def _inject(self, spec: FaultSpec, rng: random.Random, state: Any, scope: Scope,
+                      send: Send) -> bool:
+        if spec.latency_ms:
+            await asyncio.sleep(spec.latency_ms / 1000)
+        draw = rng.random()
+        edge = spec.error_rate
+        if draw < edge:
+            await self._server_error(spec, rng, scope, send)
+            return True
+        edge += spec.rate_limit_rate
+        if draw < edge:
+            await _send_json(send, 429, b'{"error":{"status":"rate_limited","message":'
+                             b'"Too many requests; retry later."}}',
+                             [(b"retry-after", str(spec.retry_after).encode())],
+                             account=scope["path"].startswith("/account/"))
+            return True
+        edge += spec.drop_rate
+        if draw < edge:
+            await self._drop(state, scope, send)
+            return True
+        edge += spec.malformed_rate
+        if draw < edge:
+            await self._malformed(rng, state, scope, send)
+            return True
+        return False
+
+    async def _server_error(self, spec: FaultSpec, rng: random.Random, scope: Scope,
+                            send: Send) -> None:
+        account = scope["path"].startswith("/account/")
+        if rng.random() < 0.5:
+            # Production has been seen to answer 500 with a plain-string error (C: J4).
+            await send_raw(send, 500, b'{"error":"Internal Server Error"}', [])
+        else:
+            await _send_json(send, 503, b'{"error":{"status":"service_unavailable","message":'
+                             b'"Service temporarily unavailable."}}',
+                             [(b"retry-after", str(spec.retry_after).encode())], account=account)
+
+    async def _drop(self, state: Any, scope: Scope, send: Send) -> None:
+        transport = _transport_for(state, scope)
+        if transport is not None:
+            transport.abort()
+            for _ in range(3):  # let the server notice the disconnect before we return
+                await asyncio.sleep(0)
+            return
+        # No socket to cut (in-process transport): promise a body and never send it.
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", b"64")]})
+        raise ConnectionAbortedError("emulator fault: dropped connection")
+
+    async def _malformed(self, rng: random.Random, state: Any, scope: Scope, send: Send) -> None:
+        if rng.random() < 0.5:
+            await send_raw(send, 200, b'{"total": 3, "offset": 0, "items": [{"id": ', [])
+            return
+        body = b'{"total":1,"offset":0,"limit":20,"items":[{"id":"truncated'
+        await send({"type": "http.response.start", "status": 200,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"content-length", str(len(body) * 3).encode())]})
+        await send({"type": "http.response.body", "body": body, "more_body": True})
+        transport = _transport_for(state, scope)
+        if transport is not None:
+            transport.abort()
+            for _ in range(3):
+                await asyncio.sleep(0)
+            return
+        raise ConnectionAbortedError("emulator fault: truncated body")
+
+
+def _transport_for(state: Any, scope: Scope) -> Any:
+    client = scope.get("client")
+    registry = getattr(state, "transports", None)
+    if not client or registry is None:
+        return None
+    return registry.get(tuple(client))
+
+
+async def _send_json(send: Send, status: int, stm_body: bytes, headers: list[tuple[bytes, bytes]],
+                     *, account: bool) -> None:
+    body = stm_body
+    if account:  # Account Manager's shape for the same condition
+        body = (stm_body.replace(b'{"error":{"status":', b'{"errors":[{"code":')
+                .replace(b"}}", b"}]}"))
+    await send_raw(send, status, body, headers)
+
+
+async def send_raw(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()), *headers]})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,126 @@
+"""Certificates: list, get, revoke, download."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.responses import JSONResponse
+
+from stm_tui.emulator import crypto, render
+from stm_tui.emulator.context import (
+    Caller,
+    EmulatorState,
+    Paging,
+    authenticate,
+    enum_param,
+    list_page,
+    paging,
+    record_audit,
+    state_of,
+    team_scope_sql,
+)
+from stm_tui.emulator.db import Database
+from stm_tui.emulator.errors import invalid_state, not_found
+from stm_tui.emulator.routes_keypairs import StrictBody, json_row
+
+router = APIRouter(prefix="/signingmanager/api/v1", tags=["certificates"])
+
+STATUSES = ("ACTIVE", "REVOKED", "EXPIRED")
+
+
+class RevokeRequest(StrictBody):
+    reason: Literal["key_compromise", "superseded", "cessation_of_operation",
+                    "unspecified"] = "unspecified"
+
+
+def find_certificate(state: EmulatorState, caller: Caller, cert_id: str) -> dict[str, Any]:
+    rec = state.db.get("certificates", cert_id)
+    if rec is None or rec["account_id"] != caller.account_id:
+        raise not_found("Certificate", cert_id)
+    if caller.led_teams is not None:
+        kp = state.db.get("keypairs", rec["keypair_id"])
+        if kp is None or not (caller.led_teams & set(kp["team_ids"])):
+            raise not_found("Certificate", cert_id)
+    return rec
+
+
+@router.get("/certificates")
+def list_certificates(
+    request: Request, caller: Caller = Depends(authenticate), page: Paging = Depends(paging),
+    id: str | None = None, alias: str | None = None, certificate_status: str | None = None,
+    keypair_id: str | None = None, hierarchy: str | None = None,
+    certificate_profile_id: str | None = None,
+) -> Response:
+    state = state_of(request)
+    caller.require("VIEW_SM_CERTIFICATE")
+    enum_param("certificate_status", certificate_status, STATUSES)
+    enum_param("hierarchy", hierarchy, ("PUBLIC", "PRIVATE"))
+    for col, value in (("id", id), ("alias", alias), ("keypair_id", keypair_id),
+                       ("hierarchy", hierarchy), ("certificate_profile_id", certificate_profile_id)):
+        if value is not None:
+            page.where.append(f"{col}=?")
+            page.params.append(value)
+    now = state.now_iso()
+    if certificate_status == "REVOKED":
+        page.where.append("status='REVOKED'")
+    elif certificate_status == "ACTIVE":
+        page.where.append("status='ACTIVE' AND valid_to>?")
+        page.params.append(now)
+    elif certificate_status == "EXPIRED":
+        page.where.append("status='ACTIVE' AND valid_to<=?")
+        page.params.append(now)
+    scope = team_scope_sql(caller, "keypair_id")
+    if scope:
+        page.where.append(scope[0])
+        page.params.extend(scope[1])
+    lk = render.Lookup(state)
+    return list_page(request, state, "certificates", caller, page,
+                     lambda r: render.certificate(lk, r))
+
+
+@router.get("/certificates/{certificate_id}")
+def get_certificate(certificate_id: str, request: Request,
+                    caller: Caller = Depends(authenticate)) -> JSONResponse:
+    state = state_of(request)
+    caller.require("VIEW_SM_CERTIFICATE")
+    rec = find_certificate(state, caller, certificate_id)
+    return JSONResponse(render.certificate(render.Lookup(state), rec))
+
+
+@router.post("/certificates/{certificate_id}/revoke")
+def revoke_certificate(certificate_id: str, request: Request,
+                       body: RevokeRequest | None = None,
+                       caller: Caller = Depends(authenticate)) -> JSONResponse:
+    state = state_of(request)
+    caller.require("REVOKE_SM_CERTIFICATE")
+    rec = find_certificate(state, caller, certificate_id)
+    reason = (body or RevokeRequest()).reason
+    now = state.now_iso()
+    with state.db.tx() as c:
+        fresh = json_row(c, "certificates", rec["id"])
+        if fresh["status"] == "REVOKED":
+            raise invalid_state(f"certificate {fresh['alias']} is already revoked")
+        fresh.update(status="REVOKED", revoked_on=now, revocation_reason=reason,
+                     modified_on=now, modified_by=caller.id)
+        Database.update(c, "certificates", fresh)
+        record_audit(c, state, caller, "CERTIFICATE", rec["id"], "REVOKE",
+                     f"Certificate {fresh['alias']} revoked ({reason})")
+    return JSONResponse(render.certificate(render.Lookup(state), fresh))
+
+
+@router.get("/certificates/{certificate_id}/download")
+def download_certificate(certificate_id: str, request: Request,
+                         format: Literal["pem", "der"] = "pem",
+                         caller: Caller = Depends(authenticate)) -> Response:
+    state = state_of(request)
+    caller.require("VIEW_SM_CERTIFICATE")
+    rec = find_certificate(state, caller, certificate_id)
+    der = base64.b64decode(rec["cert"])
+    disposition = {"Content-Disposition": f'attachment; filename="{rec["alias"]}.{format}"'}
+    if format == "der":
+        return Response(der, media_type="application/pkix-cert", headers=disposition)
+    pem = crypto.der_to_pem(der) + "".join(
+        crypto.der_to_pem(base64.b64decode(link["blob"])) for link in state.chain())
+    return Response(pem, media_type="application/x-pem-file", headers=disposition)

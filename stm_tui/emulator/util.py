@@ -1,0 +1,51 @@
+"""Small helpers shared by the emulator modules: time formatting, ids, JSON."""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+Clock = Callable[[], datetime]
+
+SYSTEM_USER_ID = "00000000-0000-0000-0000-000000000001"  # "Automated" (C: J3)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def iso(dt: datetime) -> str:
+    """The contract's timestamp format: UTC, second precision, `Z` suffix."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_ts(value: str) -> datetime:
+    """Parse an ISO-8601 timestamp; naive values are taken as UTC. Raises ValueError."""
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    dt = datetime.fromisoformat(text)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).replace(microsecond=0)
+
+
+def uuid_from(rng: random.Random) -> str:
+    """A version-4-shaped UUID drawn from `rng`, so seeded data has stable ids."""
+    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def days(n: float) -> timedelta:
+    return timedelta(days=n)

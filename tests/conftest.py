@@ -1,0 +1,39 @@
+"""Shared fixtures: the STM emulator on a loopback port.
+
+`emulator` is one read-mostly server for the whole session (demo seed, activity off, clock
+frozen at 2026-11-27T12:00:00Z so data and derived statuses are deterministic). Tests that
+change data use `fresh_emulator` (a new data dir per test; cheap after the first, because
+the seed is copied from an in-process template).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from stm_tui.emulator.server import EmulatorServer
+
+FROZEN_NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
+
+
+def frozen_clock() -> datetime:
+    return FROZEN_NOW
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
+    server = EmulatorServer(data_dir=tmp_path_factory.mktemp("emulator"), seed="demo",
+                            activity=False, clock=frozen_clock)
+    with server:
+        yield server
+
+
+@pytest.fixture
+def fresh_emulator(tmp_path: Path) -> Iterator[EmulatorServer]:
+    server = EmulatorServer(data_dir=tmp_path / "emulator", seed="demo", activity=False,
+                            clock=frozen_clock)
+    with server:
+        yield server
