@@ -1,0 +1,74 @@
+"""Emulator fixtures for the client tests, and helpers for its admin endpoints.
+
+Read tests use the shared session `emulator` (tests/conftest.py); tests that change data use
+`fresh_emulator`; fault tests use a private module emulator so faults never leak."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import SecretStr
+
+from stm_tui.api.client import STMClient
+from stm_tui.api.retry import RetryPolicy
+from stm_tui.emulator.server import EmulatorServer
+from tests.conftest import frozen_clock
+
+# Fast retries: the behaviour (how many tries, what is raised) is what is tested, not waits.
+FAST = RetryPolicy(base_delay=0.001, max_delay=0.01, max_inline_wait=0.05)
+
+
+def private_emulator(tmp: Path) -> Iterator[EmulatorServer]:
+    """A module's own emulator (for fault injection, which must not leak into the shared
+    session emulator other tests read)."""
+    server = EmulatorServer(data_dir=tmp, seed="demo", activity=False, clock=frozen_clock)
+    with server:
+        yield server
+
+
+def api_key(server: EmulatorServer, role: str = "lead") -> SecretStr:
+    return SecretStr(server.credentials["users"][role]["api_key"])
+
+
+def client_for(server: EmulatorServer, role: str = "lead", **kw: Any) -> STMClient:
+    kw.setdefault("retry", FAST)
+    return STMClient(server.url, api_key(server, role), **kw)
+
+
+def set_faults(server: EmulatorServer, **spec: float) -> None:
+    response = httpx.put(
+        f"{server.url}/_emulator/faults",
+        json=spec,
+        headers={"x-emulator-admin-token": server.admin_token},
+        verify=str(server.ca_file) if server.ca_file else True,
+    )
+    response.raise_for_status()
+
+
+def stats(server: EmulatorServer) -> dict[str, int]:
+    response = httpx.get(
+        f"{server.url}/_emulator/stats", headers={"x-emulator-admin-token": server.admin_token}
+    )
+    response.raise_for_status()
+    counts: dict[str, int] = response.json()["requests"]
+    return counts
+
+
+def reset_stats(server: EmulatorServer) -> None:
+    httpx.delete(
+        f"{server.url}/_emulator/stats", headers={"x-emulator-admin-token": server.admin_token}
+    ).raise_for_status()
+
+
+@contextmanager
+def clean_faults(server: EmulatorServer) -> Iterator[EmulatorServer]:
+    """Clean stats on entry; faults switched off again on exit, even if the test failed."""
+    reset_stats(server)
+    try:
+        yield server
+    finally:
+        set_faults(server)
