@@ -112,7 +112,14 @@ def classify_transport_error(exc: httpx.TransportError, method: str, path: str) 
         return err
     if isinstance(exc, httpx.TimeoutException):
         return TransientError(f"timed out waiting for the service ({where})", **kw)
-    return TransientError(f"connection problem ({where}): {type(exc).__name__}: {short}", **kw)
+    err = TransientError(f"connection problem ({where}): {type(exc).__name__}: {short}", **kw)
+    # The server closed the connection instead of answering. Over TLS that is also how a
+    # rejected (or missing) client certificate can look: asyncio-based servers drop the
+    # connection without sending the TLS alert. The client decides with what it knows.
+    err.closed_without_answer = isinstance(  # type: ignore[attr-defined]
+        exc, httpx.RemoteProtocolError | httpx.ReadError
+    )
+    return err
 
 
 def was_maybe_sent(err: StmError) -> bool:
@@ -136,6 +143,8 @@ class HttpAdapter:
         read_only: bool = False,
     ) -> None:
         self.read_only = read_only
+        # Whether this server has ever answered; see `closed_without_answer`.
+        self.ever_answered = False
         self._client = httpx.AsyncClient(
             base_url=base_url,
             auth=_ApiKeyAuth(api_key),
@@ -182,6 +191,7 @@ class HttpAdapter:
             raise BadResponse(
                 f"undecodable response body ({method} {path})", method=method, path=path
             ) from None
+        self.ever_answered = True
         elapsed = (time.perf_counter() - started) * 1000
         log.debug("%s %s -> %d in %.0f ms", method, path, response.status_code, elapsed)
         return RawResponse(response.status_code, response.headers, response.content, elapsed)

@@ -24,6 +24,7 @@ from pydantic import SecretStr
 from stm_tui.api import models as m
 from stm_tui.api.adapter import HttpAdapter, RawResponse, was_maybe_sent
 from stm_tui.api.errors import (
+    AuthError,
     BadResponse,
     OfflineError,
     OutcomeUnknown,
@@ -211,6 +212,24 @@ class STMClient:
             )
         await self._sleep(remaining)
 
+    def _explain_tls_rejection(self, err: StmError) -> StmError:
+        """A TLS server that has never answered and closes every connection unanswered is
+        almost certainly refusing the client certificate (or its absence): report that as
+        an auth problem, which is not retried, rather than as a network blip."""
+        if (
+            self.host.startswith("https://")
+            and not self._http.ever_answered
+            and getattr(err, "closed_without_answer", False)
+        ):
+            return AuthError(
+                "TLS: the server closed every connection without answering; it most likely "
+                "rejected the client certificate (missing, wrong or expired): check "
+                "SM_CLIENT_CERT_FILE",
+                method=err.method,
+                path=err.path,
+            )
+        return err
+
     def _retry_after(self, response: RawResponse) -> float | None:
         value = parse_retry_after(response.headers.get("retry-after"))
         return None if value is None else self._retry.cap(value)
@@ -228,9 +247,9 @@ class STMClient:
             await self._wait_for_gate("GET", route_path)
             try:
                 response = await self._http.send("GET", route_path, params=query, headers=headers)
-            except (OfflineError, TransientError):
+            except (OfflineError, TransientError) as err:
                 if attempt == attempts:
-                    raise
+                    raise self._explain_tls_rejection(err) from None
                 await self._sleep(self._retry.backoff(attempt, self._rng))
                 continue
             if 200 <= response.status < 300 or response.status == 304:

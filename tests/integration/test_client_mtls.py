@@ -1,0 +1,115 @@
+"""mTLS against the emulator's TLS listener (CERT_REQUIRED) with its PKCS#12 client certs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from stm_tui.api import errors
+from stm_tui.api.client import STMClient
+from stm_tui.config import Profile
+from stm_tui.credentials import ResolvedCredentials
+from stm_tui.emulator.server import EmulatorServer
+from tests.conftest import frozen_clock
+
+from ._emu import FAST, api_key
+
+
+@pytest.fixture(scope="module")
+def tls_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
+    server = EmulatorServer(
+        data_dir=tmp_path_factory.mktemp("tls"), seed="demo", tls=True, clock=frozen_clock
+    )
+    with server:
+        yield server
+
+
+def setup(server: EmulatorServer, *, password: str | None, cert: bool = True, ca: bool = True):
+    p12, real_password = server.client_p12("lead")
+    os.chmod(p12, 0o600)
+    profile = Profile(
+        host=server.url,
+        client_cert_file=p12 if cert else None,
+        ca_file=server.ca_file if ca else None,
+    )
+    creds = ResolvedCredentials(
+        api_key=api_key(server),
+        api_key_source="test",
+        client_cert_password=SecretStr(real_password if password is None else password),
+        client_cert_password_source="test",
+    )
+    return profile, creds
+
+
+async def test_right_certificate_and_password_work(tls_emulator: EmulatorServer) -> None:
+    profile, creds = setup(tls_emulator, password=None)
+    async with STMClient.from_profile(profile, creds, retry=FAST) as client:
+        me = await client.me()
+        assert "SSM_LEAD" in me.role_codes
+        assert await client.keypairs()
+
+
+async def test_wrong_password_fails_before_any_request(tls_emulator: EmulatorServer) -> None:
+    profile, creds = setup(tls_emulator, password="not-the-password")
+    with pytest.raises(errors.ClientCertPasswordError) as info:
+        STMClient.from_profile(profile, creds)
+    assert info.value.kind == "config"
+    assert "not-the-password" not in str(info.value) and "not-the-password" not in repr(info.value)
+
+
+async def test_no_client_certificate_is_an_auth_error(tls_emulator: EmulatorServer) -> None:
+    profile, creds = setup(tls_emulator, password=None, cert=False)
+    async with STMClient.from_profile(profile, creds, retry=FAST) as client:
+        with pytest.raises(errors.AuthError) as info:
+            await client.me()
+    assert "client certificate" in info.value.message
+
+
+async def test_an_untrusted_server_certificate_is_refused(tls_emulator: EmulatorServer) -> None:
+    profile, creds = setup(tls_emulator, password=None, ca=False)
+    async with STMClient.from_profile(profile, creds, retry=FAST) as client:
+        with pytest.raises(errors.ConfigError) as info:
+            await client.me()
+    assert "certificate verify failed" in info.value.message
+
+
+def test_a_group_readable_p12_is_refused(tls_emulator: EmulatorServer, tmp_path: Path) -> None:
+    p12, _pw = tls_emulator.client_p12("lead")
+    loose = tmp_path / "loose.p12"
+    loose.write_bytes(p12.read_bytes())
+    loose.chmod(0o640)
+    profile = Profile(host=tls_emulator.url, client_cert_file=loose, ca_file=tls_emulator.ca_file)
+    creds = ResolvedCredentials(api_key=None, api_key_source="none")
+    with pytest.raises(errors.ConfigError, match="readable by other users"):
+        STMClient.from_profile(profile, creds)
+
+
+def test_the_private_key_never_reaches_a_file(
+    tls_emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written: list[bytes] = []
+    real_write = os.write
+
+    def spy(fd: int, data: bytes) -> int:
+        written.append(bytes(data))
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", spy)
+    opened: list[str] = []
+    real_open = os.open
+
+    def open_spy(path: str, *args: object, **kw: object) -> int:
+        opened.append(str(path))
+        return real_open(path, *args, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "open", open_spy)
+    profile, creds = setup(tls_emulator, password=None)
+    STMClient.from_profile(profile, creds)
+    # The PEM key went only into the anonymous memfd (os.write); nothing was opened for
+    # writing on a filesystem.
+    assert any(b"PRIVATE KEY" in chunk for chunk in written)
+    assert not any(p.endswith(".pem") for p in opened)
