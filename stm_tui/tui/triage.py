@@ -28,7 +28,7 @@ COLUMNS = (
     Column("kind", "Kind", width=11),
     Column("item", "Item", min_width=14),
     Column("detail", "Detail", min_width=12),
-    Column("when", "When", width=16, priority=1),
+    Column("when", "When", width=10, priority=1),
 )
 
 
@@ -44,6 +44,7 @@ class Finding:
     item: str
     detail: Text
     when: datetime | None
+    now: datetime
 
     @property
     def key(self) -> str:
@@ -52,7 +53,8 @@ class Finding:
     def row(self) -> Row:
         return Row(
             self.key,
-            (self.urgency, self.kind, f.text(self.item), self.detail, f.dt(self.when)),
+            (self.urgency, self.kind, f.text(self.item), self.detail,
+             f.relative(self.when, self.now)),
             sort_keys=(
                 self.rank,
                 self.kind,
@@ -87,7 +89,7 @@ def certificates(items: Any, now: datetime) -> list[Finding]:
             detail.append(f" · {c.keypair.alias}", style="dim")
         out.append(
             Finding(rank, label, "certificate", "certificates", c.id, c.alias or c.id, detail,
-                    c.not_after)
+                    c.not_after, now)
         )
     return out
 
@@ -102,7 +104,7 @@ def releases(items: Any, now: datetime) -> list[Finding]:
             detail.append(f.relative(r.end_time, now))
             out.append(
                 Finding(2, Text("OPEN", style="bold green"), "release", "releases", r.id,
-                        r.name or r.id, detail, r.end_time)
+                        r.name or r.id, detail, r.end_time, now)
             )
         elif (
             r.status in ("APPROVED", "PENDING_APPROVAL")
@@ -115,7 +117,7 @@ def releases(items: Any, now: datetime) -> list[Finding]:
                 detail.append(" · needs approval", style="yellow")
             out.append(
                 Finding(4, Text("SOON", style="cyan"), "release", "releases", r.id,
-                        r.name or r.id, detail, r.start_time)
+                        r.name or r.id, detail, r.start_time, now)
             )
     return out
 
@@ -127,7 +129,7 @@ def worst_finding(scan: Scan) -> str | None:
     return f"{best.severity or '?'}: {best.title or '?'}"
 
 
-def scans(items: Any, reports: dict[str, Scan]) -> list[Finding]:
+def scans(items: Any, reports: dict[str, Scan], now: datetime) -> list[Finding]:
     out = []
     for s in items:
         if not isinstance(s, Scan) or s.status != "FAIL":
@@ -135,17 +137,17 @@ def scans(items: Any, reports: dict[str, Scan]) -> list[Finding]:
         full = reports.get(s.id)
         worst = worst_finding(full) if full is not None else None
         counts = ", ".join(f"{v} {k}" for k, v in sorted(s.finding_counts.items()) if v)
-        detail = Text(worst or counts or "failed")
-        risk = s.risk_level or "?"
+        detail = Text(f"failed · {worst or counts or 'no details'}")
+        risk = s.risk_level or "FAIL"
         rank = 1 if RISK_ORDER.get(risk, 0) >= RISK_ORDER["HIGH"] else 3
         out.append(
-            Finding(rank, Text(f"FAIL {risk}", style=f.SEVERITY_STYLE.get(risk, "red")), "scan",
-                    "scans", s.id, s.alias or s.file_name or s.id, detail, s.created_on)
+            Finding(rank, f.severity(risk), "scan", "scans", s.id,
+                    s.alias or s.file_name or s.id, detail, s.created_on, now)
         )
     return out
 
 
-def keypairs(items: Any) -> list[Finding]:
+def keypairs(items: Any, now: datetime) -> list[Finding]:
     out = []
     for kp in items:
         if not isinstance(kp, Keypair) or kp.suspended:
@@ -157,7 +159,7 @@ def keypairs(items: Any) -> list[Finding]:
             detail = Text(f"no active certificate · {kp.key_type or '?'} {kp.key_alg or ''}")
             out.append(
                 Finding(6, Text("NO CERT", style="yellow"), "keypair", "keypairs", kp.id,
-                        kp.alias or kp.id, detail, kp.created_on)
+                        kp.alias or kp.id, detail, kp.created_on, now)
             )
     return out
 
@@ -176,7 +178,7 @@ def service_tokens(items: Any, now: datetime) -> list[Finding]:
             2 if days <= 7 else 4, Text(f"token {days} d", style=f.days_left(days).style))
         detail = Text(f"service user token expires {f.relative(u.end_date, now)}")
         out.append(
-            Finding(rank, label, "token", "users", u.id, u.display_name, detail, u.end_date)
+            Finding(rank, label, "token", "users", u.id, u.display_name, detail, u.end_date, now)
         )
     return out
 
@@ -188,8 +190,8 @@ def triage(store: Store, now: datetime, reports: dict[str, Scan]) -> list[Findin
     return [
         *certificates(items("certificates"), now),
         *releases(items("releases"), now),
-        *scans(items("scans"), reports),
-        *keypairs(items("keypairs")),
+        *scans(items("scans"), reports, now),
+        *keypairs(items("keypairs"), now),
         *service_tokens(items("users"), now),
     ]
 
@@ -199,12 +201,13 @@ def summary(found: list[Finding]) -> Text:
     for item in found:
         counts[item.kind] = counts.get(item.kind, 0) + 1
     line = Text()
+    # Short labels so the line fits 80 columns.
     labels = (
-        ("certificate", "certificates expiring"),
+        ("certificate", "certs expiring"),
         ("release", "releases open/soon"),
         ("scan", "failed scans"),
-        ("keypair", "keypairs without cert"),
-        ("token", "tokens expiring"),
+        ("keypair", "keys w/o cert"),
+        ("token", "tokens due"),
     )
     for kind, label in labels:
         n = counts.get(kind, 0)

@@ -81,6 +81,7 @@ RELEASES = ResourceView(
     ),
     row=release_row,
     label=lambda r: r.name or r.id,
+    default_sort=("start", True),
 )
 
 
@@ -121,6 +122,7 @@ SIGNATURES = ResourceView(
     ),
     row=signature_row,
     label=lambda s: s.id,
+    default_sort=("time", True),
 )
 
 
@@ -170,6 +172,7 @@ SCANS = ResourceView(
     ),
     row=scan_row,
     label=lambda s: s.alias or s.id,
+    default_sort=("created", True),
 )
 
 
@@ -219,4 +222,5 @@ AUDIT = ResourceView(
     ),
     row=audit_row,
     label=lambda e: e.id,
+    default_sort=("time", True),
 )

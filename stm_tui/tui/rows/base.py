@@ -34,6 +34,8 @@ class ResourceView:
     label: Callable[[Any], str]
     # Other collections whose changes alter this list's cells (a lookup by id).
     depends_on: tuple[str, ...] = ()
+    # (column key, reverse) applied when the list opens; None keeps the server's order.
+    default_sort: tuple[str, bool] | None = None
 
 
 def when(value: datetime | None) -> float:

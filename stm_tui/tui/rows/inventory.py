@@ -77,6 +77,7 @@ KEYPAIRS = ResourceView(
     ),
     row=keypair_row,
     label=lambda kp: kp.alias or kp.id,
+    default_sort=("alias", False),
 )
 
 
@@ -177,6 +178,7 @@ CERTIFICATES = ResourceView(
     ),
     row=cert_row,
     label=lambda c: c.alias or c.id,
+    default_sort=("days", False),
 )
 
 

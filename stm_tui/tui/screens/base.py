@@ -25,6 +25,7 @@ class AreaScreen(Screen[None]):
     def __init__(self, area: Area, *, id: str | None = None) -> None:
         super().__init__(name=area.mode, id=id or f"area-{area.mode}", classes="area-screen")
         self.area = area
+        self._freshness: Text | None = None
 
     @property
     def stm(self) -> StmApp:
@@ -65,7 +66,13 @@ class AreaScreen(Screen[None]):
         app = self.stm
         statuses = [app.session.store.collection(r).status for r in self.area.resources]
         label = describe(statuses, app.now(), paused=app.session.poller.paused)
-        self.query_one("#freshness", Static).update(label)
+        if label == self._freshness:
+            return
+        # Same width: repaint the label alone. A layout pass would repaint the table's
+        # scrollbar every second, which is wasted bandwidth over SSH.
+        same_width = self._freshness is not None and label.cell_len == self._freshness.cell_len
+        self._freshness = label
+        self.query_one("#freshness", Static).update(label, layout=not same_width)
 
     def set_view_info(self, info: Text) -> None:
         self.query_one("#view-info", Static).update(info)

@@ -68,6 +68,8 @@ class ListScreen(AreaScreen):
     def on_mount(self) -> None:
         super().on_mount()
         store = self.stm.session.store
+        if self.view.default_sort is not None:
+            self.table.sort_by(*self.view.default_sort)
         self.table.set_rows(self._rows(store.collection(self.view.resource).items.values()))
         self._unsubscribe = store.subscribe(
             self._on_diff, (self.view.resource, *self.view.depends_on, *self.detail_sources())
@@ -133,9 +135,6 @@ class ListScreen(AreaScreen):
             error = table.filter_error
             if error:
                 info.append(f"  {error}", style="red")
-        if table.sort_column:
-            title = next(c.title for c in self.view.columns if c.key == table.sort_column)
-            info.append(f"  sort {title} {'↓' if table.sort_reverse else '↑'}", style="dim")
         self.set_view_info(info)
 
     # detail ------------------------------------------------------------------------------

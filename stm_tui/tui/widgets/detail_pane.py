@@ -11,8 +11,11 @@ from textual.widgets import Static
 class DetailPane(VerticalScroll, can_focus=True):
     DEFAULT_CLASSES = "detail-pane"
 
+    renderable: RenderableType = ""
+
     def compose(self) -> ComposeResult:
         yield Static("", id="detail-body", markup=False)
 
     def show(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
         self.query_one("#detail-body", Static).update(renderable)
