@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from stm_tui.emulator.server import EmulatorServer
@@ -37,3 +38,14 @@ def fresh_emulator(tmp_path: Path) -> Iterator[EmulatorServer]:
                             clock=frozen_clock)
     with server:
         yield server
+
+
+STM = "/signingmanager/api/v1"
+AM = "/account/api/v1"
+
+
+def api_client(server: EmulatorServer, role: str = "lead", **kwargs: object) -> httpx.Client:
+    """An httpx client authenticated as one of the five credential roles."""
+    key = server.credentials["users"][role]["api_key"]
+    return httpx.Client(base_url=server.url, headers={"x-api-key": key}, timeout=10,
+                        **kwargs)  # type: ignore[arg-type]

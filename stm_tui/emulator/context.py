@@ -42,6 +42,8 @@ class EmulatorState:
         self.version = __version__
         self._totals: dict[tuple[Any, ...], int] = {}
         self._ca: tuple[crypto.Authority, crypto.Authority] | None = None
+        self._chain: list[dict[str, str]] | None = None
+        self.transports: dict[tuple[str, int], Any] = {}  # live sockets, for dropped-connection faults
 
     def now(self) -> datetime:
         return self.clock().replace(microsecond=0)
@@ -63,9 +65,12 @@ class EmulatorState:
         return self._ca
 
     def chain(self) -> list[dict[str, str]]:
-        root, inter = self.authorities()
-        return [{"cert_type": "intermediate", "blob": crypto.b64(inter.cert_der)},
-                {"cert_type": "root", "blob": crypto.b64(root.cert_der)}]
+        """The certificate chain (C order: intermediate, then root); shared, never mutated."""
+        if self._chain is None:
+            root, inter = self.authorities()
+            self._chain = [{"cert_type": "intermediate", "blob": crypto.b64(inter.cert_der)},
+                           {"cert_type": "root", "blob": crypto.b64(root.cert_der)}]
+        return self._chain
 
     def cached_total(self, key: tuple[Any, ...], compute: Callable[[], int]) -> int:
         """COUNT(*) over a big table is the costly part of a page; reuse it until a write."""
@@ -218,7 +223,8 @@ def json_list_response(request: Request, payload: Any, status_code: int = 200) -
 
 def list_page(request: Request, state: EmulatorState, table: str, caller: Caller, page: Paging,
               render: Callable[[dict[str, Any]], dict[str, Any]],
-              py_filter: Callable[[dict[str, Any]], bool] | None = None) -> Response:
+              py_filter: Callable[[dict[str, Any]], bool] | None = None,
+              prefetch: Callable[[list[dict[str, Any]]], None] | None = None) -> Response:
     """The STM envelope over `table`, ordered by created_on then id."""
     where = ["account_id=?", *page.where]
     params: list[Any] = [caller.account_id, *page.params]
@@ -234,6 +240,8 @@ def list_page(request: Request, state: EmulatorState, table: str, caller: Caller
         matching = [r for r in state.db.select(table, sql, params) if py_filter(r)]
         total = len(matching)
         rows = matching[page.offset:page.offset + page.limit]
+    if prefetch is not None:
+        prefetch(rows)
     items = [render(r) for r in rows]
     return json_list_response(request, {"total": total, "offset": page.offset,
                                         "limit": page.limit, "items": items})

@@ -8,6 +8,7 @@ import hashlib
 import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -150,27 +151,64 @@ _CODE_SIGNING_USAGE = x509.KeyUsage(
     encipher_only=False, decipher_only=False)
 
 
+class CertFactory:
+    """Issues code-signing certificates from one CA, caching what does not change between
+    certificates (parsed public keys, names, extensions): bulk seeding issues 100,000."""
+
+    def __init__(self, issuer: Authority) -> None:
+        self.issuer = issuer
+        self._aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(
+            issuer.key.public_key())  # type: ignore[arg-type]
+        self._hash = _sign_hash(issuer.key)
+        self._keys: dict[bytes, Any] = {}
+        self._names: dict[tuple[str, str | None, str | None], x509.Name] = {}
+
+    def issue(self, public_key_der: bytes, *, common_name: str, organization: str | None,
+              country: str | None, serial: int, not_before: datetime,
+              not_after: datetime) -> bytes:
+        public_key = self._keys.get(public_key_der)
+        if public_key is None:
+            public_key = self._keys[public_key_der] = serialization.load_der_public_key(
+                public_key_der)
+        name_key = (common_name, organization, country)
+        name = self._names.get(name_key)
+        if name is None:
+            name = self._names[name_key] = _name(common_name, organization, country)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(self.issuer.cert.subject)
+            .public_key(public_key)
+            .serial_number(serial)
+            .not_valid_before(not_before)
+            .not_valid_after(not_after)
+            .add_extension(_END_ENTITY, critical=True)
+            .add_extension(_CODE_SIGNING_USAGE, critical=True)
+            .add_extension(_CODE_SIGNING_EKU, critical=False)
+            .add_extension(self._aki, critical=False)
+            .sign(self.issuer.key, self._hash)
+        )
+        return cert.public_bytes(serialization.Encoding.DER)
+
+
+_END_ENTITY = x509.BasicConstraints(ca=False, path_length=None)
+_CODE_SIGNING_EKU = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING])
+_FACTORIES: dict[int, CertFactory] = {}
+
+
 def issue_code_signing(issuer: Authority, public_key_der: bytes, *, common_name: str,
                        organization: str | None, country: str | None, serial: int,
                        not_before: datetime, not_after: datetime) -> bytes:
     """A real X.509 code-signing certificate (base64 DER is what the API serves)."""
-    public_key = serialization.load_der_public_key(public_key_der)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(common_name, organization, country))
-        .issuer_name(issuer.cert.subject)
-        .public_key(public_key)  # type: ignore[arg-type]
-        .serial_number(serial)
-        .not_valid_before(not_before)
-        .not_valid_after(not_after)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(_CODE_SIGNING_USAGE, critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-            issuer.key.public_key()), critical=False)  # type: ignore[arg-type]
-        .sign(issuer.key, _sign_hash(issuer.key))
-    )
-    return cert.public_bytes(serialization.Encoding.DER)
+    factory = _FACTORIES.get(id(issuer))
+    if factory is None or factory.issuer is not issuer:
+        factory = _FACTORIES[id(issuer)] = CertFactory(issuer)
+        if len(_FACTORIES) > 64:
+            _FACTORIES.clear()
+            _FACTORIES[id(issuer)] = factory
+    return factory.issue(public_key_der, common_name=common_name, organization=organization,
+                         country=country, serial=serial, not_before=not_before,
+                         not_after=not_after)
 
 
 def fingerprint_b64(der: bytes) -> str:

@@ -25,7 +25,27 @@ class Lookup:
 
     def __init__(self, state: EmulatorState) -> None:
         self.state = state
+        self.now = state.now_iso()  # one "now" per request keeps derived statuses consistent
         self._cache: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self._kp_refs: dict[str, dict[str, Any]] = {}
+
+    def keypair_ref(self, keypair_id: str) -> dict[str, Any] | None:
+        """{id, alias, limit_by_users} without decoding the whole keypair record."""
+        if keypair_id not in self._kp_refs:
+            self.prefetch_keypair_refs([keypair_id])
+        return self._kp_refs.get(keypair_id)
+
+    def prefetch_keypair_refs(self, ids: list[str]) -> None:
+        wanted = sorted(set(ids) - set(self._kp_refs))
+        if not wanted:
+            return
+        marks = ",".join("?" * len(wanted))
+        with self.state.db.read() as c:
+            rows = c.execute(
+                "SELECT id, alias, json_extract(data, '$.limit_by_users') FROM keypairs"
+                f" WHERE id IN ({marks})", wanted).fetchall()
+        for kp_id, alias, limited in rows:
+            self._kp_refs[kp_id] = {"id": kp_id, "alias": alias, "limit_by_users": bool(limited)}
 
     def get(self, table: str, item_id: str | None) -> dict[str, Any] | None:
         if item_id is None:
@@ -71,13 +91,11 @@ def release_status(rec: dict[str, Any], now: str) -> str:
 
 def certificate(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
     state = lk.state
-    kp = lk.get("keypairs", rec["keypair_id"])
-    kp_ref = ({"id": kp["id"], "alias": kp["alias"], "limit_by_users": kp["limit_by_users"]}
-              if kp else rec["keypair"])
+    kp_ref = lk.keypair_ref(rec["keypair_id"]) or rec["keypair"]
     return {
         "id": rec["id"], "alias": rec["alias"], "cert": rec["cert"], "chain": state.chain(),
         "certificate_fingerprint": rec["certificate_fingerprint"],
-        "certificate_status": cert_status(rec, state.now_iso()),
+        "certificate_status": cert_status(rec, lk.now),
         "valid_from": rec["valid_from"], "valid_to": rec["valid_to"],
         "default_cert": rec["default_cert"], "keypair": kp_ref,
         "account": lk.account(rec["account_id"]),
@@ -104,7 +122,7 @@ def team_group(lk: Lookup, team_id: str) -> dict[str, Any] | None:
 
 
 def open_releases_for(lk: Lookup, keypair_id: str) -> list[dict[str, Any]]:
-    now = lk.state.now_iso()
+    now = lk.now
     rows = lk.state.db.select(
         "releases", "account_id IN (SELECT account_id FROM keypairs WHERE id=?)", (keypair_id,))
     return [r for r in rows if keypair_id in r["keypair_ids"] and release_status(r, now) == "OPEN"]
@@ -155,7 +173,7 @@ def release(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": rec["id"], "name": rec["name"], "version": rec.get("version"),
         "team_id": rec.get("team_id"), "release_type": rec["release_type"],
-        "purpose": rec["purpose"], "status": release_status(rec, lk.state.now_iso()),
+        "purpose": rec["purpose"], "status": release_status(rec, lk.now),
         "start_time": rec["start_time"], "end_time": rec["end_time"],
         "keypairs": [{"id": k["id"], "alias": k["alias"]} for k in kps if k],
         "users": [lk.user_ref(u, auth_type=False) for u in rec["signer_ids"]],

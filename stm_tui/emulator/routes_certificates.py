@@ -77,7 +77,8 @@ def list_certificates(
         page.params.extend(scope[1])
     lk = render.Lookup(state)
     return list_page(request, state, "certificates", caller, page,
-                     lambda r: render.certificate(lk, r))
+                     lambda r: render.certificate(lk, r),
+                     prefetch=lambda rows: lk.prefetch_keypair_refs([r["keypair_id"] for r in rows]))
 
 
 @router.get("/certificates/{certificate_id}")

@@ -79,11 +79,11 @@ CERT_PROFILES = [
 # "revoked", "rotated" (a revoked old one plus an active new one), "none", "public".
 KEYPAIRS: list[tuple[str, str, Any, str, str, str, int | None, str]] = [
     ("desktop-win-release", "RSA", 3072, "PRODUCTION", "ONLINE", "HSM", 0, "rotated"),
-    ("desktop-mac-release", "RSA", 3072, "PRODUCTION", "ONLINE", "HSM", 0, "public"),
+    ("desktop-mac-release", "RSA", 2048, "PRODUCTION", "ONLINE", "HSM", 0, "public"),
     ("desktop-nightly", "ECDSA", "P256", "TEST", "ONLINE", "DISK", 0, "active"),
-    ("desktop-installer-ev", "RSA", 4096, "PRODUCTION", "OFFLINE", "HSM", 0, "public"),
+    ("desktop-installer-ev", "RSA", 3072, "PRODUCTION", "OFFLINE", "HSM", 0, "public"),
     ("desktop-legacy-signer", "RSA", 2048, "PRODUCTION", "ONLINE", "HSM", 0, "expired"),
-    ("desktop-driver-kit", "RSA", 3072, "PRODUCTION", "OFFLINE", "HSM", 0, "active"),
+    ("desktop-driver-kit", "RSA", 2048, "PRODUCTION", "OFFLINE", "HSM", 0, "active"),
     ("desktop-plugin-sdk", "ECDSA", "P384", "PRODUCTION", "ONLINE", "HSM", 0, "expiring"),
     ("mobile-android-upload", "RSA", 2048, "PRODUCTION", "ONLINE", "HSM", 1, "active"),
     ("mobile-android-test", "ECDSA", "P256", "TEST", "ONLINE", "DISK", 1, "active"),
@@ -110,7 +110,7 @@ KEYPAIRS: list[tuple[str, str, Any, str, str, str, int | None, str]] = [
     ("shared-archive-2023", "RSA", 2048, "PRODUCTION", "OFFLINE", "HSM", None, "expired"),
     ("shared-suspended-key", "ECDSA", "P384", "PRODUCTION", "ONLINE", "HSM", None, "active"),
     ("shared-python-wheels", "EDDSA", "Ed25519", "PRODUCTION", "ONLINE", "HSM", None, "active"),
-    ("shared-msix-bundles", "RSA", 3072, "PRODUCTION", "ONLINE", "HSM", None, "active"),
+    ("shared-msix-bundles", "RSA", 2048, "PRODUCTION", "ONLINE", "HSM", None, "active"),
     ("shared-gpg-bridge", "ECDSA", "P384", "TEST", "ONLINE", "DISK", None, "none"),
 ]
 SUSPENDED = {"shared-suspended-key", "mobile-beta-channel"}

@@ -97,7 +97,6 @@ class EmulatorServer:
         if db.meta_get("seed") is None:
             self._seed(db)
         state = EmulatorState(db, self.clock, self.admin_token, self.fault_spec, self.rng_seed)
-        state.transports = {}  # type: ignore[attr-defined]
         self.state = state
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -154,7 +153,7 @@ class EmulatorServer:
 
         config = uvicorn.Config(
             create_app(state), log_config=None, log_level="warning", access_log=False,
-            http=_tracking_protocol(state.transports),  # type: ignore[attr-defined]
+            http=_tracking_protocol(state.transports),
             lifespan="off", timeout_graceful_shutdown=2, **ssl_kwargs)
         server = uvicorn.Server(config)
         server.install_signal_handlers = lambda: None  # not the main thread's business
