@@ -305,8 +305,9 @@ def create_client_cert(body: ClientCertCreate, request: Request,
         hour=23, minute=59, second=59, tzinfo=UTC) if end_date else now + timedelta(days=365))
     if not_after <= now:
         raise bad_input("end_date", "must be in the future")
+    # Back-dated a day: peers with a slightly slow clock must not see "not yet valid".
     p12, cert = crypto.issue_client_p12(tls_authority(state.db, now), user["name"],
-                                        body.password, now, not_after)
+                                        body.password, now - timedelta(days=1), not_after)
     rec = {"id": new_id(), "account_id": caller.account_id, "name": body.name,
            "user_id": user["id"], "serial_number": format(cert.serial_number, "x"),
            "subject": cert.subject.rfc4514_string(), "valid_from": iso(now),
