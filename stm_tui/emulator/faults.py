@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from starlette.routing import Match, Router
+from starlette.routing import BaseRoute, Match
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -84,9 +84,9 @@ class FaultSpec:
 class EdgeMiddleware:
     """Path normalisation, request counting and fault injection for API routes."""
 
-    def __init__(self, app: ASGIApp, router: Router, get_state: Callable[[], Any]) -> None:
+    def __init__(self, app: ASGIApp, routes: list[BaseRoute], get_state: Callable[[], Any]) -> None:
         self.app = app
-        self.router = router
+        self.routes = routes  # the endpoint routes themselves (for route templates)
         self.get_state = get_state
         self._templates: dict[tuple[str, str], str] = {}
 
@@ -95,7 +95,7 @@ class EdgeMiddleware:
         found = self._templates.get(key)
         if found is None:
             found = scope["path"]
-            for route in self.router.routes:
+            for route in self.routes:
                 match, _ = route.matches(scope)
                 if match == Match.FULL:
                     found = getattr(route, "path", found)
