@@ -56,7 +56,8 @@ class Finding:
             (self.urgency, self.kind, f.text(self.item), self.detail,
              f.relative(self.when, self.now)),
             sort_keys=(
-                self.rank,
+                # Ties in urgency: soonest first, then by name, so the order is stable.
+                (self.rank, self.when.timestamp() if self.when else 0.0, self.item.lower()),
                 self.kind,
                 self.item.lower(),
                 self.detail.plain,

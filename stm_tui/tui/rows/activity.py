@@ -53,7 +53,7 @@ def release_row(r: ReleaseWindow, ctx: Context) -> Row:
             (r.name or "").lower(),
             r.version or "",
             r.status or "",
-            when(r.start_time),
+            (when(r.start_time), r.id),
             when(r.end_time),
             when(r.end_time if r.status == "OPEN" else r.start_time),
             num(r.signature_count),
@@ -98,7 +98,7 @@ def signature_row(s: Signature, ctx: Context) -> Row:
             f.text(s.client_ip),
         ),
         sort_keys=(
-            when(s.created_on),
+            (when(s.created_on), s.id),
             (s.keypair.alias or "") if s.keypair else "",
             (s.user.name or "") if s.user else "",
             s.sig_alg or "",
@@ -149,7 +149,7 @@ def scan_row(s: Scan, ctx: Context) -> Row:
             s.status or "",
             RISK_ORDER.get(s.risk_level or "", -1),
             *counts,
-            when(s.created_on),
+            (when(s.created_on), s.id),
         ),
     )
 
@@ -198,7 +198,8 @@ def audit_row(e: AuditEvent, ctx: Context) -> Row:
             f.text(details),
         ),
         sort_keys=(
-            when(e.created_on),
+            # Many events share a second: the id breaks ties so the order is the same each time.
+            (when(e.created_on), e.id),
             e.resource_type or "",
             e.action or "",
             e.status or "",

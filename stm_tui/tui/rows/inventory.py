@@ -48,7 +48,7 @@ def keypair_row(kp: Keypair, ctx: Context) -> Row:
             f.text(kp.keypair_profile.name if kp.keypair_profile else None),
         ),
         sort_keys=(
-            (kp.alias or "").lower(),
+            ((kp.alias or "").lower(), kp.id),
             key_spec(kp.key_alg, kp.key_size, kp.curve),
             kp.key_type or "",
             kp.key_storage or "",
@@ -152,7 +152,7 @@ def cert_row(c: Certificate, ctx: Context) -> Row:
             c.certificate_status or "",
             when(c.not_before),
             when(c.not_after),
-            num(days),
+            (num(days), (c.alias or "").lower(), c.id),
             keypair or "",
             profile or "",
             c.hierarchy or "",

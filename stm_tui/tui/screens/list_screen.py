@@ -68,8 +68,9 @@ class ListScreen(AreaScreen):
     def on_mount(self) -> None:
         super().on_mount()
         store = self.stm.session.store
-        if self.view.default_sort is not None:
-            self.table.sort_by(*self.view.default_sort)
+        # Always a defined order: some lists arrive in an order the server does not promise.
+        column, reverse = self.view.default_sort or (self.view.columns[0].key, False)
+        self.table.sort_by(column, reverse)
         self.table.set_rows(self._rows(store.collection(self.view.resource).items.values()))
         self._unsubscribe = store.subscribe(
             self._on_diff, (self.view.resource, *self.view.depends_on, *self.detail_sources())

@@ -22,6 +22,9 @@ class OverviewScreen(AreaScreen):
     def __init__(self, area: Area) -> None:
         super().__init__(area)
         self._rows: dict[str, Row] = {}
+        # While the cursor sits on the first row it stays on the first row as items arrive,
+        # so the most urgent item is what the user sees selected.
+        self._pinned = True
         self._unsubscribe: Callable[[], None] | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -61,8 +64,16 @@ class OverviewScreen(AreaScreen):
         removed = [key for key in self._rows if key not in rows]
         if upserts or removed:
             self.table.apply_diff(upserts, removed)
+            shown = self.table.visible_keys()
+            if self._pinned and shown:
+                self.table.move_cursor_to_key(shown[0])
         self._rows = rows
         self.query_one("#summary", Static).update(triage.summary(found))
+
+    @on(ResourceTable.RowHighlighted)
+    def _highlighted(self, event: ResourceTable.RowHighlighted) -> None:
+        shown = self.table.visible_keys()
+        self._pinned = bool(shown) and event.key == shown[0]
 
     @on(ResourceTable.RowSelected)
     async def _jump(self, event: ResourceTable.RowSelected) -> None:
