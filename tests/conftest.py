@@ -44,8 +44,7 @@ STM = "/signingmanager/api/v1"
 AM = "/account/api/v1"
 
 
-def api_client(server: EmulatorServer, role: str = "lead", **kwargs: object) -> httpx.Client:
+def api_client(server: EmulatorServer, role: str = "lead") -> httpx.Client:
     """An httpx client authenticated as one of the five credential roles."""
     key = server.credentials["users"][role]["api_key"]
-    return httpx.Client(base_url=server.url, headers={"x-api-key": key}, timeout=10,
-                        **kwargs)  # type: ignore[arg-type]
+    return httpx.Client(base_url=server.url, headers={"x-api-key": key}, timeout=10)
