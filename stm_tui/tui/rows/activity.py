@@ -157,7 +157,7 @@ def scan_row(s: Scan, ctx: Context) -> Row:
 SCANS = ResourceView(
     resource="scans",
     columns=(
-        Column("alias", "Scan", min_width=10),
+        Column("alias", "Scan", min_width=20),
         Column("project", "Project", min_width=8, priority=3),
         Column("release", "Release", min_width=8, priority=2),
         Column("file", "File", min_width=10, priority=4),

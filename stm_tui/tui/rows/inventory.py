@@ -171,7 +171,7 @@ CERTIFICATES = ResourceView(
         Column("status", "Status", width=8),
         Column("from", "Valid from", width=16, priority=7),
         Column("to", "Valid to", width=16, priority=3),
-        Column("days", "Left", width=8, align="right"),
+        Column("days", "Left", width=9, align="right"),
         Column("keypair", "Keypair", min_width=10, priority=1),
         Column("profile", "Profile", min_width=8, priority=8),
         Column("hierarchy", "Hier.", width=7, priority=4),

@@ -12,10 +12,13 @@ from textual.widgets import Static
 
 from stm_tui.tui.areas import AREAS
 
-TABLE_KEYS = (
-    ("↑ ↓ PgUp PgDn Home End", "move"),
-    ("Enter", "open the detail / jump to the item"),
-    ("s / S", "sort by the next column / reverse"),
+# Generic keys every Textual app has; they would bury the ones that matter here.
+SKIPPED_ACTIONS = frozenset(
+    {
+        "scroll_left", "scroll_right", "page_left", "page_right", "focus_next",
+        "focus_previous", "app.focus_next", "app.focus_previous", "screen.copy_text",
+        "app.copy_text", "copy_text",
+    }
 )
 
 FILTER_HELP = (
@@ -31,13 +34,17 @@ def keys_of(screen: Screen[object]) -> Table:
     seen: set[str] = set()
     for active in screen.active_bindings.values():
         binding = active.binding
-        if binding.description in seen or not binding.description:
+        action = binding.action
+        if (
+            binding.description in seen
+            or not binding.description
+            or action in SKIPPED_ACTIONS
+            or action.startswith(("switch_mode", "app.switch_mode"))
+        ):
             continue
         seen.add(binding.description)
         shown = binding.key_display or screen.app.get_key_display(binding)
         table.add_row(Text(shown), Text(binding.description))
-    for keys, what in TABLE_KEYS:
-        table.add_row(Text(keys), Text(what))
     return table
 
 
