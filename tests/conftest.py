@@ -26,16 +26,21 @@ def frozen_clock() -> datetime:
 
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
-    server = EmulatorServer(data_dir=tmp_path_factory.mktemp("emulator"), seed="demo",
-                            activity=False, clock=frozen_clock)
+    server = EmulatorServer(
+        data_dir=tmp_path_factory.mktemp("emulator"),
+        seed="demo",
+        activity=False,
+        clock=frozen_clock,
+    )
     with server:
         yield server
 
 
 @pytest.fixture
 def fresh_emulator(tmp_path: Path) -> Iterator[EmulatorServer]:
-    server = EmulatorServer(data_dir=tmp_path / "emulator", seed="demo", activity=False,
-                            clock=frozen_clock)
+    server = EmulatorServer(
+        data_dir=tmp_path / "emulator", seed="demo", activity=False, clock=frozen_clock
+    )
     with server:
         yield server
 

@@ -17,33 +17,78 @@ def default_data_dir() -> Path:
 
 
 @click.command("emulator")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to bind (loopback unless you mean otherwise).")
-@click.option("--port", default=0, show_default=True, type=click.IntRange(0, 65535),
-              help="Port; 0 picks a free one.")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Data directory (default: the user data dir).")
-@click.option("--seed", default="demo", show_default=True,
-              help="Seed for a new data dir: demo, empty or scale:N.")
-@click.option("--credentials-file", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="Write the URL and role API keys here (mode 0600) once ready.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind (loopback unless you mean otherwise).",
+)
+@click.option(
+    "--port",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port; 0 picks a free one.",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Data directory (default: the user data dir).",
+)
+@click.option(
+    "--seed",
+    default="demo",
+    show_default=True,
+    help="Seed for a new data dir: demo, empty or scale:N.",
+)
+@click.option(
+    "--credentials-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the URL and role API keys here (mode 0600) once ready.",
+)
 @click.option("--tls", is_flag=True, help="Serve HTTPS and require client certificates.")
-@click.option("--faults", default=None,
-              help="e.g. latency_ms=200,error_rate=0.3,rate_limit_rate=0.1,drop_rate=0.05")
-@click.option("--activity/--no-activity", default=True, show_default=True,
-              help="Sign inside open release windows every few seconds.")
-@click.option("--rng-seed", default=1, show_default=True, type=int,
-              help="Seed of the demo data generator.")
-def emulator(host: str, port: int, data_dir: Path | None, seed: str,
-             credentials_file: Path | None, tls: bool, faults: str | None, activity: bool,
-             rng_seed: int) -> None:
+@click.option(
+    "--faults",
+    default=None,
+    help="e.g. latency_ms=200,error_rate=0.3,rate_limit_rate=0.1,drop_rate=0.05",
+)
+@click.option(
+    "--activity/--no-activity",
+    default=True,
+    show_default=True,
+    help="Sign inside open release windows every few seconds.",
+)
+@click.option(
+    "--rng-seed", default=1, show_default=True, type=int, help="Seed of the demo data generator."
+)
+def emulator(
+    host: str,
+    port: int,
+    data_dir: Path | None,
+    seed: str,
+    credentials_file: Path | None,
+    tls: bool,
+    faults: str | None,
+    activity: bool,
+    rng_seed: int,
+) -> None:
     """Run the STM emulator in the foreground; Ctrl-C stops it."""
     from stm_tui.emulator.server import EmulatorServer
 
     try:
-        server = EmulatorServer(data_dir=data_dir or default_data_dir(), seed=seed, host=host,
-                                port=port, tls=tls, faults=faults, activity=activity,
-                                rng_seed=rng_seed)
+        server = EmulatorServer(
+            data_dir=data_dir or default_data_dir(),
+            seed=seed,
+            host=host,
+            port=port,
+            tls=tls,
+            faults=faults,
+            activity=activity,
+            rng_seed=rng_seed,
+        )
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     stop = threading.Event()

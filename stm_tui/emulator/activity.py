@@ -21,8 +21,7 @@ class ActivitySimulator:
         self.rng = random.Random(rng_seed)
         self.interval = interval
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="stm-emulator-activity",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, name="stm-emulator-activity", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -42,8 +41,11 @@ class ActivitySimulator:
 
         state = self.state
         now = state.now_iso()
-        windows = [r for r in state.db.select("releases")
-                   if render.release_status(r, now) == "OPEN" and r["signer_ids"]]
+        windows = [
+            r
+            for r in state.db.select("releases")
+            if render.release_status(r, now) == "OPEN" and r["signer_ids"]
+        ]
         if not windows:
             return False
         window = self.rng.choice(windows)

@@ -31,8 +31,14 @@ def create_app(state: EmulatorState) -> Any:
     app = FastAPI(title="stm-tui STM emulator", version=__version__, description=DESCRIPTION)
     app.state.emu = state
     routes = []
-    for module in (routes_keypairs, routes_certificates, routes_releases, routes_misc,
-                   routes_account, routes_admin):
+    for module in (
+        routes_keypairs,
+        routes_certificates,
+        routes_releases,
+        routes_misc,
+        routes_account,
+        routes_admin,
+    ):
         app.include_router(module.router)
         routes.extend(module.router.routes)
     app.add_exception_handler(errors.ApiError, errors.handle_api_error)

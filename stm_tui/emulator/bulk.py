@@ -31,8 +31,11 @@ def seed_bulk(seeder: Seeder, total_certs: int) -> None:
     pool = []
     with db.tx() as c:
         for alg, param in _POOL:
-            key = crypto.generate_key(alg, key_size=param if alg == "RSA" else None,  # type: ignore[arg-type]
-                                      curve=None if alg == "RSA" else str(param))
+            key = crypto.generate_key(
+                alg,
+                key_size=param if alg == "RSA" else None,  # type: ignore[arg-type]
+                curve=None if alg == "RSA" else str(param),
+            )
             ref = seeder.uid()
             c.execute("INSERT INTO key_material VALUES (?, ?)", (ref, crypto.private_der(key)))
             pool.append((alg, param, ref, crypto.public_der(key)))
@@ -52,12 +55,24 @@ def seed_bulk(seeder: Seeder, total_certs: int) -> None:
         created = seeder.now - timedelta(minutes=span_minutes * (n_keypairs - i) / n_keypairs + 60)
         team = seeder.teams[i % len(seeder.teams)]
         kp = keypair_record(
-            keypair_id=seeder.uid(), account_id=account, alias=f"bulk-{alg.lower()}-{i:06d}",
-            key_alg=alg, key_size=param if alg == "RSA" else None,  # type: ignore[arg-type]
-            curve=None if alg == "RSA" else str(param), key_type="TEST" if i % 3 else "PRODUCTION",
-            key_storage="HSM" if i % 2 else "DISK", key_status="ONLINE", public_key_der=public,
-            key_ref=ref, limit_by_users=bool(i % 4), user_ids=[creator["id"]],
-            team_ids=[team["id"]], profile=None, created_by=creator["id"], created_on=iso(created))
+            keypair_id=seeder.uid(),
+            account_id=account,
+            alias=f"bulk-{alg.lower()}-{i:06d}",
+            key_alg=alg,
+            key_size=param if alg == "RSA" else None,  # type: ignore[arg-type]
+            curve=None if alg == "RSA" else str(param),
+            key_type="TEST" if i % 3 else "PRODUCTION",
+            key_storage="HSM" if i % 2 else "DISK",
+            key_status="ONLINE",
+            public_key_der=public,
+            key_ref=ref,
+            limit_by_users=bool(i % 4),
+            user_ids=[creator["id"]],
+            team_ids=[team["id"]],
+            profile=None,
+            created_by=creator["id"],
+            created_on=iso(created),
+        )
         keypairs.append(kp)
         groups.append((kp["id"], team["id"]))
         for j in range(2):
@@ -66,32 +81,59 @@ def seed_bulk(seeder: Seeder, total_certs: int) -> None:
             start = created + timedelta(minutes=j)
             profile = private if j else short
             cert = certificate_record(
-                issuer=seeder.issuer, cert_id=seeder.uid(), keypair=kp, profile=profile,
-                alias=f"{kp['alias']}-cert-{j + 1}", serial=(1 << 120) + seeder.rng.getrandbits(119),
-                valid_from=start, valid_to=start + timedelta(days=profile["validity_days"]),
-                default_cert=bool(j), created_by=creator["id"], created_on=iso(start))
+                issuer=seeder.issuer,
+                cert_id=seeder.uid(),
+                keypair=kp,
+                profile=profile,
+                alias=f"{kp['alias']}-cert-{j + 1}",
+                serial=(1 << 120) + seeder.rng.getrandbits(119),
+                valid_from=start,
+                valid_to=start + timedelta(days=profile["validity_days"]),
+                default_cert=bool(j),
+                created_by=creator["id"],
+                created_on=iso(start),
+            )
             if i % 50 == 7 and j == 0:
-                cert.update(status="REVOKED", revoked_on=iso(start + timedelta(days=1)),
-                            revocation_reason="superseded")
+                cert.update(
+                    status="REVOKED",
+                    revoked_on=iso(start + timedelta(days=1)),
+                    revocation_reason="superseded",
+                )
             certs.append(cert)
             made += 1
             if made % 10 == 0:
                 when = iso(start + timedelta(minutes=5))
-                signatures.append({
-                    "id": seeder.uid(), "account_id": account, "keypair_id": kp["id"],
-                    "keypair_alias": kp["alias"], "certificate_id": cert["id"], "release_id": None,
-                    "user_id": creator["id"], "sig_alg": "SHA256withRSA" if alg == "RSA" else
-                    ("ED25519" if alg == "EDDSA" else "SHA256withECDSA"),
-                    "hash": crypto.b64(seeder.rng.getrandbits(256).to_bytes(32, "big")),
-                    "status": "SUCCESS", "client_ip": "10.20.0.10", "created_on": when,
-                    "modified_on": when})
+                signatures.append(
+                    {
+                        "id": seeder.uid(),
+                        "account_id": account,
+                        "keypair_id": kp["id"],
+                        "keypair_alias": kp["alias"],
+                        "certificate_id": cert["id"],
+                        "release_id": None,
+                        "user_id": creator["id"],
+                        "sig_alg": "SHA256withRSA"
+                        if alg == "RSA"
+                        else ("ED25519" if alg == "EDDSA" else "SHA256withECDSA"),
+                        "hash": crypto.b64(seeder.rng.getrandbits(256).to_bytes(32, "big")),
+                        "status": "SUCCESS",
+                        "client_ip": "10.20.0.10",
+                        "created_on": when,
+                        "modified_on": when,
+                    }
+                )
         if len(certs) >= BATCH:
             _flush(db, keypairs, certs, groups, signatures)
     _flush(db, keypairs, certs, groups, signatures)
 
 
-def _flush(db: Database, keypairs: list[dict[str, Any]], certs: list[dict[str, Any]],
-           groups: list[tuple[str, str]], signatures: list[dict[str, Any]]) -> None:
+def _flush(
+    db: Database,
+    keypairs: list[dict[str, Any]],
+    certs: list[dict[str, Any]],
+    groups: list[tuple[str, str]],
+    signatures: list[dict[str, Any]],
+) -> None:
     with db.tx() as c:
         Database.insert_many(c, "keypairs", keypairs)
         Database.insert_many(c, "certificates", certs)

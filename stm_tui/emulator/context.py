@@ -11,9 +11,9 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Query, Request, Response
+from fastapi import Depends, Query, Request, Response
 
 from stm_tui import __version__
 from stm_tui.emulator import crypto
@@ -30,8 +30,9 @@ MAX_LIMIT = 100
 class EmulatorState:
     """Everything the ASGI app needs; one per running emulator."""
 
-    def __init__(self, db: Database, clock: Clock, admin_token: str, faults: FaultSpec,
-                 rng_seed: int) -> None:
+    def __init__(
+        self, db: Database, clock: Clock, admin_token: str, faults: FaultSpec, rng_seed: int
+    ) -> None:
         self.db = db
         self.clock = clock
         self.admin_token = admin_token
@@ -43,7 +44,9 @@ class EmulatorState:
         self._totals: dict[tuple[Any, ...], int] = {}
         self._ca: tuple[crypto.Authority, crypto.Authority] | None = None
         self._chain: list[dict[str, str]] | None = None
-        self.transports: dict[tuple[str, int], Any] = {}  # live sockets, for dropped-connection faults
+        self.transports: dict[
+            tuple[str, int], Any
+        ] = {}  # live sockets, for dropped-connection faults
 
     def now(self) -> datetime:
         return self.clock().replace(microsecond=0)
@@ -68,8 +71,10 @@ class EmulatorState:
         """The certificate chain (C order: intermediate, then root); shared, never mutated."""
         if self._chain is None:
             root, inter = self.authorities()
-            self._chain = [{"cert_type": "intermediate", "blob": crypto.b64(inter.cert_der)},
-                           {"cert_type": "root", "blob": crypto.b64(root.cert_der)}]
+            self._chain = [
+                {"cert_type": "intermediate", "blob": crypto.b64(inter.cert_der)},
+                {"cert_type": "root", "blob": crypto.b64(root.cert_der)},
+            ]
         return self._chain
 
     def cached_total(self, key: tuple[Any, ...], compute: Callable[[], int]) -> int:
@@ -143,11 +148,16 @@ def authenticate(request: Request, account_id: str | None = Query(None)) -> Call
         raise _unauthorised("Invalid or expired API key.")
     _touch_token(state, token, now)
     accounts = list(user["account_ids"])
-    acting = accounts[0] if user.get("primary_account_id") not in accounts else user[
-        "primary_account_id"]
+    acting = (
+        accounts[0]
+        if user.get("primary_account_id") not in accounts
+        else user["primary_account_id"]
+    )
     if account_id is not None:
         if account_id not in accounts:
-            raise ApiError(403, "access_denied", f"account_id: the caller is not a member of {account_id}")
+            raise ApiError(
+                403, "access_denied", f"account_id: the caller is not a member of {account_id}"
+            )
         acting = account_id
     roles = list(user.get("roles", []))
     perms = permissions_for(roles)
@@ -156,9 +166,17 @@ def authenticate(request: Request, account_id: str | None = Query(None)) -> Call
     if "SSM_TEAM_LEAD" in roles and "MANAGE_SM_ALL_TEAMS" not in perms:
         led = set(user.get("led_team_ids", []))
     client = request.client
-    return Caller(user=user, account_id=acting, account_ids=accounts, roles=roles,
-                  permissions=perms, led_teams=led, member_teams=member_teams,
-                  client_ip=client.host if client else "127.0.0.1", token_id=token["id"])
+    return Caller(
+        user=user,
+        account_id=acting,
+        account_ids=accounts,
+        roles=roles,
+        permissions=perms,
+        led_teams=led,
+        member_teams=member_teams,
+        client_ip=client.host if client else "127.0.0.1",
+        token_id=token["id"],
+    )
 
 
 def _touch_token(state: EmulatorState, token: dict[str, Any], now: str) -> None:
@@ -181,7 +199,9 @@ class Paging:
 
 
 def paging(
-    limit: int | None = Query(None, description=f"page size, default {DEFAULT_LIMIT}, max {MAX_LIMIT}"),
+    limit: int | None = Query(
+        None, description=f"page size, default {DEFAULT_LIMIT}, max {MAX_LIMIT}"
+    ),
     offset: int = Query(0),
     modified_since: str | None = Query(None, description="only items modified strictly later"),
 ) -> Paging:
@@ -201,7 +221,9 @@ def timestamp_param(name: str, value: str) -> str:
     try:
         return iso(parse_ts(value))
     except (ValueError, OverflowError):
-        raise bad_input(name, "must be an ISO-8601 timestamp such as 2026-11-27T10:00:00Z") from None
+        raise bad_input(
+            name, "must be an ISO-8601 timestamp such as 2026-11-27T10:00:00Z"
+        ) from None
 
 
 def enum_param(name: str, value: str | None, allowed: Sequence[str]) -> str | None:
@@ -217,14 +239,21 @@ def json_list_response(request: Request, payload: Any, status_code: int = 200) -
     match = request.headers.get("if-none-match")
     if match and etag in [t.strip() for t in match.split(",")]:
         return Response(status_code=304, headers={"ETag": etag})
-    return Response(body, status_code=status_code, media_type="application/json",
-                    headers={"ETag": etag})
+    return Response(
+        body, status_code=status_code, media_type="application/json", headers={"ETag": etag}
+    )
 
 
-def list_page(request: Request, state: EmulatorState, table: str, caller: Caller, page: Paging,
-              render: Callable[[dict[str, Any]], dict[str, Any]],
-              py_filter: Callable[[dict[str, Any]], bool] | None = None,
-              prefetch: Callable[[list[dict[str, Any]]], None] | None = None) -> Response:
+def list_page(
+    request: Request,
+    state: EmulatorState,
+    table: str,
+    caller: Caller,
+    page: Paging,
+    render: Callable[[dict[str, Any]], dict[str, Any]],
+    py_filter: Callable[[dict[str, Any]], bool] | None = None,
+    prefetch: Callable[[list[dict[str, Any]]], None] | None = None,
+) -> Response:
     """The STM envelope over `table`, ordered by created_on then id."""
     where = ["account_id=?", *page.where]
     params: list[Any] = [caller.account_id, *page.params]
@@ -233,34 +262,56 @@ def list_page(request: Request, state: EmulatorState, table: str, caller: Caller
         params.append(page.modified_since)
     sql = " AND ".join(where)
     if py_filter is None:
-        total = state.cached_total((table, sql, tuple(params)),
-                                   lambda: state.db.count(table, sql, params))
+        total = state.cached_total(
+            (table, sql, tuple(params)), lambda: state.db.count(table, sql, params)
+        )
         rows = state.db.select(table, sql, params, limit=page.limit, offset=page.offset)
     else:  # derived fields (release status): small tables, filtered after loading
         matching = [r for r in state.db.select(table, sql, params) if py_filter(r)]
         total = len(matching)
-        rows = matching[page.offset:page.offset + page.limit]
+        rows = matching[page.offset : page.offset + page.limit]
     if prefetch is not None:
         prefetch(rows)
     items = [render(r) for r in rows]
-    return json_list_response(request, {"total": total, "offset": page.offset,
-                                        "limit": page.limit, "items": items})
+    return json_list_response(
+        request, {"total": total, "offset": page.offset, "limit": page.limit, "items": items}
+    )
 
 
 ALL_ROLES = tuple(ROLE_PERMISSIONS)
 
 
-def record_audit(c: Any, state: EmulatorState, caller: Caller, resource_type: str,
-                 resource_id: str, action: str, details: str, status: str = "SUCCESS") -> None:
+def record_audit(
+    c: Any,
+    state: EmulatorState,
+    caller: Caller,
+    resource_type: str,
+    resource_id: str,
+    action: str,
+    details: str,
+    status: str = "SUCCESS",
+) -> None:
     """Append one audit entry inside the caller's write transaction."""
     from stm_tui.emulator.records import audit_record
     from stm_tui.emulator.util import new_id
 
     now = state.now_iso()
-    Database.insert(c, "audit", audit_record(
-        entry_id=new_id(), account_id=caller.account_id, resource_type=resource_type,
-        resource_id=resource_id, action=action, user=caller.user, client_ip=caller.client_ip,
-        details=details, created_on=now, status=status))
+    Database.insert(
+        c,
+        "audit",
+        audit_record(
+            entry_id=new_id(),
+            account_id=caller.account_id,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            action=action,
+            user=caller.user,
+            client_ip=caller.client_ip,
+            details=details,
+            created_on=now,
+            status=status,
+        ),
+    )
 
 
 def team_scope_sql(caller: Caller, column: str = "id") -> tuple[str, list[Any]] | None:
@@ -269,5 +320,11 @@ def team_scope_sql(caller: Caller, column: str = "id") -> tuple[str, list[Any]] 
         return None
     teams = sorted(caller.led_teams)
     marks = ",".join("?" * len(teams)) or "NULL"
-    return (f"{column} IN (SELECT keypair_id FROM keypair_groups WHERE team_id IN ({marks}))",
-            teams)
+    return (
+        f"{column} IN (SELECT keypair_id FROM keypair_groups WHERE team_id IN ({marks}))",
+        teams,
+    )
+
+
+CallerDep = Annotated[Caller, Depends(authenticate)]
+PagingDep = Annotated[Paging, Depends(paging)]

@@ -8,24 +8,34 @@ import hashlib
 import ipaddress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from cryptography.hazmat.primitives.asymmetric.utils import Prehashed
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
-CURVES: dict[str, ec.EllipticCurve] = {"P256": ec.SECP256R1(), "P384": ec.SECP384R1(),
-                                       "P521": ec.SECP521R1()}
+CURVES: dict[str, ec.EllipticCurve] = {
+    "P256": ec.SECP256R1(),
+    "P384": ec.SECP384R1(),
+    "P521": ec.SECP521R1(),
+}
 
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "SHA1": hashes.SHA1, "SHA224": hashes.SHA224, "SHA256": hashes.SHA256,
-    "SHA384": hashes.SHA384, "SHA512": hashes.SHA512, "SHA3-224": hashes.SHA3_224,
-    "SHA3-256": hashes.SHA3_256, "SHA3-384": hashes.SHA3_384, "SHA3-512": hashes.SHA3_512,
+    "SHA1": hashes.SHA1,
+    "SHA224": hashes.SHA224,
+    "SHA256": hashes.SHA256,
+    "SHA384": hashes.SHA384,
+    "SHA512": hashes.SHA512,
+    "SHA3-224": hashes.SHA3_224,
+    "SHA3-256": hashes.SHA3_256,
+    "SHA3-384": hashes.SHA3_384,
+    "SHA3-512": hashes.SHA3_512,
 }
 
 # lower-cased sig_alg -> (key_alg, hash name or None for pure Ed25519)
@@ -49,20 +59,23 @@ def generate_key(key_alg: str, key_size: int | None = None, curve: str | None = 
 
 
 def private_der(key: PrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.DER, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+    return key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def load_private(der: bytes) -> PrivateKey:
     key = serialization.load_der_private_key(der, password=None)
-    assert isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
-                      | ed25519.Ed25519PrivateKey)
+    assert isinstance(
+        key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+    )
     return key
 
 
 def public_der(key: PrivateKey) -> bytes:
-    return key.public_key().public_bytes(serialization.Encoding.DER,
-                                         serialization.PublicFormat.SubjectPublicKeyInfo)
+    return key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
 
 
 class SignError(ValueError):
@@ -83,15 +96,18 @@ def sign_digest(key: PrivateKey, key_alg: str, sig_alg: str, digest: bytes) -> b
         return key.sign(digest)
     algorithm = _HASHES[hash_name]()
     if len(digest) != algorithm.digest_size:
-        raise SignError(f"hash: a {hash_name} digest is {algorithm.digest_size} bytes, "
-                        f"got {len(digest)}")
+        raise SignError(
+            f"hash: a {hash_name} digest is {algorithm.digest_size} bytes, got {len(digest)}"
+        )
     if isinstance(key, rsa.RSAPrivateKey):
         return key.sign(digest, padding.PKCS1v15(), Prehashed(algorithm))
     assert isinstance(key, ec.EllipticCurvePrivateKey)
     return key.sign(digest, ec.ECDSA(Prehashed(algorithm)))
 
 
-def _name(common_name: str, organization: str | None = None, country: str | None = None) -> x509.Name:
+def _name(
+    common_name: str, organization: str | None = None, country: str | None = None
+) -> x509.Name:
     attrs = []
     if country:
         attrs.append(x509.NameAttribute(NameOID.COUNTRY_NAME, country))
@@ -101,13 +117,14 @@ def _name(common_name: str, organization: str | None = None, country: str | None
     return x509.Name(attrs)
 
 
-def _sign_hash(key: PrivateKey) -> hashes.HashAlgorithm | None:
+def _sign_hash(key: PrivateKey) -> hashes.SHA256 | None:
     return None if isinstance(key, ed25519.Ed25519PrivateKey) else hashes.SHA256()
 
 
 @dataclass
 class Authority:
     """A CA certificate and its key (DER both)."""
+
     cert_der: bytes
     key_der: bytes
 
@@ -116,9 +133,15 @@ class Authority:
         self.key = load_private(self.key_der)
 
 
-def make_ca(common_name: str, organization: str, not_before: datetime, years: int,
-            issuer: Authority | None = None, key: PrivateKey | None = None,
-            path_length: int | None = None) -> Authority:
+def make_ca(
+    common_name: str,
+    organization: str,
+    not_before: datetime,
+    years: int,
+    issuer: Authority | None = None,
+    key: PrivateKey | None = None,
+    path_length: int | None = None,
+) -> Authority:
     key = key or ec.generate_private_key(ec.SECP256R1())
     subject = _name(common_name, organization, "US")
     signer_key = issuer.key if issuer else key
@@ -131,24 +154,42 @@ def make_ca(common_name: str, organization: str, not_before: datetime, years: in
         .not_valid_before(not_before)
         .not_valid_after(not_before + timedelta(days=365 * years))
         .add_extension(x509.BasicConstraints(ca=True, path_length=path_length), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False,
-                                     key_encipherment=False, data_encipherment=False,
-                                     key_agreement=False, key_cert_sign=True, crl_sign=True,
-                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
     )
     if issuer:
         builder = builder.add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key()),
-            critical=False)
+            critical=False,
+        )
     cert = builder.sign(signer_key, _sign_hash(signer_key))
     return Authority(cert.public_bytes(serialization.Encoding.DER), private_der(key))
 
 
 _CODE_SIGNING_USAGE = x509.KeyUsage(
-    digital_signature=True, content_commitment=False, key_encipherment=False,
-    data_encipherment=False, key_agreement=False, key_cert_sign=False, crl_sign=False,
-    encipher_only=False, decipher_only=False)
+    digital_signature=True,
+    content_commitment=False,
+    key_encipherment=False,
+    data_encipherment=False,
+    key_agreement=False,
+    key_cert_sign=False,
+    crl_sign=False,
+    encipher_only=False,
+    decipher_only=False,
+)
 
 
 class CertFactory:
@@ -157,19 +198,27 @@ class CertFactory:
 
     def __init__(self, issuer: Authority) -> None:
         self.issuer = issuer
-        self._aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(
-            issuer.key.public_key())  # type: ignore[arg-type]
+        self._aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer.key.public_key())
         self._hash = _sign_hash(issuer.key)
-        self._keys: dict[bytes, Any] = {}
+        self._keys: dict[bytes, CertificatePublicKeyTypes] = {}
         self._names: dict[tuple[str, str | None, str | None], x509.Name] = {}
 
-    def issue(self, public_key_der: bytes, *, common_name: str, organization: str | None,
-              country: str | None, serial: int, not_before: datetime,
-              not_after: datetime) -> bytes:
+    def issue(
+        self,
+        public_key_der: bytes,
+        *,
+        common_name: str,
+        organization: str | None,
+        country: str | None,
+        serial: int,
+        not_before: datetime,
+        not_after: datetime,
+    ) -> bytes:
         public_key = self._keys.get(public_key_der)
         if public_key is None:
-            public_key = self._keys[public_key_der] = serialization.load_der_public_key(
-                public_key_der)
+            public_key = self._keys[public_key_der] = cast(
+                CertificatePublicKeyTypes, serialization.load_der_public_key(public_key_der)
+            )
         name_key = (common_name, organization, country)
         name = self._names.get(name_key)
         if name is None:
@@ -196,9 +245,17 @@ _CODE_SIGNING_EKU = x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CODE_SIGNING])
 _FACTORIES: dict[int, CertFactory] = {}
 
 
-def issue_code_signing(issuer: Authority, public_key_der: bytes, *, common_name: str,
-                       organization: str | None, country: str | None, serial: int,
-                       not_before: datetime, not_after: datetime) -> bytes:
+def issue_code_signing(
+    issuer: Authority,
+    public_key_der: bytes,
+    *,
+    common_name: str,
+    organization: str | None,
+    country: str | None,
+    serial: int,
+    not_before: datetime,
+    not_after: datetime,
+) -> bytes:
     """A real X.509 code-signing certificate (base64 DER is what the API serves)."""
     factory = _FACTORIES.get(id(issuer))
     if factory is None or factory.issuer is not issuer:
@@ -206,9 +263,15 @@ def issue_code_signing(issuer: Authority, public_key_der: bytes, *, common_name:
         if len(_FACTORIES) > 64:
             _FACTORIES.clear()
             _FACTORIES[id(issuer)] = factory
-    return factory.issue(public_key_der, common_name=common_name, organization=organization,
-                         country=country, serial=serial, not_before=not_before,
-                         not_after=not_after)
+    return factory.issue(
+        public_key_der,
+        common_name=common_name,
+        organization=organization,
+        country=country,
+        serial=serial,
+        not_before=not_before,
+        not_after=not_after,
+    )
 
 
 def fingerprint_b64(der: bytes) -> str:
@@ -224,6 +287,7 @@ def der_to_pem(der: bytes) -> str:
 
 
 # ---- TLS (local CA, server certificate, PKCS#12 client certificates) -----------------------
+
 
 def issue_tls_server(ca: Authority, now: datetime, hosts: list[str]) -> tuple[bytes, bytes]:
     """(certificate PEM, private key PEM) for the loopback listener."""
@@ -247,13 +311,15 @@ def issue_tls_server(ca: Authority, now: datetime, hosts: list[str]) -> tuple[by
         .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .sign(ca.key, _sign_hash(ca.key))
     )
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     return cert.public_bytes(serialization.Encoding.PEM), key_pem
 
 
-def issue_client_p12(ca: Authority, common_name: str, password: str, not_before: datetime,
-                     not_after: datetime) -> tuple[bytes, x509.Certificate]:
+def issue_client_p12(
+    ca: Authority, common_name: str, password: str, not_before: datetime, not_after: datetime
+) -> tuple[bytes, x509.Certificate]:
     """A client-authentication certificate as password-protected PKCS#12."""
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
@@ -269,6 +335,10 @@ def issue_client_p12(ca: Authority, common_name: str, password: str, not_before:
         .sign(ca.key, _sign_hash(ca.key))
     )
     p12 = pkcs12.serialize_key_and_certificates(
-        common_name.encode(), key, cert, [ca.cert],
-        serialization.BestAvailableEncryption(password.encode()))
+        common_name.encode(),
+        key,
+        cert,
+        [ca.cert],
+        serialization.BestAvailableEncryption(password.encode()),
+    )
     return p12, cert

@@ -33,7 +33,12 @@ TABLES: dict[str, tuple[str, ...]] = {
     "certificate_profiles": ("name",),
     "keypairs": ("alias", "key_alg", "key_size", "curve", "key_status", "key_type", "key_storage"),
     "certificates": (
-        "alias", "keypair_id", "status", "valid_to", "hierarchy", "certificate_profile_id",
+        "alias",
+        "keypair_id",
+        "status",
+        "valid_to",
+        "hierarchy",
+        "certificate_profile_id",
     ),
     "releases": ("name", "team_id", "release_type"),
     "signatures": ("keypair_id", "release_id", "user_id"),
@@ -48,7 +53,8 @@ _INDEXES = (
 _EXTRA_INDEXES = (
     "CREATE INDEX IF NOT EXISTS certificates_keypair ON certificates(keypair_id)",
     "CREATE INDEX IF NOT EXISTS certificates_alias ON certificates(alias)",
-    "CREATE INDEX IF NOT EXISTS certificates_status ON certificates(account_id, status, created_on, id)",
+    "CREATE INDEX IF NOT EXISTS certificates_status"
+    " ON certificates(account_id, status, created_on, id)",
     "CREATE INDEX IF NOT EXISTS keypairs_alias ON keypairs(alias)",
     "CREATE INDEX IF NOT EXISTS api_tokens_hash ON api_tokens(key_hash)",
     "CREATE INDEX IF NOT EXISTS signatures_keypair ON signatures(keypair_id, created_on)",
@@ -68,7 +74,18 @@ _LINK_TABLES = (
 )
 
 # Filesystems on which SQLite's WAL is unsafe (shared memory across hosts does not work).
-_NETWORK_FS = {"nfs", "nfs4", "cifs", "smbfs", "smb3", "fuse.sshfs", "lustre", "gpfs", "9p", "vboxsf"}
+_NETWORK_FS = {
+    "nfs",
+    "nfs4",
+    "cifs",
+    "smbfs",
+    "smb3",
+    "fuse.sshfs",
+    "lustre",
+    "gpfs",
+    "9p",
+    "vboxsf",
+}
 
 
 def filesystem_type(path: Path) -> str | None:
@@ -81,9 +98,10 @@ def filesystem_type(path: Path) -> str | None:
     target = str(path.resolve())
     for line in mounts:
         parts = line.split()
-        if len(parts) >= 3 and (target == parts[1] or target.startswith(parts[1].rstrip("/") + "/")):
-            if len(parts[1]) >= len(best):
-                best, best_type = parts[1], parts[2]
+        if len(parts) < 3 or len(parts[1]) < len(best):
+            continue
+        if target == parts[1] or target.startswith(parts[1].rstrip("/") + "/"):
+            best, best_type = parts[1], parts[2]
     return best_type
 
 
@@ -159,23 +177,31 @@ class Database:
     def _row_values(table: str, rec: dict[str, Any]) -> list[Any]:
         cols = TABLES[table]
         return [
-            rec["id"], rec.get("account_id"), rec.get("created_on"), rec.get("modified_on"),
-            *[rec.get(col) for col in cols], dumps(rec),
+            rec["id"],
+            rec.get("account_id"),
+            rec.get("created_on"),
+            rec.get("modified_on"),
+            *[rec.get(col) for col in cols],
+            dumps(rec),
         ]
 
     @staticmethod
     def insert(c: sqlite3.Connection, table: str, rec: dict[str, Any]) -> None:
         cols = ("id", "account_id", "created_on", "modified_on", *TABLES[table], "data")
         marks = ",".join("?" * len(cols))
-        c.execute(f"INSERT INTO {table} ({','.join(cols)}) VALUES ({marks})",
-                  Database._row_values(table, rec))
+        c.execute(
+            f"INSERT INTO {table} ({','.join(cols)}) VALUES ({marks})",
+            Database._row_values(table, rec),
+        )
 
     @staticmethod
     def insert_many(c: sqlite3.Connection, table: str, recs: Sequence[dict[str, Any]]) -> None:
         cols = ("id", "account_id", "created_on", "modified_on", *TABLES[table], "data")
         marks = ",".join("?" * len(cols))
-        c.executemany(f"INSERT INTO {table} ({','.join(cols)}) VALUES ({marks})",
-                      [Database._row_values(table, r) for r in recs])
+        c.executemany(
+            f"INSERT INTO {table} ({','.join(cols)}) VALUES ({marks})",
+            [Database._row_values(table, r) for r in recs],
+        )
 
     @staticmethod
     def update(c: sqlite3.Connection, table: str, rec: dict[str, Any]) -> None:
@@ -189,9 +215,15 @@ class Database:
             row = c.execute(f"SELECT data FROM {table} WHERE id=?", (item_id,)).fetchone()
         return None if row is None else dict(json.loads(row[0]))
 
-    def select(self, table: str, where: str = "1=1", params: Sequence[Any] = (),
-               order: str = "created_on, id", limit: int = -1,
-               offset: int = 0) -> list[dict[str, Any]]:
+    def select(
+        self,
+        table: str,
+        where: str = "1=1",
+        params: Sequence[Any] = (),
+        order: str = "created_on, id",
+        limit: int = -1,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
         sql = f"SELECT data FROM {table} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
         with self.read() as c:
             rows = c.execute(sql, (*params, limit, offset)).fetchall()
@@ -199,7 +231,9 @@ class Database:
 
     def count(self, table: str, where: str = "1=1", params: Sequence[Any] = ()) -> int:
         with self.read() as c:
-            return int(c.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}", params).fetchone()[0])
+            return int(
+                c.execute(f"SELECT COUNT(*) FROM {table} WHERE {where}", params).fetchone()[0]
+            )
 
     def meta_get(self, key: str) -> str | None:
         with self.read() as c:
@@ -212,7 +246,9 @@ class Database:
 
     def key_material(self, key_ref: str) -> bytes:
         with self.read() as c:
-            row = c.execute("SELECT private_der FROM key_material WHERE id=?", (key_ref,)).fetchone()
+            row = c.execute(
+                "SELECT private_der FROM key_material WHERE id=?", (key_ref,)
+            ).fetchone()
         if row is None:
             raise KeyError(key_ref)
         return bytes(row[0])

@@ -14,8 +14,9 @@ ACCOUNT_PREFIX = "/account/"
 
 
 class ApiError(Exception):
-    def __init__(self, http_status: int, code: str, message: str,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, http_status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.http_status = http_status
         self.code = code
@@ -33,9 +34,11 @@ def not_found(kind: str, item_id: str) -> ApiError:
 
 def keypair_not_found(item_id: str) -> ApiError:
     # Exact production text (C: jsign's tests).
-    return ApiError(404, "invalid_input_field",
-                    f"Keypair not present for given keypairId {item_id}. "
-                    "Please provide correct keypairId.")
+    return ApiError(
+        404,
+        "invalid_input_field",
+        f"Keypair not present for given keypairId {item_id}. Please provide correct keypairId.",
+    )
 
 
 def denied(permission: str) -> ApiError:
@@ -57,8 +60,9 @@ def error_body(path: str, code: str, message: str) -> dict[str, Any]:
 
 
 def error_response(path: str, err: ApiError) -> JSONResponse:
-    return JSONResponse(error_body(path, err.code, err.message), status_code=err.http_status,
-                        headers=err.headers)
+    return JSONResponse(
+        error_body(path, err.code, err.message), status_code=err.http_status, headers=err.headers
+    )
 
 
 async def handle_api_error(request: Request, exc: Exception) -> JSONResponse:
@@ -76,12 +80,18 @@ async def handle_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     first = errors[0] if errors else {"loc": ("body",), "msg": "invalid"}
-    message = f"{_field_of(first.get('loc', ()))}: {first.get('msg', 'invalid')}"
+    message = f"{_field_of(tuple(first.get('loc') or ()))}: {first.get('msg', 'invalid')}"
     return error_response(request.url.path, ApiError(400, "invalid_input_field", message))
 
 
-_HTTP_CODES = {401: "invalid_api_key", 403: "access_denied", 404: "resource_not_found",
-               405: "method_not_allowed", 429: "rate_limited", 503: "service_unavailable"}
+_HTTP_CODES = {
+    401: "invalid_api_key",
+    403: "access_denied",
+    404: "resource_not_found",
+    405: "method_not_allowed",
+    429: "rate_limited",
+    503: "service_unavailable",
+}
 
 
 async def handle_http(request: Request, exc: Exception) -> JSONResponse:
@@ -90,11 +100,15 @@ async def handle_http(request: Request, exc: Exception) -> JSONResponse:
     message = str(exc.detail) if exc.detail else code
     if exc.status_code == 404:
         message = f"No such resource: {request.url.path}"
-    return JSONResponse(error_body(request.url.path, code, message), status_code=exc.status_code,
-                        headers=getattr(exc, "headers", None))
+    return JSONResponse(
+        error_body(request.url.path, code, message),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
 
 
 async def handle_unexpected(request: Request, exc: Exception) -> JSONResponse:
     # A bug, not a fault: keep the contract's shape so clients still parse it.
-    return JSONResponse(error_body(request.url.path, "internal_error", "internal error"),
-                        status_code=500)
+    return JSONResponse(
+        error_body(request.url.path, "internal_error", "internal error"), status_code=500
+    )

@@ -39,8 +39,13 @@ class FaultSpec:
 
     @property
     def active(self) -> bool:
-        return bool(self.latency_ms or self.error_rate or self.rate_limit_rate
-                    or self.drop_rate or self.malformed_rate)
+        return bool(
+            self.latency_ms
+            or self.error_rate
+            or self.rate_limit_rate
+            or self.drop_rate
+            or self.malformed_rate
+        )
 
     @classmethod
     def from_mapping(cls, values: MutableMapping[str, Any]) -> FaultSpec:
@@ -98,7 +103,7 @@ class EdgeMiddleware:
             for route in self.routes:
                 match, _ = route.matches(scope)
                 if match == Match.FULL:
-                    found = getattr(route, "path", found)
+                    found = str(getattr(route, "path", found))
                     break
             if len(self._templates) > 5000:
                 self._templates.clear()
@@ -123,8 +128,9 @@ class EdgeMiddleware:
             return
         await self.app(scope, receive, send)
 
-    async def _inject(self, spec: FaultSpec, rng: random.Random, state: Any, scope: Scope,
-                      send: Send) -> bool:
+    async def _inject(
+        self, spec: FaultSpec, rng: random.Random, state: Any, scope: Scope, send: Send
+    ) -> bool:
         if spec.latency_ms:
             await asyncio.sleep(spec.latency_ms / 1000)
         draw = rng.random()
@@ -134,10 +140,13 @@ class EdgeMiddleware:
             return True
         edge += spec.rate_limit_rate
         if draw < edge:
-            await _send_json(send, 429, b'{"error":{"status":"rate_limited","message":'
-                             b'"Too many requests; retry later."}}',
-                             [(b"retry-after", str(spec.retry_after).encode())],
-                             account=scope["path"].startswith("/account/"))
+            await _send_json(
+                send,
+                429,
+                b'{"error":{"status":"rate_limited","message":"Too many requests; retry later."}}',
+                [(b"retry-after", str(spec.retry_after).encode())],
+                account=scope["path"].startswith("/account/"),
+            )
             return True
         edge += spec.drop_rate
         if draw < edge:
@@ -149,16 +158,22 @@ class EdgeMiddleware:
             return True
         return False
 
-    async def _server_error(self, spec: FaultSpec, rng: random.Random, scope: Scope,
-                            send: Send) -> None:
+    async def _server_error(
+        self, spec: FaultSpec, rng: random.Random, scope: Scope, send: Send
+    ) -> None:
         account = scope["path"].startswith("/account/")
         if rng.random() < 0.5:
             # Production has been seen to answer 500 with a plain-string error (C: J4).
             await send_raw(send, 500, b'{"error":"Internal Server Error"}', [])
         else:
-            await _send_json(send, 503, b'{"error":{"status":"service_unavailable","message":'
-                             b'"Service temporarily unavailable."}}',
-                             [(b"retry-after", str(spec.retry_after).encode())], account=account)
+            await _send_json(
+                send,
+                503,
+                b'{"error":{"status":"service_unavailable","message":'
+                b'"Service temporarily unavailable."}}',
+                [(b"retry-after", str(spec.retry_after).encode())],
+                account=account,
+            )
 
     async def _drop(self, state: Any, scope: Scope, send: Send) -> None:
         transport = _transport_for(state, scope)
@@ -168,9 +183,13 @@ class EdgeMiddleware:
                 await asyncio.sleep(0)
             return
         # No socket to cut (in-process transport): promise a body and never send it.
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", b"64")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"64")],
+            }
+        )
         raise ConnectionAbortedError("emulator fault: dropped connection")
 
     async def _malformed(self, rng: random.Random, state: Any, scope: Scope, send: Send) -> None:
@@ -178,9 +197,16 @@ class EdgeMiddleware:
             await send_raw(send, 200, b'{"total": 3, "offset": 0, "items": [{"id": ', [])
             return
         body = b'{"total":1,"offset":0,"limit":20,"items":[{"id":"truncated'
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"content-length", str(len(body) * 3).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body) * 3).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body, "more_body": True})
         transport = _transport_for(state, scope)
         if transport is not None:
@@ -199,17 +225,29 @@ def _transport_for(state: Any, scope: Scope) -> Any:
     return registry.get(tuple(client))
 
 
-async def _send_json(send: Send, status: int, stm_body: bytes, headers: list[tuple[bytes, bytes]],
-                     *, account: bool) -> None:
+async def _send_json(
+    send: Send, status: int, stm_body: bytes, headers: list[tuple[bytes, bytes]], *, account: bool
+) -> None:
     body = stm_body
     if account:  # Account Manager's shape for the same condition
-        body = (stm_body.replace(b'{"error":{"status":', b'{"errors":[{"code":')
-                .replace(b"}}", b"}]}"))
+        body = stm_body.replace(b'{"error":{"status":', b'{"errors":[{"code":').replace(
+            b"}}", b"}]}"
+        )
     await send_raw(send, status, body, headers)
 
 
-async def send_raw(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode()), *headers]})
+async def send_raw(
+    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

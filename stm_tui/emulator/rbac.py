@@ -2,29 +2,71 @@
 
 from __future__ import annotations
 
-_TEAM_LEAD = frozenset({
-    "MANAGE_SM_MY_TEAMS", "VIEW_SM_KEYPAIR", "GENERATE_SM_KEYPAIR", "MANAGE_SM_KEYPAIR",
-    "VIEW_SM_CERTIFICATE", "GENERATE_SM_CERTIFICATE", "REVOKE_SM_CERTIFICATE", "SIGN_SM_HASH",
-    "REQUEST_SM_RELEASE", "VIEW_SM_RELEASE", "APPROVE_SM_RELEASE", "VIEW_SM_THREAT_DETECTION",
-    "VIEW_SM_AUDIT_LOG", "VIEW_SM_CERTIFICATE_PROFILE",
-})
-_DEVELOPER = frozenset({
-    "VIEW_SM_KEYPAIR", "GENERATE_SM_KEYPAIR", "VIEW_SM_CERTIFICATE", "GENERATE_SM_CERTIFICATE",
-    "SIGN_SM_HASH", "REQUEST_SM_RELEASE", "VIEW_SM_RELEASE", "VIEW_SM_THREAT_DETECTION",
-    "VIEW_SM_AUDIT_LOG", "VIEW_SM_CERTIFICATE_PROFILE",
-})
-_SIGNER = frozenset({
-    "VIEW_SM_KEYPAIR", "VIEW_SM_CERTIFICATE", "SIGN_SM_HASH", "VIEW_SM_RELEASE", "VIEW_SM_AUDIT_LOG",
-})
-_BUILD_ENGINEER = frozenset({
-    "VIEW_SM_KEYPAIR", "VIEW_SM_CERTIFICATE", "SIGN_SM_HASH", "SCAN_SM",
-    "VIEW_SM_THREAT_DETECTION", "VIEW_SM_RELEASE",
-})
-_LEAD_ONLY = frozenset({
-    "MANAGE_SM_ACCOUNT_SETTINGS", "MANAGE_SM_CERTCENTRAL_KEY", "MANAGE_SM_ALL_TEAMS",
-    "MANAGE_SM_USERS", "APPROVE_SM_RELEASE", "APPROVE_SM_KEYPAIR_DELETE", "REVOKE_SM_CERTIFICATE",
-    "MANAGE_SM_CERTIFICATE_PROFILE", "MANAGE_SM_KEYPAIR_PROFILE", "EXPORT_SM_AUDIT_LOG",
-})
+_TEAM_LEAD = frozenset(
+    {
+        "MANAGE_SM_MY_TEAMS",
+        "VIEW_SM_KEYPAIR",
+        "GENERATE_SM_KEYPAIR",
+        "MANAGE_SM_KEYPAIR",
+        "VIEW_SM_CERTIFICATE",
+        "GENERATE_SM_CERTIFICATE",
+        "REVOKE_SM_CERTIFICATE",
+        "SIGN_SM_HASH",
+        "REQUEST_SM_RELEASE",
+        "VIEW_SM_RELEASE",
+        "APPROVE_SM_RELEASE",
+        "VIEW_SM_THREAT_DETECTION",
+        "VIEW_SM_AUDIT_LOG",
+        "VIEW_SM_CERTIFICATE_PROFILE",
+    }
+)
+_DEVELOPER = frozenset(
+    {
+        "VIEW_SM_KEYPAIR",
+        "GENERATE_SM_KEYPAIR",
+        "VIEW_SM_CERTIFICATE",
+        "GENERATE_SM_CERTIFICATE",
+        "SIGN_SM_HASH",
+        "REQUEST_SM_RELEASE",
+        "VIEW_SM_RELEASE",
+        "VIEW_SM_THREAT_DETECTION",
+        "VIEW_SM_AUDIT_LOG",
+        "VIEW_SM_CERTIFICATE_PROFILE",
+    }
+)
+_SIGNER = frozenset(
+    {
+        "VIEW_SM_KEYPAIR",
+        "VIEW_SM_CERTIFICATE",
+        "SIGN_SM_HASH",
+        "VIEW_SM_RELEASE",
+        "VIEW_SM_AUDIT_LOG",
+    }
+)
+_BUILD_ENGINEER = frozenset(
+    {
+        "VIEW_SM_KEYPAIR",
+        "VIEW_SM_CERTIFICATE",
+        "SIGN_SM_HASH",
+        "SCAN_SM",
+        "VIEW_SM_THREAT_DETECTION",
+        "VIEW_SM_RELEASE",
+    }
+)
+_LEAD_ONLY = frozenset(
+    {
+        "MANAGE_SM_ACCOUNT_SETTINGS",
+        "MANAGE_SM_CERTCENTRAL_KEY",
+        "MANAGE_SM_ALL_TEAMS",
+        "MANAGE_SM_USERS",
+        "APPROVE_SM_RELEASE",
+        "APPROVE_SM_KEYPAIR_DELETE",
+        "REVOKE_SM_CERTIFICATE",
+        "MANAGE_SM_CERTIFICATE_PROFILE",
+        "MANAGE_SM_KEYPAIR_PROFILE",
+        "EXPORT_SM_AUDIT_LOG",
+    }
+)
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "SSM_LEAD": _LEAD_ONLY | _TEAM_LEAD | _DEVELOPER | _SIGNER | _BUILD_ENGINEER,
@@ -35,14 +77,20 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 ROLE_NAMES = {
-    "SSM_LEAD": "Lead", "SSM_TEAM_LEAD": "Team Lead", "SSM_DEVELOPER": "Developer",
-    "SSM_SIGNER": "Signer", "SSM_BUILD_ENGINEER": "Build Engineer",
+    "SSM_LEAD": "Lead",
+    "SSM_TEAM_LEAD": "Team Lead",
+    "SSM_DEVELOPER": "Developer",
+    "SSM_SIGNER": "Signer",
+    "SSM_BUILD_ENGINEER": "Build Engineer",
 }
 
 # credentials-file key -> role code
 CREDENTIAL_ROLES = {
-    "lead": "SSM_LEAD", "team_lead": "SSM_TEAM_LEAD", "developer": "SSM_DEVELOPER",
-    "signer": "SSM_SIGNER", "build_engineer": "SSM_BUILD_ENGINEER",
+    "lead": "SSM_LEAD",
+    "team_lead": "SSM_TEAM_LEAD",
+    "developer": "SSM_DEVELOPER",
+    "signer": "SSM_SIGNER",
+    "build_engineer": "SSM_BUILD_ENGINEER",
 }
 
 # Stable role ids (INFERRED): the Account Manager role list is global, not per data dir.

@@ -3,6 +3,7 @@ data and data created over the API have exactly the same shape."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 from datetime import datetime
@@ -14,14 +15,33 @@ from stm_tui.emulator.util import iso
 PROFILE_SUMMARY_KEYS = ("id", "name")
 
 
-def audit_record(*, entry_id: str, account_id: str, resource_type: str, resource_id: str,
-                 action: str, user: dict[str, Any] | None, client_ip: str, details: str,
-                 created_on: str, status: str = "SUCCESS") -> dict[str, Any]:
-    return {"id": entry_id, "account_id": account_id, "resource_type": resource_type,
-            "resource_id": resource_id, "action": action, "status": status,
-            "user_id": user["id"] if user else None,
-            "user_name": user["name"] if user else "Automated", "client_ip": client_ip,
-            "details": details, "created_on": created_on, "modified_on": created_on}
+def audit_record(
+    *,
+    entry_id: str,
+    account_id: str,
+    resource_type: str,
+    resource_id: str,
+    action: str,
+    user: dict[str, Any] | None,
+    client_ip: str,
+    details: str,
+    created_on: str,
+    status: str = "SUCCESS",
+) -> dict[str, Any]:
+    return {
+        "id": entry_id,
+        "account_id": account_id,
+        "resource_type": resource_type,
+        "resource_id": resource_id,
+        "action": action,
+        "status": status,
+        "user_id": user["id"] if user else None,
+        "user_name": user["name"] if user else "Automated",
+        "client_ip": client_ip,
+        "details": details,
+        "created_on": created_on,
+        "modified_on": created_on,
+    }
 
 
 def new_api_key() -> tuple[str, str, str]:
@@ -30,64 +50,139 @@ def new_api_key() -> tuple[str, str, str]:
     return value, hashlib.sha256(value.encode()).hexdigest(), "…" + value[-4:]
 
 
-def api_token_record(*, token_id: str, user: dict[str, Any], name: str, key_hash: str,
-                     hint: str, created_on: str, end_date: str | None,
-                     last_used_at: str | None = None) -> dict[str, Any]:
-    return {"id": token_id, "account_id": user["primary_account_id"], "user_id": user["id"],
-            "name": name, "key_hash": key_hash, "key_hint": hint, "status": "ACTIVE",
-            "created_on": created_on, "modified_on": created_on, "end_date": end_date,
-            "last_used_at": last_used_at}
-
-
-def keypair_record(*, keypair_id: str, account_id: str, alias: str, key_alg: str,
-                   key_size: int | None, curve: str | None, key_type: str, key_storage: str,
-                   key_status: str, public_key_der: bytes, key_ref: str, limit_by_users: bool,
-                   user_ids: list[str], team_ids: list[str], profile: dict[str, Any] | None,
-                   created_by: str, created_on: str) -> dict[str, Any]:
+def api_token_record(
+    *,
+    token_id: str,
+    user: dict[str, Any],
+    name: str,
+    key_hash: str,
+    hint: str,
+    created_on: str,
+    end_date: str | None,
+    last_used_at: str | None = None,
+) -> dict[str, Any]:
     return {
-        "id": keypair_id, "account_id": account_id, "alias": alias, "key_alg": key_alg,
-        "key_size": key_size, "curve": curve, "key_type": key_type, "key_storage": key_storage,
-        "key_status": key_status, "key_modal_type": "STATIC",
-        "public_key": crypto.b64(public_key_der), "key_ref": key_ref,
-        "limit_by_users": limit_by_users, "user_ids": user_ids, "team_ids": team_ids,
+        "id": token_id,
+        "account_id": user["primary_account_id"],
+        "user_id": user["id"],
+        "name": name,
+        "key_hash": key_hash,
+        "key_hint": hint,
+        "status": "ACTIVE",
+        "created_on": created_on,
+        "modified_on": created_on,
+        "end_date": end_date,
+        "last_used_at": last_used_at,
+    }
+
+
+def keypair_record(
+    *,
+    keypair_id: str,
+    account_id: str,
+    alias: str,
+    key_alg: str,
+    key_size: int | None,
+    curve: str | None,
+    key_type: str,
+    key_storage: str,
+    key_status: str,
+    public_key_der: bytes,
+    key_ref: str,
+    limit_by_users: bool,
+    user_ids: list[str],
+    team_ids: list[str],
+    profile: dict[str, Any] | None,
+    created_by: str,
+    created_on: str,
+) -> dict[str, Any]:
+    return {
+        "id": keypair_id,
+        "account_id": account_id,
+        "alias": alias,
+        "key_alg": key_alg,
+        "key_size": key_size,
+        "curve": curve,
+        "key_type": key_type,
+        "key_storage": key_storage,
+        "key_status": key_status,
+        "key_modal_type": "STATIC",
+        "public_key": crypto.b64(public_key_der),
+        "key_ref": key_ref,
+        "limit_by_users": limit_by_users,
+        "user_ids": user_ids,
+        "team_ids": team_ids,
         "suspended": False,
         "keypair_profile": {k: profile[k] for k in PROFILE_SUMMARY_KEYS} if profile else None,
-        "created_on": created_on, "created_by": created_by, "modified_on": created_on,
+        "created_on": created_on,
+        "created_by": created_by,
+        "modified_on": created_on,
         "modified_by": created_by,
     }
 
 
-def certificate_record(*, issuer: crypto.Authority, cert_id: str, keypair: dict[str, Any],
-                       profile: dict[str, Any], alias: str, serial: int, valid_from: datetime,
-                       valid_to: datetime, default_cert: bool, created_by: str, created_on: str,
-                       custom_fields: list[Any] | None = None,
-                       cert_der: bytes | None = None) -> dict[str, Any]:
+def certificate_record(
+    *,
+    issuer: crypto.Authority,
+    cert_id: str,
+    keypair: dict[str, Any],
+    profile: dict[str, Any],
+    alias: str,
+    serial: int,
+    valid_from: datetime,
+    valid_to: datetime,
+    default_cert: bool,
+    created_by: str,
+    created_on: str,
+    custom_fields: list[Any] | None = None,
+    cert_der: bytes | None = None,
+) -> dict[str, Any]:
     """Issues a real certificate for the keypair's public key (or reuses `cert_der`)."""
     template = profile["subject_template"]
     if cert_der is None:
         cert_der = crypto.issue_code_signing(
-            issuer, crypto.base64.b64decode(keypair["public_key"]),
-            common_name=template["common_name"], organization=template.get("organization"),
-            country=template.get("country"), serial=serial, not_before=valid_from,
-            not_after=valid_to)
+            issuer,
+            base64.b64decode(keypair["public_key"]),
+            common_name=template["common_name"],
+            organization=template.get("organization"),
+            country=template.get("country"),
+            serial=serial,
+            not_before=valid_from,
+            not_after=valid_to,
+        )
     public = profile["hierarchy"] == "PUBLIC"
     return {
-        "id": cert_id, "account_id": keypair["account_id"], "alias": alias,
+        "id": cert_id,
+        "account_id": keypair["account_id"],
+        "alias": alias,
         "keypair_id": keypair["id"],
-        "keypair": {"id": keypair["id"], "alias": keypair["alias"],
-                    "limit_by_users": keypair["limit_by_users"]},
-        "cert": crypto.b64(cert_der), "certificate_fingerprint": crypto.fingerprint_b64(cert_der),
-        "status": "ACTIVE", "valid_from": iso(valid_from), "valid_to": iso(valid_to),
-        "default_cert": default_cert, "certificate_profile_id": profile["id"],
+        "keypair": {
+            "id": keypair["id"],
+            "alias": keypair["alias"],
+            "limit_by_users": keypair["limit_by_users"],
+        },
+        "cert": crypto.b64(cert_der),
+        "certificate_fingerprint": crypto.fingerprint_b64(cert_der),
+        "status": "ACTIVE",
+        "valid_from": iso(valid_from),
+        "valid_to": iso(valid_to),
+        "default_cert": default_cert,
+        "certificate_profile_id": profile["id"],
         "certificate_profile": {"id": profile["id"], "name": profile["name"]},
-        "hierarchy": profile["hierarchy"], "certificate_type": profile["certificate_type"],
+        "hierarchy": profile["hierarchy"],
+        "certificate_type": profile["certificate_type"],
         "enrollment_method": profile["enrollment_method"],
         "organization": {"id": "1048576"} if public else None,
         "ca_certificate": {"id": "987654321"} if public else None,
-        "custom_fields": custom_fields or [], "auto_renewal": False,
-        "serial_number": format(serial, "x"), "subject": _subject(template),
-        "revoked_on": None, "revocation_reason": None,
-        "created_on": created_on, "created_by": created_by, "modified_on": created_on,
+        "custom_fields": custom_fields or [],
+        "auto_renewal": False,
+        "serial_number": format(serial, "x"),
+        "subject": _subject(template),
+        "revoked_on": None,
+        "revocation_reason": None,
+        "created_on": created_on,
+        "created_by": created_by,
+        "modified_on": created_on,
         "modified_by": created_by,
     }
 

@@ -9,14 +9,28 @@ from stm_tui.emulator.context import Caller, EmulatorState
 from stm_tui.emulator.rbac import ROLE_IDS, ROLE_NAMES, SOFTWARE_TRUST_APP_ID, permissions_for
 
 HSM_PARTITIONS = {
-    "HSM": {"id": "5d0c9f8e-3b1a-4c2d-8e7f-6a5b4c3d2e1f", "name": "stm-hsm-partition-01",
-            "display_name": "Primary HSM partition", "partition_name": "PARTITION_01",
-            "hsm_provider": {"name": "Thales Luna"}, "security_level": "FIPS_140_2_LEVEL_3",
-            "allowed_uses": ["SIGN"], "enabled": True, "created_date": "2024-01-15T09:30:00"},
-    "DISK": {"id": "5d0c9f8e-3b1a-4c2d-8e7f-6a5b4c3d2e20", "name": "stm-software-store",
-             "display_name": "Software key store", "partition_name": "SOFTWARE",
-             "hsm_provider": {"name": "Software"}, "security_level": "SOFTWARE",
-             "allowed_uses": ["SIGN"], "enabled": True, "created_date": "2024-01-15T09:30:00"},
+    "HSM": {
+        "id": "5d0c9f8e-3b1a-4c2d-8e7f-6a5b4c3d2e1f",
+        "name": "stm-hsm-partition-01",
+        "display_name": "Primary HSM partition",
+        "partition_name": "PARTITION_01",
+        "hsm_provider": {"name": "Thales Luna"},
+        "security_level": "FIPS_140_2_LEVEL_3",
+        "allowed_uses": ["SIGN"],
+        "enabled": True,
+        "created_date": "2024-01-15T09:30:00",
+    },
+    "DISK": {
+        "id": "5d0c9f8e-3b1a-4c2d-8e7f-6a5b4c3d2e20",
+        "name": "stm-software-store",
+        "display_name": "Software key store",
+        "partition_name": "SOFTWARE",
+        "hsm_provider": {"name": "Software"},
+        "security_level": "SOFTWARE",
+        "allowed_uses": ["SIGN"],
+        "enabled": True,
+        "created_date": "2024-01-15T09:30:00",
+    },
 }
 
 
@@ -43,7 +57,9 @@ class Lookup:
         with self.state.db.read() as c:
             rows = c.execute(
                 "SELECT id, alias, json_extract(data, '$.limit_by_users') FROM keypairs"
-                f" WHERE id IN ({marks})", wanted).fetchall()
+                f" WHERE id IN ({marks})",
+                wanted,
+            ).fetchall()
         for kp_id, alias, limited in rows:
             self._kp_refs[kp_id] = {"id": kp_id, "alias": alias, "limit_by_users": bool(limited)}
 
@@ -66,10 +82,14 @@ class Lookup:
 
     def account(self, account_id: str) -> dict[str, Any]:
         acc = self.get("accounts", account_id) or {"id": account_id, "name": "unknown"}
-        return {"id": acc["id"], "name": acc["name"],
-                "cert_central_integration_allowed": acc.get("cert_central_integration_allowed", True),
-                "dynamic_test_keypair_allowed": True, "gpg_enabled": False,
-                "is_csr_gen_enabled": True}
+        return {
+            "id": acc["id"],
+            "name": acc["name"],
+            "cert_central_integration_allowed": acc.get("cert_central_integration_allowed", True),
+            "dynamic_test_keypair_allowed": True,
+            "gpg_enabled": False,
+            "is_csr_gen_enabled": True,
+        }
 
 
 def cert_status(rec: dict[str, Any], now: str) -> str:
@@ -93,21 +113,34 @@ def certificate(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
     state = lk.state
     kp_ref = lk.keypair_ref(rec["keypair_id"]) or rec["keypair"]
     return {
-        "id": rec["id"], "alias": rec["alias"], "cert": rec["cert"], "chain": state.chain(),
+        "id": rec["id"],
+        "alias": rec["alias"],
+        "cert": rec["cert"],
+        "chain": state.chain(),
         "certificate_fingerprint": rec["certificate_fingerprint"],
         "certificate_status": cert_status(rec, lk.now),
-        "valid_from": rec["valid_from"], "valid_to": rec["valid_to"],
-        "default_cert": rec["default_cert"], "keypair": kp_ref,
+        "valid_from": rec["valid_from"],
+        "valid_to": rec["valid_to"],
+        "default_cert": rec["default_cert"],
+        "keypair": kp_ref,
         "account": lk.account(rec["account_id"]),
-        "certificate_profile": rec["certificate_profile"], "hierarchy": rec["hierarchy"],
-        "certificate_type": rec["certificate_type"], "enrollment_method": rec["enrollment_method"],
-        "organization": rec.get("organization"), "ca_certificate": rec.get("ca_certificate"),
-        "custom_fields": rec.get("custom_fields", []), "auto_renewal": rec.get("auto_renewal", False),
-        "serial_number": rec["serial_number"], "subject": rec["subject"],
-        "revoked_on": rec.get("revoked_on"), "revocation_reason": rec.get("revocation_reason"),
-        "created_on": rec["created_on"], "created_by": rec["created_by"],
+        "certificate_profile": rec["certificate_profile"],
+        "hierarchy": rec["hierarchy"],
+        "certificate_type": rec["certificate_type"],
+        "enrollment_method": rec["enrollment_method"],
+        "organization": rec.get("organization"),
+        "ca_certificate": rec.get("ca_certificate"),
+        "custom_fields": rec.get("custom_fields", []),
+        "auto_renewal": rec.get("auto_renewal", False),
+        "serial_number": rec["serial_number"],
+        "subject": rec["subject"],
+        "revoked_on": rec.get("revoked_on"),
+        "revocation_reason": rec.get("revocation_reason"),
+        "created_on": rec["created_on"],
+        "created_by": rec["created_by"],
         "created_by_user": lk.user_ref(rec["created_by"]),
-        "modified_on": rec["modified_on"], "modified_by": rec["modified_by"],
+        "modified_on": rec["modified_on"],
+        "modified_by": rec["modified_by"],
         "modified_by_user": lk.user_ref(rec["modified_by"]),
     }
 
@@ -116,15 +149,22 @@ def team_group(lk: Lookup, team_id: str) -> dict[str, Any] | None:
     team = lk.get("teams", team_id)
     if team is None:
         return None
-    return {"id": team["id"], "name": team["name"], "status": team["status"],
-            "created_on": team["created_on"], "created_by": team["created_by"],
-            "modified_on": team["modified_on"], "modified_by": team["modified_by"]}
+    return {
+        "id": team["id"],
+        "name": team["name"],
+        "status": team["status"],
+        "created_on": team["created_on"],
+        "created_by": team["created_by"],
+        "modified_on": team["modified_on"],
+        "modified_by": team["modified_by"],
+    }
 
 
 def open_releases_for(lk: Lookup, keypair_id: str) -> list[dict[str, Any]]:
     now = lk.now
     rows = lk.state.db.select(
-        "releases", "account_id IN (SELECT account_id FROM keypairs WHERE id=?)", (keypair_id,))
+        "releases", "account_id IN (SELECT account_id FROM keypairs WHERE id=?)", (keypair_id,)
+    )
     return [r for r in rows if keypair_id in r["keypair_ids"] and release_status(r, now) == "OPEN"]
 
 
@@ -148,21 +188,33 @@ def keypair(lk: Lookup, caller: Caller, rec: dict[str, Any]) -> dict[str, Any]:
     rendered = [certificate(lk, c) for c in certs]
     groups = [g for g in (team_group(lk, t) for t in rec["team_ids"]) if g is not None]
     return {
-        "id": rec["id"], "alias": rec["alias"], "key_alg": rec["key_alg"],
-        "key_size": rec["key_size"], "curve": rec["curve"], "key_type": rec["key_type"],
-        "key_storage": rec["key_storage"], "key_status": rec["key_status"],
-        "key_modal_type": rec.get("key_modal_type", "STATIC"), "public_key": rec["public_key"],
+        "id": rec["id"],
+        "alias": rec["alias"],
+        "key_alg": rec["key_alg"],
+        "key_size": rec["key_size"],
+        "curve": rec["curve"],
+        "key_type": rec["key_type"],
+        "key_storage": rec["key_storage"],
+        "key_status": rec["key_status"],
+        "key_modal_type": rec.get("key_modal_type", "STATIC"),
+        "public_key": rec["public_key"],
         "certificates": rendered,
         "number_of_active_certificates": sum(
-            1 for c in rendered if c["certificate_status"] == "ACTIVE"),
-        "account": lk.account(rec["account_id"]), "limit_by_users": rec["limit_by_users"],
+            1 for c in rendered if c["certificate_status"] == "ACTIVE"
+        ),
+        "account": lk.account(rec["account_id"]),
+        "limit_by_users": rec["limit_by_users"],
         "users": [u for u in (lk.user_ref(uid) for uid in rec["user_ids"]) if u],
-        "groups": groups, "team_ids": list(rec["team_ids"]),
-        "is_signable_by_me": signable_by(lk, caller, rec), "suspended": rec["suspended"],
+        "groups": groups,
+        "team_ids": list(rec["team_ids"]),
+        "is_signable_by_me": signable_by(lk, caller, rec),
+        "suspended": rec["suspended"],
         "keypair_profile": rec.get("keypair_profile"),
-        "created_on": rec["created_on"], "created_by": rec["created_by"],
+        "created_on": rec["created_on"],
+        "created_by": rec["created_by"],
         "created_by_user": lk.user_ref(rec["created_by"]),
-        "modified_on": rec["modified_on"], "modified_by_user": lk.user_ref(rec["modified_by"]),
+        "modified_on": rec["modified_on"],
+        "modified_by_user": lk.user_ref(rec["modified_by"]),
         "hsm_partition_details": HSM_PARTITIONS[rec["key_storage"]],
     }
 
@@ -171,17 +223,25 @@ def release(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
     kps = [lk.get("keypairs", k) for k in rec["keypair_ids"]]
     count = lk.state.db.count("signatures", "release_id=?", (rec["id"],))
     return {
-        "id": rec["id"], "name": rec["name"], "version": rec.get("version"),
-        "team_id": rec.get("team_id"), "release_type": rec["release_type"],
-        "purpose": rec["purpose"], "status": release_status(rec, lk.now),
-        "start_time": rec["start_time"], "end_time": rec["end_time"],
+        "id": rec["id"],
+        "name": rec["name"],
+        "version": rec.get("version"),
+        "team_id": rec.get("team_id"),
+        "release_type": rec["release_type"],
+        "purpose": rec["purpose"],
+        "status": release_status(rec, lk.now),
+        "start_time": rec["start_time"],
+        "end_time": rec["end_time"],
         "keypairs": [{"id": k["id"], "alias": k["alias"]} for k in kps if k],
         "users": [lk.user_ref(u, auth_type=False) for u in rec["signer_ids"]],
-        "max_signatures": rec.get("max_signatures"), "signature_count": count,
+        "max_signatures": rec.get("max_signatures"),
+        "signature_count": count,
         "block_on_failed_scan": rec.get("block_on_failed_scan", False),
-        "project": rec.get("project"), "notes": rec.get("notes"),
+        "project": rec.get("project"),
+        "notes": rec.get("notes"),
         "approved_by_user": lk.user_ref(rec.get("approved_by"), auth_type=False),
-        "approved_on": rec.get("approved_on"), "created_on": rec["created_on"],
+        "approved_on": rec.get("approved_on"),
+        "created_on": rec["created_on"],
         "created_by_user": lk.user_ref(rec["created_by"], auth_type=False),
         "modified_on": rec["modified_on"],
     }
@@ -196,15 +256,21 @@ def signature(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
         "keypair": {"id": rec["keypair_id"], "alias": kp["alias"] if kp else rec["keypair_alias"]},
         "certificate": {"id": cert["id"], "alias": cert["alias"]} if cert else None,
         "release": {"id": rel["id"], "name": rel["name"]} if rel else None,
-        "user": lk.user_ref(rec["user_id"], auth_type=False), "sig_alg": rec["sig_alg"],
-        "hash": rec["hash"], "status": rec["status"], "client_ip": rec["client_ip"],
+        "user": lk.user_ref(rec["user_id"], auth_type=False),
+        "sig_alg": rec["sig_alg"],
+        "hash": rec["hash"],
+        "status": rec["status"],
+        "client_ip": rec["client_ip"],
         "created_on": rec["created_on"],
     }
 
 
 def scan(rec: dict[str, Any], with_findings: bool) -> dict[str, Any]:
-    out = {k: v for k, v in rec.items() if k not in ("account_id", "findings", "project_alias",
-                                                       "release_id", "modified_on")}
+    out = {
+        k: v
+        for k, v in rec.items()
+        if k not in ("account_id", "findings", "project_alias", "release_id", "modified_on")
+    }
     if with_findings:
         out["findings"] = rec["findings"]
     return out
@@ -214,12 +280,25 @@ def team(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
     members = []
     for m in rec["members"]:
         user = lk.get("users", m["user_id"])
-        members.append({"user_id": m["user_id"], "name": user["name"] if user else "unknown",
-                        "is_lead": m["is_lead"], "permissions": m["permissions"]})
-    return {"id": rec["id"], "name": rec["name"], "description": rec.get("description"),
-            "status": rec["status"], "members": members, "created_on": rec["created_on"],
-            "created_by": rec["created_by"], "modified_on": rec["modified_on"],
-            "modified_by": rec["modified_by"]}
+        members.append(
+            {
+                "user_id": m["user_id"],
+                "name": user["name"] if user else "unknown",
+                "is_lead": m["is_lead"],
+                "permissions": m["permissions"],
+            }
+        )
+    return {
+        "id": rec["id"],
+        "name": rec["name"],
+        "description": rec.get("description"),
+        "status": rec["status"],
+        "members": members,
+        "created_on": rec["created_on"],
+        "created_by": rec["created_by"],
+        "modified_on": rec["modified_on"],
+        "modified_by": rec["modified_by"],
+    }
 
 
 def user(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
@@ -227,46 +306,83 @@ def user(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
     accounts = [lk.get("accounts", a) for a in rec["account_ids"]]
     teams = [lk.get("teams", t) for t in rec.get("team_ids", [])]
     return {
-        "id": rec["id"], "email": rec.get("email"), "name": rec["name"], "status": rec["status"],
-        "access_scope": "account", "primary_account_id": rec["primary_account_id"],
+        "id": rec["id"],
+        "email": rec.get("email"),
+        "name": rec["name"],
+        "status": rec["status"],
+        "access_scope": "account",
+        "primary_account_id": rec["primary_account_id"],
         "accounts": [{"id": a["id"], "name": a["name"]} for a in accounts if a],
-        "created_at": rec["created_on"], "created_by": rec.get("created_by"),
-        "user_type": rec["user_type"], "friendly_name": rec.get("friendly_name"),
-        "description": rec.get("description"), "locale": "en_US", "end_date": rec.get("end_date"),
-        "applications": [{
-            "id": SOFTWARE_TRUST_APP_ID, "name": "Software Trust",
-            "permissions": sorted(permissions_for(roles)),
-            "roles": [{"id": ROLE_IDS[r], "code": r, "name": ROLE_NAMES[r]} for r in roles],
-        }],
+        "created_at": rec["created_on"],
+        "created_by": rec.get("created_by"),
+        "user_type": rec["user_type"],
+        "friendly_name": rec.get("friendly_name"),
+        "description": rec.get("description"),
+        "locale": "en_US",
+        "end_date": rec.get("end_date"),
+        "applications": [
+            {
+                "id": SOFTWARE_TRUST_APP_ID,
+                "name": "Software Trust",
+                "permissions": sorted(permissions_for(roles)),
+                "roles": [{"id": ROLE_IDS[r], "code": r, "name": ROLE_NAMES[r]} for r in roles],
+            }
+        ],
         "teams": [{"id": t["id"], "name": t["name"]} for t in teams if t],
         "two_factor_enabled": rec.get("two_factor_enabled", True),
     }
 
 
 def audit(rec: dict[str, Any]) -> dict[str, Any]:
-    return {k: rec.get(k) for k in (
-        "id", "account_id", "resource_type", "resource_id", "action", "status", "user_id",
-        "user_name", "client_ip", "details", "created_on")}
+    return {
+        k: rec.get(k)
+        for k in (
+            "id",
+            "account_id",
+            "resource_type",
+            "resource_id",
+            "action",
+            "status",
+            "user_id",
+            "user_name",
+            "client_ip",
+            "details",
+            "created_on",
+        )
+    }
 
 
 def api_token(rec: dict[str, Any], now: str) -> dict[str, Any]:
     status = rec["status"]
     if status == "ACTIVE" and rec.get("end_date") and rec["end_date"] <= now:
         status = "EXPIRED"
-    return {"id": rec["id"], "name": rec["name"], "user_id": rec["user_id"],
-            "key_hint": rec["key_hint"], "created_at": rec["created_on"],
-            "end_date": rec.get("end_date"), "last_used_at": rec.get("last_used_at"),
-            "status": status}
+    return {
+        "id": rec["id"],
+        "name": rec["name"],
+        "user_id": rec["user_id"],
+        "key_hint": rec["key_hint"],
+        "created_at": rec["created_on"],
+        "end_date": rec.get("end_date"),
+        "last_used_at": rec.get("last_used_at"),
+        "status": status,
+    }
 
 
 def client_cert(rec: dict[str, Any], now: str) -> dict[str, Any]:
     status = rec["status"]
     if status == "ACTIVE" and rec["valid_to"] <= now:
         status = "EXPIRED"
-    return {"id": rec["id"], "name": rec["name"], "user_id": rec["user_id"],
-            "serial_number": rec["serial_number"], "subject": rec["subject"],
-            "valid_from": rec["valid_from"], "valid_to": rec["valid_to"], "status": status,
-            "created_at": rec["created_on"]}
+    return {
+        "id": rec["id"],
+        "name": rec["name"],
+        "user_id": rec["user_id"],
+        "serial_number": rec["serial_number"],
+        "subject": rec["subject"],
+        "valid_from": rec["valid_from"],
+        "valid_to": rec["valid_to"],
+        "status": status,
+        "created_at": rec["created_on"],
+    }
 
 
 def profile(rec: dict[str, Any]) -> dict[str, Any]:

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from stm_tui.emulator import crypto, render
 from stm_tui.emulator.context import (
     Caller,
-    authenticate,
+    CallerDep,
     json_list_response,
     record_audit,
     state_of,
@@ -31,27 +31,36 @@ router = APIRouter(prefix="/account/api/v1", tags=["account manager"])
 def visible_users(request: Request, caller: Caller) -> list[dict[str, Any]]:
     state = state_of(request)
     return state.db.select(
-        "users", "id IN (SELECT user_id FROM user_accounts WHERE account_id=?)",
-        (caller.account_id,))
+        "users",
+        "id IN (SELECT user_id FROM user_accounts WHERE account_id=?)",
+        (caller.account_id,),
+    )
 
 
 @router.get("/user/me")
-def get_me(request: Request, caller: Caller = Depends(authenticate)) -> JSONResponse:
+def get_me(request: Request, caller: CallerDep) -> JSONResponse:
     return JSONResponse(render.user(render.Lookup(state_of(request)), caller.user))
 
 
 @router.get("/user")
-def list_users(request: Request, caller: Caller = Depends(authenticate),
-               user_type: str | None = None, status: str | None = None) -> Response:
+def list_users(
+    request: Request,
+    caller: CallerDep,
+    user_type: str | None = None,
+    status: str | None = None,
+) -> Response:
     lk = render.Lookup(state_of(request))
-    rows = [u for u in visible_users(request, caller)
-            if (user_type is None or u["user_type"] == user_type)
-            and (status is None or u["status"] == status)]
+    rows = [
+        u
+        for u in visible_users(request, caller)
+        if (user_type is None or u["user_type"] == user_type)
+        and (status is None or u["status"] == status)
+    ]
     return json_list_response(request, [render.user(lk, u) for u in rows])
 
 
 @router.get("/user/{user_id}")
-def get_user(user_id: str, request: Request, caller: Caller = Depends(authenticate)) -> JSONResponse:
+def get_user(user_id: str, request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
     rec = state.db.get("users", user_id)
     if rec is None or not set(rec["account_ids"]) & set(caller.account_ids):
@@ -75,15 +84,22 @@ class UserCreate(BaseModel):
     description: str | None = Field(None, max_length=1000)
     end_date: str | None = None
     account_ids: list[str] = []
-    roles: list[Literal["SSM_LEAD", "SSM_TEAM_LEAD", "SSM_DEVELOPER", "SSM_SIGNER",
-                        "SSM_BUILD_ENGINEER"]] = []
+    roles: list[
+        Literal["SSM_LEAD", "SSM_TEAM_LEAD", "SSM_DEVELOPER", "SSM_SIGNER", "SSM_BUILD_ENGINEER"]
+    ] = []
 
 
 class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="ignore")
     status: Literal["ACTIVE", "DISABLED"] | None = None
-    roles: list[Literal["SSM_LEAD", "SSM_TEAM_LEAD", "SSM_DEVELOPER", "SSM_SIGNER",
-                        "SSM_BUILD_ENGINEER"]] | None = None
+    roles: (
+        list[
+            Literal[
+                "SSM_LEAD", "SSM_TEAM_LEAD", "SSM_DEVELOPER", "SSM_SIGNER", "SSM_BUILD_ENGINEER"
+            ]
+        ]
+        | None
+    ) = None
     description: str | None = Field(None, max_length=1000)
     end_date: str | None = None
 
@@ -103,8 +119,7 @@ def end_of_day(field: str, value: str | None) -> str | None:
 
 
 @router.post("/user", status_code=201)
-def create_user(body: UserCreate, request: Request,
-                caller: Caller = Depends(authenticate)) -> JSONResponse:
+def create_user(body: UserCreate, request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
     caller.require("MANAGE_SM_USERS")
     accounts = list(dict.fromkeys(body.account_ids or [caller.account_id]))
@@ -122,27 +137,53 @@ def create_user(body: UserCreate, request: Request,
         name = friendly = body.friendly_name
     end_date = end_of_day("end_date", body.end_date)
     now = state.now_iso()
-    rec = {"id": new_id(), "account_id": accounts[0], "name": name, "email": body.email,
-           "status": "ACTIVE", "user_type": body.user_type, "friendly_name": friendly,
-           "description": body.description, "primary_account_id": accounts[0],
-           "account_ids": accounts, "roles": list(dict.fromkeys(body.roles)), "team_ids": [],
-           "led_team_ids": [], "created_on": now, "modified_on": now, "created_by": caller.id,
-           "end_date": end_date, "two_factor_enabled": body.user_type == "standard"}
+    rec: dict[str, Any] = {
+        "id": new_id(),
+        "account_id": accounts[0],
+        "name": name,
+        "email": body.email,
+        "status": "ACTIVE",
+        "user_type": body.user_type,
+        "friendly_name": friendly,
+        "description": body.description,
+        "primary_account_id": accounts[0],
+        "account_ids": accounts,
+        "roles": list(dict.fromkeys(body.roles)),
+        "team_ids": [],
+        "led_team_ids": [],
+        "created_on": now,
+        "modified_on": now,
+        "created_by": caller.id,
+        "end_date": end_date,
+        "two_factor_enabled": body.user_type == "standard",
+    }
     token_value = None
     with state.db.tx() as c:
         if body.email and c.execute("SELECT 1 FROM users WHERE email=?", (body.email,)).fetchone():
             raise conflict(f"a user with e-mail {body.email} already exists")
-        if friendly and c.execute("SELECT 1 FROM users WHERE friendly_name=?",
-                                  (friendly,)).fetchone():
+        if (
+            friendly
+            and c.execute("SELECT 1 FROM users WHERE friendly_name=?", (friendly,)).fetchone()
+        ):
             raise conflict(f"a service user named {friendly} already exists")
         Database.insert(c, "users", rec)
         for acc in accounts:
             c.execute("INSERT INTO user_accounts VALUES (?, ?)", (rec["id"], acc))
         if body.user_type == "service":
             token_value, digest, hint = new_api_key()
-            Database.insert(c, "api_tokens", api_token_record(
-                token_id=new_id(), user=rec, name=f"{friendly} token", key_hash=digest,
-                hint=hint, created_on=now, end_date=end_date))
+            Database.insert(
+                c,
+                "api_tokens",
+                api_token_record(
+                    token_id=new_id(),
+                    user=rec,
+                    name=f"{friendly} token",
+                    key_hash=digest,
+                    hint=hint,
+                    created_on=now,
+                    end_date=end_date,
+                ),
+            )
         record_audit(c, state, caller, "USER", rec["id"], "CREATE", f"User {name} created")
     out = render.user(render.Lookup(state), rec)
     if token_value is not None:
@@ -151,8 +192,9 @@ def create_user(body: UserCreate, request: Request,
 
 
 @router.put("/user/{user_id}")
-def update_user(user_id: str, body: UserUpdate, request: Request,
-                caller: Caller = Depends(authenticate)) -> JSONResponse:
+def update_user(
+    user_id: str, body: UserUpdate, request: Request, caller: CallerDep
+) -> JSONResponse:
     state = state_of(request)
     caller.require("MANAGE_SM_USERS")
     rec = state.db.get("users", user_id)
@@ -177,34 +219,46 @@ def update_user(user_id: str, body: UserUpdate, request: Request,
 
 # ---- roles and accounts -----------------------------------------------------------------
 
+
 @router.get("/role")
-def list_roles(request: Request, caller: Caller = Depends(authenticate),
-               application_code: str | None = None) -> Response:
-    roles = [{"id": ROLE_IDS[code], "code": code, "name": ROLE_NAMES[code],
-              "application_code": "software_trust", "permissions": sorted(perms)}
-             for code, perms in ROLE_PERMISSIONS.items()]
+def list_roles(
+    request: Request, caller: CallerDep, application_code: str | None = None
+) -> Response:
+    roles = [
+        {
+            "id": ROLE_IDS[code],
+            "code": code,
+            "name": ROLE_NAMES[code],
+            "application_code": "software_trust",
+            "permissions": sorted(perms),
+        }
+        for code, perms in ROLE_PERMISSIONS.items()
+    ]
     if application_code is not None:
         roles = [r for r in roles if r["application_code"] == application_code]
     return json_list_response(request, roles)
 
 
 def _account(rec: dict[str, Any]) -> dict[str, Any]:
-    return {"id": rec["id"], "name": rec["name"], "status": rec["status"],
-            "organization_id": rec["organization_id"],
-            "cert_central_integration_allowed": rec["cert_central_integration_allowed"],
-            "created_at": rec["created_at"]}
+    return {
+        "id": rec["id"],
+        "name": rec["name"],
+        "status": rec["status"],
+        "organization_id": rec["organization_id"],
+        "cert_central_integration_allowed": rec["cert_central_integration_allowed"],
+        "created_at": rec["created_at"],
+    }
 
 
 @router.get("/account")
-def list_accounts(request: Request, caller: Caller = Depends(authenticate)) -> Response:
+def list_accounts(request: Request, caller: CallerDep) -> Response:
     state = state_of(request)
     rows = [state.db.get("accounts", a) for a in caller.account_ids]
     return json_list_response(request, [_account(r) for r in rows if r])
 
 
 @router.get("/account/{account_ref}")
-def get_account(account_ref: str, request: Request,
-                caller: Caller = Depends(authenticate)) -> JSONResponse:
+def get_account(account_ref: str, request: Request, caller: CallerDep) -> JSONResponse:
     rec = state_of(request).db.get("accounts", account_ref)
     if rec is None or account_ref not in caller.account_ids:
         raise not_found("Account", account_ref)
@@ -212,6 +266,7 @@ def get_account(account_ref: str, request: Request,
 
 
 # ---- API tokens and client certificates ---------------------------------------------------
+
 
 class TokenCreate(BaseModel):
     model_config = ConfigDict(extra="ignore")
@@ -236,8 +291,7 @@ def _subject_user(request: Request, caller: Caller, user_id: str | None) -> dict
 
 
 @router.get("/api-token")
-def list_tokens(request: Request, caller: Caller = Depends(authenticate),
-                user_id: str | None = None) -> Response:
+def list_tokens(request: Request, caller: CallerDep, user_id: str | None = None) -> Response:
     state = state_of(request)
     user = _subject_user(request, caller, user_id)
     now = state.now_iso()
@@ -246,26 +300,38 @@ def list_tokens(request: Request, caller: Caller = Depends(authenticate),
 
 
 @router.post("/api-token", status_code=201)
-def create_token(body: TokenCreate, request: Request,
-                 caller: Caller = Depends(authenticate)) -> JSONResponse:
+def create_token(body: TokenCreate, request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
     user = _subject_user(request, caller, body.user_id)
     end_date = end_of_day("end_date", body.end_date)
     value, digest, hint = new_api_key()
-    rec = api_token_record(token_id=new_id(), user=user, name=body.name, key_hash=digest,
-                           hint=hint, created_on=state.now_iso(), end_date=end_date)
+    rec = api_token_record(
+        token_id=new_id(),
+        user=user,
+        name=body.name,
+        key_hash=digest,
+        hint=hint,
+        created_on=state.now_iso(),
+        end_date=end_date,
+    )
     with state.db.tx() as c:
         Database.insert(c, "api_tokens", rec)
-        record_audit(c, state, caller, "API_TOKEN", rec["id"], "CREATE",
-                     f"API token {body.name} created for {user['name']}")
+        record_audit(
+            c,
+            state,
+            caller,
+            "API_TOKEN",
+            rec["id"],
+            "CREATE",
+            f"API token {body.name} created for {user['name']}",
+        )
     out = render.api_token(rec, state.now_iso())
     out["token"] = value  # shown once
     return JSONResponse(out, status_code=201)
 
 
 @router.delete("/api-token/{token_id}", status_code=204)
-def delete_token(token_id: str, request: Request,
-                 caller: Caller = Depends(authenticate)) -> Response:
+def delete_token(token_id: str, request: Request, caller: CallerDep) -> Response:
     state = state_of(request)
     rec = state.db.get("api_tokens", token_id)
     if rec is None:
@@ -277,14 +343,14 @@ def delete_token(token_id: str, request: Request,
             raise not_found("API token", token_id)
     with state.db.tx() as c:
         c.execute("DELETE FROM api_tokens WHERE id=?", (token_id,))
-        record_audit(c, state, caller, "API_TOKEN", token_id, "DELETE",
-                     f"API token {rec['name']} deleted")
+        record_audit(
+            c, state, caller, "API_TOKEN", token_id, "DELETE", f"API token {rec['name']} deleted"
+        )
     return Response(status_code=204)
 
 
 @router.get("/client-certificate")
-def list_client_certs(request: Request, caller: Caller = Depends(authenticate),
-                      user_id: str | None = None) -> Response:
+def list_client_certs(request: Request, caller: CallerDep, user_id: str | None = None) -> Response:
     state = state_of(request)
     user = _subject_user(request, caller, user_id)
     now = state.now_iso()
@@ -293,39 +359,67 @@ def list_client_certs(request: Request, caller: Caller = Depends(authenticate),
 
 
 @router.post("/client-certificate", status_code=201)
-def create_client_cert(body: ClientCertCreate, request: Request,
-                       caller: Caller = Depends(authenticate)) -> JSONResponse:
+def create_client_cert(body: ClientCertCreate, request: Request, caller: CallerDep) -> JSONResponse:
     from stm_tui.emulator.tls import tls_authority
 
     state = state_of(request)
     user = _subject_user(request, caller, body.user_id)
     end_date = end_of_day("end_date", body.end_date)
     now = state.now()
-    not_after = (datetime.strptime(end_date[:10], "%Y-%m-%d").replace(
-        hour=23, minute=59, second=59, tzinfo=UTC) if end_date else now + timedelta(days=365))
+    not_after = (
+        datetime.strptime(end_date[:10], "%Y-%m-%d").replace(
+            hour=23, minute=59, second=59, tzinfo=UTC
+        )
+        if end_date
+        else now + timedelta(days=365)
+    )
     if not_after <= now:
         raise bad_input("end_date", "must be in the future")
     # Back-dated a day: peers with a slightly slow clock must not see "not yet valid".
-    p12, cert = crypto.issue_client_p12(tls_authority(state.db, now), user["name"],
-                                        body.password, now - timedelta(days=1), not_after)
-    rec = {"id": new_id(), "account_id": caller.account_id, "name": body.name,
-           "user_id": user["id"], "serial_number": format(cert.serial_number, "x"),
-           "subject": cert.subject.rfc4514_string(), "valid_from": iso(now),
-           "valid_to": iso(not_after), "status": "ACTIVE", "created_on": iso(now),
-           "modified_on": iso(now)}
+    p12, cert = crypto.issue_client_p12(
+        tls_authority(state.db, now),
+        user["name"],
+        body.password,
+        now - timedelta(days=1),
+        not_after,
+    )
+    rec: dict[str, Any] = {
+        "id": new_id(),
+        "account_id": caller.account_id,
+        "name": body.name,
+        "user_id": user["id"],
+        "serial_number": format(cert.serial_number, "x"),
+        "subject": cert.subject.rfc4514_string(),
+        "valid_from": iso(now),
+        "valid_to": iso(not_after),
+        "status": "ACTIVE",
+        "created_on": iso(now),
+        "modified_on": iso(now),
+    }
     with state.db.tx() as c:
         Database.insert(c, "client_certs", rec)
-        record_audit(c, state, caller, "CLIENT_CERTIFICATE", rec["id"], "CREATE",
-                     f"Client certificate {body.name} created for {user['name']}")
+        record_audit(
+            c,
+            state,
+            caller,
+            "CLIENT_CERTIFICATE",
+            rec["id"],
+            "CREATE",
+            f"Client certificate {body.name} created for {user['name']}",
+        )
     out = render.client_cert(rec, iso(now))
     out["p12"] = crypto.b64(p12)  # shown once
     return JSONResponse(out, status_code=201)
 
 
 @router.get("/audit-log")
-def account_audit(request: Request, caller: Caller = Depends(authenticate),
-                  resource_type: str | None = None, user_id: str | None = None,
-                  limit: int = Query(1000, ge=1, le=10000)) -> Response:
+def account_audit(
+    request: Request,
+    caller: CallerDep,
+    resource_type: str | None = None,
+    user_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+) -> Response:
     state = state_of(request)
     caller.require("VIEW_SM_AUDIT_LOG")
     where, params = ["account_id=?"], [caller.account_id]
@@ -333,6 +427,7 @@ def account_audit(request: Request, caller: Caller = Depends(authenticate),
         if value is not None:
             where.append(f"{col}=?")
             params.append(value)
-    rows = state.db.select("audit", " AND ".join(where), params,
-                           order="created_on DESC, id DESC", limit=limit)
+    rows = state.db.select(
+        "audit", " AND ".join(where), params, order="created_on DESC, id DESC", limit=limit
+    )
     return json_list_response(request, [render.audit(r) for r in rows])

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import hmac
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Request
-from fastapi import Response
+from fastapi import APIRouter, Body, Header, Request, Response
 from fastapi.responses import JSONResponse
 
 from stm_tui.emulator.context import EmulatorState, state_of
@@ -29,14 +28,18 @@ def health(request: Request) -> JSONResponse:
 
 
 @router.get("/faults")
-def get_faults(request: Request,
-               x_emulator_admin_token: str | None = Header(None)) -> JSONResponse:
+def get_faults(
+    request: Request, x_emulator_admin_token: Annotated[str | None, Header()] = None
+) -> JSONResponse:
     return JSONResponse(_admin(request, x_emulator_admin_token).faults.as_dict())
 
 
 @router.put("/faults")
-def put_faults(request: Request, spec: dict[str, Any] = Body(...),
-               x_emulator_admin_token: str | None = Header(None)) -> JSONResponse:
+def put_faults(
+    request: Request,
+    spec: Annotated[dict[str, Any], Body()],
+    x_emulator_admin_token: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
     state = _admin(request, x_emulator_admin_token)
     try:
         state.faults = FaultSpec.from_mapping(spec)
@@ -46,8 +49,9 @@ def put_faults(request: Request, spec: dict[str, Any] = Body(...),
 
 
 @router.get("/stats")
-def get_stats(request: Request,
-              x_emulator_admin_token: str | None = Header(None)) -> JSONResponse:
+def get_stats(
+    request: Request, x_emulator_admin_token: Annotated[str | None, Header()] = None
+) -> JSONResponse:
     state = _admin(request, x_emulator_admin_token)
     with state.stats_lock:
         counts = dict(sorted(state.stats.items()))
@@ -55,8 +59,9 @@ def get_stats(request: Request,
 
 
 @router.delete("/stats", status_code=204)
-def reset_stats(request: Request,
-                x_emulator_admin_token: str | None = Header(None)) -> Response:
+def reset_stats(
+    request: Request, x_emulator_admin_token: Annotated[str | None, Header()] = None
+) -> Response:
     state = _admin(request, x_emulator_admin_token)
     with state.stats_lock:
         state.stats.clear()

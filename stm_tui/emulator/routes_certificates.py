@@ -5,18 +5,17 @@ from __future__ import annotations
 import base64
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from stm_tui.emulator import crypto, render
 from stm_tui.emulator.context import (
     Caller,
+    CallerDep,
     EmulatorState,
-    Paging,
-    authenticate,
+    PagingDep,
     enum_param,
     list_page,
-    paging,
     record_audit,
     state_of,
     team_scope_sql,
@@ -31,8 +30,9 @@ STATUSES = ("ACTIVE", "REVOKED", "EXPIRED")
 
 
 class RevokeRequest(StrictBody):
-    reason: Literal["key_compromise", "superseded", "cessation_of_operation",
-                    "unspecified"] = "unspecified"
+    reason: Literal["key_compromise", "superseded", "cessation_of_operation", "unspecified"] = (
+        "unspecified"
+    )
 
 
 def find_certificate(state: EmulatorState, caller: Caller, cert_id: str) -> dict[str, Any]:
@@ -48,17 +48,27 @@ def find_certificate(state: EmulatorState, caller: Caller, cert_id: str) -> dict
 
 @router.get("/certificates")
 def list_certificates(
-    request: Request, caller: Caller = Depends(authenticate), page: Paging = Depends(paging),
-    id: str | None = None, alias: str | None = None, certificate_status: str | None = None,
-    keypair_id: str | None = None, hierarchy: str | None = None,
+    request: Request,
+    caller: CallerDep,
+    page: PagingDep,
+    id: str | None = None,
+    alias: str | None = None,
+    certificate_status: str | None = None,
+    keypair_id: str | None = None,
+    hierarchy: str | None = None,
     certificate_profile_id: str | None = None,
 ) -> Response:
     state = state_of(request)
     caller.require("VIEW_SM_CERTIFICATE")
     enum_param("certificate_status", certificate_status, STATUSES)
     enum_param("hierarchy", hierarchy, ("PUBLIC", "PRIVATE"))
-    for col, value in (("id", id), ("alias", alias), ("keypair_id", keypair_id),
-                       ("hierarchy", hierarchy), ("certificate_profile_id", certificate_profile_id)):
+    for col, value in (
+        ("id", id),
+        ("alias", alias),
+        ("keypair_id", keypair_id),
+        ("hierarchy", hierarchy),
+        ("certificate_profile_id", certificate_profile_id),
+    ):
         if value is not None:
             page.where.append(f"{col}=?")
             page.params.append(value)
@@ -76,14 +86,19 @@ def list_certificates(
         page.where.append(scope[0])
         page.params.extend(scope[1])
     lk = render.Lookup(state)
-    return list_page(request, state, "certificates", caller, page,
-                     lambda r: render.certificate(lk, r),
-                     prefetch=lambda rows: lk.prefetch_keypair_refs([r["keypair_id"] for r in rows]))
+    return list_page(
+        request,
+        state,
+        "certificates",
+        caller,
+        page,
+        lambda r: render.certificate(lk, r),
+        prefetch=lambda rows: lk.prefetch_keypair_refs([r["keypair_id"] for r in rows]),
+    )
 
 
 @router.get("/certificates/{certificate_id}")
-def get_certificate(certificate_id: str, request: Request,
-                    caller: Caller = Depends(authenticate)) -> JSONResponse:
+def get_certificate(certificate_id: str, request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
     caller.require("VIEW_SM_CERTIFICATE")
     rec = find_certificate(state, caller, certificate_id)
@@ -91,9 +106,12 @@ def get_certificate(certificate_id: str, request: Request,
 
 
 @router.post("/certificates/{certificate_id}/revoke")
-def revoke_certificate(certificate_id: str, request: Request,
-                       body: RevokeRequest | None = None,
-                       caller: Caller = Depends(authenticate)) -> JSONResponse:
+def revoke_certificate(
+    certificate_id: str,
+    request: Request,
+    caller: CallerDep,
+    body: RevokeRequest | None = None,
+) -> JSONResponse:
     state = state_of(request)
     caller.require("REVOKE_SM_CERTIFICATE")
     rec = find_certificate(state, caller, certificate_id)
@@ -103,18 +121,33 @@ def revoke_certificate(certificate_id: str, request: Request,
         fresh = json_row(c, "certificates", rec["id"])
         if fresh["status"] == "REVOKED":
             raise invalid_state(f"certificate {fresh['alias']} is already revoked")
-        fresh.update(status="REVOKED", revoked_on=now, revocation_reason=reason,
-                     modified_on=now, modified_by=caller.id)
+        fresh.update(
+            status="REVOKED",
+            revoked_on=now,
+            revocation_reason=reason,
+            modified_on=now,
+            modified_by=caller.id,
+        )
         Database.update(c, "certificates", fresh)
-        record_audit(c, state, caller, "CERTIFICATE", rec["id"], "REVOKE",
-                     f"Certificate {fresh['alias']} revoked ({reason})")
+        record_audit(
+            c,
+            state,
+            caller,
+            "CERTIFICATE",
+            rec["id"],
+            "REVOKE",
+            f"Certificate {fresh['alias']} revoked ({reason})",
+        )
     return JSONResponse(render.certificate(render.Lookup(state), fresh))
 
 
 @router.get("/certificates/{certificate_id}/download")
-def download_certificate(certificate_id: str, request: Request,
-                         format: Literal["pem", "der"] = "pem",
-                         caller: Caller = Depends(authenticate)) -> Response:
+def download_certificate(
+    certificate_id: str,
+    request: Request,
+    caller: CallerDep,
+    format: Literal["pem", "der"] = "pem",
+) -> Response:
     state = state_of(request)
     caller.require("VIEW_SM_CERTIFICATE")
     rec = find_certificate(state, caller, certificate_id)
@@ -123,5 +156,6 @@ def download_certificate(certificate_id: str, request: Request,
     if format == "der":
         return Response(der, media_type="application/pkix-cert", headers=disposition)
     pem = crypto.der_to_pem(der) + "".join(
-        crypto.der_to_pem(base64.b64decode(link["blob"])) for link in state.chain())
+        crypto.der_to_pem(base64.b64decode(link["blob"])) for link in state.chain()
+    )
     return Response(pem, media_type="application/x-pem-file", headers=disposition)

@@ -7,19 +7,18 @@ import binascii
 import re
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from stm_tui.emulator import crypto, render
 from stm_tui.emulator.context import (
     Caller,
+    CallerDep,
     EmulatorState,
-    Paging,
-    authenticate,
+    PagingDep,
     enum_param,
     list_page,
-    paging,
     record_audit,
     state_of,
     team_scope_sql,
@@ -102,8 +101,9 @@ def find_keypair(state: EmulatorState, caller: Caller, ref: str) -> dict[str, An
     return rec
 
 
-def _check_members(state: EmulatorState, caller: Caller, users: list[str],
-                   groups: list[str]) -> None:
+def _check_members(
+    state: EmulatorState, caller: Caller, users: list[str], groups: list[str]
+) -> None:
     for uid in users:
         user = state.db.get("users", uid)
         if user is None or caller.account_id not in user["account_ids"]:
@@ -113,16 +113,25 @@ def _check_members(state: EmulatorState, caller: Caller, users: list[str],
         if team is None or team["account_id"] != caller.account_id:
             raise bad_input("groups", f"unknown team id {tid}")
     if caller.led_teams is not None and (not groups or not set(groups) <= caller.led_teams):
-        raise ApiError(403, "access_denied",
-                       "groups: a Team Lead may only assign keypairs to teams they lead")
+        raise ApiError(
+            403, "access_denied", "groups: a Team Lead may only assign keypairs to teams they lead"
+        )
 
 
 @router.get("/keypairs")
 def list_keypairs(
-    request: Request, caller: Caller = Depends(authenticate), page: Paging = Depends(paging),
-    id: str | None = None, alias: str | None = None, key_alg: str | None = None,
-    key_size: int | None = None, curve: str | None = None, key_status: str | None = None,
-    key_type: str | None = None, key_storage: str | None = None, team_id: str | None = None,
+    request: Request,
+    caller: CallerDep,
+    page: PagingDep,
+    id: str | None = None,
+    alias: str | None = None,
+    key_alg: str | None = None,
+    key_size: int | None = None,
+    curve: str | None = None,
+    key_status: str | None = None,
+    key_type: str | None = None,
+    key_storage: str | None = None,
+    team_id: str | None = None,
 ) -> Response:
     state = state_of(request)
     caller.require("VIEW_SM_KEYPAIR")
@@ -130,9 +139,16 @@ def list_keypairs(
     enum_param("key_status", key_status, ("ONLINE", "OFFLINE"))
     enum_param("key_type", key_type, ("PRODUCTION", "TEST"))
     enum_param("key_storage", key_storage, ("HSM", "DISK"))
-    for col, value in (("id", id), ("alias", alias), ("key_alg", key_alg),
-                       ("key_size", key_size), ("curve", curve), ("key_status", key_status),
-                       ("key_type", key_type), ("key_storage", key_storage)):
+    for col, value in (
+        ("id", id),
+        ("alias", alias),
+        ("key_alg", key_alg),
+        ("key_size", key_size),
+        ("curve", curve),
+        ("key_status", key_status),
+        ("key_type", key_type),
+        ("key_storage", key_storage),
+    ):
         if value is not None:
             page.where.append(f"{col}=?")
             page.params.append(value)
@@ -144,13 +160,13 @@ def list_keypairs(
         page.where.append(scope[0])
         page.params.extend(scope[1])
     lk = render.Lookup(state)
-    return list_page(request, state, "keypairs", caller, page,
-                     lambda r: render.keypair(lk, caller, r))
+    return list_page(
+        request, state, "keypairs", caller, page, lambda r: render.keypair(lk, caller, r)
+    )
 
 
 @router.get("/keypairs/{keypair_id}")
-def get_keypair(keypair_id: str, request: Request,
-                caller: Caller = Depends(authenticate)) -> JSONResponse:
+def get_keypair(keypair_id: str, request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
     caller.require("VIEW_SM_KEYPAIR")
     rec = find_keypair(state, caller, keypair_id)
@@ -165,8 +181,9 @@ def _settings(state: EmulatorState, account_id: str) -> dict[str, Any]:
     return dict(json.loads(row[0])) if row else {}
 
 
-def _cert_profile(state: EmulatorState, caller: Caller, profile_id: str | None, field: str,
-                  key_alg: str) -> dict[str, Any]:
+def _cert_profile(
+    state: EmulatorState, caller: Caller, profile_id: str | None, field: str, key_alg: str
+) -> dict[str, Any]:
     if profile_id is None:
         rows = state.db.select("certificate_profiles", "account_id=?", (caller.account_id,))
         candidates = [p for p in rows if p["hierarchy"] == "PRIVATE" and p["status"] == "ACTIVE"]
@@ -183,35 +200,50 @@ def _cert_profile(state: EmulatorState, caller: Caller, profile_id: str | None, 
     if key_alg not in profile["allowed_key_algs"]:
         raise bad_input(field, f"profile {profile['name']} does not allow {key_alg} keys")
     if profile["hierarchy"] == "PUBLIC" and not _settings(state, caller.account_id).get(
-            "certcentral", {}).get("configured"):
+        "certcentral", {}
+    ).get("configured"):
         raise invalid_state("a PUBLIC profile needs the CertCentral integration to be configured")
     return profile
 
 
-def _new_certificate(state: EmulatorState, caller: Caller, kp: dict[str, Any],
-                     profile: dict[str, Any], alias: str, default: bool,
-                     custom_fields: list[Any]) -> dict[str, Any]:
+def _new_certificate(
+    state: EmulatorState,
+    caller: Caller,
+    kp: dict[str, Any],
+    profile: dict[str, Any],
+    alias: str,
+    default: bool,
+    custom_fields: list[Any],
+) -> dict[str, Any]:
     now = state.now()
+    import secrets
     from datetime import timedelta
 
-    import secrets
-
     return certificate_record(
-        issuer=state.authorities()[1], cert_id=new_id(), keypair=kp, profile=profile,
-        alias=alias, serial=secrets.randbits(120) | (1 << 120), valid_from=now,
-        valid_to=now + timedelta(days=int(profile["validity_days"])), default_cert=default,
-        created_by=caller.id, created_on=state.now_iso(), custom_fields=custom_fields)
+        issuer=state.authorities()[1],
+        cert_id=new_id(),
+        keypair=kp,
+        profile=profile,
+        alias=alias,
+        serial=secrets.randbits(120) | (1 << 120),
+        valid_from=now,
+        valid_to=now + timedelta(days=int(profile["validity_days"])),
+        default_cert=default,
+        created_by=caller.id,
+        created_on=state.now_iso(),
+        custom_fields=custom_fields,
+    )
 
 
 def _cert_alias_free(c: Any, account_id: str, alias: str) -> None:
-    if c.execute("SELECT 1 FROM certificates WHERE account_id=? AND alias=?",
-                 (account_id, alias)).fetchone():
+    if c.execute(
+        "SELECT 1 FROM certificates WHERE account_id=? AND alias=?", (account_id, alias)
+    ).fetchone():
         raise conflict(f"a certificate with alias {alias} already exists")
 
 
 @router.post("/keypairs", status_code=201)
-def create_keypair(body: KeypairCreate, request: Request,
-                   caller: Caller = Depends(authenticate)) -> JSONResponse:
+def create_keypair(body: KeypairCreate, request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
     caller.require("GENERATE_SM_KEYPAIR")
     check_alias("alias", body.alias)
@@ -220,7 +252,9 @@ def create_keypair(body: KeypairCreate, request: Request,
     if body.keypair_profile_id is not None:
         profile = state.db.get("keypair_profiles", body.keypair_profile_id)
         if profile is None or profile["account_id"] != caller.account_id:
-            raise bad_input("keypair_profile_id", f"unknown keypair profile {body.keypair_profile_id}")
+            raise bad_input(
+                "keypair_profile_id", f"unknown keypair profile {body.keypair_profile_id}"
+            )
         fixed = ("key_alg", "key_size", "curve", "key_status", "key_type")
         if profile["profile_type"] == "FIXED":
             spec.update({k: profile[k] for k in fixed})
@@ -252,30 +286,50 @@ def create_keypair(body: KeypairCreate, request: Request,
     key = crypto.generate_key(alg, spec["key_size"], spec["curve"])  # slow part, outside the lock
     key_ref = new_id()
     kp = keypair_record(
-        keypair_id=new_id(), account_id=caller.account_id, alias=body.alias, key_alg=alg,
-        key_size=spec["key_size"], curve=spec["curve"], key_type=spec["key_type"],
-        key_storage=body.key_storage, key_status=spec["key_status"],
-        public_key_der=crypto.public_der(key), key_ref=key_ref,
-        limit_by_users=body.limit_by_users, user_ids=list(dict.fromkeys(body.users or [caller.id])),
-        team_ids=list(dict.fromkeys(body.groups)), profile=profile, created_by=caller.id,
-        created_on=state.now_iso())
+        keypair_id=new_id(),
+        account_id=caller.account_id,
+        alias=body.alias,
+        key_alg=alg,
+        key_size=spec["key_size"],
+        curve=spec["curve"],
+        key_type=spec["key_type"],
+        key_storage=body.key_storage,
+        key_status=spec["key_status"],
+        public_key_der=crypto.public_der(key),
+        key_ref=key_ref,
+        limit_by_users=body.limit_by_users,
+        user_ids=list(dict.fromkeys(body.users or [caller.id])),
+        team_ids=list(dict.fromkeys(body.groups)),
+        profile=profile,
+        created_by=caller.id,
+        created_on=state.now_iso(),
+    )
     with state.db.tx() as c:
-        if c.execute("SELECT 1 FROM keypairs WHERE account_id=? AND alias=?",
-                     (caller.account_id, body.alias)).fetchone():
+        if c.execute(
+            "SELECT 1 FROM keypairs WHERE account_id=? AND alias=?", (caller.account_id, body.alias)
+        ).fetchone():
             raise conflict(f"a keypair with alias {body.alias} already exists")
         c.execute("INSERT INTO key_material VALUES (?, ?)", (key_ref, crypto.private_der(key)))
         Database.insert(c, "keypairs", kp)
         for tid in kp["team_ids"]:
             c.execute("INSERT INTO keypair_groups VALUES (?, ?)", (kp["id"], tid))
-        record_audit(c, state, caller, "KEYPAIR", kp["id"], "CREATE",
-                     f"Keypair {body.alias} generated ({alg})")
+        record_audit(
+            c,
+            state,
+            caller,
+            "KEYPAIR",
+            kp["id"],
+            "CREATE",
+            f"Keypair {body.alias} generated ({alg})",
+        )
         if cert_profile is not None:
             alias = body.cert_alias or f"{body.alias}-cert"
             _cert_alias_free(c, caller.account_id, alias)
             cert = _new_certificate(state, caller, kp, cert_profile, alias, True, [])
             Database.insert(c, "certificates", cert)
-            record_audit(c, state, caller, "CERTIFICATE", cert["id"], "CREATE",
-                         f"Certificate {alias} issued")
+            record_audit(
+                c, state, caller, "CERTIFICATE", cert["id"], "CREATE", f"Certificate {alias} issued"
+            )
     return JSONResponse(render.keypair(render.Lookup(state), caller, kp), status_code=201)
 
 
@@ -285,8 +339,9 @@ def _manageable(state: EmulatorState, caller: Caller, ref: str) -> dict[str, Any
 
 
 @router.put("/keypairs/{keypair_id}")
-def update_keypair(keypair_id: str, body: KeypairUpdate, request: Request,
-                   caller: Caller = Depends(authenticate)) -> JSONResponse:
+def update_keypair(
+    keypair_id: str, body: KeypairUpdate, request: Request, caller: CallerDep
+) -> JSONResponse:
     state = state_of(request)
     kp = _manageable(state, caller, keypair_id)
     if body.alias is not None:
@@ -296,9 +351,14 @@ def update_keypair(keypair_id: str, body: KeypairUpdate, request: Request,
     if body.users is not None or body.groups is not None:
         _check_members(state, caller, users, groups)
     with state.db.tx() as c:
-        if body.alias is not None and body.alias != kp["alias"] and c.execute(
+        if (
+            body.alias is not None
+            and body.alias != kp["alias"]
+            and c.execute(
                 "SELECT 1 FROM keypairs WHERE account_id=? AND alias=?",
-                (caller.account_id, body.alias)).fetchone():
+                (caller.account_id, body.alias),
+            ).fetchone()
+        ):
             raise conflict(f"a keypair with alias {body.alias} already exists")
         if body.alias is not None:
             kp["alias"] = body.alias
@@ -311,7 +371,9 @@ def update_keypair(keypair_id: str, body: KeypairUpdate, request: Request,
         c.execute("DELETE FROM keypair_groups WHERE keypair_id=?", (kp["id"],))
         for tid in kp["team_ids"]:
             c.execute("INSERT INTO keypair_groups VALUES (?, ?)", (kp["id"], tid))
-        record_audit(c, state, caller, "KEYPAIR", kp["id"], "UPDATE", f"Keypair {kp['alias']} updated")
+        record_audit(
+            c, state, caller, "KEYPAIR", kp["id"], "UPDATE", f"Keypair {kp['alias']} updated"
+        )
     return JSONResponse(render.keypair(render.Lookup(state), caller, kp))
 
 
@@ -321,13 +383,21 @@ def _set_suspended(request: Request, caller: Caller, keypair_id: str, value: boo
     with state.db.tx() as c:
         fresh = json_row(c, "keypairs", kp["id"])
         if fresh["suspended"] == value:
-            raise invalid_state(f"keypair {kp['alias']} is already "
-                                f"{'suspended' if value else 'active'}")
+            raise invalid_state(
+                f"keypair {kp['alias']} is already {'suspended' if value else 'active'}"
+            )
         fresh["suspended"] = value
         fresh["modified_on"], fresh["modified_by"] = state.now_iso(), caller.id
         Database.update(c, "keypairs", fresh)
-        record_audit(c, state, caller, "KEYPAIR", kp["id"], "SUSPEND" if value else "UNSUSPEND",
-                     f"Keypair {kp['alias']} {'suspended' if value else 'unsuspended'}")
+        record_audit(
+            c,
+            state,
+            caller,
+            "KEYPAIR",
+            kp["id"],
+            "SUSPEND" if value else "UNSUSPEND",
+            f"Keypair {kp['alias']} {'suspended' if value else 'unsuspended'}",
+        )
     return JSONResponse(render.keypair(render.Lookup(state), caller, fresh))
 
 
@@ -336,77 +406,107 @@ def json_row(c: Any, table: str, item_id: str) -> dict[str, Any]:
 
     row = c.execute(f"SELECT data FROM {table} WHERE id=?", (item_id,)).fetchone()
     if row is None:
-        raise keypair_not_found(item_id) if table == "keypairs" else ApiError(
-            404, "resource_not_found", f"{item_id} not found")
+        raise (
+            keypair_not_found(item_id)
+            if table == "keypairs"
+            else ApiError(404, "resource_not_found", f"{item_id} not found")
+        )
     return dict(json.loads(row[0]))
 
 
 @router.post("/keypairs/{keypair_id}/suspend")
-def suspend_keypair(keypair_id: str, request: Request,
-                    caller: Caller = Depends(authenticate)) -> JSONResponse:
+def suspend_keypair(keypair_id: str, request: Request, caller: CallerDep) -> JSONResponse:
     return _set_suspended(request, caller, keypair_id, True)
 
 
 @router.post("/keypairs/{keypair_id}/unsuspend")
-def unsuspend_keypair(keypair_id: str, request: Request,
-                      caller: Caller = Depends(authenticate)) -> JSONResponse:
+def unsuspend_keypair(keypair_id: str, request: Request, caller: CallerDep) -> JSONResponse:
     return _set_suspended(request, caller, keypair_id, False)
 
 
 @router.delete("/keypairs/{keypair_id}", status_code=204)
-def delete_keypair(keypair_id: str, request: Request,
-                   caller: Caller = Depends(authenticate)) -> Response:
+def delete_keypair(keypair_id: str, request: Request, caller: CallerDep) -> Response:
     state = state_of(request)
     caller.require("APPROVE_SM_KEYPAIR_DELETE")
     kp = find_keypair(state, caller, keypair_id)
     now = state.now_iso()
     with state.db.tx() as c:
         json_row(c, "keypairs", kp["id"])  # still there (a concurrent delete loses)
-        for cert in [json_row(c, "certificates", r[0]) for r in c.execute(
-                "SELECT id FROM certificates WHERE keypair_id=?", (kp["id"],)).fetchall()]:
+        for cert in [
+            json_row(c, "certificates", r[0])
+            for r in c.execute(
+                "SELECT id FROM certificates WHERE keypair_id=?", (kp["id"],)
+            ).fetchall()
+        ]:
             if cert["status"] != "REVOKED":
-                cert.update(status="REVOKED", revoked_on=now, default_cert=False,
-                            revocation_reason="cessation_of_operation", modified_on=now,
-                            modified_by=caller.id)
+                cert.update(
+                    status="REVOKED",
+                    revoked_on=now,
+                    default_cert=False,
+                    revocation_reason="cessation_of_operation",
+                    modified_on=now,
+                    modified_by=caller.id,
+                )
                 Database.update(c, "certificates", cert)
         c.execute("DELETE FROM keypairs WHERE id=?", (kp["id"],))
         c.execute("DELETE FROM keypair_groups WHERE keypair_id=?", (kp["id"],))
-        c.execute("DELETE FROM key_material WHERE id=? AND NOT EXISTS (SELECT 1 FROM keypairs"
-                  " WHERE json_extract(data, '$.key_ref')=?)", (kp["key_ref"], kp["key_ref"]))
-        record_audit(c, state, caller, "KEYPAIR", kp["id"], "DELETE", f"Keypair {kp['alias']} deleted")
+        c.execute(
+            "DELETE FROM key_material WHERE id=? AND NOT EXISTS (SELECT 1 FROM keypairs"
+            " WHERE json_extract(data, '$.key_ref')=?)",
+            (kp["key_ref"], kp["key_ref"]),
+        )
+        record_audit(
+            c, state, caller, "KEYPAIR", kp["id"], "DELETE", f"Keypair {kp['alias']} deleted"
+        )
     return Response(status_code=204)
 
 
 @router.post("/keypairs/{keypair_id}/certificates", status_code=201)
-def generate_certificate(keypair_id: str, body: CertificateGenerate, request: Request,
-                         caller: Caller = Depends(authenticate)) -> JSONResponse:
+def generate_certificate(
+    keypair_id: str,
+    body: CertificateGenerate,
+    request: Request,
+    caller: CallerDep,
+) -> JSONResponse:
     state = state_of(request)
     caller.require("GENERATE_SM_CERTIFICATE")
     kp = find_keypair(state, caller, keypair_id)
     check_alias("alias", body.alias)
-    profile = _cert_profile(state, caller, body.certificate_profile_id, "certificate_profile_id",
-                            kp["key_alg"])
-    cert = _new_certificate(state, caller, kp, profile, body.alias, body.set_as_default_cert,
-                            body.custom_fields)
+    profile = _cert_profile(
+        state, caller, body.certificate_profile_id, "certificate_profile_id", kp["key_alg"]
+    )
+    cert = _new_certificate(
+        state, caller, kp, profile, body.alias, body.set_as_default_cert, body.custom_fields
+    )
     with state.db.tx() as c:
         _cert_alias_free(c, caller.account_id, body.alias)
         if body.set_as_default_cert:
-            for row in c.execute("SELECT id FROM certificates WHERE keypair_id=?",
-                                 (kp["id"],)).fetchall():
+            for row in c.execute(
+                "SELECT id FROM certificates WHERE keypair_id=?", (kp["id"],)
+            ).fetchall():
                 other = json_row(c, "certificates", row[0])
                 if other["default_cert"]:
-                    other.update(default_cert=False, modified_on=state.now_iso(),
-                                 modified_by=caller.id)
+                    other.update(
+                        default_cert=False, modified_on=state.now_iso(), modified_by=caller.id
+                    )
                     Database.update(c, "certificates", other)
         Database.insert(c, "certificates", cert)
-        record_audit(c, state, caller, "CERTIFICATE", cert["id"], "CREATE",
-                     f"Certificate {body.alias} issued for {kp['alias']}")
+        record_audit(
+            c,
+            state,
+            caller,
+            "CERTIFICATE",
+            cert["id"],
+            "CREATE",
+            f"Certificate {body.alias} issued for {kp['alias']}",
+        )
     return JSONResponse(render.certificate(render.Lookup(state), cert), status_code=201)
 
 
 @router.post("/keypairs/{keypair_id}/sign")
-def sign_hash(keypair_id: str, body: SignRequest, request: Request,
-              caller: Caller = Depends(authenticate)) -> JSONResponse:
+def sign_hash(
+    keypair_id: str, body: SignRequest, request: Request, caller: CallerDep
+) -> JSONResponse:
     state = state_of(request)
     caller.require("SIGN_SM_HASH")
     kp = find_keypair(state, caller, keypair_id)
@@ -417,57 +517,107 @@ def sign_hash(keypair_id: str, body: SignRequest, request: Request,
     if kp["suspended"]:
         raise invalid_state(f"keypair {kp['alias']} is suspended and cannot sign")
     if not render.may_use_keypair(caller, kp):
-        raise ApiError(403, "access_denied",
-                       f"keypair {kp['alias']} is limited to its users and teams")
+        raise ApiError(
+            403, "access_denied", f"keypair {kp['alias']} is limited to its users and teams"
+        )
     key = crypto.load_private(state.db.key_material(kp["key_ref"]))
     try:
         signature = crypto.sign_digest(key, kp["key_alg"], body.sig_alg, digest)
     except crypto.SignError as exc:
         raise ApiError(400, "invalid_input_field", str(exc)) from None
-    sig_id = sign_and_record(state, caller.account_id, caller.user, caller.client_ip, kp,
-                             body.sig_alg, body.hash)
+    sig_id = sign_and_record(
+        state, caller.account_id, caller.user, caller.client_ip, kp, body.sig_alg, body.hash
+    )
     return JSONResponse({"id": sig_id, "signature": crypto.b64(signature)})
 
 
-def sign_and_record(state: EmulatorState, account_id: str, user: dict[str, Any], client_ip: str,
-                    kp: dict[str, Any], sig_alg: str, hash_b64: str) -> str:
+def sign_and_record(
+    state: EmulatorState,
+    account_id: str,
+    user: dict[str, Any],
+    client_ip: str,
+    kp: dict[str, Any],
+    sig_alg: str,
+    hash_b64: str,
+) -> str:
     """The release rules and the signature log, checked and written in one transaction."""
     from stm_tui.emulator.records import audit_record
 
     now = state.now_iso()
     with state.db.tx() as c:
-        releases = [json_row(c, "releases", r[0]) for r in c.execute(
-            "SELECT id FROM releases WHERE account_id=?", (account_id,)).fetchall()]
-        open_windows = [r for r in releases if kp["id"] in r["keypair_ids"]
-                        and render.release_status(r, now) == "OPEN"]
+        releases = [
+            json_row(c, "releases", r[0])
+            for r in c.execute(
+                "SELECT id FROM releases WHERE account_id=?", (account_id,)
+            ).fetchall()
+        ]
+        open_windows = [
+            r
+            for r in releases
+            if kp["id"] in r["keypair_ids"] and render.release_status(r, now) == "OPEN"
+        ]
         mine = [r for r in open_windows if user["id"] in r["signer_ids"]]
         if kp["key_status"] == "OFFLINE" and not mine:
             if open_windows:
-                raise ApiError(403, "access_denied", f"you are not a signer of the open release "
-                               f"window {open_windows[0]['name']}")
-            raise invalid_state(f"offline keypair {kp['alias']} signs only inside an open "
-                                "release window")
+                raise ApiError(
+                    403,
+                    "access_denied",
+                    f"you are not a signer of the open release window {open_windows[0]['name']}",
+                )
+            raise invalid_state(
+                f"offline keypair {kp['alias']} signs only inside an open release window"
+            )
         release = mine[0] if mine else None
         if release is not None and release.get("max_signatures") is not None:
-            used = c.execute("SELECT COUNT(*) FROM signatures WHERE release_id=?",
-                             (release["id"],)).fetchone()[0]
+            used = c.execute(
+                "SELECT COUNT(*) FROM signatures WHERE release_id=?", (release["id"],)
+            ).fetchone()[0]
             if used >= release["max_signatures"]:
-                raise invalid_state(f"release window {release['name']} reached its maximum of "
-                                    f"{release['max_signatures']} signatures")
-        cert_row = c.execute("SELECT id FROM certificates WHERE keypair_id=? AND status='ACTIVE'"
-                             " AND valid_to>? ORDER BY json_extract(data, '$.default_cert') DESC,"
-                             " created_on DESC LIMIT 1", (kp["id"], now)).fetchone()
+                raise invalid_state(
+                    f"release window {release['name']} reached its maximum of "
+                    f"{release['max_signatures']} signatures"
+                )
+        cert_row = c.execute(
+            "SELECT id FROM certificates WHERE keypair_id=? AND status='ACTIVE'"
+            " AND valid_to>? ORDER BY json_extract(data, '$.default_cert') DESC,"
+            " created_on DESC LIMIT 1",
+            (kp["id"], now),
+        ).fetchone()
         sig_id = new_id()
-        Database.insert(c, "signatures", {
-            "id": sig_id, "account_id": account_id, "keypair_id": kp["id"],
-            "keypair_alias": kp["alias"], "certificate_id": cert_row[0] if cert_row else None,
-            "release_id": release["id"] if release else None, "user_id": user["id"],
-            "sig_alg": sig_alg, "hash": hash_b64, "status": "SUCCESS", "client_ip": client_ip,
-            "created_on": now, "modified_on": now})
-        Database.insert(c, "audit", audit_record(
-            entry_id=new_id(), account_id=account_id, resource_type="SIGNATURE",
-            resource_id=sig_id, action="SIGN", user=user, client_ip=client_ip,
-            details=f"Hash signed with {kp['alias']} ({sig_alg})", created_on=now))
+        Database.insert(
+            c,
+            "signatures",
+            {
+                "id": sig_id,
+                "account_id": account_id,
+                "keypair_id": kp["id"],
+                "keypair_alias": kp["alias"],
+                "certificate_id": cert_row[0] if cert_row else None,
+                "release_id": release["id"] if release else None,
+                "user_id": user["id"],
+                "sig_alg": sig_alg,
+                "hash": hash_b64,
+                "status": "SUCCESS",
+                "client_ip": client_ip,
+                "created_on": now,
+                "modified_on": now,
+            },
+        )
+        Database.insert(
+            c,
+            "audit",
+            audit_record(
+                entry_id=new_id(),
+                account_id=account_id,
+                resource_type="SIGNATURE",
+                resource_id=sig_id,
+                action="SIGN",
+                user=user,
+                client_ip=client_ip,
+                details=f"Hash signed with {kp['alias']} ({sig_alg})",
+                created_on=now,
+            ),
+        )
     return sig_id
 
 

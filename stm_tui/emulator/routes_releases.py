@@ -6,19 +6,18 @@ import re
 from datetime import timedelta
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from stm_tui.emulator import render
 from stm_tui.emulator.context import (
     Caller,
+    CallerDep,
     EmulatorState,
-    Paging,
-    authenticate,
+    PagingDep,
     enum_param,
     list_page,
-    paging,
     record_audit,
     state_of,
     timestamp_param,
@@ -65,8 +64,12 @@ def find_release(state: EmulatorState, caller: Caller, release_id: str) -> dict[
 
 @router.get("/release-windows")
 def list_releases(
-    request: Request, caller: Caller = Depends(authenticate), page: Paging = Depends(paging),
-    status: str | None = None, keypair_id: str | None = None, team_id: str | None = None,
+    request: Request,
+    caller: CallerDep,
+    page: PagingDep,
+    status: str | None = None,
+    keypair_id: str | None = None,
+    team_id: str | None = None,
     release_type: str | None = None,
 ) -> Response:
     state = state_of(request)
@@ -76,29 +79,31 @@ def list_releases(
     now = state.now_iso()
 
     def keep(rec: dict[str, Any]) -> bool:
-        return (visible(caller, rec)
-                and (status is None or render.release_status(rec, now) == status)
-                and (keypair_id is None or keypair_id in rec["keypair_ids"])
-                and (team_id is None or rec.get("team_id") == team_id)
-                and (release_type is None or rec["release_type"] == release_type))
+        return (
+            visible(caller, rec)
+            and (status is None or render.release_status(rec, now) == status)
+            and (keypair_id is None or keypair_id in rec["keypair_ids"])
+            and (team_id is None or rec.get("team_id") == team_id)
+            and (release_type is None or rec["release_type"] == release_type)
+        )
 
     lk = render.Lookup(state)
-    return list_page(request, state, "releases", caller, page, lambda r: render.release(lk, r),
-                     py_filter=keep)
+    return list_page(
+        request, state, "releases", caller, page, lambda r: render.release(lk, r), py_filter=keep
+    )
 
 
 @router.get("/release-windows/{release_id}")
-def get_release(release_id: str, request: Request,
-                caller: Caller = Depends(authenticate)) -> JSONResponse:
+def get_release(release_id: str, request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
     caller.require("VIEW_SM_RELEASE")
-    return JSONResponse(render.release(render.Lookup(state),
-                                       find_release(state, caller, release_id)))
+    return JSONResponse(
+        render.release(render.Lookup(state), find_release(state, caller, release_id))
+    )
 
 
 @router.post("/release-windows", status_code=201)
-def create_release(body: ReleaseCreate, request: Request,
-                   caller: Caller = Depends(authenticate)) -> JSONResponse:
+def create_release(body: ReleaseCreate, request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
     caller.require("REQUEST_SM_RELEASE")
     if not _NAME.match(body.name):
@@ -120,8 +125,9 @@ def create_release(body: ReleaseCreate, request: Request,
         if team is None or team["account_id"] != caller.account_id:
             raise bad_input("team_id", f"unknown team id {body.team_id}")
     if caller.led_teams is not None and body.team_id not in caller.led_teams:
-        raise ApiError(403, "access_denied", "team_id: a Team Lead requests releases for "
-                       "teams they lead")
+        raise ApiError(
+            403, "access_denied", "team_id: a Team Lead requests releases for teams they lead"
+        )
     for kid in body.keypair_ids:
         try:
             find_keypair(state, caller, kid)
@@ -133,41 +139,63 @@ def create_release(body: ReleaseCreate, request: Request,
             raise bad_input("signer_ids", f"unknown user id {uid}")
     auto = caller.has("APPROVE_SM_RELEASE") and caller.led_teams is None  # a Lead's own request
     now_s = iso(now)
-    rec = {
-        "id": new_id(), "account_id": caller.account_id, "name": body.name,
-        "version": body.version, "team_id": body.team_id, "release_type": body.release_type,
-        "purpose": body.purpose, "status": "APPROVED" if auto else "PENDING_APPROVAL",
-        "start_time": iso(start), "end_time": iso(end),
+    rec: dict[str, Any] = {
+        "id": new_id(),
+        "account_id": caller.account_id,
+        "name": body.name,
+        "version": body.version,
+        "team_id": body.team_id,
+        "release_type": body.release_type,
+        "purpose": body.purpose,
+        "status": "APPROVED" if auto else "PENDING_APPROVAL",
+        "start_time": iso(start),
+        "end_time": iso(end),
         "keypair_ids": list(dict.fromkeys(body.keypair_ids)),
         "signer_ids": list(dict.fromkeys(body.signer_ids)),
-        "max_signatures": body.max_signatures, "block_on_failed_scan": body.block_on_failed_scan,
-        "project": body.project, "notes": body.notes,
-        "approved_by": caller.id if auto else None, "approved_on": now_s if auto else None,
-        "created_on": now_s, "created_by": caller.id, "modified_on": now_s,
+        "max_signatures": body.max_signatures,
+        "block_on_failed_scan": body.block_on_failed_scan,
+        "project": body.project,
+        "notes": body.notes,
+        "approved_by": caller.id if auto else None,
+        "approved_on": now_s if auto else None,
+        "created_on": now_s,
+        "created_by": caller.id,
+        "modified_on": now_s,
     }
     with state.db.tx() as c:
-        others = [json_row(c, "releases", r[0]) for r in c.execute(
-            "SELECT id FROM releases WHERE account_id=?", (caller.account_id,)).fetchall()]
+        others = [
+            json_row(c, "releases", r[0])
+            for r in c.execute(
+                "SELECT id FROM releases WHERE account_id=?", (caller.account_id,)
+            ).fetchall()
+        ]
         if any(o["name"] == body.name for o in others):
             raise conflict(f"a release window named {body.name} already exists")
         for other in others:
             if render.release_status(other, now_s) in LIVE:
                 busy = set(other["keypair_ids"]) & set(rec["keypair_ids"])
                 if busy:
-                    raise conflict(f"keypair {sorted(busy)[0]} is already in the active release "
-                                   f"window {other['name']}")
+                    raise conflict(
+                        f"keypair {sorted(busy)[0]} is already in the active release "
+                        f"window {other['name']}"
+                    )
         Database.insert(c, "releases", rec)
-        record_audit(c, state, caller, "RELEASE", rec["id"], "CREATE",
-                     f"Release window {body.name} requested")
+        record_audit(
+            c,
+            state,
+            caller,
+            "RELEASE",
+            rec["id"],
+            "CREATE",
+            f"Release window {body.name} requested",
+        )
     return JSONResponse(render.release(render.Lookup(state), rec), status_code=201)
 
 
 def _transition(request: Request, caller: Caller, release_id: str, action: str) -> JSONResponse:
     state = state_of(request)
     rec = find_release(state, caller, release_id)
-    if action == "approve":
-        caller.require("APPROVE_SM_RELEASE")
-    elif rec["created_by"] != caller.id:
+    if action == "approve" or rec["created_by"] != caller.id:
         caller.require("APPROVE_SM_RELEASE")
     now = state.now_iso()
     with state.db.tx() as c:
@@ -175,8 +203,9 @@ def _transition(request: Request, caller: Caller, release_id: str, action: str) 
         current = render.release_status(fresh, now)
         if action == "approve":
             if current != "PENDING_APPROVAL":
-                raise invalid_state(f"release window {fresh['name']} is {current}, not "
-                                    "PENDING_APPROVAL")
+                raise invalid_state(
+                    f"release window {fresh['name']} is {current}, not PENDING_APPROVAL"
+                )
             fresh.update(status="APPROVED", approved_by=caller.id, approved_on=now)
         else:
             if current in ("CLOSED", "EXPIRED"):
@@ -184,19 +213,24 @@ def _transition(request: Request, caller: Caller, release_id: str, action: str) 
             fresh["status"] = "CLOSED"
         fresh["modified_on"] = now
         Database.update(c, "releases", fresh)
-        record_audit(c, state, caller, "RELEASE", rec["id"], action.upper(),
-                     f"Release window {fresh['name']} {action}d")
+        record_audit(
+            c,
+            state,
+            caller,
+            "RELEASE",
+            rec["id"],
+            action.upper(),
+            f"Release window {fresh['name']} {action}d",
+        )
     return JSONResponse(render.release(render.Lookup(state), fresh))
 
 
 @router.post("/release-windows/{release_id}/approve")
-def approve_release(release_id: str, request: Request,
-                    caller: Caller = Depends(authenticate)) -> JSONResponse:
+def approve_release(release_id: str, request: Request, caller: CallerDep) -> JSONResponse:
     return _transition(request, caller, release_id, "approve")
 
 
 @router.post("/release-windows/{release_id}/close")
-def close_release(release_id: str, request: Request,
-                  caller: Caller = Depends(authenticate)) -> JSONResponse:
+def close_release(release_id: str, request: Request, caller: CallerDep) -> JSONResponse:
     caller.require("VIEW_SM_RELEASE")
     return _transition(request, caller, release_id, "close")

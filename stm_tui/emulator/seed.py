@@ -27,7 +27,7 @@ from stm_tui.emulator.records import (
     keypair_record,
     new_api_key,
 )
-from stm_tui.emulator.util import SYSTEM_USER_ID, iso, uuid_from
+from stm_tui.emulator.util import iso, uuid_from
 
 ORG = "Acme Software"
 ACCOUNTS = [("Acme Software", True), ("Acme Labs", False)]
@@ -35,10 +35,24 @@ ACCOUNTS = [("Acme Software", True), ("Acme Labs", False)]
 # (key, name, email, roles, account indexes, user_type)
 USERS: list[tuple[str, str, str, list[str], list[int], str]] = [
     ("lead", "Dana Whitfield", "dana.whitfield@acme.example", ["SSM_LEAD"], [0, 1], "standard"),
-    ("team_lead", "Marcus Oyelaran", "marcus.oyelaran@acme.example", ["SSM_TEAM_LEAD"], [0], "standard"),
+    (
+        "team_lead",
+        "Marcus Oyelaran",
+        "marcus.oyelaran@acme.example",
+        ["SSM_TEAM_LEAD"],
+        [0],
+        "standard",
+    ),
     ("developer", "Priya Raman", "priya.raman@acme.example", ["SSM_DEVELOPER"], [0, 1], "standard"),
     ("signer", "Tomas Berg", "tomas.berg@acme.example", ["SSM_SIGNER"], [0], "standard"),
-    ("build_engineer", "Kenji Watanabe", "kenji.watanabe@acme.example", ["SSM_BUILD_ENGINEER"], [0], "standard"),
+    (
+        "build_engineer",
+        "Kenji Watanabe",
+        "kenji.watanabe@acme.example",
+        ["SSM_BUILD_ENGINEER"],
+        [0],
+        "standard",
+    ),
     ("lena", "Lena Fischer", "lena.fischer@acme.example", ["SSM_TEAM_LEAD"], [0], "standard"),
     ("omar", "Omar Haddad", "omar.haddad@acme.example", ["SSM_DEVELOPER"], [0], "standard"),
     ("sofia", "Sofia Russo", "sofia.russo@acme.example", ["SSM_DEVELOPER"], [0], "standard"),
@@ -50,11 +64,19 @@ USERS: list[tuple[str, str, str, list[str], list[int], str]] = [
 
 # (name, description, lead key, member keys)
 TEAMS = [
-    ("Desktop Apps", "Windows and macOS desktop clients", "team_lead",
-     ["developer", "signer", "omar", "ci_bot"]),
+    (
+        "Desktop Apps",
+        "Windows and macOS desktop clients",
+        "team_lead",
+        ["developer", "signer", "omar", "ci_bot"],
+    ),
     ("Mobile Apps", "Android and iOS applications", "lena", ["sofia", "grace", "build_engineer"]),
-    ("Platform Services", "Backend services, containers and firmware", "team_lead",
-     ["developer", "build_engineer", "nightly", "ci_bot"]),
+    (
+        "Platform Services",
+        "Backend services, containers and firmware",
+        "team_lead",
+        ["developer", "build_engineer", "nightly", "ci_bot"],
+    ),
 ]
 
 KEYPAIR_PROFILES = [
@@ -66,10 +88,22 @@ KEYPAIR_PROFILES = [
 
 # (name, hierarchy, type, enrollment, validity days, algs)
 CERT_PROFILES = [
-    ("Private code signing (1 year)", "PRIVATE", "PRIVATE", "PRIVATE_CA", 365,
-     ["RSA", "ECDSA", "EDDSA"]),
-    ("Private code signing (90 days)", "PRIVATE", "PRIVATE", "PRIVATE_CA", 90,
-     ["RSA", "ECDSA", "EDDSA"]),
+    (
+        "Private code signing (1 year)",
+        "PRIVATE",
+        "PRIVATE",
+        "PRIVATE_CA",
+        365,
+        ["RSA", "ECDSA", "EDDSA"],
+    ),
+    (
+        "Private code signing (90 days)",
+        "PRIVATE",
+        "PRIVATE",
+        "PRIVATE_CA",
+        90,
+        ["RSA", "ECDSA", "EDDSA"],
+    ),
     ("EV code signing (CertCentral)", "PUBLIC", "EV", "CC_GENERATE", 365, ["RSA", "ECDSA"]),
     ("OV code signing (CertCentral)", "PUBLIC", "OV", "CC_GENERATE", 365, ["RSA", "ECDSA"]),
 ]
@@ -114,8 +148,13 @@ KEYPAIRS: list[tuple[str, str, Any, str, str, str, int | None, str]] = [
     ("shared-gpg-bridge", "ECDSA", "P384", "TEST", "ONLINE", "DISK", None, "none"),
 ]
 SUSPENDED = {"shared-suspended-key", "mobile-beta-channel"}
-OPEN_KEYPAIRS = {"shared-timestamp-test", "shared-docs-signing", "desktop-nightly",
-                 "mobile-android-test", "platform-canary"}  # limit_by_users false
+OPEN_KEYPAIRS = {
+    "shared-timestamp-test",
+    "shared-docs-signing",
+    "desktop-nightly",
+    "mobile-android-test",
+    "platform-canary",
+}  # limit_by_users false
 
 LABS_KEYPAIRS: list[tuple[str, str, Any, str, str, str, int | None, str]] = [
     ("labs-research-proto", "ECDSA", "P256", "TEST", "ONLINE", "DISK", None, "active"),
@@ -152,33 +191,69 @@ class Seeder:
     def ip(self) -> str:
         return f"10.20.{self.rng.randint(0, 15)}.{self.rng.randint(2, 254)}"
 
-    def log(self, account_id: str, resource_type: str, resource_id: str, action: str,
-            user: dict[str, Any] | None, when: datetime, details: str,
-            status: str = "SUCCESS") -> None:
-        self.audit.append(audit_record(
-            entry_id=self.uid(), account_id=account_id, resource_type=resource_type,
-            resource_id=resource_id, action=action, user=user, client_ip=self.ip(),
-            details=details, created_on=iso(when), status=status))
+    def log(
+        self,
+        account_id: str,
+        resource_type: str,
+        resource_id: str,
+        action: str,
+        user: dict[str, Any] | None,
+        when: datetime,
+        details: str,
+        status: str = "SUCCESS",
+    ) -> None:
+        self.audit.append(
+            audit_record(
+                entry_id=self.uid(),
+                account_id=account_id,
+                resource_type=resource_type,
+                resource_id=resource_id,
+                action=action,
+                user=user,
+                client_ip=self.ip(),
+                details=details,
+                created_on=iso(when),
+                status=status,
+            )
+        )
 
     # ---- the parts of the organisation ------------------------------------------------------
 
     def seed_ca(self, c: sqlite3.Connection) -> None:
         root_key = crypto.generate_key("ECDSA", curve="P384")
-        root = crypto.make_ca("stm-tui Demo Root CA", ORG, self.ago(3 * 365), 20, key=root_key,
-                              path_length=1)
-        inter = crypto.make_ca("stm-tui Demo Code Signing CA", ORG, self.ago(2 * 365), 10,
-                               issuer=root, path_length=0)
+        root = crypto.make_ca(
+            "stm-tui Demo Root CA", ORG, self.ago(3 * 365), 20, key=root_key, path_length=1
+        )
+        inter = crypto.make_ca(
+            "stm-tui Demo Code Signing CA", ORG, self.ago(2 * 365), 10, issuer=root, path_length=0
+        )
         self.issuer = inter
-        Database.meta_set(c, "code_signing_ca", json.dumps({
-            "root_cert": root.cert_der.hex(), "root_key": root.key_der.hex(),
-            "int_cert": inter.cert_der.hex(), "int_key": inter.key_der.hex()}))
+        Database.meta_set(
+            c,
+            "code_signing_ca",
+            json.dumps(
+                {
+                    "root_cert": root.cert_der.hex(),
+                    "root_key": root.key_der.hex(),
+                    "int_cert": inter.cert_der.hex(),
+                    "int_key": inter.key_der.hex(),
+                }
+            ),
+        )
 
     def seed_accounts_and_users(self, c: sqlite3.Connection, user_keys: set[str]) -> None:
         for i, (name, cc_allowed) in enumerate(ACCOUNTS):
             when = iso(self.ago(900 - i * 200))
-            acc = {"id": self.uid(), "name": name, "status": "ACTIVE",
-                   "organization_id": self.uid(), "cert_central_integration_allowed": cc_allowed,
-                   "created_at": when, "created_on": when, "modified_on": when}
+            acc = {
+                "id": self.uid(),
+                "name": name,
+                "status": "ACTIVE",
+                "organization_id": self.uid(),
+                "cert_central_integration_allowed": cc_allowed,
+                "created_at": when,
+                "created_on": when,
+                "modified_on": when,
+            }
             acc["account_id"] = acc["id"]
             self.accounts.append(acc)
             Database.insert(c, "accounts", acc)
@@ -188,16 +263,25 @@ class Seeder:
             created = iso(self.ago(700 - n * 23))
             account_ids = [self.accounts[i]["id"] for i in acc_idx]
             user = {
-                "id": self.uid(), "account_id": account_ids[0], "name": name,
-                "email": email or None, "status": "ACTIVE", "user_type": user_type,
+                "id": self.uid(),
+                "account_id": account_ids[0],
+                "name": name,
+                "email": email or None,
+                "status": "ACTIVE",
+                "user_type": user_type,
                 "friendly_name": name if user_type == "service" else None,
                 "description": "CI signing identity" if user_type == "service" else None,
-                "primary_account_id": account_ids[0], "account_ids": account_ids,
-                "roles": roles, "team_ids": [], "led_team_ids": [],
-                "created_on": created, "modified_on": created,
+                "primary_account_id": account_ids[0],
+                "account_ids": account_ids,
+                "roles": roles,
+                "team_ids": [],
+                "led_team_ids": [],
+                "created_on": created,
+                "modified_on": created,
                 "created_by": None,
                 "end_date": (self.now + timedelta(days=400)).strftime("%Y-%m-%dT23:59:59Z")
-                if user_type == "service" else None,
+                if user_type == "service"
+                else None,
                 "two_factor_enabled": user_type == "standard",
             }
             self.users[key] = user
@@ -209,10 +293,15 @@ class Seeder:
         for key, user in self.users.items():
             value, digest, hint = new_api_key()
             token = api_token_record(
-                token_id=self.uid(), user=user,
-                name=f"{user['name'].split()[0].lower()}-api-key", key_hash=digest, hint=hint,
-                created_on=user["created_on"], end_date=None,
-                last_used_at=iso(self.ago(self.rng.randint(0, 5), self.rng.randint(1, 20))))
+                token_id=self.uid(),
+                user=user,
+                name=f"{user['name'].split()[0].lower()}-api-key",
+                key_hash=digest,
+                hint=hint,
+                created_on=user["created_on"],
+                end_date=None,
+                last_used_at=iso(self.ago(self.rng.randint(0, 5), self.rng.randint(1, 20))),
+            )
             Database.insert(c, "api_tokens", token)
             if key in CREDENTIAL_ROLES:
                 self.credentials[key] = {"id": user["id"], "api_key": value}
@@ -220,12 +309,19 @@ class Seeder:
             if uk not in self.users:
                 continue
             user = self.users[uk]
-            for name, status, end in (("old-laptop", "REVOKED", None),
-                                      ("2025-automation", "ACTIVE", iso(self.ago(30)))):
+            for name, status, end in (
+                ("old-laptop", "REVOKED", None),
+                ("2025-automation", "ACTIVE", iso(self.ago(30))),
+            ):
                 token = api_token_record(
-                    token_id=self.uid(), user=user, name=name,
+                    token_id=self.uid(),
+                    user=user,
+                    name=name,
                     key_hash=hashlib.sha256(self.uid().encode()).hexdigest(),
-                    hint="…" + self.uid()[-4:], created_on=iso(self.ago(400)), end_date=end)
+                    hint="…" + self.uid()[-4:],
+                    created_on=iso(self.ago(400)),
+                    end_date=end,
+                )
                 token["status"] = status
                 Database.insert(c, "api_tokens", token)
 
@@ -235,53 +331,105 @@ class Seeder:
         for n, (name, description, lead_key, member_keys) in enumerate(TEAMS):
             created = iso(self.ago(600 - n * 40))
             team_id = self.uid()
-            members = [{"user_id": self.users[lead_key]["id"], "is_lead": True,
-                        "permissions": {"manage": True, "approve": True, "operation": True}}]
+            members = [
+                {
+                    "user_id": self.users[lead_key]["id"],
+                    "is_lead": True,
+                    "permissions": {"manage": True, "approve": True, "operation": True},
+                }
+            ]
             self.users[lead_key]["led_team_ids"].append(team_id)
             self.users[lead_key]["team_ids"].append(team_id)
             for mk in member_keys:
-                members.append({"user_id": self.users[mk]["id"], "is_lead": False,
-                                "permissions": {"manage": False, "approve": False,
-                                                "operation": True}})
+                members.append(
+                    {
+                        "user_id": self.users[mk]["id"],
+                        "is_lead": False,
+                        "permissions": {"manage": False, "approve": False, "operation": True},
+                    }
+                )
                 self.users[mk]["team_ids"].append(team_id)
-            team = {"id": team_id, "account_id": account, "name": name, "description": description,
-                    "status": "ACTIVE", "members": members, "created_on": created,
-                    "created_by": lead["id"], "modified_on": created, "modified_by": lead["id"]}
+            team = {
+                "id": team_id,
+                "account_id": account,
+                "name": name,
+                "description": description,
+                "status": "ACTIVE",
+                "members": members,
+                "created_on": created,
+                "created_by": lead["id"],
+                "modified_on": created,
+                "modified_by": lead["id"],
+            }
             self.teams.append(team)
             Database.insert(c, "teams", team)
-            self.log(account, "TEAM", team_id, "CREATE", lead, self.ago(600 - n * 40),
-                     f"Team {name} created")
+            self.log(
+                account,
+                "TEAM",
+                team_id,
+                "CREATE",
+                lead,
+                self.ago(600 - n * 40),
+                f"Team {name} created",
+            )
 
     def save_users(self, c: sqlite3.Connection) -> None:
         for user in self.users.values():
             Database.insert(c, "users", user)
             for acc in user["account_ids"]:
                 c.execute("INSERT INTO user_accounts VALUES (?, ?)", (user["id"], acc))
-            self.log(user["primary_account_id"], "USER", user["id"], "CREATE",
-                     self.users.get("lead"), datetime.fromisoformat(user["created_on"]),
-                     f"User {user['name']} created")
+            self.log(
+                user["primary_account_id"],
+                "USER",
+                user["id"],
+                "CREATE",
+                self.users.get("lead"),
+                datetime.fromisoformat(user["created_on"]),
+                f"User {user['name']} created",
+            )
 
     def seed_profiles(self, c: sqlite3.Connection) -> None:
         account = self.accounts[0]["id"]
         for n, (name, ptype, status, alg, size, curve, ktype) in enumerate(KEYPAIR_PROFILES):
             when = iso(self.ago(500 - n * 10))
-            prof = {"id": self.uid(), "account_id": account, "name": name, "profile_type": ptype,
-                    "scope": "ACCOUNT" if n else "SYSTEM", "key_status": status, "key_alg": alg,
-                    "key_size": size, "curve": curve, "key_type": ktype,
-                    "teams": [{"id": t["id"], "name": t["name"]} for t in self.teams[:n % 3]],
-                    "created_on": when, "modified_on": when}
+            prof = {
+                "id": self.uid(),
+                "account_id": account,
+                "name": name,
+                "profile_type": ptype,
+                "scope": "ACCOUNT" if n else "SYSTEM",
+                "key_status": status,
+                "key_alg": alg,
+                "key_size": size,
+                "curve": curve,
+                "key_type": ktype,
+                "teams": [{"id": t["id"], "name": t["name"]} for t in self.teams[: n % 3]],
+                "created_on": when,
+                "modified_on": when,
+            }
             self.kp_profiles.append(prof)
             Database.insert(c, "keypair_profiles", prof)
         for acc in self.accounts:
             for n, (name, hierarchy, ctype, method, days, algs) in enumerate(CERT_PROFILES):
                 when = iso(self.ago(500 - n * 10))
-                prof = {"id": self.uid(), "account_id": acc["id"], "name": name,
-                        "status": "ACTIVE", "hierarchy": hierarchy, "certificate_type": ctype,
-                        "enrollment_method": method, "validity_days": days,
-                        "allowed_key_algs": algs,
-                        "subject_template": {"common_name": acc["name"],
-                                             "organization": acc["name"], "country": "US"},
-                        "created_on": when, "modified_on": when}
+                prof = {
+                    "id": self.uid(),
+                    "account_id": acc["id"],
+                    "name": name,
+                    "status": "ACTIVE",
+                    "hierarchy": hierarchy,
+                    "certificate_type": ctype,
+                    "enrollment_method": method,
+                    "validity_days": days,
+                    "allowed_key_algs": algs,
+                    "subject_template": {
+                        "common_name": acc["name"],
+                        "organization": acc["name"],
+                        "country": "US",
+                    },
+                    "created_on": when,
+                    "modified_on": when,
+                }
                 if acc is self.accounts[0]:
                     self.cert_profiles.append(prof)
                 Database.insert(c, "certificate_profiles", prof)
@@ -291,30 +439,43 @@ class Seeder:
             when = iso(self.ago(90))
             lead = self.users.get("lead")
             settings = {
-                "id": acc["id"], "account_id": acc["id"], "two_factor_required": True,
+                "id": acc["id"],
+                "account_id": acc["id"],
+                "two_factor_required": True,
                 "require_keypair_profile": False,
-                "certcentral": {"configured": n == 0, "region": "GLOBAL" if n == 0 else None,
-                                "api_key_hint": "…b3f9" if n == 0 else None,
-                                "configured_on": when if n == 0 else None,
-                                "configured_by": lead["id"] if (n == 0 and lead) else None},
+                "certcentral": {
+                    "configured": n == 0,
+                    "region": "GLOBAL" if n == 0 else None,
+                    "api_key_hint": "…b3f9" if n == 0 else None,
+                    "configured_on": when if n == 0 else None,
+                    "configured_by": lead["id"] if (n == 0 and lead) else None,
+                },
                 "release_preferences": {
                     "comparison_matches_required": 2,
                     "allowed_keypair_types": ["ONLINE", "OFFLINE", "TEST"],
-                    "default_purpose": "SIGN", "block_signing_on_failed_scan": "SPECIFY",
-                    "restrict_scans_to_releases": False},
-                "created_on": when, "modified_on": when}
+                    "default_purpose": "SIGN",
+                    "block_signing_on_failed_scan": "SPECIFY",
+                    "restrict_scans_to_releases": False,
+                },
+                "created_on": when,
+                "modified_on": when,
+            }
             c.execute("INSERT INTO settings VALUES (?, ?)", (acc["id"], json.dumps(settings)))
 
     # ---- keypairs and certificates ------------------------------------------------------------
 
     def generate_keys(self, specs: list[tuple[str, Any]]) -> list[crypto.PrivateKey]:
         """RSA generation dominates the seed; OpenSSL releases the GIL, so use both cores."""
+
         def make(spec: tuple[str, Any]) -> crypto.PrivateKey:
             alg, param = spec
             if alg == "RSA":
                 return crypto.generate_key("RSA", key_size=int(param))
             return crypto.generate_key(alg, curve=param)
-        order = sorted(range(len(specs)), key=lambda i: -(specs[i][1] if specs[i][0] == "RSA" else 0))
+
+        order = sorted(
+            range(len(specs)), key=lambda i: -(specs[i][1] if specs[i][0] == "RSA" else 0)
+        )
         with ThreadPoolExecutor(max_workers=2) as pool:
             made = dict(zip(order, pool.map(lambda i: make(specs[i]), order), strict=True))
         return [made[i] for i in range(len(specs))]
@@ -339,12 +500,24 @@ class Seeder:
             if alg == "RSA" and param == 3072 and ktype == "PRODUCTION" and storage == "HSM":
                 profile = self.kp_profiles[0]
             kp = keypair_record(
-                keypair_id=self.uid(), account_id=account, alias=alias, key_alg=alg,
+                keypair_id=self.uid(),
+                account_id=account,
+                alias=alias,
+                key_alg=alg,
                 key_size=param if alg == "RSA" else None,
-                curve=None if alg == "RSA" else param, key_type=ktype, key_storage=storage,
-                key_status=kstatus, public_key_der=crypto.public_der(key), key_ref=key_ref,
-                limit_by_users=alias not in OPEN_KEYPAIRS, user_ids=user_ids, team_ids=team_ids,
-                profile=profile, created_by=creator["id"], created_on=iso(created))
+                curve=None if alg == "RSA" else param,
+                key_type=ktype,
+                key_storage=storage,
+                key_status=kstatus,
+                public_key_der=crypto.public_der(key),
+                key_ref=key_ref,
+                limit_by_users=alias not in OPEN_KEYPAIRS,
+                user_ids=user_ids,
+                team_ids=team_ids,
+                profile=profile,
+                created_by=creator["id"],
+                created_on=iso(created),
+            )
             if alias in SUSPENDED:
                 kp["suspended"] = True
                 kp["modified_on"] = iso(self.ago(6, n % 5))
@@ -352,16 +525,36 @@ class Seeder:
             self.keypairs[alias] = kp
             for team_id in team_ids:
                 c.execute("INSERT INTO keypair_groups VALUES (?, ?)", (kp["id"], team_id))
-            self.log(account, "KEYPAIR", kp["id"], "CREATE", creator, created,
-                     f"Keypair {alias} generated ({alg} {param})")
+            self.log(
+                account,
+                "KEYPAIR",
+                kp["id"],
+                "CREATE",
+                creator,
+                created,
+                f"Keypair {alias} generated ({alg} {param})",
+            )
             if kp["suspended"]:
-                self.log(account, "KEYPAIR", kp["id"], "SUSPEND", self.users["lead"],
-                         self.ago(6, n % 5), f"Keypair {alias} suspended")
+                self.log(
+                    account,
+                    "KEYPAIR",
+                    kp["id"],
+                    "SUSPEND",
+                    self.users["lead"],
+                    self.ago(6, n % 5),
+                    f"Keypair {alias} suspended",
+                )
             self.seed_certs_for(kp, cert_plan, created, creator, acc_idx)
             Database.insert(c, "keypairs", kp)
 
-    def seed_certs_for(self, kp: dict[str, Any], plan: str, created: datetime,
-                       creator: dict[str, Any], acc_idx: int) -> None:
+    def seed_certs_for(
+        self,
+        kp: dict[str, Any],
+        plan: str,
+        created: datetime,
+        creator: dict[str, Any],
+        acc_idx: int,
+    ) -> None:
         if plan == "none":
             return
         priv, short, ev, ov = self.cert_profiles
@@ -390,23 +583,52 @@ class Seeder:
         assert self.issuer is not None
         for i, (valid_from, valid_to, revoked) in enumerate(lifetimes):
             last = i == len(lifetimes) - 1
-            suffix = "cert" if len(lifetimes) == 1 else f"cert-{valid_from.year}{'-v2' if last else ''}"
+            suffix = (
+                "cert" if len(lifetimes) == 1 else f"cert-{valid_from.year}{'-v2' if last else ''}"
+            )
             cert = certificate_record(
-                issuer=self.issuer, cert_id=self.uid(), keypair=kp, profile=profile,
-                alias=f"{kp['alias']}-{suffix}", serial=self.rng.getrandbits(120) | (1 << 120),
-                valid_from=valid_from, valid_to=valid_to, default_cert=last,
-                created_by=creator["id"], created_on=iso(max(valid_from, created)))
+                issuer=self.issuer,
+                cert_id=self.uid(),
+                keypair=kp,
+                profile=profile,
+                alias=f"{kp['alias']}-{suffix}",
+                serial=self.rng.getrandbits(120) | (1 << 120),
+                valid_from=valid_from,
+                valid_to=valid_to,
+                default_cert=last,
+                created_by=creator["id"],
+                created_on=iso(max(valid_from, created)),
+            )
             if acc_idx == 1:
                 cert["certificate_profile"] = {"id": profile["id"], "name": profile["name"]}
-            self.log(kp["account_id"], "CERTIFICATE", cert["id"], "CREATE", creator,
-                     max(valid_from, created), f"Certificate {cert['alias']} issued")
+            self.log(
+                kp["account_id"],
+                "CERTIFICATE",
+                cert["id"],
+                "CREATE",
+                creator,
+                max(valid_from, created),
+                f"Certificate {cert['alias']} issued",
+            )
             if revoked:
                 when = min(self.now - timedelta(days=2), valid_from + timedelta(days=30))
-                cert.update(status="REVOKED", revoked_on=iso(when), revocation_reason=revoked,
-                            modified_on=iso(when), modified_by=self.users["lead"]["id"],
-                            default_cert=False)
-                self.log(kp["account_id"], "CERTIFICATE", cert["id"], "REVOKE",
-                         self.users["lead"], when, f"Certificate {cert['alias']} revoked ({revoked})")
+                cert.update(
+                    status="REVOKED",
+                    revoked_on=iso(when),
+                    revocation_reason=revoked,
+                    modified_on=iso(when),
+                    modified_by=self.users["lead"]["id"],
+                    default_cert=False,
+                )
+                self.log(
+                    kp["account_id"],
+                    "CERTIFICATE",
+                    cert["id"],
+                    "REVOKE",
+                    self.users["lead"],
+                    when,
+                    f"Certificate {cert['alias']} revoked ({revoked})",
+                )
             self.certs.append(cert)
 
     # ---- releases, scans, signatures ----------------------------------------------------------
@@ -417,123 +639,317 @@ class Seeder:
         # (name, version, team, type, purpose, start offset h, duration h, keypairs, signers,
         #  max, stored status, project)
         plan = [
-            ("desktop-4.2.0", "4.2.0", 0, "OFFLINE", "DETECT_THREATS_AND_SIGN", -24 * 20, 48,
-             ["desktop-driver-kit"], ["signer", "ci_bot"], 200, "CLOSED", "desktop-client"),
-            ("mobile-2026.10", "2026.10", 1, "ONLINE", "SIGN", -24 * 12, 72,
-             ["mobile-android-upload"], ["grace", "build_engineer"], None, "APPROVED", "mobile-app"),
-            ("desktop-4.3.0", "4.3.0", 0, "OFFLINE", "DETECT_THREATS_AND_SIGN", -6, 30,
-             ["desktop-installer-ev"], ["signer", "ci_bot", "developer"], 500, "APPROVED",
-             "desktop-client"),
-            ("platform-fw-7.1", "7.1.0", 2, "OFFLINE", "SIGN", -2, 12,
-             ["platform-firmware-update", "platform-firmware-root"],
-             ["build_engineer", "nightly", "signer"], 40, "APPROVED", "firmware"),
-            ("platform-q4-hotfix", "7.0.4", 2, "ONLINE", "SIGN", -3, 24,
-             ["platform-container-sign"], ["ci_bot", "build_engineer"], None, "APPROVED", "platform"),
-            ("mobile-ios-3.0", "3.0.0", 1, "OFFLINE", "DETECT_THREATS_AND_SIGN", 24 * 2, 48,
-             ["mobile-ios-enterprise"], ["grace"], 100, "APPROVED", "mobile-app"),
-            ("desktop-4.4.0-rc1", "4.4.0-rc1", 0, "OFFLINE", "SIGN", 24 * 5, 24,
-             ["desktop-mac-release"], ["signer"], 50, "PENDING_APPROVAL", "desktop-client"),
+            (
+                "desktop-4.2.0",
+                "4.2.0",
+                0,
+                "OFFLINE",
+                "DETECT_THREATS_AND_SIGN",
+                -24 * 20,
+                48,
+                ["desktop-driver-kit"],
+                ["signer", "ci_bot"],
+                200,
+                "CLOSED",
+                "desktop-client",
+            ),
+            (
+                "mobile-2026.10",
+                "2026.10",
+                1,
+                "ONLINE",
+                "SIGN",
+                -24 * 12,
+                72,
+                ["mobile-android-upload"],
+                ["grace", "build_engineer"],
+                None,
+                "APPROVED",
+                "mobile-app",
+            ),
+            (
+                "desktop-4.3.0",
+                "4.3.0",
+                0,
+                "OFFLINE",
+                "DETECT_THREATS_AND_SIGN",
+                -6,
+                30,
+                ["desktop-installer-ev"],
+                ["signer", "ci_bot", "developer"],
+                500,
+                "APPROVED",
+                "desktop-client",
+            ),
+            (
+                "platform-fw-7.1",
+                "7.1.0",
+                2,
+                "OFFLINE",
+                "SIGN",
+                -2,
+                12,
+                ["platform-firmware-update", "platform-firmware-root"],
+                ["build_engineer", "nightly", "signer"],
+                40,
+                "APPROVED",
+                "firmware",
+            ),
+            (
+                "platform-q4-hotfix",
+                "7.0.4",
+                2,
+                "ONLINE",
+                "SIGN",
+                -3,
+                24,
+                ["platform-container-sign"],
+                ["ci_bot", "build_engineer"],
+                None,
+                "APPROVED",
+                "platform",
+            ),
+            (
+                "mobile-ios-3.0",
+                "3.0.0",
+                1,
+                "OFFLINE",
+                "DETECT_THREATS_AND_SIGN",
+                24 * 2,
+                48,
+                ["mobile-ios-enterprise"],
+                ["grace"],
+                100,
+                "APPROVED",
+                "mobile-app",
+            ),
+            (
+                "desktop-4.4.0-rc1",
+                "4.4.0-rc1",
+                0,
+                "OFFLINE",
+                "SIGN",
+                24 * 5,
+                24,
+                ["desktop-mac-release"],
+                ["signer"],
+                50,
+                "PENDING_APPROVAL",
+                "desktop-client",
+            ),
         ]
         releases = []
-        for n, (name, version, team_idx, rtype, purpose, start_h, dur_h, kps, signers, max_sig,
-                status, project) in enumerate(plan):
+        for n, (
+            name,
+            version,
+            team_idx,
+            rtype,
+            purpose,
+            start_h,
+            dur_h,
+            kps,
+            signers,
+            max_sig,
+            status,
+            project,
+        ) in enumerate(plan):
             start = self.now + timedelta(hours=start_h)
             created = start - timedelta(days=3)
             requester = u["developer"] if n % 2 else u["team_lead"]
             rel = {
-                "id": self.uid(), "account_id": account, "name": name, "version": version,
-                "team_id": t[team_idx]["id"], "release_type": rtype, "purpose": purpose,
-                "status": status, "start_time": iso(start),
+                "id": self.uid(),
+                "account_id": account,
+                "name": name,
+                "version": version,
+                "team_id": t[team_idx]["id"],
+                "release_type": rtype,
+                "purpose": purpose,
+                "status": status,
+                "start_time": iso(start),
                 "end_time": iso(start + timedelta(hours=dur_h)),
                 "keypair_ids": [k[a]["id"] for a in kps],
-                "signer_ids": [u[s]["id"] for s in signers], "max_signatures": max_sig,
-                "block_on_failed_scan": "THREATS" in purpose, "project": project,
+                "signer_ids": [u[s]["id"] for s in signers],
+                "max_signatures": max_sig,
+                "block_on_failed_scan": "THREATS" in purpose,
+                "project": project,
                 "notes": f"Release {version} of {project}",
                 "approved_by": u["lead"]["id"] if status != "PENDING_APPROVAL" else None,
-                "approved_on": iso(created + timedelta(hours=5)) if status != "PENDING_APPROVAL"
+                "approved_on": iso(created + timedelta(hours=5))
+                if status != "PENDING_APPROVAL"
                 else None,
-                "created_on": iso(created), "created_by": requester["id"],
+                "created_on": iso(created),
+                "created_by": requester["id"],
                 "modified_on": iso(created + timedelta(hours=5)),
             }
             if status == "CLOSED":
                 rel["modified_on"] = iso(start + timedelta(hours=dur_h - 6))
             releases.append(rel)
             Database.insert(c, "releases", rel)
-            self.log(account, "RELEASE", rel["id"], "CREATE", requester, created,
-                     f"Release window {name} requested")
+            self.log(
+                account,
+                "RELEASE",
+                rel["id"],
+                "CREATE",
+                requester,
+                created,
+                f"Release window {name} requested",
+            )
             if rel["approved_by"]:
-                self.log(account, "RELEASE", rel["id"], "APPROVE", u["lead"],
-                         created + timedelta(hours=5), f"Release window {name} approved")
+                self.log(
+                    account,
+                    "RELEASE",
+                    rel["id"],
+                    "APPROVE",
+                    u["lead"],
+                    created + timedelta(hours=5),
+                    f"Release window {name} approved",
+                )
         return releases
 
     def seed_scans(self, c: sqlite3.Connection, releases: list[dict[str, Any]]) -> None:
         account = self.accounts[0]["id"]
         findings_catalogue = [
-            ("vulnerabilities", "HIGH", "OpenSSL buffer over-read", "libssl 3.0.7", "CVE-2023-0286",
-             "lib/libssl.so.3"),
-            ("vulnerabilities", "MEDIUM", "zlib inflate heap overflow", "zlib 1.2.11",
-             "CVE-2022-37434", "bin/updater"),
-            ("secrets", "CRITICAL", "AWS access key embedded", "config loader", None,
-             "resources/settings.json"),
-            ("malware", "CRITICAL", "Known trojan dropper signature", "setup helper", None,
-             "tools/helper.exe"),
-            ("licenses", "LOW", "GPL-3.0 component in proprietary bundle", "readline 8.1", None,
-             "lib/libreadline.so"),
-            ("tampering", "HIGH", "Unsigned binary replaced after build", "launcher", None,
-             "bin/launcher"),
-            ("vulnerabilities", "LOW", "Outdated jQuery", "jquery 3.4.1", "CVE-2020-11022",
-             "web/js/jquery.js"),
+            (
+                "vulnerabilities",
+                "HIGH",
+                "OpenSSL buffer over-read",
+                "libssl 3.0.7",
+                "CVE-2023-0286",
+                "lib/libssl.so.3",
+            ),
+            (
+                "vulnerabilities",
+                "MEDIUM",
+                "zlib inflate heap overflow",
+                "zlib 1.2.11",
+                "CVE-2022-37434",
+                "bin/updater",
+            ),
+            (
+                "secrets",
+                "CRITICAL",
+                "AWS access key embedded",
+                "config loader",
+                None,
+                "resources/settings.json",
+            ),
+            (
+                "malware",
+                "CRITICAL",
+                "Known trojan dropper signature",
+                "setup helper",
+                None,
+                "tools/helper.exe",
+            ),
+            (
+                "licenses",
+                "LOW",
+                "GPL-3.0 component in proprietary bundle",
+                "readline 8.1",
+                None,
+                "lib/libreadline.so",
+            ),
+            (
+                "tampering",
+                "HIGH",
+                "Unsigned binary replaced after build",
+                "launcher",
+                None,
+                "bin/launcher",
+            ),
+            (
+                "vulnerabilities",
+                "LOW",
+                "Outdated jQuery",
+                "jquery 3.4.1",
+                "CVE-2020-11022",
+                "web/js/jquery.js",
+            ),
         ]
-        plan = [("desktop-client", "4.2.0", "PASS", 0, []),
-                ("desktop-client", "4.3.0", "FAIL", 2, [0, 1, 2]),
-                ("mobile-app", "2026.10", "PASS", 1, [6]),
-                ("firmware", "7.1.0", "IN_PROGRESS", 3, []),
-                ("platform", "7.0.4", "FAIL", 4, [3, 5]),
-                ("mobile-app", "3.0.0-beta", "ERROR", None, []),
-                ("platform", "7.0.3", "PASS", None, [4, 6]),
-                ("desktop-client", "4.1.9", "FAIL", None, [1])]
+        plan = [
+            ("desktop-client", "4.2.0", "PASS", 0, []),
+            ("desktop-client", "4.3.0", "FAIL", 2, [0, 1, 2]),
+            ("mobile-app", "2026.10", "PASS", 1, [6]),
+            ("firmware", "7.1.0", "IN_PROGRESS", 3, []),
+            ("platform", "7.0.4", "FAIL", 4, [3, 5]),
+            ("mobile-app", "3.0.0-beta", "ERROR", None, []),
+            ("platform", "7.0.3", "PASS", None, [4, 6]),
+            ("desktop-client", "4.1.9", "FAIL", None, [1]),
+        ]
         by_project: dict[str, str] = {}
         for n, (project, version, status, rel_idx, finding_idx) in enumerate(plan):
             created = self.ago(25 - n * 3, 4)
             project_id = by_project.setdefault(project, self.uid())
             findings = []
-            counts = dict.fromkeys(("malware", "vulnerabilities", "secrets", "licenses",
-                                    "tampering"), 0)
+            counts = dict.fromkeys(
+                ("malware", "vulnerabilities", "secrets", "licenses", "tampering"), 0
+            )
             for fi in finding_idx:
                 cat, sev, title, comp, cve, path = findings_catalogue[fi]
                 counts[cat] += 1
-                findings.append({"id": self.uid(), "category": cat, "severity": sev,
-                                 "title": title, "detail": f"{title} detected in {comp}.",
-                                 "component": comp, "cve": cve, "path": path})
+                findings.append(
+                    {
+                        "id": self.uid(),
+                        "category": cat,
+                        "severity": sev,
+                        "title": title,
+                        "detail": f"{title} detected in {comp}.",
+                        "component": comp,
+                        "cve": cve,
+                        "path": path,
+                    }
+                )
             order = ["NONE", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
-            risk = max((f["severity"] for f in findings), key=order.index, default="NONE")
+            risk = max(
+                (f["severity"] for f in findings), key=lambda s: order.index(str(s)), default="NONE"
+            )
             rel = releases[rel_idx] if rel_idx is not None else None
             scan = {
-                "id": self.uid(), "account_id": account, "alias": f"{project}-{version}-scan",
-                "project": {"id": project_id, "alias": project}, "project_alias": project,
+                "id": self.uid(),
+                "account_id": account,
+                "alias": f"{project}-{version}-scan",
+                "project": {"id": project_id, "alias": project},
+                "project_alias": project,
                 "release": {"id": rel["id"], "name": rel["name"]} if rel else None,
-                "release_id": rel["id"] if rel else None, "version": version,
+                "release_id": rel["id"] if rel else None,
+                "version": version,
                 "file_name": f"{project}-{version}.{'apk' if 'mobile' in project else 'zip'}",
-                "status": status, "risk_level": risk if status in ("PASS", "FAIL") else "NONE",
+                "status": status,
+                "risk_level": risk if status in ("PASS", "FAIL") else "NONE",
                 "finding_counts": counts,
                 "reports": [{"type": "RISK"}, {"type": "SARIF"}, {"type": "SBOM_CYCLONEDX"}]
-                if status in ("PASS", "FAIL") else [],
-                "findings": findings, "created_on": iso(created),
+                if status in ("PASS", "FAIL")
+                else [],
+                "findings": findings,
+                "created_on": iso(created),
                 "completed_on": iso(created + timedelta(minutes=14))
-                if status != "IN_PROGRESS" else None,
-                "created_by_user": {"id": self.users["build_engineer"]["id"],
-                                    "name": self.users["build_engineer"]["name"]},
+                if status != "IN_PROGRESS"
+                else None,
+                "created_by_user": {
+                    "id": self.users["build_engineer"]["id"],
+                    "name": self.users["build_engineer"]["name"],
+                },
                 "modified_on": iso(created + timedelta(minutes=14)),
             }
             Database.insert(c, "scans", scan)
-            self.log(account, "SCAN", scan["id"], "CREATE", self.users["build_engineer"], created,
-                     f"Threat scan {scan['alias']}: {status}")
+            self.log(
+                account,
+                "SCAN",
+                scan["id"],
+                "CREATE",
+                self.users["build_engineer"],
+                created,
+                f"Threat scan {scan['alias']}: {status}",
+            )
 
     def seed_signatures(self, c: sqlite3.Connection, releases: list[dict[str, Any]]) -> None:
         """A few weeks of signing history, mostly during working hours."""
         account = self.accounts[0]["id"]
-        usable = [kp for kp in self.keypairs.values()
-                  if kp["account_id"] == account and not kp["suspended"]]
+        usable = [
+            kp
+            for kp in self.keypairs.values()
+            if kp["account_id"] == account and not kp["suspended"]
+        ]
         certs_by_kp = {cert["keypair_id"]: cert for cert in self.certs if cert["default_cert"]}
         signers = ["ci_bot", "signer", "build_engineer", "developer", "nightly", "grace"]
         algs = {"RSA": "SHA256withRSA", "ECDSA": "SHA256withECDSA", "EDDSA": "ED25519"}
@@ -544,45 +960,78 @@ class Seeder:
             user = self.users[self.rng.choice(signers)]
             release_id = None
             for rel in releases:
-                if (kp["id"] in rel["keypair_ids"] and rel["status"] != "PENDING_APPROVAL"
-                        and rel["start_time"] <= iso(when) < rel["end_time"]):
+                if (
+                    kp["id"] in rel["keypair_ids"]
+                    and rel["status"] != "PENDING_APPROVAL"
+                    and rel["start_time"] <= iso(when) < rel["end_time"]
+                ):
                     release_id = rel["id"]
             if kp["key_status"] == "OFFLINE" and release_id is None:
                 continue
             cert = certs_by_kp.get(kp["id"])
             failed = self.rng.random() < 0.03
-            rows.append({
-                "id": self.uid(), "account_id": account, "keypair_id": kp["id"],
-                "keypair_alias": kp["alias"], "certificate_id": cert["id"] if cert else None,
-                "release_id": release_id, "user_id": user["id"], "sig_alg": algs[kp["key_alg"]],
-                "hash": crypto.b64(self.rng.getrandbits(256).to_bytes(32, "big")),
-                "status": "FAILED" if failed else "SUCCESS", "client_ip": self.ip(),
-                "created_on": iso(when), "modified_on": iso(when)})
+            rows.append(
+                {
+                    "id": self.uid(),
+                    "account_id": account,
+                    "keypair_id": kp["id"],
+                    "keypair_alias": kp["alias"],
+                    "certificate_id": cert["id"] if cert else None,
+                    "release_id": release_id,
+                    "user_id": user["id"],
+                    "sig_alg": algs[kp["key_alg"]],
+                    "hash": crypto.b64(self.rng.getrandbits(256).to_bytes(32, "big")),
+                    "status": "FAILED" if failed else "SUCCESS",
+                    "client_ip": self.ip(),
+                    "created_on": iso(when),
+                    "modified_on": iso(when),
+                }
+            )
         # Signatures inside the open offline releases, so their counters are believable.
         for rel in releases:
             if rel["name"] in ("desktop-4.3.0", "platform-fw-7.1", "desktop-4.2.0"):
                 start = datetime.fromisoformat(rel["start_time"].replace("Z", "+00:00"))
                 for i in range(12 if rel["name"] != "desktop-4.2.0" else 37):
-                    when = min(start + timedelta(minutes=7 * i + 3), self.now - timedelta(minutes=1))
+                    when = min(
+                        start + timedelta(minutes=7 * i + 3), self.now - timedelta(minutes=1)
+                    )
                     kp = self.keypairs_by_id(rel["keypair_ids"][i % len(rel["keypair_ids"])])
                     user_id = rel["signer_ids"][i % len(rel["signer_ids"])]
                     cert = certs_by_kp.get(kp["id"])
-                    rows.append({
-                        "id": self.uid(), "account_id": account, "keypair_id": kp["id"],
-                        "keypair_alias": kp["alias"], "certificate_id": cert["id"] if cert else None,
-                        "release_id": rel["id"], "user_id": user_id,
-                        "sig_alg": algs[kp["key_alg"]],
-                        "hash": crypto.b64(self.rng.getrandbits(256).to_bytes(32, "big")),
-                        "status": "SUCCESS", "client_ip": self.ip(), "created_on": iso(when),
-                        "modified_on": iso(when)})
+                    rows.append(
+                        {
+                            "id": self.uid(),
+                            "account_id": account,
+                            "keypair_id": kp["id"],
+                            "keypair_alias": kp["alias"],
+                            "certificate_id": cert["id"] if cert else None,
+                            "release_id": rel["id"],
+                            "user_id": user_id,
+                            "sig_alg": algs[kp["key_alg"]],
+                            "hash": crypto.b64(self.rng.getrandbits(256).to_bytes(32, "big")),
+                            "status": "SUCCESS",
+                            "client_ip": self.ip(),
+                            "created_on": iso(when),
+                            "modified_on": iso(when),
+                        }
+                    )
         Database.insert_many(c, "signatures", rows)
         users_by_id = {u["id"]: u for u in self.users.values()}
         for row in rows[::4]:  # the audit log records a sample of signing events
-            self.audit.append(audit_record(
-                entry_id=self.uid(), account_id=account, resource_type="SIGNATURE",
-                resource_id=row["id"], action="SIGN", user=users_by_id[row["user_id"]],
-                client_ip=row["client_ip"], details=f"Hash signed with {row['keypair_alias']}",
-                created_on=row["created_on"], status=row["status"].replace("FAILED", "FAILURE")))
+            self.audit.append(
+                audit_record(
+                    entry_id=self.uid(),
+                    account_id=account,
+                    resource_type="SIGNATURE",
+                    resource_id=row["id"],
+                    action="SIGN",
+                    user=users_by_id[row["user_id"]],
+                    client_ip=row["client_ip"],
+                    details=f"Hash signed with {row['keypair_alias']}",
+                    created_on=row["created_on"],
+                    status=row["status"].replace("FAILED", "FAILURE"),
+                )
+            )
 
     def keypairs_by_id(self, keypair_id: str) -> dict[str, Any]:
         return next(kp for kp in self.keypairs.values() if kp["id"] == keypair_id)

@@ -1,8 +1,8 @@
 """EmulatorServer: the emulator on a loopback port, in-process (uvicorn in a daemon thread).
 
-    with EmulatorServer(seed="demo") as emu:
-        httpx.get(emu.url + "/account/api/v1/user/me",
-                  headers={"x-api-key": emu.credentials["users"]["lead"]["api_key"]})
+with EmulatorServer(seed="demo") as emu:
+    httpx.get(emu.url + "/account/api/v1/user/me",
+              headers={"x-api-key": emu.credentials["users"]["lead"]["api_key"]})
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def _tracking_protocol(registry: dict[tuple[str, int], Any]) -> type:
     injector can cut a connection for real."""
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    class TrackingH11Protocol(H11Protocol):  # type: ignore[misc]
+    class TrackingH11Protocol(H11Protocol):
         def connection_made(self, transport: Any) -> None:
             sock = transport.get_extra_info("socket")
             if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
@@ -49,22 +49,32 @@ def _tracking_protocol(registry: dict[tuple[str, int], Any]) -> type:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             super().connection_made(transport)
             if self.client:
-                registry[tuple(self.client)] = transport
+                registry[(self.client[0], self.client[1])] = transport
 
         def connection_lost(self, exc: Exception | None) -> None:
             if self.client:
-                registry.pop(tuple(self.client), None)
+                registry.pop((self.client[0], self.client[1]), None)
             super().connection_lost(exc)
 
     return TrackingH11Protocol
 
 
 class EmulatorServer:
-    def __init__(self, *, data_dir: Path | None = None, seed: str = "demo",
-                 host: str = "127.0.0.1", port: int = 0, tls: bool = False,
-                 faults: str | None = None, activity: bool = False, clock: Clock | None = None,
-                 rng_seed: int = 1, journal_mode: str | None = None,
-                 admin_token: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        data_dir: Path | None = None,
+        seed: str = "demo",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: bool = False,
+        faults: str | None = None,
+        activity: bool = False,
+        clock: Clock | None = None,
+        rng_seed: int = 1,
+        journal_mode: str | None = None,
+        admin_token: str | None = None,
+    ) -> None:
         if seed not in ("demo", "empty") and not _is_scale(seed):
             raise ValueError(f"seed: must be demo, empty or scale:N, not {seed!r}")
         self.fault_spec = FaultSpec.parse(faults)  # validate early: bad specs fail fast
@@ -115,11 +125,16 @@ class EmulatorServer:
             from stm_tui.emulator.tls import ensure_tls
 
             hosts = sorted({self.host, "127.0.0.1", "localhost"})
-            files = ensure_tls(db, self.data_dir / "tls", self.clock(), hosts,
-                               list(CREDENTIAL_ROLES))
+            files = ensure_tls(
+                db, self.data_dir / "tls", self.clock(), hosts, list(CREDENTIAL_ROLES)
+            )
             self.ca_file, self._clients = files.ca_file, files.clients
-            ssl_kwargs = {"ssl_certfile": str(files.cert_file), "ssl_keyfile": str(files.key_file),
-                          "ssl_ca_certs": str(files.ca_file), "ssl_cert_reqs": ssl.CERT_REQUIRED}
+            ssl_kwargs = {
+                "ssl_certfile": str(files.cert_file),
+                "ssl_keyfile": str(files.key_file),
+                "ssl_ca_certs": str(files.ca_file),
+                "ssl_cert_reqs": ssl.CERT_REQUIRED,
+            }
         users = json.loads(db.meta_get("credentials") or "{}")
         self.credentials = {"url": self.url, "users": users}
         self._serve(sock, state, ssl_kwargs)
@@ -157,14 +172,20 @@ class EmulatorServer:
         from stm_tui.emulator.app import create_app
 
         config = uvicorn.Config(
-            create_app(state), log_config=None, log_level="warning", access_log=False,
+            create_app(state),
+            log_config=None,
+            log_level="warning",
+            access_log=False,
             http=_tracking_protocol(state.transports),
-            lifespan="off", timeout_graceful_shutdown=2, **ssl_kwargs)
+            lifespan="off",
+            timeout_graceful_shutdown=2,
+            **ssl_kwargs,
+        )
         server = uvicorn.Server(config)
-        server.install_signal_handlers = lambda: None  # not the main thread's business
         self._server = server
-        self._thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
-                                        name="stm-emulator", daemon=True)
+        self._thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="stm-emulator", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + 15
         while not server.started:
@@ -199,8 +220,12 @@ class EmulatorServer:
         self.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def write_credentials(self, path: Path) -> None:

@@ -40,17 +40,20 @@ def tls_authority(db: Database, now: datetime) -> crypto.Authority:
     if raw is not None:
         data = json.loads(raw)
         return crypto.Authority(bytes.fromhex(data["cert"]), bytes.fromhex(data["key"]))
-    ca = crypto.make_ca("stm-tui emulator local CA", "stm-tui emulator",
-                        now - timedelta(days=1), 10)
+    ca = crypto.make_ca(
+        "stm-tui emulator local CA", "stm-tui emulator", now - timedelta(days=1), 10
+    )
     with db.tx() as c:
         if db.meta_get("tls_ca") is None:
-            Database.meta_set(c, "tls_ca", json.dumps({"cert": ca.cert_der.hex(),
-                                                       "key": ca.key_der.hex()}))
+            Database.meta_set(
+                c, "tls_ca", json.dumps({"cert": ca.cert_der.hex(), "key": ca.key_der.hex()})
+            )
     return tls_authority(db, now)
 
 
-def ensure_tls(db: Database, directory: Path, now: datetime, hosts: list[str],
-               roles: list[str]) -> TlsFiles:
+def ensure_tls(
+    db: Database, directory: Path, now: datetime, hosts: list[str], roles: list[str]
+) -> TlsFiles:
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
     os.chmod(directory, 0o700)
     ca = tls_authority(db, now)
@@ -59,8 +62,12 @@ def ensure_tls(db: Database, directory: Path, now: datetime, hosts: list[str],
         write_private(ca_file, crypto.der_to_pem(ca.cert_der).encode())
     cert_file, key_file = directory / "server.pem", directory / "server-key.pem"
     hosts_file = directory / "server-hosts.json"
-    if not (cert_file.exists() and key_file.exists() and hosts_file.exists()
-            and json.loads(hosts_file.read_text()) == hosts):
+    if not (
+        cert_file.exists()
+        and key_file.exists()
+        and hosts_file.exists()
+        and json.loads(hosts_file.read_text()) == hosts
+    ):
         cert_pem, key_pem = crypto.issue_tls_server(ca, now, hosts)
         write_private(key_file, key_pem)
         write_private(cert_file, cert_pem)
@@ -71,8 +78,13 @@ def ensure_tls(db: Database, directory: Path, now: datetime, hosts: list[str],
         path = directory / "clients" / f"{role}.p12"
         if role not in passwords or not path.exists():
             passwords[role] = secrets.token_urlsafe(18)
-            p12, _ = crypto.issue_client_p12(ca, f"stm-tui {role}", passwords[role],
-                                             now - timedelta(days=1), now + timedelta(days=365))
+            p12, _ = crypto.issue_client_p12(
+                ca,
+                f"stm-tui {role}",
+                passwords[role],
+                now - timedelta(days=1),
+                now + timedelta(days=365),
+            )
             write_private(path, p12)
         clients[role] = (path, passwords[role])
     with db.tx() as c:

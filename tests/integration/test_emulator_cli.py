@@ -17,10 +17,25 @@ import httpx
 def test_cli_serves_writes_private_credentials_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     creds_file = tmp_path / "creds.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "stm_tui", "emulator", "--port", "0", "--data",
-         str(tmp_path / "data"), "--seed", "empty", "--no-activity",
-         "--credentials-file", str(creds_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "stm_tui",
+            "emulator",
+            "--port",
+            "0",
+            "--data",
+            str(tmp_path / "data"),
+            "--seed",
+            "empty",
+            "--no-activity",
+            "--credentials-file",
+            str(creds_file),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while not creds_file.exists():
@@ -29,11 +44,12 @@ def test_cli_serves_writes_private_credentials_and_stops_on_ctrl_c(tmp_path: Pat
             time.sleep(0.05)
         assert stat.S_IMODE(creds_file.stat().st_mode) == 0o600
         creds = json.loads(creds_file.read_text())
-        assert set(creds["users"]) == {"lead", "team_lead", "developer", "signer",
-                                       "build_engineer"}
+        assert set(creds["users"]) == {"lead", "team_lead", "developer", "signer", "build_engineer"}
         assert creds["url"].startswith("http://127.0.0.1:")
-        me = httpx.get(creds["url"] + "/account/api/v1/user/me",
-                       headers={"x-api-key": creds["users"]["signer"]["api_key"]})
+        me = httpx.get(
+            creds["url"] + "/account/api/v1/user/me",
+            headers={"x-api-key": creds["users"]["signer"]["api_key"]},
+        )
         assert me.status_code == 200
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=20)

@@ -10,8 +10,9 @@ from tests.conftest import AM, STM, api_client
 
 
 @pytest.mark.parametrize("headers", [{}, {"x-api-key": "not-a-key"}])
-def test_missing_or_unknown_key_is_401_in_both_shapes(emulator: EmulatorServer,
-                                                      headers: dict[str, str]) -> None:
+def test_missing_or_unknown_key_is_401_in_both_shapes(
+    emulator: EmulatorServer, headers: dict[str, str]
+) -> None:
     stm = httpx.get(f"{emulator.url}{STM}/keypairs", headers=headers)
     am = httpx.get(f"{emulator.url}{AM}/user", headers=headers)
     assert stm.status_code == am.status_code == 401
@@ -22,25 +23,34 @@ def test_missing_or_unknown_key_is_401_in_both_shapes(emulator: EmulatorServer,
 def test_expired_and_disabled_credentials_are_401(fresh_emulator: EmulatorServer) -> None:
     with api_client(fresh_emulator) as lead:
         expired = lead.post(f"{AM}/api-token", json={"name": "old", "end_date": "2026-11-26"})
-        svc = lead.post(f"{AM}/user", json={"user_type": "service", "friendly_name": "ci bot 2",
-                                            "roles": ["SSM_SIGNER"]}).json()
+        svc = lead.post(
+            f"{AM}/user",
+            json={"user_type": "service", "friendly_name": "ci bot 2", "roles": ["SSM_SIGNER"]},
+        ).json()
         assert svc["api_token"] and svc["end_date"] is None
-        with httpx.Client(base_url=fresh_emulator.url,
-                          headers={"x-api-key": svc["api_token"]}) as bot:
+        with httpx.Client(
+            base_url=fresh_emulator.url, headers={"x-api-key": svc["api_token"]}
+        ) as bot:
             assert bot.get(f"{AM}/user/me").status_code == 200
             lead.put(f"{AM}/user/{svc['id']}", json={"status": "DISABLED"})
             assert bot.get(f"{AM}/user/me").status_code == 401
-    r = httpx.get(f"{fresh_emulator.url}{STM}/keypairs",
-                  headers={"x-api-key": expired.json()["token"]})
+    r = httpx.get(
+        f"{fresh_emulator.url}{STM}/keypairs", headers={"x-api-key": expired.json()["token"]}
+    )
     assert r.status_code == 401
 
 
 def test_unknown_resources_are_404_resource_not_found(emulator: EmulatorServer) -> None:
     missing = "0b0e3a6c-1111-4222-8333-944455556666"
     with api_client(emulator) as c:
-        for path in (f"{STM}/certificates/{missing}", f"{STM}/release-windows/{missing}",
-                     f"{STM}/signatures/{missing}", f"{STM}/scans/{missing}",
-                     f"{STM}/teams/{missing}", f"{STM}/no-such-thing"):
+        for path in (
+            f"{STM}/certificates/{missing}",
+            f"{STM}/release-windows/{missing}",
+            f"{STM}/signatures/{missing}",
+            f"{STM}/scans/{missing}",
+            f"{STM}/teams/{missing}",
+            f"{STM}/no-such-thing",
+        ):
             r = c.get(path)
             assert r.status_code == 404, path
             assert r.json()["error"]["status"] == "resource_not_found"
@@ -48,19 +58,23 @@ def test_unknown_resources_are_404_resource_not_found(emulator: EmulatorServer) 
     assert am.status_code == 404 and am.json()["errors"][0]["code"] == "resource_not_found"
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"alias": "ok-alias", "key_alg": "RSA", "key_size": 1024}, "key_size"),
-    ({"alias": "ok-alias", "key_alg": "RSA"}, "key_size"),
-    ({"alias": "ok-alias", "key_alg": "ECDSA", "curve": "P999"}, "curve"),
-    ({"alias": "ok-alias", "key_alg": "DSA"}, "key_alg"),
-    ({"alias": "abc-123", "key_alg": "EDDSA"}, "alias"),
-    ({"alias": "has space", "key_alg": "EDDSA"}, "alias"),
-    ({"key_alg": "EDDSA"}, "alias"),
-    ({"alias": 42, "key_alg": "EDDSA"}, "alias"),
-    ({"alias": "ok-alias", "key_alg": "EDDSA", "users": ["nobody"]}, "users"),
-])
-def test_bad_bodies_are_400_naming_the_field(emulator: EmulatorServer, body: object,
-                                             field: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"alias": "ok-alias", "key_alg": "RSA", "key_size": 1024}, "key_size"),
+        ({"alias": "ok-alias", "key_alg": "RSA"}, "key_size"),
+        ({"alias": "ok-alias", "key_alg": "ECDSA", "curve": "P999"}, "curve"),
+        ({"alias": "ok-alias", "key_alg": "DSA"}, "key_alg"),
+        ({"alias": "abc-123", "key_alg": "EDDSA"}, "alias"),
+        ({"alias": "has space", "key_alg": "EDDSA"}, "alias"),
+        ({"key_alg": "EDDSA"}, "alias"),
+        ({"alias": 42, "key_alg": "EDDSA"}, "alias"),
+        ({"alias": "ok-alias", "key_alg": "EDDSA", "users": ["nobody"]}, "users"),
+    ],
+)
+def test_bad_bodies_are_400_naming_the_field(
+    emulator: EmulatorServer, body: object, field: str
+) -> None:
     with api_client(emulator) as c:
         r = c.post(f"{STM}/keypairs", json=body)
     assert r.status_code == 400, r.text
@@ -71,8 +85,7 @@ def test_bad_bodies_are_400_naming_the_field(emulator: EmulatorServer, body: obj
 @pytest.mark.parametrize("content", [b"{not json", b"[1, 2]", b"\xff\xfe", b""])
 def test_unparseable_bodies_are_400(emulator: EmulatorServer, content: bytes) -> None:
     with api_client(emulator) as c:
-        r = c.post(f"{STM}/keypairs", content=content,
-                   headers={"content-type": "application/json"})
+        r = c.post(f"{STM}/keypairs", content=content, headers={"content-type": "application/json"})
         am = c.post(f"{AM}/user", content=content, headers={"content-type": "application/json"})
     assert r.status_code == am.status_code == 400
     assert r.json()["error"]["status"] == "invalid_input_field"
@@ -81,8 +94,15 @@ def test_unparseable_bodies_are_400(emulator: EmulatorServer, content: bytes) ->
 
 def test_unknown_fields_are_ignored(fresh_emulator: EmulatorServer) -> None:
     with api_client(fresh_emulator) as c:
-        r = c.post(f"{STM}/keypairs", json={"alias": "extra-fields", "key_alg": "EDDSA",
-                                            "colour": "blue", "nested": {"x": [1]}})
+        r = c.post(
+            f"{STM}/keypairs",
+            json={
+                "alias": "extra-fields",
+                "key_alg": "EDDSA",
+                "colour": "blue",
+                "nested": {"x": [1]},
+            },
+        )
     assert r.status_code == 201 and "colour" not in r.json()
 
 
@@ -102,9 +122,15 @@ def test_a_failing_write_leaves_nothing_behind(fresh_emulator: EmulatorServer) -
         before = c.get(f"{STM}/keypairs").json()["total"]
         audit_before = c.get(f"{STM}/audit-log").json()["total"]
         # The keypair is fine, but its certificate alias is taken: the whole create fails.
-        r = c.post(f"{STM}/keypairs", json={"alias": "half-written", "key_alg": "EDDSA",
-                                            "generate_cert": True,
-                                            "cert_alias": "shared-java-jars-cert"})
+        r = c.post(
+            f"{STM}/keypairs",
+            json={
+                "alias": "half-written",
+                "key_alg": "EDDSA",
+                "generate_cert": True,
+                "cert_alias": "shared-java-jars-cert",
+            },
+        )
         assert r.status_code == 409
         assert c.get(f"{STM}/keypairs", params={"alias": "half-written"}).json()["total"] == 0
         assert c.get(f"{STM}/keypairs").json()["total"] == before
@@ -113,17 +139,24 @@ def test_a_failing_write_leaves_nothing_behind(fresh_emulator: EmulatorServer) -
 
 def test_public_profile_needs_certcentral(fresh_emulator: EmulatorServer) -> None:
     with api_client(fresh_emulator) as c:
-        ev = next(p for p in c.get(f"{STM}/certificate-profiles").json()["items"]
-                  if p["hierarchy"] == "PUBLIC")
+        ev = next(
+            p
+            for p in c.get(f"{STM}/certificate-profiles").json()["items"]
+            if p["hierarchy"] == "PUBLIC"
+        )
         key = c.get(f"{STM}/keypairs", params={"alias": "shared-java-jars"}).json()["items"][0]
         c.delete(f"{STM}/account-settings/certcentral")
-        refused = c.post(f"{STM}/keypairs/{key['id']}/certificates",
-                         json={"alias": "ev-two", "certificate_profile_id": ev["id"]})
+        refused = c.post(
+            f"{STM}/keypairs/{key['id']}/certificates",
+            json={"alias": "ev-two", "certificate_profile_id": ev["id"]},
+        )
         assert refused.status_code == 422
         c.put(f"{STM}/account-settings/certcentral", json={"api_key": "secret-cc-key-9f3a"})
         settings = c.get(f"{STM}/account-settings").json()
-        issued = c.post(f"{STM}/keypairs/{key['id']}/certificates",
-                        json={"alias": "ev-two", "certificate_profile_id": ev["id"]})
+        issued = c.post(
+            f"{STM}/keypairs/{key['id']}/certificates",
+            json={"alias": "ev-two", "certificate_profile_id": ev["id"]},
+        )
     assert settings["certcentral"]["api_key_hint"] == "…9f3a"
     assert "secret-cc-key" not in str(settings)
     assert issued.status_code == 201 and issued.json()["hierarchy"] == "PUBLIC"

@@ -23,8 +23,9 @@ def set_faults(emu: EmulatorServer, **spec: float) -> None:
 
 
 def test_faults_given_at_start_apply_to_api_routes_only(tmp_path: object) -> None:
-    with EmulatorServer(faults="rate_limit_rate=1,retry_after=7", clock=frozen_clock,
-                        seed="empty") as emu:
+    with EmulatorServer(
+        faults="rate_limit_rate=1,retry_after=7", clock=frozen_clock, seed="empty"
+    ) as emu:
         with api_client(emu) as c:
             limited = c.get(f"{STM}/keypairs")
             am = c.get("/account/api/v1/user/me")
@@ -88,8 +89,14 @@ def test_admin_endpoints_need_their_token_and_validate(fresh_emulator: EmulatorS
     assert bad.status_code == 400 and "error_rate" in bad.json()["error"]["message"]
     assert httpx.put(url, json={"nonsense": 1}, headers=admin(fresh_emulator)).status_code == 400
     spec = httpx.put(url, json={"latency_ms": 5}, headers=admin(fresh_emulator)).json()
-    assert spec == {"latency_ms": 5, "error_rate": 0.0, "rate_limit_rate": 0.0,
-                    "drop_rate": 0.0, "malformed_rate": 0.0, "retry_after": 2}
+    assert spec == {
+        "latency_ms": 5,
+        "error_rate": 0.0,
+        "rate_limit_rate": 0.0,
+        "drop_rate": 0.0,
+        "malformed_rate": 0.0,
+        "retry_after": 2,
+    }
     with api_client(fresh_emulator) as c:
         assert c.get(f"{STM}/teams").status_code == 200  # latency alone changes nothing else
 
@@ -98,11 +105,15 @@ def test_stats_count_each_request_once_per_route(fresh_emulator: EmulatorServer)
     httpx.delete(fresh_emulator.url + "/_emulator/stats", headers=admin(fresh_emulator))
     with api_client(fresh_emulator) as c:
         kp = c.get(f"{STM}//keypairs", params={"alias": "shared-java-jars"}).json()["items"][0]
-        c.post(f"{STM}/keypairs/{kp['id']}/sign",
-               json={"hash": base64.b64encode(bytes(32)).decode(), "sig_alg": "SHA256withRSA"})
+        c.post(
+            f"{STM}/keypairs/{kp['id']}/sign",
+            json={"hash": base64.b64encode(bytes(32)).decode(), "sig_alg": "SHA256withRSA"},
+        )
     stats = httpx.get(fresh_emulator.url + "/_emulator/stats", headers=admin(fresh_emulator)).json()
-    assert stats["requests"] == {"GET /signingmanager/api/v1/keypairs": 1,
-                                 "POST /signingmanager/api/v1/keypairs/{keypair_id}/sign": 1}
+    assert stats["requests"] == {
+        "GET /signingmanager/api/v1/keypairs": 1,
+        "POST /signingmanager/api/v1/keypairs/{keypair_id}/sign": 1,
+    }
     assert stats["total"] == 2
 
 
@@ -115,8 +126,9 @@ def test_faulted_requests_are_counted_too(fresh_emulator: EmulatorServer) -> Non
     assert stats["requests"] == {"POST /signingmanager/api/v1/keypairs": 1}
 
 
-@pytest.mark.parametrize("spec", ["latency_ms", "error_rate=lots", "error_rate=1.5",
-                                  "drop_rate=-0.1", "unknown=1"])
+@pytest.mark.parametrize(
+    "spec", ["latency_ms", "error_rate=lots", "error_rate=1.5", "drop_rate=-0.1", "unknown=1"]
+)
 def test_bad_fault_specs_are_refused_up_front(spec: str) -> None:
     with pytest.raises(ValueError):
         FaultSpec.parse(spec)
@@ -124,5 +136,6 @@ def test_bad_fault_specs_are_refused_up_front(spec: str) -> None:
 
 def test_the_issue_example_spec_parses() -> None:
     spec = FaultSpec.parse(
-        "latency_ms=200,error_rate=0.3,rate_limit_rate=0.1,drop_rate=0.05,malformed_rate=0.05")
+        "latency_ms=200,error_rate=0.3,rate_limit_rate=0.1,drop_rate=0.05,malformed_rate=0.05"
+    )
     assert spec.latency_ms == 200 and spec.error_rate == 0.3 and spec.active

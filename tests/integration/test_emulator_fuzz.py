@@ -19,64 +19,190 @@ from hypothesis import strategies as st
 from stm_tui.emulator.server import EmulatorServer
 from tests.conftest import AM, STM, api_client, frozen_clock
 
-EXAMPLES = int(os.environ.get("STM_FUZZ_EXAMPLES", "120"))
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-                suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                       HealthCheck.too_slow])
+EXAMPLES = int(os.environ.get("STM_FUZZ_EXAMPLES", "200"))
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
-json_scalars = st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(
-    allow_nan=False, allow_infinity=False) | st.text(max_size=40)
-json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
-    st.text(max_size=12), inner, max_size=4), max_leaves=12)
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=40)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
 
-FIELDS = ["alias", "key_alg", "key_size", "curve", "key_type", "key_status", "key_storage",
-          "limit_by_users", "users", "groups", "keypair_profile_id", "generate_cert",
-          "cert_alias", "cert_profile_id", "hash", "sig_alg", "account", "reason", "name",
-          "version", "team_id", "release_type", "purpose", "start_time", "end_time",
-          "duration_minutes", "keypair_ids", "signer_ids", "max_signatures", "members",
-          "description", "status", "two_factor_required", "require_keypair_profile",
-          "release_preferences", "api_key", "region", "user_type", "email", "friendly_name",
-          "end_date", "account_ids", "roles", "user_id", "password", "profile_type",
-          "hierarchy", "certificate_type", "validity_days", "allowed_key_algs",
-          "subject_template", "set_as_default_cert", "custom_fields", "certificate_profile_id"]
-PLAUSIBLE = st.sampled_from(["RSA", "ECDSA", "EDDSA", "P256", "Ed25519", "ONLINE", "OFFLINE",
-                             "TEST", "SHA256withRSA", "fuzz-alias-x", "2026-11-27T12:30:00Z",
-                             "2027-01-01", "service", "standard", "SSM_SIGNER", 2048, 0, -1])
+FIELDS = [
+    "alias",
+    "key_alg",
+    "key_size",
+    "curve",
+    "key_type",
+    "key_status",
+    "key_storage",
+    "limit_by_users",
+    "users",
+    "groups",
+    "keypair_profile_id",
+    "generate_cert",
+    "cert_alias",
+    "cert_profile_id",
+    "hash",
+    "sig_alg",
+    "account",
+    "reason",
+    "name",
+    "version",
+    "team_id",
+    "release_type",
+    "purpose",
+    "start_time",
+    "end_time",
+    "duration_minutes",
+    "keypair_ids",
+    "signer_ids",
+    "max_signatures",
+    "members",
+    "description",
+    "status",
+    "two_factor_required",
+    "require_keypair_profile",
+    "release_preferences",
+    "api_key",
+    "region",
+    "user_type",
+    "email",
+    "friendly_name",
+    "end_date",
+    "account_ids",
+    "roles",
+    "user_id",
+    "password",
+    "profile_type",
+    "hierarchy",
+    "certificate_type",
+    "validity_days",
+    "allowed_key_algs",
+    "subject_template",
+    "set_as_default_cert",
+    "custom_fields",
+    "certificate_profile_id",
+]
+PLAUSIBLE = st.sampled_from(
+    [
+        "RSA",
+        "ECDSA",
+        "EDDSA",
+        "P256",
+        "Ed25519",
+        "ONLINE",
+        "OFFLINE",
+        "TEST",
+        "SHA256withRSA",
+        "fuzz-alias-x",
+        "2026-11-27T12:30:00Z",
+        "2027-01-01",
+        "service",
+        "standard",
+        "SSM_SIGNER",
+        2048,
+        0,
+        -1,
+    ]
+)
 bodies = st.dictionaries(st.sampled_from(FIELDS), PLAUSIBLE | json_values, max_size=8) | json_values
 
 KEYPAIR = "{keypair}"
 WRITE_ROUTES = [
-    ("POST", f"{STM}/keypairs"), ("PUT", f"{STM}/keypairs/{KEYPAIR}"),
-    ("POST", f"{STM}/keypairs/{KEYPAIR}/sign"), ("POST", f"{STM}/keypairs/{KEYPAIR}/certificates"),
-    ("POST", f"{STM}/certificates/{{cert}}/revoke"), ("POST", f"{STM}/release-windows"),
-    ("POST", f"{STM}/keypair-profiles"), ("POST", f"{STM}/certificate-profiles"),
-    ("POST", f"{STM}/teams"), ("PUT", f"{STM}/teams/{{team}}"),
-    ("PUT", f"{STM}/account-settings"), ("PUT", f"{STM}/account-settings/certcentral"),
-    ("POST", f"{AM}/user"), ("PUT", f"{AM}/user/{{user}}"), ("POST", f"{AM}/api-token"),
+    ("POST", f"{STM}/keypairs"),
+    ("PUT", f"{STM}/keypairs/{KEYPAIR}"),
+    ("POST", f"{STM}/keypairs/{KEYPAIR}/sign"),
+    ("POST", f"{STM}/keypairs/{KEYPAIR}/certificates"),
+    ("POST", f"{STM}/certificates/{{cert}}/revoke"),
+    ("POST", f"{STM}/release-windows"),
+    ("POST", f"{STM}/keypair-profiles"),
+    ("POST", f"{STM}/certificate-profiles"),
+    ("POST", f"{STM}/teams"),
+    ("PUT", f"{STM}/teams/{{team}}"),
+    ("PUT", f"{STM}/account-settings"),
+    ("PUT", f"{STM}/account-settings/certcentral"),
+    ("POST", f"{AM}/user"),
+    ("PUT", f"{AM}/user/{{user}}"),
+    ("POST", f"{AM}/api-token"),
     ("POST", f"{AM}/client-certificate"),
 ]
-LIST_ROUTES = [f"{STM}/keypairs", f"{STM}/certificates", f"{STM}/release-windows",
-               f"{STM}/signatures", f"{STM}/scans", f"{STM}/audit-log", f"{STM}/teams",
-               f"{STM}/audit-log/export", f"{STM}/keypair-profiles", f"{AM}/user",
-               f"{AM}/api-token", f"{AM}/role"]
-PARAMS = ["limit", "offset", "modified_since", "id", "alias", "key_alg", "key_size", "curve",
-          "key_status", "certificate_status", "keypair_id", "status", "from", "to",
-          "account_id", "user_type", "release_id", "user_id", "format", "team_id"]
-param_values = st.text(max_size=20) | st.integers(-5, 10**12).map(str) | st.sampled_from(
-    ["ACTIVE", "RSA", "2026-11-27T12:00:00Z", "100", "-1", "0", "1e9", "%00", "der"])
+LIST_ROUTES = [
+    f"{STM}/keypairs",
+    f"{STM}/certificates",
+    f"{STM}/release-windows",
+    f"{STM}/signatures",
+    f"{STM}/scans",
+    f"{STM}/audit-log",
+    f"{STM}/teams",
+    f"{STM}/audit-log/export",
+    f"{STM}/keypair-profiles",
+    f"{AM}/user",
+    f"{AM}/api-token",
+    f"{AM}/role",
+]
+PARAMS = [
+    "limit",
+    "offset",
+    "modified_since",
+    "id",
+    "alias",
+    "key_alg",
+    "key_size",
+    "curve",
+    "key_status",
+    "certificate_status",
+    "keypair_id",
+    "status",
+    "from",
+    "to",
+    "account_id",
+    "user_type",
+    "release_id",
+    "user_id",
+    "format",
+    "team_id",
+]
+param_values = (
+    st.text(max_size=20)
+    | st.integers(-5, 10**12).map(str)
+    | st.sampled_from(
+        ["ACTIVE", "RSA", "2026-11-27T12:00:00Z", "100", "-1", "0", "1e9", "%00", "der"]
+    )
+)
 
 
 @pytest.fixture(scope="module")
-def fuzz_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[httpx.Client, dict[str, str]]]:
-    with EmulatorServer(data_dir=tmp_path_factory.mktemp("fuzz"), clock=frozen_clock) as emu:
-        with api_client(emu) as c:
-            ids = {
-                "keypair": c.get(f"{STM}/keypairs", params={"key_alg": "EDDSA"}).json()["items"][0]["id"],
-                "cert": c.get(f"{STM}/certificates").json()["items"][0]["id"],
-                "team": c.get(f"{STM}/teams").json()["items"][0]["id"],
-                "user": emu.credentials["users"]["developer"]["id"],
-            }
-            yield c, ids
+def fuzz_target(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[httpx.Client, dict[str, str]]]:
+    with (
+        EmulatorServer(data_dir=tmp_path_factory.mktemp("fuzz"), clock=frozen_clock) as emu,
+        api_client(emu) as c,
+    ):
+        ids = {
+            "keypair": c.get(f"{STM}/keypairs", params={"key_alg": "EDDSA"}).json()["items"][0][
+                "id"
+            ],
+            "cert": c.get(f"{STM}/certificates").json()["items"][0]["id"],
+            "team": c.get(f"{STM}/teams").json()["items"][0]["id"],
+            "user": emu.credentials["users"]["developer"]["id"],
+        }
+        yield c, ids
 
 
 def assert_contract_response(response: httpx.Response) -> None:
@@ -93,8 +219,8 @@ def assert_contract_response(response: httpx.Response) -> None:
 @FUZZ
 @given(route=st.sampled_from(WRITE_ROUTES), body=bodies)
 def test_write_endpoints_never_fail_on_any_body(
-        fuzz_target: tuple[httpx.Client, dict[str, str]], route: tuple[str, str],
-        body: Any) -> None:
+    fuzz_target: tuple[httpx.Client, dict[str, str]], route: tuple[str, str], body: Any
+) -> None:
     client, ids = fuzz_target
     method, template = route
     response = client.request(method, template.format(**ids), json=body)
@@ -102,11 +228,13 @@ def test_write_endpoints_never_fail_on_any_body(
 
 
 @FUZZ
-@given(path=st.sampled_from(LIST_ROUTES),
-       params=st.dictionaries(st.sampled_from(PARAMS), param_values, max_size=4))
+@given(
+    path=st.sampled_from(LIST_ROUTES),
+    params=st.dictionaries(st.sampled_from(PARAMS), param_values, max_size=4),
+)
 def test_list_endpoints_never_fail_on_any_query(
-        fuzz_target: tuple[httpx.Client, dict[str, str]], path: str,
-        params: dict[str, str]) -> None:
+    fuzz_target: tuple[httpx.Client, dict[str, str]], path: str, params: dict[str, str]
+) -> None:
     client, _ = fuzz_target
     assert_contract_response(client.get(path, params=params))
 
@@ -114,10 +242,11 @@ def test_list_endpoints_never_fail_on_any_query(
 @FUZZ
 @given(raw=st.binary(max_size=64), route=st.sampled_from(WRITE_ROUTES))
 def test_raw_bytes_bodies_are_rejected_cleanly(
-        fuzz_target: tuple[httpx.Client, dict[str, str]], raw: bytes,
-        route: tuple[str, str]) -> None:
+    fuzz_target: tuple[httpx.Client, dict[str, str]], raw: bytes, route: tuple[str, str]
+) -> None:
     client, ids = fuzz_target
     method, template = route
-    response = client.request(method, template.format(**ids), content=raw,
-                              headers={"content-type": "application/json"})
+    response = client.request(
+        method, template.format(**ids), content=raw, headers={"content-type": "application/json"}
+    )
     assert_contract_response(response)

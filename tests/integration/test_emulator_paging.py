@@ -22,8 +22,12 @@ def test_pages_are_stable_and_cover_everything_once(emulator: EmulatorServer) ->
         total = c.get(f"{STM}/audit-log", params={"limit": 1}).json()["total"]
         seen: list[str] = []
         for offset in range(0, total, 7):
-            seen += [i["id"] for i in c.get(f"{STM}/audit-log",
-                                            params={"limit": 7, "offset": offset}).json()["items"]]
+            seen += [
+                i["id"]
+                for i in c.get(f"{STM}/audit-log", params={"limit": 7, "offset": offset}).json()[
+                    "items"
+                ]
+            ]
         whole = c.get(f"{STM}/audit-log", params={"limit": 100}).json()["items"]
     assert len(seen) == len(set(seen)) == total
     assert seen[:100] == [i["id"] for i in whole]
@@ -38,11 +42,20 @@ def test_offset_past_the_end_is_an_empty_page(emulator: EmulatorServer) -> None:
     assert nothing == {"total": 0, "offset": 0, "limit": 20, "items": []}
 
 
-@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": -1}, {"offset": -1},
-                                    {"limit": "ten"}, {"modified_since": "yesterday"},
-                                    {"certificate_status": "active"}])
-def test_bad_paging_and_filter_values_are_400(emulator: EmulatorServer,
-                                              params: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"limit": 0},
+        {"limit": -1},
+        {"offset": -1},
+        {"limit": "ten"},
+        {"modified_since": "yesterday"},
+        {"certificate_status": "active"},
+    ],
+)
+def test_bad_paging_and_filter_values_are_400(
+    emulator: EmulatorServer, params: dict[str, object]
+) -> None:
     with api_client(emulator) as c:
         r = c.get(f"{STM}/certificates", params=params)
     assert r.status_code == 400
@@ -60,13 +73,16 @@ def test_filters_narrow_lists(emulator: EmulatorServer) -> None:
         by_kp = c.get(f"{STM}/certificates", params={"keypair_id": kp_id}).json()
         failed = c.get(f"{STM}/scans", params={"status": "FAIL"}).json()
         open_windows = c.get(f"{STM}/release-windows", params={"status": "OPEN"}).json()
-        sigs = c.get(f"{STM}/signatures", params={"from": "2026-11-20T00:00:00Z",
-                                                  "to": "2026-11-21T00:00:00Z"}).json()
+        sigs = c.get(
+            f"{STM}/signatures",
+            params={"from": "2026-11-20T00:00:00Z", "to": "2026-11-21T00:00:00Z"},
+        ).json()
         keypair_audit = c.get(f"{STM}/audit-log", params={"resource_type": "KEYPAIR"}).json()
     assert ecdsa["total"] > 0 and all(k["key_alg"] == "ECDSA" for k in ecdsa["items"])
     assert p384["total"] > 0 and all(k["curve"] == "P384" for k in p384["items"])
     assert revoked["total"] > 0 and all(
-        i["certificate_status"] == "REVOKED" for i in revoked["items"])
+        i["certificate_status"] == "REVOKED" for i in revoked["items"]
+    )
     assert all(i["keypair"]["id"] == kp_id for i in by_kp["items"])
     assert failed["total"] > 0 and all(s["status"] == "FAIL" for s in failed["items"])
     assert open_windows["total"] >= 2 and all(r["status"] == "OPEN" for r in open_windows["items"])
@@ -93,16 +109,16 @@ def test_modified_since_returns_only_later_changes(fresh_emulator: EmulatorServe
         assert quiet["total"] == 0
         key = c.get(f"{STM}/keypairs", params={"alias": "shared-java-jars"}).json()["items"][0]
         c.put(f"{STM}/keypairs/{key['id']}", json={"limit_by_users": False})
-        changed = c.get(f"{STM}/keypairs",
-                        params={"modified_since": "2026-11-27T11:59:59Z"}).json()
+        changed = c.get(f"{STM}/keypairs", params={"modified_since": "2026-11-27T11:59:59Z"}).json()
     assert [k["alias"] for k in changed["items"]] == ["shared-java-jars"]
     assert changed["items"][0]["modified_on"] == "2026-11-27T12:00:00Z"
 
 
 def test_account_id_switches_between_the_callers_accounts(emulator: EmulatorServer) -> None:
     with api_client(emulator) as lead, api_client(emulator, "signer") as signer:
-        labs = next(a for a in lead.get("/account/api/v1/account").json()
-                    if a["name"] == "Acme Labs")
+        labs = next(
+            a for a in lead.get("/account/api/v1/account").json() if a["name"] == "Acme Labs"
+        )
         labs_keys = lead.get(f"{STM}/keypairs", params={"account_id": labs["id"]}).json()
         refused = signer.get(f"{STM}/keypairs", params={"account_id": labs["id"]})
     assert labs_keys["total"] == 4

@@ -34,7 +34,8 @@ def test_restart_keeps_data_and_does_not_reseed(tmp_path: Path) -> None:
             keys_after = c.get(f"{STM}/keypairs", params={"limit": 100}).json()
     assert keys_after["total"] == keys_before["total"]
     assert [k["public_key"] for k in keys_after["items"]] == [
-        k["public_key"] for k in keys_before["items"]]
+        k["public_key"] for k in keys_before["items"]
+    ]
     assert "survivor" in {k["alias"] for k in keys_after["items"]}
 
 
@@ -77,9 +78,23 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
     """Run the CLI in a child process, create keypairs, SIGKILL it, reopen the database."""
     data, creds_file = tmp_path / "data", tmp_path / "creds.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "stm_tui", "emulator", "--data", str(data), "--seed", "empty",
-         "--no-activity", "--credentials-file", str(creds_file)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "stm_tui",
+            "emulator",
+            "--data",
+            str(data),
+            "--seed",
+            "empty",
+            "--no-activity",
+            "--credentials-file",
+            str(creds_file),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while not creds_file.exists():

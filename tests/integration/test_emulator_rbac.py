@@ -27,9 +27,12 @@ def matrix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmulatorS
         with api_client(emu) as lead:
             teams = lead.get(f"{STM}/teams").json()["items"]
             users = {u["name"]: u["id"] for u in lead.get(f"{AM}/user").json()}
-        ctx = {"team": next(t["id"] for t in teams if t["name"] == "Desktop Apps"),
-               "other_id": users["Omar Haddad"], "users": users,
-               "n": 0}
+        ctx = {
+            "team": next(t["id"] for t in teams if t["name"] == "Desktop Apps"),
+            "other_id": users["Omar Haddad"],
+            "users": users,
+            "n": 0,
+        }
         yield emu, ctx
 
 
@@ -39,16 +42,28 @@ def unique(ctx: Ctx, prefix: str) -> str:
 
 
 def new_keypair(lead: httpx.Client, ctx: Ctx, *, cert: bool = False) -> dict[str, Any]:
-    r = lead.post(f"{STM}/keypairs", json={
-        "alias": unique(ctx, "rbac-key"), "key_alg": "ECDSA", "curve": "P256",
-        "groups": [ctx["team"]], "limit_by_users": False, "generate_cert": cert})
+    r = lead.post(
+        f"{STM}/keypairs",
+        json={
+            "alias": unique(ctx, "rbac-key"),
+            "key_alg": "ECDSA",
+            "curve": "P256",
+            "groups": [ctx["team"]],
+            "limit_by_users": False,
+            "generate_cert": cert,
+        },
+    )
     assert r.status_code == 201, r.text
     return dict(r.json())
 
 
 def release_body(ctx: Ctx, keypair_id: str) -> dict[str, Any]:
-    return {"name": unique(ctx, "rbac-release"), "team_id": ctx["team"],
-            "duration_minutes": 60, "keypair_ids": [keypair_id]}
+    return {
+        "name": unique(ctx, "rbac-release"),
+        "team_id": ctx["team"],
+        "duration_minutes": 60,
+        "keypair_ids": [keypair_id],
+    }
 
 
 @dataclass
@@ -58,14 +73,16 @@ class Case:
     call: Callable[[httpx.Client, httpx.Client, Ctx], httpx.Response]
 
 
-def _kp_then(method: str, suffix: str, body: Any = None, *, cert: bool = False,
-             suspended: bool = False) -> Callable[[httpx.Client, httpx.Client, Ctx], httpx.Response]:
+def _kp_then(
+    method: str, suffix: str, body: Any = None, *, cert: bool = False, suspended: bool = False
+) -> Callable[[httpx.Client, httpx.Client, Ctx], httpx.Response]:
     def call(lead: httpx.Client, client: httpx.Client, ctx: Ctx) -> httpx.Response:
         kp = new_keypair(lead, ctx, cert=cert)
         if suspended:
             lead.post(f"{STM}/keypairs/{kp['id']}/suspend")
         payload = body(ctx) if callable(body) else body
         return client.request(method, f"{STM}/keypairs/{kp['id']}{suffix}", json=payload)
+
     return call
 
 
@@ -76,8 +93,9 @@ def _revoke(lead: httpx.Client, client: httpx.Client, ctx: Ctx) -> httpx.Respons
 
 def _approve(lead: httpx.Client, client: httpx.Client, ctx: Ctx) -> httpx.Response:
     kp = new_keypair(lead, ctx)
-    with httpx.Client(base_url=str(lead.base_url), headers={
-            "x-api-key": ctx["developer_key"]}) as dev:
+    with httpx.Client(
+        base_url=str(lead.base_url), headers={"x-api-key": ctx["developer_key"]}
+    ) as dev:
         pending = dev.post(f"{STM}/release-windows", json=release_body(ctx, kp["id"])).json()
     assert pending["status"] == "PENDING_APPROVAL"
     return client.post(f"{STM}/release-windows/{pending['id']}/approve")
@@ -95,74 +113,134 @@ def _create_release(lead: httpx.Client, client: httpx.Client, ctx: Ctx) -> httpx
 
 
 def _update_user(lead: httpx.Client, client: httpx.Client, ctx: Ctx) -> httpx.Response:
-    user = lead.post(f"{AM}/user", json={"email": f"{unique(ctx, 'u')}@acme.example",
-                                         "roles": ["SSM_SIGNER"]}).json()
+    user = lead.post(
+        f"{AM}/user", json={"email": f"{unique(ctx, 'u')}@acme.example", "roles": ["SSM_SIGNER"]}
+    ).json()
     return client.put(f"{AM}/user/{user['id']}", json={"roles": ["SSM_DEVELOPER"]})
 
 
 def _delete_other_token(lead: httpx.Client, client: httpx.Client, ctx: Ctx) -> httpx.Response:
-    token = lead.post(f"{AM}/api-token", json={"name": unique(ctx, "t"),
-                                               "user_id": ctx["other_id"]}).json()
+    token = lead.post(
+        f"{AM}/api-token", json={"name": unique(ctx, "t"), "user_id": ctx["other_id"]}
+    ).json()
     return client.delete(f"{AM}/api-token/{token['id']}")
 
 
 LEADS = {"lead", "team_lead"}
 ALL = set(ROLES)
 CASES = [
-    Case("create keypair", {"lead", "team_lead", "developer"},
-         lambda lead, c, ctx: c.post(f"{STM}/keypairs", json={
-             "alias": unique(ctx, "rbac-new"), "key_alg": "EDDSA", "groups": [ctx["team"]]})),
+    Case(
+        "create keypair",
+        {"lead", "team_lead", "developer"},
+        lambda lead, c, ctx: c.post(
+            f"{STM}/keypairs",
+            json={"alias": unique(ctx, "rbac-new"), "key_alg": "EDDSA", "groups": [ctx["team"]]},
+        ),
+    ),
     Case("update keypair", LEADS, _kp_then("PUT", "", {"limit_by_users": True})),
     Case("suspend keypair", LEADS, _kp_then("POST", "/suspend")),
     Case("unsuspend keypair", LEADS, _kp_then("POST", "/unsuspend", suspended=True)),
     Case("delete keypair", {"lead"}, _kp_then("DELETE", "")),
-    Case("sign", ALL, _kp_then("POST", "/sign", {
-        "hash": base64.b64encode(bytes(32)).decode(), "sig_alg": "SHA256withECDSA"})),
-    Case("generate certificate", {"lead", "team_lead", "developer"},
-         _kp_then("POST", "/certificates", lambda ctx: {"alias": unique(ctx, "rbac-cert")})),
+    Case(
+        "sign",
+        ALL,
+        _kp_then(
+            "POST",
+            "/sign",
+            {"hash": base64.b64encode(bytes(32)).decode(), "sig_alg": "SHA256withECDSA"},
+        ),
+    ),
+    Case(
+        "generate certificate",
+        {"lead", "team_lead", "developer"},
+        _kp_then("POST", "/certificates", lambda ctx: {"alias": unique(ctx, "rbac-cert")}),
+    ),
     Case("revoke certificate", LEADS, _revoke),
-    Case("create keypair profile", {"lead"},
-         lambda lead, c, ctx: c.post(f"{STM}/keypair-profiles", json={
-             "name": unique(ctx, "kp-profile"), "key_alg": "RSA", "key_size": 2048})),
-    Case("create certificate profile", {"lead"},
-         lambda lead, c, ctx: c.post(f"{STM}/certificate-profiles", json={
-             "name": unique(ctx, "cert-profile")})),
+    Case(
+        "create keypair profile",
+        {"lead"},
+        lambda lead, c, ctx: c.post(
+            f"{STM}/keypair-profiles",
+            json={"name": unique(ctx, "kp-profile"), "key_alg": "RSA", "key_size": 2048},
+        ),
+    ),
+    Case(
+        "create certificate profile",
+        {"lead"},
+        lambda lead, c, ctx: c.post(
+            f"{STM}/certificate-profiles", json={"name": unique(ctx, "cert-profile")}
+        ),
+    ),
     Case("request release", {"lead", "team_lead", "developer"}, _create_release),
     Case("approve release", LEADS, _approve),
     Case("close release", LEADS, _close),
-    Case("create team", {"lead"},
-         lambda lead, c, ctx: c.post(f"{STM}/teams", json={"name": unique(ctx, "team")})),
-    Case("update team", LEADS,
-         lambda lead, c, ctx: c.put(f"{STM}/teams/{ctx['team']}", json={
-             "description": unique(ctx, "desc")})),
-    Case("update account settings", {"lead"},
-         lambda lead, c, ctx: c.put(f"{STM}/account-settings", json={
-             "two_factor_required": True})),
-    Case("set CertCentral key", {"lead"},
-         lambda lead, c, ctx: c.put(f"{STM}/account-settings/certcentral", json={
-             "api_key": "cc-key-0123456789", "region": "GLOBAL"})),
-    Case("remove CertCentral key", {"lead"},
-         lambda lead, c, ctx: c.delete(f"{STM}/account-settings/certcentral")),
-    Case("create user", {"lead"},
-         lambda lead, c, ctx: c.post(f"{AM}/user", json={
-             "user_type": "service", "friendly_name": unique(ctx, "svc")})),
+    Case(
+        "create team",
+        {"lead"},
+        lambda lead, c, ctx: c.post(f"{STM}/teams", json={"name": unique(ctx, "team")}),
+    ),
+    Case(
+        "update team",
+        LEADS,
+        lambda lead, c, ctx: c.put(
+            f"{STM}/teams/{ctx['team']}", json={"description": unique(ctx, "desc")}
+        ),
+    ),
+    Case(
+        "update account settings",
+        {"lead"},
+        lambda lead, c, ctx: c.put(f"{STM}/account-settings", json={"two_factor_required": True}),
+    ),
+    Case(
+        "set CertCentral key",
+        {"lead"},
+        lambda lead, c, ctx: c.put(
+            f"{STM}/account-settings/certcentral",
+            json={"api_key": "cc-key-0123456789", "region": "GLOBAL"},
+        ),
+    ),
+    Case(
+        "remove CertCentral key",
+        {"lead"},
+        lambda lead, c, ctx: c.delete(f"{STM}/account-settings/certcentral"),
+    ),
+    Case(
+        "create user",
+        {"lead"},
+        lambda lead, c, ctx: c.post(
+            f"{AM}/user", json={"user_type": "service", "friendly_name": unique(ctx, "svc")}
+        ),
+    ),
     Case("update user", {"lead"}, _update_user),
-    Case("create own API token", ALL,
-         lambda lead, c, ctx: c.post(f"{AM}/api-token", json={"name": unique(ctx, "mine")})),
-    Case("create API token for another user", {"lead"},
-         lambda lead, c, ctx: c.post(f"{AM}/api-token", json={
-             "name": unique(ctx, "theirs"), "user_id": ctx["other_id"]})),
+    Case(
+        "create own API token",
+        ALL,
+        lambda lead, c, ctx: c.post(f"{AM}/api-token", json={"name": unique(ctx, "mine")}),
+    ),
+    Case(
+        "create API token for another user",
+        {"lead"},
+        lambda lead, c, ctx: c.post(
+            f"{AM}/api-token", json={"name": unique(ctx, "theirs"), "user_id": ctx["other_id"]}
+        ),
+    ),
     Case("delete another user's API token", {"lead"}, _delete_other_token),
-    Case("create own client certificate", ALL,
-         lambda lead, c, ctx: c.post(f"{AM}/client-certificate", json={
-             "name": unique(ctx, "laptop"), "password": "correct horse battery"})),
+    Case(
+        "create own client certificate",
+        ALL,
+        lambda lead, c, ctx: c.post(
+            f"{AM}/client-certificate",
+            json={"name": unique(ctx, "laptop"), "password": "correct horse battery"},
+        ),
+    ),
 ]
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_role_against_mutating_endpoint(matrix: tuple[EmulatorServer, Ctx], case: Case,
-                                        role: str) -> None:
+def test_role_against_mutating_endpoint(
+    matrix: tuple[EmulatorServer, Ctx], case: Case, role: str
+) -> None:
     emu, ctx = matrix
     ctx["developer_key"] = emu.credentials["users"]["developer"]["api_key"]
     with api_client(emu) as lead, api_client(emu, role) as client:
@@ -182,9 +260,14 @@ def test_team_lead_sees_only_their_teams_keypairs(emulator: EmulatorServer) -> N
         everything = lead.get(f"{STM}/keypairs", params={"limit": 100}).json()
         hidden = next(k for k in everything["items"] if k["alias"] == "mobile-sdk-release")
         assert tl.get(f"{STM}/keypairs/{hidden['id']}").status_code == 404
-        led = {t["name"] for t in tl.get(f"{STM}/teams").json()["items"]
-               if any(m["is_lead"] and m["user_id"] == emulator.credentials["users"][
-                   "team_lead"]["id"] for m in t["members"])}
+        led = {
+            t["name"]
+            for t in tl.get(f"{STM}/teams").json()["items"]
+            if any(
+                m["is_lead"] and m["user_id"] == emulator.credentials["users"]["team_lead"]["id"]
+                for m in t["members"]
+            )
+        }
     assert led == {"Desktop Apps", "Platform Services"}
     assert 0 < mine["total"] < everything["total"]
     assert all({g["name"] for g in k["groups"]} & led for k in mine["items"])

@@ -21,8 +21,10 @@ def kp(c: httpx.Client, alias: str) -> dict[str, Any]:
 
 
 def sign(c: httpx.Client, keypair: dict[str, Any]) -> httpx.Response:
-    return c.post(f"{STM}/keypairs/{keypair['id']}/sign",
-                  json={"hash": DIGEST, "sig_alg": ALGS[keypair["key_alg"]]})
+    return c.post(
+        f"{STM}/keypairs/{keypair['id']}/sign",
+        json={"hash": DIGEST, "sig_alg": ALGS[keypair["key_alg"]]},
+    )
 
 
 def test_suspended_keypair_cannot_sign_until_unsuspended(fresh_emulator: EmulatorServer) -> None:
@@ -37,11 +39,12 @@ def test_suspended_keypair_cannot_sign_until_unsuspended(fresh_emulator: Emulato
 
 
 def test_offline_keypair_signs_only_for_listed_signers_in_an_open_window(
-        fresh_emulator: EmulatorServer) -> None:
+    fresh_emulator: EmulatorServer,
+) -> None:
     emulator = fresh_emulator
     with api_client(emulator, "signer") as signer, api_client(emulator) as dev:
-        in_window = kp(signer, "desktop-installer-ev")   # desktop-4.3.0 is open, signer listed
-        no_window = kp(signer, "shared-archive-2023")    # offline, in no release
+        in_window = kp(signer, "desktop-installer-ev")  # desktop-4.3.0 is open, signer listed
+        no_window = kp(signer, "shared-archive-2023")  # offline, in no release
         ok = sign(signer, in_window)
         assert ok.status_code == 200
         record = signer.get(f"{STM}/signatures/{ok.json()['id']}").json()
@@ -61,10 +64,17 @@ def test_a_non_signer_of_the_open_window_is_refused(fresh_emulator: EmulatorServ
 def test_release_max_signatures_is_enforced(fresh_emulator: EmulatorServer) -> None:
     with api_client(fresh_emulator) as lead:
         key = kp(lead, "shared-python-wheels")
-        created = lead.post(f"{STM}/release-windows", json={
-            "name": "wheels-1.0", "release_type": "OFFLINE", "duration_minutes": 60,
-            "keypair_ids": [key["id"]], "signer_ids": [lead.get("/account/api/v1/user/me")
-                                                       .json()["id"]], "max_signatures": 2})
+        created = lead.post(
+            f"{STM}/release-windows",
+            json={
+                "name": "wheels-1.0",
+                "release_type": "OFFLINE",
+                "duration_minutes": 60,
+                "keypair_ids": [key["id"]],
+                "signer_ids": [lead.get("/account/api/v1/user/me").json()["id"]],
+                "max_signatures": 2,
+            },
+        )
         assert created.status_code == 201, created.text
         release = created.json()
         assert release["status"] == "OPEN"  # a Lead's own request is approved; starts now
@@ -79,17 +89,25 @@ def test_release_max_signatures_is_enforced(fresh_emulator: EmulatorServer) -> N
 def test_keypair_can_be_in_only_one_live_release(fresh_emulator: EmulatorServer) -> None:
     with api_client(fresh_emulator, "developer") as dev:
         key = kp(dev, "desktop-installer-ev")
-        r = dev.post(f"{STM}/release-windows", json={
-            "name": "clash", "duration_minutes": 30, "keypair_ids": [key["id"]]})
+        r = dev.post(
+            f"{STM}/release-windows",
+            json={"name": "clash", "duration_minutes": 30, "keypair_ids": [key["id"]]},
+        )
     assert r.status_code == 409 and r.json()["error"]["status"] == "duplicate_error"
 
 
 def test_release_request_approve_close_lifecycle(fresh_emulator: EmulatorServer) -> None:
     with api_client(fresh_emulator, "developer") as dev, api_client(fresh_emulator) as lead:
         key = kp(dev, "shared-powershell")
-        req = dev.post(f"{STM}/release-windows", json={
-            "name": "ps-2.0", "start_time": "2026-11-27T13:00:00Z",
-            "end_time": "2026-11-27T15:00:00Z", "keypair_ids": [key["id"]]}).json()
+        req = dev.post(
+            f"{STM}/release-windows",
+            json={
+                "name": "ps-2.0",
+                "start_time": "2026-11-27T13:00:00Z",
+                "end_time": "2026-11-27T15:00:00Z",
+                "keypair_ids": [key["id"]],
+            },
+        ).json()
         assert req["status"] == "PENDING_APPROVAL" and req["approved_by_user"] is None
         assert dev.post(f"{STM}/release-windows/{req['id']}/approve").status_code == 403
         approved = lead.post(f"{STM}/release-windows/{req['id']}/approve").json()
@@ -99,12 +117,17 @@ def test_release_request_approve_close_lifecycle(fresh_emulator: EmulatorServer)
         assert closed["status"] == "CLOSED"
 
 
-def test_restricted_keypair_refuses_users_outside_its_lists(
-        fresh_emulator: EmulatorServer) -> None:
+def test_restricted_keypair_refuses_users_outside_its_lists(fresh_emulator: EmulatorServer) -> None:
     with api_client(fresh_emulator) as lead, api_client(fresh_emulator, "signer") as signer:
         key = kp(lead, "shared-java-jars")
-        lead.put(f"{STM}/keypairs/{key['id']}", json={"users": [lead.get(
-            "/account/api/v1/user/me").json()["id"]], "groups": [], "limit_by_users": True})
+        lead.put(
+            f"{STM}/keypairs/{key['id']}",
+            json={
+                "users": [lead.get("/account/api/v1/user/me").json()["id"]],
+                "groups": [],
+                "limit_by_users": True,
+            },
+        )
         refused = sign(signer, key)
         assert refused.status_code == 403
         assert kp(signer, "shared-java-jars")["is_signable_by_me"] is False

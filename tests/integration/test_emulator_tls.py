@@ -17,8 +17,9 @@ from tests.conftest import STM, frozen_clock
 
 @pytest.fixture(scope="module")
 def tls_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
-    with EmulatorServer(data_dir=tmp_path_factory.mktemp("tls"), tls=True,
-                        clock=frozen_clock) as emu:
+    with EmulatorServer(
+        data_dir=tmp_path_factory.mktemp("tls"), tls=True, clock=frozen_clock
+    ) as emu:
         yield emu
 
 
@@ -26,20 +27,25 @@ def context_with_client_cert(emu: EmulatorServer, role: str, tmp_path: Path) -> 
     assert emu.ca_file is not None
     ctx = ssl.create_default_context(cafile=str(emu.ca_file))
     p12_path, password = emu.client_p12(role)
-    key, cert, extra = pkcs12.load_key_and_certificates(p12_path.read_bytes(), password.encode())
+    key, cert, _extra = pkcs12.load_key_and_certificates(p12_path.read_bytes(), password.encode())
     assert key is not None and cert is not None
     one_time = b"test-only-passphrase"
     pem = tmp_path / "client.pem"
     pem.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                          serialization.BestAvailableEncryption(one_time))
-        + cert.public_bytes(serialization.Encoding.PEM))
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(one_time),
+        )
+        + cert.public_bytes(serialization.Encoding.PEM)
+    )
     ctx.load_cert_chain(str(pem), password=one_time)
     return ctx
 
 
-def test_https_with_a_client_certificate_works(tls_emulator: EmulatorServer,
-                                               tmp_path: Path) -> None:
+def test_https_with_a_client_certificate_works(
+    tls_emulator: EmulatorServer, tmp_path: Path
+) -> None:
     assert tls_emulator.url.startswith("https://127.0.0.1:")
     ctx = context_with_client_cert(tls_emulator, "signer", tmp_path)
     key = tls_emulator.credentials["users"]["signer"]["api_key"]
@@ -51,9 +57,11 @@ def test_https_with_a_client_certificate_works(tls_emulator: EmulatorServer,
 def test_without_a_client_certificate_the_handshake_fails(tls_emulator: EmulatorServer) -> None:
     assert tls_emulator.ca_file is not None
     ctx = ssl.create_default_context(cafile=str(tls_emulator.ca_file))
-    with pytest.raises((httpx.ReadError, httpx.ConnectError, httpx.RemoteProtocolError)):
-        with httpx.Client(base_url=tls_emulator.url, verify=ctx) as c:
-            c.get("/_emulator/health")
+    with (
+        pytest.raises((httpx.ReadError, httpx.ConnectError, httpx.RemoteProtocolError)),
+        httpx.Client(base_url=tls_emulator.url, verify=ctx) as c,
+    ):
+        c.get("/_emulator/health")
 
 
 def test_an_untrusted_server_certificate_is_rejected(tls_emulator: EmulatorServer) -> None:
@@ -61,16 +69,19 @@ def test_an_untrusted_server_certificate_is_rejected(tls_emulator: EmulatorServe
         httpx.get(tls_emulator.url + "/_emulator/health", verify=ssl.create_default_context())
 
 
-def test_issued_client_certificates_are_accepted(tls_emulator: EmulatorServer,
-                                                 tmp_path: Path) -> None:
+def test_issued_client_certificates_are_accepted(
+    tls_emulator: EmulatorServer, tmp_path: Path
+) -> None:
     """POST /client-certificate returns a PKCS#12 that the listener accepts."""
     import base64
 
     ctx = context_with_client_cert(tls_emulator, "lead", tmp_path)
     key = tls_emulator.credentials["users"]["lead"]["api_key"]
     with httpx.Client(base_url=tls_emulator.url, verify=ctx, headers={"x-api-key": key}) as c:
-        made = c.post("/account/api/v1/client-certificate",
-                      json={"name": "ci-runner", "password": "pw-for-this-test"}).json()
+        made = c.post(
+            "/account/api/v1/client-certificate",
+            json={"name": "ci-runner", "password": "pw-for-this-test"},
+        ).json()
         listed = c.get("/account/api/v1/client-certificate").json()
     assert made["name"] == "ci-runner" and "p12" not in listed[0]
     p12 = base64.b64decode(made["p12"])
@@ -78,10 +89,14 @@ def test_issued_client_certificates_are_accepted(tls_emulator: EmulatorServer,
     assert new_key is not None and new_cert is not None
     one_time = b"another-one-time-pass"
     pem = tmp_path / "issued.pem"
-    pem.write_bytes(new_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(one_time))
-        + new_cert.public_bytes(serialization.Encoding.PEM))
+    pem.write_bytes(
+        new_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(one_time),
+        )
+        + new_cert.public_bytes(serialization.Encoding.PEM)
+    )
     assert tls_emulator.ca_file is not None
     ctx2 = ssl.create_default_context(cafile=str(tls_emulator.ca_file))
     ctx2.load_cert_chain(str(pem), password=one_time)
