@@ -23,3 +23,16 @@ def test_no_configuration_says_how_to_configure_and_offers_the_demo(
     assert "SM_HOST" in result.output
     assert "stm-tui demo" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [("dark", "textual-dark"), ("light", "textual-light"), ("ansi", "ansi-dark")],
+)
+async def test_theme_names(emulator: object, given: str, expected: str) -> None:
+    from tests.tui.conftest import make_app
+
+    app = make_app(emulator, theme=given)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.theme == expected
