@@ -9,6 +9,7 @@ from __future__ import annotations
 import getpass
 import logging
 import socket
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -52,6 +53,24 @@ APPEND_ONLY: Mapping[str, timedelta] = {
     "signatures": timedelta(days=30),
     "audit": timedelta(days=30),
 }
+
+
+# Inventories that can be large (100,000 certificates): most polls ask only for items
+# modified since the newest one held (`modified_since`) plus the collection's size, and a
+# complete listing is fetched only this often (seconds), when the size shows that something
+# was removed, or when the server turns out to ignore `modified_since`. Removals and the
+# ACTIVE -> EXPIRED change (computed from `valid_to`, so `modified_on` does not move) are
+# learnt there.
+CHANGE_ONLY: Mapping[str, float] = {
+    "certificates": 600.0,
+    "keypairs": 600.0,
+}
+
+# `modified_since` is strict and has one-second precision, and an item's `modified_on` is
+# stamped before its transaction commits: ask again for a little of the past so that an item
+# modified in the same second as the newest one held is not missed. Items already held come
+# back equal and the store ignores them.
+CHANGE_OVERLAP = timedelta(seconds=2)
 
 
 class Client(Protocol):
@@ -198,6 +217,9 @@ class Session:
         history = APPEND_ONLY.get(name)
         if history is not None:
             return self._append_only_fetcher(name, history)
+        full_every = CHANGE_ONLY.get(name)
+        if full_every is not None and hasattr(self.client, "list_changed"):
+            return ChangeOnlyFetcher(self, name, full_every)
 
         async def fetch_all() -> list[Any]:
             return await self.client.list_all(name)
@@ -222,3 +244,66 @@ class Session:
             return FetchResult(items=items, complete=complete)
 
         return fetch
+
+
+def _newest_modified(items: Sequence[Any]) -> datetime | None:
+    stamps = [s for s in (getattr(i, "modified_on", None) for i in items) if s is not None]
+    return max(stamps) if stamps else None
+
+
+class ChangeOnlyFetcher:
+    """Refreshes one large collection mostly by asking only for what changed.
+
+    A complete listing first; then, each poll, the items modified since the newest one held
+    (merged into the store) and the collection's size. The size tells whether anything was
+    removed: after the merge the store must hold exactly as many items as the server, or a
+    complete listing follows at once. One also runs every `full_every` seconds.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        name: str,
+        full_every: float,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.session = session
+        self.name = name
+        self.full_every = full_every
+        self.monotonic = monotonic
+        self.newest: datetime | None = None
+        self.last_full: float | None = None
+
+    async def __call__(self) -> FetchResult:
+        due = self.last_full is None or self.monotonic() - self.last_full >= self.full_every
+        if due or self.newest is None:
+            return await self.full()
+        return await self.changes(self.newest - CHANGE_OVERLAP)
+
+    async def full(self) -> FetchResult:
+        client: Any = self.session.client
+        result = await client.list_changed(self.name)
+        self.last_full = self.monotonic()
+        self.newest = _newest_modified(result.items)
+        return FetchResult(items=result.items, complete=True)
+
+    async def changes(self, since: datetime) -> FetchResult:
+        client: Any = self.session.client
+        result = await client.list_changed(self.name, since=since)
+        items: list[Any] = list(result.items)
+        if result.full or any(
+            getattr(i, "modified_on", None) is None or i.modified_on <= since for i in items
+        ):
+            # The server ignored `modified_since` and sent everything: a complete listing.
+            self.last_full = self.monotonic()
+            self.newest = _newest_modified(items)
+            return FetchResult(items=items, complete=True)
+        held = self.session.store.collection(self.name)
+        expected = len(held) + sum(1 for i in items if held.get(i.id) is None)
+        if await client.count(self.name) != expected:
+            log.info("%s: the server's count differs; reloading the whole list", self.name)
+            return await self.full()
+        newest = _newest_modified(items)
+        if newest is not None and (self.newest is None or newest > self.newest):
+            self.newest = newest
+        return FetchResult(items=items, complete=False)

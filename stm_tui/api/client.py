@@ -33,7 +33,14 @@ from stm_tui.api.errors import (
     TransientError,
     error_for_status,
 )
-from stm_tui.api.paging import parse_array, parse_envelope, validate_items, validate_one
+from stm_tui.api.paging import (
+    gc_paused,
+    parse_array,
+    parse_envelope,
+    parse_page_fast,
+    validate_items,
+    validate_one,
+)
 from stm_tui.api.resources import ResourceSpec, spec_for
 from stm_tui.api.retry import RETRY_STATUSES, HostGate, RetryPolicy, parse_retry_after
 from stm_tui.api.routes import STM, path
@@ -359,18 +366,25 @@ class STMClient:
             return
 
         first = await self._get(spec.path, {**filters, "limit": self.page_size, "offset": 0})
-        page = parse_envelope(first.content, where)
+        fast = parse_page_fast(spec.model, first.content)
+        page = fast[0] if fast is not None else parse_envelope(first.content, where)
         step = page.limit if page.limit > 0 else max(1, len(page.items))
         offsets = list(range(step, page.total, step))
         if len(offsets) > _MAX_PAGES:
             raise BadResponse(f"implausible total {page.total} ({where})")
-        yield first, list(validate_items(spec.model, page.items, where)), step
+        if fast is not None:
+            yield first, fast[1], step
+        else:
+            yield first, list(validate_items(spec.model, page.items, where)), step
 
         semaphore = asyncio.Semaphore(self.concurrency)
 
         async def fetch(offset: int) -> tuple[RawResponse, list[m.Resource], int]:
             async with semaphore:
                 resp = await self._get(spec.path, {**filters, "limit": step, "offset": offset})
+            fast = parse_page_fast(spec.model, resp.content)
+            if fast is not None:
+                return resp, fast[1], step
             rest = parse_envelope(resp.content, where)
             return resp, list(validate_items(spec.model, rest.items, where)), step
 
@@ -416,6 +430,14 @@ class STMClient:
         full = since is None or not spec.paged
         return ChangeResult(changed=True, items=items, full=full, etag=composite)
 
+    async def count(self, resource: str, **filters: Any) -> int:
+        """How many items a paged collection holds (one request for a one-item page)."""
+        spec = spec_for(resource)
+        if not spec.paged:
+            return len(await self.list_all(resource, **filters))
+        response = await self._get(spec.path, {**filters, "limit": 1, "offset": 0})
+        return parse_envelope(response.content, f"GET {spec.path}").total
+
     async def _unchanged(self, spec: ResourceSpec, filters: Mapping[str, Any], etag: str) -> bool:
         try:
             step, tags = json.loads(etag)
@@ -448,14 +470,15 @@ class STMClient:
         items: list[m.Resource] = []
         tags: list[str | None] = []
         step = 0
-        async for response, page, page_step in self._pages(spec, filters):
-            tags.append(response.headers.get("etag"))
-            step = page_step
-            for item in page:
-                # Items can shift between pages while paging; keep the first copy.
-                if item.id not in seen:
-                    seen.add(item.id)
-                    items.append(item)
+        with gc_paused():
+            async for response, page, page_step in self._pages(spec, filters):
+                tags.append(response.headers.get("etag"))
+                step = page_step
+                for item in page:
+                    # Items can shift between pages while paging; keep the first copy.
+                    if item.id not in seen:
+                        seen.add(item.id)
+                        items.append(item)
         return items, tags, step
 
     async def get_item(self, resource: str, item_id: str) -> m.Resource:

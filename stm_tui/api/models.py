@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import sys
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Annotated, Any
@@ -190,9 +191,18 @@ class CertificateProfile(Resource):
     modified_on: Timestamp | None = None
 
 
+def _shared(value: str) -> str:
+    # Every certificate of an issuer carries the same chain blobs (~1.4 kB each). Interning
+    # keeps one copy per distinct blob: ~140 MB less for 100,000 certificates.
+    return sys.intern(value)
+
+
+SharedText = Annotated[str, AfterValidator(_shared)]
+
+
 class ChainEntry(ApiModel):
-    cert_type: str | None = None
-    blob: str | None = None
+    cert_type: SharedText | None = None
+    blob: SharedText | None = None
 
 
 class Certificate(Resource):

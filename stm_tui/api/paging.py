@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, create_model
 
 from stm_tui.api.errors import BadResponse
 
@@ -19,6 +23,32 @@ class Page:
     offset: int
     limit: int
     items: list[Any]  # raw JSON objects, validated by the caller
+
+
+_gc_pauses = 0
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while a large listing is parsed.
+
+    Parsing 100,000 items creates millions of acyclic objects, and the collector kept
+    re-scanning the growing heap: ~45% of the CPU of a full sync. Reference counting still
+    frees everything; the collector resumes when the last listing in progress is done.
+    """
+    global _gc_pauses
+    was_enabled = gc.isenabled()
+    if _gc_pauses == 0 and not was_enabled:
+        yield  # someone else turned it off: not ours to turn back on
+        return
+    _gc_pauses += 1
+    gc.disable()
+    try:
+        yield
+    finally:
+        _gc_pauses -= 1
+        if _gc_pauses == 0:
+            gc.enable()
 
 
 def decode_json(content: bytes, where: str) -> Any:
@@ -51,6 +81,43 @@ def parse_array(content: bytes, where: str) -> list[Any]:
     if not isinstance(data, list):
         raise BadResponse(f"expected a JSON array ({where})")
     return data
+
+
+class _Envelope(BaseModel):
+    """The STM envelope for the fast path; defaults are filled in as `parse_envelope` does."""
+
+    total: int | None = None
+    offset: int | None = None
+    limit: int | None = None
+    items: list[Any]
+
+
+@cache
+def _envelope_of(model: type[BaseModel]) -> type[_Envelope]:
+    # One envelope model per item model, built on first use: pydantic then parses the page
+    # body straight into models (no intermediate dicts), ~2.5x faster than json + validate.
+    envelope: type[_Envelope] = create_model(
+        f"{model.__name__}Page", __base__=_Envelope, items=(list[model], ...)  # type: ignore[valid-type]
+    )
+    return envelope
+
+
+def parse_page_fast(model: type[M], content: bytes) -> tuple[Page, list[M]] | None:
+    """An envelope and its validated items in one pass, or None on any surprise (bad JSON,
+    a missing field, a bad item): the caller then takes the slow path (`parse_envelope` +
+    `validate_items`), which raises exactly the errors it always raised."""
+    try:
+        parsed = _envelope_of(model).model_validate_json(content)
+    except ValidationError:
+        return None
+    items: list[M] = parsed.items
+    page = Page(
+        total=len(items) if parsed.total is None else parsed.total,
+        offset=0 if parsed.offset is None else parsed.offset,
+        limit=len(items) if parsed.limit is None else parsed.limit,
+        items=items,
+    )
+    return page, items
 
 
 def validate_items(model: type[M], items: list[Any], where: str) -> list[M]:
