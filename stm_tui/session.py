@@ -193,7 +193,8 @@ class Session:
     def _identity(self) -> Identity:
         me = self.me
         account_id = str(getattr(me, "primary_account_id", None) or "")
-        account = self.store.collection("accounts").get(account_id) if account_id else None
+        held = "accounts" in self.store.names
+        account = self.store.collection("accounts").get(account_id) if account_id and held else None
         if account is None and me is not None:
             for ref in getattr(me, "accounts", []) or []:
                 if getattr(ref, "id", None) == account_id:
