@@ -79,7 +79,8 @@ def seed_bulk(seeder: Seeder, total_certs: int) -> None:
             if made >= remaining:
                 break
             start = created + timedelta(minutes=j)
-            profile = private if j else short
+            profile = short if (i + j) % 10 == 0 else private
+            lifetime = profile["validity_days"] * (1 if profile is short else 3)
             cert = certificate_record(
                 issuer=seeder.issuer,
                 cert_id=seeder.uid(),
@@ -88,7 +89,8 @@ def seed_bulk(seeder: Seeder, total_certs: int) -> None:
                 alias=f"{kp['alias']}-cert-{j + 1}",
                 serial=(1 << 120) + seeder.rng.getrandbits(119),
                 valid_from=start,
-                valid_to=start + timedelta(days=profile["validity_days"]),
+                # mostly current: one in ten is short-lived (and so mostly expired)
+                valid_to=start + timedelta(days=lifetime),
                 default_cert=bool(j),
                 created_by=creator["id"],
                 created_on=iso(start),
@@ -125,6 +127,7 @@ def seed_bulk(seeder: Seeder, total_certs: int) -> None:
         if len(certs) >= BATCH:
             _flush(db, keypairs, certs, groups, signatures)
     _flush(db, keypairs, certs, groups, signatures)
+    db.analyze()
 
 
 def _flush(

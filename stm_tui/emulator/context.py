@@ -21,7 +21,8 @@ from stm_tui.emulator.db import Database
 from stm_tui.emulator.errors import ApiError, bad_input, denied
 from stm_tui.emulator.faults import FaultSpec
 from stm_tui.emulator.rbac import ROLE_PERMISSIONS, permissions_for
-from stm_tui.emulator.util import Clock, dumps, iso, parse_ts
+from stm_tui.emulator.records import audit_record
+from stm_tui.emulator.util import Clock, dumps, iso, new_id, parse_ts
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -257,17 +258,21 @@ def list_page(
     """The STM envelope over `table`, ordered by created_on then id."""
     where = ["account_id=?", *page.where]
     params: list[Any] = [caller.account_id, *page.params]
+    source = table
     if page.modified_since:
         where.append("modified_on>?")
         params.append(page.modified_since)
+        # Change-only refreshes match few rows: walk the modified_on index, not the whole
+        # created_on order (the planner guesses wrong on big tables).
+        source = f"{table} INDEXED BY {table}_modified"
     sql = " AND ".join(where)
     if py_filter is None:
         total = state.cached_total(
-            (table, sql, tuple(params)), lambda: state.db.count(table, sql, params)
+            (table, sql, tuple(params)), lambda: state.db.count(source, sql, params)
         )
-        rows = state.db.select(table, sql, params, limit=page.limit, offset=page.offset)
+        rows = state.db.select(source, sql, params, limit=page.limit, offset=page.offset)
     else:  # derived fields (release status): small tables, filtered after loading
-        matching = [r for r in state.db.select(table, sql, params) if py_filter(r)]
+        matching = [r for r in state.db.select(source, sql, params) if py_filter(r)]
         total = len(matching)
         rows = matching[page.offset : page.offset + page.limit]
     if prefetch is not None:
@@ -292,9 +297,6 @@ def record_audit(
     status: str = "SUCCESS",
 ) -> None:
     """Append one audit entry inside the caller's write transaction."""
-    from stm_tui.emulator.records import audit_record
-    from stm_tui.emulator.util import new_id
-
     now = state.now_iso()
     Database.insert(
         c,

@@ -52,10 +52,11 @@ _INDEXES = (
 )
 _EXTRA_INDEXES = (
     "CREATE INDEX IF NOT EXISTS certificates_keypair ON certificates(keypair_id)",
-    "CREATE INDEX IF NOT EXISTS certificates_alias ON certificates(alias)",
+    "CREATE INDEX IF NOT EXISTS certificates_alias"
+    " ON certificates(account_id, alias, created_on, id)",
     "CREATE INDEX IF NOT EXISTS certificates_status"
     " ON certificates(account_id, status, created_on, id)",
-    "CREATE INDEX IF NOT EXISTS keypairs_alias ON keypairs(alias)",
+    "CREATE INDEX IF NOT EXISTS keypairs_alias ON keypairs(account_id, alias, created_on, id)",
     "CREATE INDEX IF NOT EXISTS api_tokens_hash ON api_tokens(key_hash)",
     "CREATE INDEX IF NOT EXISTS signatures_keypair ON signatures(keypair_id, created_on)",
     "CREATE INDEX IF NOT EXISTS signatures_release ON signatures(release_id)",
@@ -166,6 +167,11 @@ class Database:
     def read(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             yield self._conn
+
+    def analyze(self) -> None:
+        """Refresh the planner's statistics (after bulk loads, so filters use their index)."""
+        with self._lock:
+            self._conn.execute("ANALYZE")
 
     def close(self) -> None:
         with self._lock:

@@ -42,6 +42,7 @@ class Lookup:
         self.now = state.now_iso()  # one "now" per request keeps derived statuses consistent
         self._cache: dict[tuple[str, str], dict[str, Any] | None] = {}
         self._kp_refs: dict[str, dict[str, Any]] = {}
+        self.certs_by_keypair: dict[str, list[dict[str, Any]]] = {}
 
     def keypair_ref(self, keypair_id: str) -> dict[str, Any] | None:
         """{id, alias, limit_by_users} without decoding the whole keypair record."""
@@ -183,8 +184,24 @@ def signable_by(lk: Lookup, caller: Caller, kp: dict[str, Any]) -> bool:
     return any(caller.id in r["signer_ids"] for r in open_releases_for(lk, kp["id"]))
 
 
+def prefetch_certificates(lk: Lookup, keypairs: list[dict[str, Any]]) -> None:
+    """One query for the certificates of a whole page of keypairs."""
+    ids = [k["id"] for k in keypairs]
+    if not ids:
+        return
+    marks = ",".join("?" * len(ids))
+    rows = lk.state.db.select("certificates", f"keypair_id IN ({marks})", ids)
+    by_keypair: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
+    for row in rows:
+        by_keypair[row["keypair_id"]].append(row)
+    lk.certs_by_keypair.update(by_keypair)
+    lk.prefetch_keypair_refs(ids)
+
+
 def keypair(lk: Lookup, caller: Caller, rec: dict[str, Any]) -> dict[str, Any]:
-    certs = lk.state.db.select("certificates", "keypair_id=?", (rec["id"],))
+    certs = lk.certs_by_keypair.get(rec["id"])
+    if certs is None:
+        certs = lk.state.db.select("certificates", "keypair_id=?", (rec["id"],))
     rendered = [certificate(lk, c) for c in certs]
     groups = [g for g in (team_group(lk, t) for t in rec["team_ids"]) if g is not None]
     return {

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
+import secrets
+from datetime import timedelta
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -31,8 +34,8 @@ from stm_tui.emulator.errors import (
     invalid_state,
     keypair_not_found,
 )
-from stm_tui.emulator.records import certificate_record, keypair_record
-from stm_tui.emulator.util import new_id, parse_ts
+from stm_tui.emulator.records import audit_record, certificate_record, keypair_record
+from stm_tui.emulator.util import new_id
 
 router = APIRouter(prefix="/signingmanager/api/v1", tags=["keypairs"])
 
@@ -161,7 +164,13 @@ def list_keypairs(
         page.params.extend(scope[1])
     lk = render.Lookup(state)
     return list_page(
-        request, state, "keypairs", caller, page, lambda r: render.keypair(lk, caller, r)
+        request,
+        state,
+        "keypairs",
+        caller,
+        page,
+        lambda r: render.keypair(lk, caller, r),
+        prefetch=lambda rows: render.prefetch_certificates(lk, rows),
     )
 
 
@@ -174,8 +183,6 @@ def get_keypair(keypair_id: str, request: Request, caller: CallerDep) -> JSONRes
 
 
 def _settings(state: EmulatorState, account_id: str) -> dict[str, Any]:
-    import json
-
     with state.db.read() as c:
         row = c.execute("SELECT data FROM settings WHERE id=?", (account_id,)).fetchone()
     return dict(json.loads(row[0])) if row else {}
@@ -216,9 +223,6 @@ def _new_certificate(
     custom_fields: list[Any],
 ) -> dict[str, Any]:
     now = state.now()
-    import secrets
-    from datetime import timedelta
-
     return certificate_record(
         issuer=state.authorities()[1],
         cert_id=new_id(),
@@ -402,8 +406,6 @@ def _set_suspended(request: Request, caller: Caller, keypair_id: str, value: boo
 
 
 def json_row(c: Any, table: str, item_id: str) -> dict[str, Any]:
-    import json
-
     row = c.execute(f"SELECT data FROM {table} WHERE id=?", (item_id,)).fetchone()
     if row is None:
         raise (
@@ -541,8 +543,6 @@ def sign_and_record(
     hash_b64: str,
 ) -> str:
     """The release rules and the signature log, checked and written in one transaction."""
-    from stm_tui.emulator.records import audit_record
-
     now = state.now_iso()
     with state.db.tx() as c:
         releases = [
@@ -619,17 +619,3 @@ def sign_and_record(
             ),
         )
     return sig_id
-
-
-def parse_time_param(name: str, value: str | None) -> str | None:
-    from stm_tui.emulator.util import iso
-
-    if value is None:
-        return None
-    try:
-        return iso(parse_ts(value))
-    except (ValueError, OverflowError):
-        raise bad_input(name, "must be an ISO-8601 timestamp") from None
-
-
-__all__ = ["Query", "router"]
