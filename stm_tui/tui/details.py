@@ -60,20 +60,24 @@ def signatures_of(ctx: Context, keep: Callable[[Signature], bool]) -> list[Signa
     return items
 
 
-def signature_log(sigs: list[Signature], limit: int | None = None) -> RenderableType:
+def signature_log(
+    sigs: list[Signature], limit: int | None = None, *, show_keypair: bool = True
+) -> RenderableType:
     if not sigs:
         return Text("no signatures", style="dim")
     table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
-    for col in ("Time", "Keypair", "User", "Algorithm", "Status"):
-        table.add_column(col, overflow="ellipsis", no_wrap=True)
+    table.add_column("Time", no_wrap=True, min_width=16)
+    if show_keypair:
+        table.add_column("Keypair", overflow="ellipsis", no_wrap=True)
+    table.add_column("User", overflow="ellipsis", no_wrap=True)
+    table.add_column("Status", no_wrap=True, min_width=7)
+    table.add_column("Algorithm", overflow="ellipsis", no_wrap=True)
     for s in sigs[:limit] if limit else sigs:
-        table.add_row(
-            Text(f.dt(s.created_on)),
-            f.text(s.keypair.alias if s.keypair else None),
-            f.text(s.user.name if s.user else None),
-            f.text(s.sig_alg),
-            f.status(s.status),
-        )
+        cells = [Text(f.dt(s.created_on))]
+        if show_keypair:
+            cells.append(f.text(s.keypair.alias if s.keypair else None))
+        cells += [f.text(s.user.name if s.user else None), f.status(s.status), f.text(s.sig_alg)]
+        table.add_row(*cells)
     return table
 
 
@@ -187,12 +191,12 @@ def keypair_profile_detail(p: KeypairProfile, ctx: Context) -> RenderableType:
 
 def keypair_detail(kp: Keypair, ctx: Context) -> RenderableType:
     certs = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
-    for col in ("Certificate", "Status", "Valid to", "Left"):
-        certs.add_column(col, no_wrap=True, overflow="ellipsis")
+    certs.add_column("Certificate", no_wrap=True, overflow="ellipsis")
+    certs.add_column("Status", no_wrap=True)
+    certs.add_column("Left", no_wrap=True, justify="right")
     for c in kp.certificates:
         certs.add_row(
-            f.text(c.alias), f.status(c.certificate_status), f.dt(c.not_after),
-            f.days_left(c.days_left(ctx.now)),
+            f.text(c.alias), f.status(c.certificate_status), f.days_left(c.days_left(ctx.now))
         )
     sigs = signatures_of(ctx, lambda s: s.keypair is not None and s.keypair.id == kp.id)
     return Group(
@@ -215,7 +219,7 @@ def keypair_detail(kp: Keypair, ctx: Context) -> RenderableType:
         heading(f"Certificates ({len(kp.certificates)})"),
         certs if kp.certificates else Text("none", style="dim"),
         heading(f"Recent signatures ({len(sigs)})"),
-        signature_log(sigs, RECENT_SIGNATURES),
+        signature_log(sigs, RECENT_SIGNATURES, show_keypair=False),
     )
 
 

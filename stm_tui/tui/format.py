@@ -29,8 +29,7 @@ def short_span(delta: timedelta) -> str:
     if seconds < 3600:
         return f"{seconds // 60} m"
     if seconds < 86400 * 2:
-        hours, rest = divmod(seconds, 3600)
-        return f"{hours} h {rest // 60} m" if hours < 10 and rest >= 60 else f"{hours} h"
+        return f"{seconds // 3600} h"
     return f"{seconds // 86400} d"
 
 

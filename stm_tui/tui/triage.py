@@ -26,8 +26,8 @@ SEVERITY_RANK = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3}
 COLUMNS = (
     Column("urgency", "Urgency", width=10),
     Column("kind", "Kind", width=11),
-    Column("item", "Item", min_width=14),
-    Column("detail", "Detail", min_width=12),
+    Column("item", "Item", width=24, min_width=14),
+    Column("detail", "Detail", min_width=16),
     Column("when", "When", width=10, priority=1),
 )
 
@@ -212,8 +212,10 @@ def summary(found: list[Finding]) -> Text:
     )
     for kind, label in labels:
         n = counts.get(kind, 0)
+        if not n:
+            continue  # only what needs attention, so the line fits 80 columns
         if line:
             line.append(" · ", style="dim")
-        line.append(str(n), style="bold" if n else "dim")
-        line.append(f" {label}", style="" if n else "dim")
-    return line
+        line.append(str(n), style="bold")
+        line.append(f" {label}")
+    return line if line else Text("nothing needs attention right now", style="green")

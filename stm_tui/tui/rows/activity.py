@@ -68,9 +68,9 @@ def release_row(r: ReleaseWindow, ctx: Context) -> Row:
 RELEASES = ResourceView(
     resource="releases",
     columns=(
-        Column("name", "Name", min_width=12),
+        Column("name", "Name", min_width=18),
         Column("version", "Version", width=8, priority=4),
-        Column("status", "Status", width=10),
+        Column("status", "Status", width=16),
         Column("start", "Start", width=16, priority=5),
         Column("end", "End", width=16, priority=3),
         Column("remaining", "Remaining", width=14),
