@@ -9,7 +9,8 @@ from textual.widgets import Input
 
 class FilterInput(Input):
     BINDINGS = [
-        Binding("escape", "clear_and_close", "Clear filter", show=False),
+        Binding("escape", "clear_and_close", "Clear"),
+        Binding("enter", "submit", "Done"),
         Binding("down", "close", "Back to list", show=False),
     ]
 
