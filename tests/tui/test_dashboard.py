@@ -152,7 +152,8 @@ async def test_enter_pushes_a_detail_screen_at_80_columns(
         assert isinstance(app.screen, DetailScreen)
         assert "Signature log" in detail_text(app)
         await pilot.press("escape")
-        assert app.screen is screen
+        back: object = app.screen
+        assert back is screen
 
 
 async def test_overview_rows_jump_to_their_resource(app_factory: Callable[..., StmApp]) -> None:

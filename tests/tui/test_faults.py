@@ -31,19 +31,21 @@ async def test_errors_show_with_the_last_good_data_and_recover(fresh_emulator: A
         await pilot.press("3")
         screen = app.screen
         assert isinstance(screen, ListScreen)
-        before = screen.table.total_count
+        table = screen.table
+        before = table.total_count
         assert before > 0
         try:
             set_faults(fresh_emulator, error_rate=1.0)
             await pilot.press("r")
             await wait_until(pilot, lambda: "✖" in freshness(app), limit=30)
-            assert screen.table.total_count == before  # the last good data stays
+            assert table.total_count == before  # the last good data stays
             assert app.is_running
             # Every area keeps working while the service fails.
             await pilot.press("4", "3")
-            assert app.screen is screen
+            back: object = app.screen
+            assert back is screen
         finally:
             set_faults(fresh_emulator, error_rate=0.0)
         await pilot.press("r")
         await wait_until(pilot, lambda: "updated" in freshness(app), limit=30)
-        assert screen.table.total_count == before
+        assert table.total_count == before
