@@ -23,6 +23,7 @@ Cell = str | Text
 # patching it row by row (each patch is an O(n) list insert/remove).
 _PATCH_LIMIT = 256
 _SEPARATOR = "\n"  # between columns in the search text; a term can never contain it
+_RECORD = "\x00"  # between rows while lowercasing them all at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +240,18 @@ class TableModel:
         return all(self._term_filter(term)(key) for term in self._parsed.terms)
 
     def _filtered(self, candidates: Iterable[str], terms: Iterable[Term]) -> list[str]:
-        keys = list(candidates)
+        terms = list(terms)
+        if candidates is self._rows and terms and not terms[0].matches_nothing:
+            # First term over every row: walk (key, text) pairs, no dict lookup per row.
+            first, terms = terms[0], terms[1:]
+            texts = self._search if first.column is None else self._texts_of(first.column)
+            needle = first.needle
+            if first.negate:
+                keys = [k for k, text in texts.items() if needle not in text]
+            else:
+                keys = [k for k, text in texts.items() if needle in text]
+        else:
+            keys = list(candidates)
         for term in terms:
             if term.matches_nothing:
                 return []
@@ -356,19 +368,16 @@ class TableModel:
 
     def set_rows(self, rows: Iterable[Row]) -> None:
         """Replace every row; the view is rebuilt with the current filter and sort."""
-        self._rows = {}
+        by_key = {row.key: row for row in rows}
+        width = len(self.columns)
+        if any(len(row.cells) != width for row in by_key.values()):
+            for row in by_key.values():
+                self._check(row)
+        self._rows = by_key
         self._column_text = {}
         self._sort_keys = {}
         self._mixed_sort = set()
-        width = len(self.columns)
-        search: dict[str, str] = {}
-        join = _SEPARATOR.join
-        for row in rows:
-            if len(row.cells) != width:
-                self._check(row)
-            self._rows[row.key] = row
-            search[row.key] = join([c if isinstance(c, str) else c.plain for c in row.cells])
-        self._search = {key: text.lower() for key, text in search.items()}
+        self._search = _search_texts(by_key)
         self._rebuild_view()
 
     def apply_diff(self, upserts: Iterable[Row], removed: Iterable[str]) -> DiffResult:
@@ -465,6 +474,23 @@ class TableModel:
         except TypeError:
             self._view.append(key)
             self._sort_view()
+
+
+def _search_texts(rows: dict[str, Row]) -> dict[str, str]:
+    """Lowercased search text of every row, with as few Python-level steps per row as can be.
+
+    The common case (all cells `str`) joins the cell tuple directly and lowercases one big
+    string instead of 100,000 small ones; anything unusual falls back to row by row.
+    """
+    join = _SEPARATOR.join
+    try:
+        joined = [join(row.cells) for row in rows.values()]  # type: ignore[arg-type]
+    except TypeError:  # Text cells
+        joined = [join([plain(c) for c in row.cells]) for row in rows.values()]
+    lowered = _RECORD.join(joined).lower().split(_RECORD)
+    if len(lowered) != len(rows):  # a cell held the record separator
+        lowered = [text.lower() for text in joined]
+    return dict(zip(rows, lowered, strict=True))
 
 
 def _ranked(value: Any) -> tuple[int, Any]:
