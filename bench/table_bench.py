@@ -5,8 +5,8 @@
 Each table runs in its own subprocess (a fresh interpreter, so peak RSS is comparable) inside
 `App.run_test()` (headless, 120x40, frame cap lifted with TEXTUAL_FPS=1000). Every figure is
 wall time (`time.perf_counter()`) from the call to the first frame whose terminal output (the
-ANSI text a terminal would receive) shows the expected row. Prints one line per figure and exits 1 when a target of
-issue 5 is missed by `ResourceTable`. `run(rows)` returns the same figures as dicts for an
+ANSI text a terminal would receive) shows the expected row. Prints one line per figure and
+exits 1 when a target of issue 5 is missed by `ResourceTable`. `run(rows)` returns the same figures as dicts for an
 aggregating `bench/run.py`.
 
 `--fastdatatable-python` points at an interpreter where `textual-fastdatatable` is installed
@@ -275,7 +275,7 @@ def _fill_datatable(table: Any, records: list[dict[str, Any]], *, columns_too: b
 def _fill_fastdatatable(table: Any, records: list[dict[str, Any]]) -> None:
     table.backend = None
     data = {name: [str(r[name]) for r in records] for name in FIELDS}
-    from textual_fastdatatable import ArrowBackend  # type: ignore[import-not-found]
+    from textual_fastdatatable import ArrowBackend
 
     table.backend = ArrowBackend.from_pydict(data)
     table._reset_dimensions() if hasattr(table, "_reset_dimensions") else None

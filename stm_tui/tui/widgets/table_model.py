@@ -131,7 +131,7 @@ class TableModel:
         self._search: dict[str, str] = {}
         # Lazily built per column, then maintained by key: lowercased text / sort keys.
         self._column_text: dict[int, dict[str, str]] = {}
-        self._sort_keys: dict[int, dict[str, Any]] = {}
+        self._sort_keys: dict[int, dict[str, tuple[Any, str]]] = {}
         self._mixed_sort: set[int] = set()  # columns whose keys needed type-ranking to compare
         self._query = ""
         self._parsed = ParsedQuery()
@@ -297,21 +297,26 @@ class TableModel:
     # -- sort ------------------------------------------------------------------------------
 
     def sort_by(self, column_key: str | None, reverse: bool = False) -> None:
-        """Sort the view by a column (None: insertion order). Stable, so ties keep order."""
+        """Sort the view by a column (None: insertion order); ties are ordered by row key."""
         self._sort_column = None if column_key is None else self.column_index(column_key)
         self._sort_reverse = reverse
         self._rebuild_view()
 
-    def _sort_value(self, index: int, row: Row) -> Any:
+    def _sort_value(self, index: int, row: Row) -> tuple[Any, str]:
+        """The sort key of a row for a column, tie-broken by row key.
+
+        The tie-break makes the order total, so a row patched in by a diff lands exactly where
+        a full sort would put it, and rows with equal values do not swap places on refresh.
+        """
         if row.sort_keys is not None:
             value = row.sort_keys[index]
         else:
             value = plain(row.cells[index]).lower()
         if index in self._mixed_sort:
-            return _ranked(value)
-        return value
+            return (_ranked(value), row.key)
+        return (value, row.key)
 
-    def _keys_of(self, index: int) -> dict[str, Any]:
+    def _keys_of(self, index: int) -> dict[str, tuple[Any, str]]:
         keys = self._sort_keys.get(index)
         if keys is None:
             keys = {key: self._sort_value(index, row) for key, row in self._rows.items()}
@@ -418,36 +423,29 @@ class TableModel:
         replaced: list[tuple[str, bool]],
     ) -> bool:
         """Patch the view for a small diff; returns whether it changed."""
-        view = self._view
-        changed = False
-        for key, was_in in gone:
-            if was_in:
-                view.remove(key)
-                changed = True
-        for key in added:
-            if self._matches(key):
-                self._insert(key)
-                changed = True
         now = [(key, was_in, self._matches(key)) for key, was_in in replaced]
         if self._sort_column is None and any(not was and is_in for _, was, is_in in now):
             # An old row newly matching: its insertion-order position is not known cheaply.
             self._view = self._filtered(self._rows, self._parsed.terms)
             return True
-        for key, was_in, now_in in now:
-            if not was_in and not now_in:
-                continue
-            if self._sort_column is None:
-                if not now_in:
-                    view.remove(key)
-                    changed = True
-                continue
-            # Sorted: the sort key may have changed, so take it out and put it back in place.
-            if was_in:
-                view.remove(key)
-            if now_in:
-                self._insert(key)
-            changed = True
-        return changed
+        # Take out every row that left or may move first: the sort keys already hold the new
+        # values, so binary search is only valid on a view without the changed rows.
+        leaving = {key for key, was_in in gone if was_in}
+        if self._sort_column is None:
+            leaving.update(key for key, was_in, now_in in now if was_in and not now_in)
+            entering = [key for key in added if self._matches(key)]
+        else:
+            leaving.update(key for key, was_in, _ in now if was_in)
+            entering = [key for key in added if self._matches(key)]
+            entering += [key for key, _, now_in in now if now_in]
+        if leaving:
+            if len(leaving) == 1:
+                self._view.remove(next(iter(leaving)))
+            else:
+                self._view = [key for key in self._view if key not in leaving]
+        for key in entering:
+            self._insert(key)
+        return bool(leaving or entering)
 
     def _insert(self, key: str) -> None:
         """Insert a matching key where the current sort puts it (the end when unsorted)."""
