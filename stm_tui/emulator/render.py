@@ -146,6 +146,19 @@ def certificate(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def certificate_cache_key(lk: Lookup, rec: dict[str, Any]) -> tuple[Any, ...]:
+    """Everything a rendered certificate depends on that can change."""
+    ref = lk.keypair_ref(rec["keypair_id"]) or rec["keypair"]
+    return (
+        "certificate",
+        rec["id"],
+        rec["modified_on"],
+        cert_status(rec, lk.now),
+        ref["alias"],
+        ref["limit_by_users"],
+    )
+
+
 def team_group(lk: Lookup, team_id: str) -> dict[str, Any] | None:
     team = lk.get("teams", team_id)
     if team is None:

@@ -94,6 +94,7 @@ def list_certificates(
         page,
         lambda r: render.certificate(lk, r),
         prefetch=lambda rows: lk.prefetch_keypair_refs([r["keypair_id"] for r in rows]),
+        cache_key=lambda r: render.certificate_cache_key(lk, r),
     )
 
 
