@@ -54,8 +54,8 @@ def run(certs: int = 100_000, window: float = 20.0) -> list[dict[str, Any]]:
     written = sum(len(d) for d in writes)
     row_writes = sum(1 for d in writes if any(m in screen_text(d) for m in ROW_MARKERS))
     return [
-        figure("idle_cpu", 100 * used / elapsed, "% of a core", 3.0,
-               note=f"{certs} certificates loaded, {window:.0f} s window, 2 s release poll"),
+        figure("idle_cpu", 100 * used / elapsed, "%", 3.0,
+               note=f"of one core; {certs} certificates, {window:.0f} s window, 2 s release poll"),
         figure("idle_rows_redrawn", row_writes, "writes", 0,
                note="terminal writes redrawing list rows while no poll found a change"),
         figure("idle_bytes_per_s", written / elapsed, "B/s", None,
