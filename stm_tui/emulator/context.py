@@ -26,6 +26,7 @@ from stm_tui.emulator.util import Clock, dumps, iso, new_id, parse_ts
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+MAX_OFFSET = 2**31  # SQLite integers are 64-bit; keep absurd offsets a 400, not an overflow
 
 
 class EmulatorState:
@@ -218,6 +219,8 @@ def paging(
         raise bad_input("limit", "must be at least 1")
     if offset < 0:
         raise bad_input("offset", "must not be negative")
+    if offset > MAX_OFFSET:
+        raise bad_input("offset", f"must be at most {MAX_OFFSET}")
     since = None
     if modified_since is not None:
         since = timestamp_param("modified_since", modified_since)

@@ -142,6 +142,8 @@ def list_keypairs(
     enum_param("key_status", key_status, ("ONLINE", "OFFLINE"))
     enum_param("key_type", key_type, ("PRODUCTION", "TEST"))
     enum_param("key_storage", key_storage, ("HSM", "DISK"))
+    if key_size is not None and key_size not in (2048, 3072, 4096):
+        raise bad_input("key_size", "must be one of 2048, 3072, 4096")
     for col, value in (
         ("id", id),
         ("alias", alias),

@@ -113,7 +113,10 @@ def create_release(body: ReleaseCreate, request: Request, caller: CallerDep) -> 
     if body.end_time is not None:
         end = parse_ts(timestamp_param("end_time", body.end_time))
     elif body.duration_minutes is not None:
-        end = start + timedelta(minutes=body.duration_minutes)
+        try:
+            end = start + timedelta(minutes=body.duration_minutes)
+        except OverflowError:
+            raise bad_input("duration_minutes", "ends after the year 9999") from None
     else:
         raise bad_input("end_time", "required (or duration_minutes)")
     if end <= start:
