@@ -135,9 +135,9 @@ async def _measure(kind: str, count: int) -> dict[str, Any]:
 
         table = DataTable(cursor_type="row")
     else:
-        from textual_fastdatatable import DataTable as FastDataTable  # type: ignore[import-not-found]
+        from textual.widgets import Static
 
-        table = FastDataTable(cursor_type="row")
+        table = Static("loading")  # FastDataTable cannot be refilled: it is mounted with data
 
     class BenchApp(App[None]):
         def compose(self) -> ComposeResult:
@@ -161,7 +161,7 @@ async def _measure(kind: str, count: int) -> dict[str, Any]:
         elif kind == "datatable":
             _fill_datatable(table, records, columns_too=True)
         else:
-            _fill_fastdatatable(table, records)
+            table = await _mount_fastdatatable(app, table, records)
         await _until_shown(log, mark, first, pause)
         figures["first_frame"] = time.perf_counter() - start
         await pause()
@@ -182,7 +182,7 @@ async def _measure(kind: str, count: int) -> dict[str, Any]:
                     table.clear()
                     _fill_datatable(table, shown, columns_too=False)
                 else:
-                    _fill_fastdatatable(table, shown)
+                    table = await _mount_fastdatatable(app, table, shown)
             await _until_shown(log, mark, expected, pause)
             times.append(time.perf_counter() - start)
             await pause()
@@ -195,7 +195,7 @@ async def _measure(kind: str, count: int) -> dict[str, Any]:
             table.clear()
             _fill_datatable(table, records, columns_too=False)
         else:
-            _fill_fastdatatable(table, records)
+            table = await _mount_fastdatatable(app, table, records)
         await _until_shown(log, mark, first, pause)
         await pause()
 
@@ -272,14 +272,19 @@ def _fill_datatable(table: Any, records: list[dict[str, Any]], *, columns_too: b
         table.add_row(*(Text(str(r[f])) for f in FIELDS), key=r["id"])
 
 
-def _fill_fastdatatable(table: Any, records: list[dict[str, Any]]) -> None:
-    table.backend = None
-    data = {name: [str(r[name]) for r in records] for name in FIELDS}
-    from textual_fastdatatable import ArrowBackend
+async def _mount_fastdatatable(app: Any, old: Any, records: list[dict[str, Any]]) -> Any:
+    """textual-fastdatatable's way to show new data: a new table on an Arrow backend."""
+    from textual_fastdatatable import (  # type: ignore[import-not-found]
+        ArrowBackend,
+        DataTable,
+    )
 
-    table.backend = ArrowBackend.from_pydict(data)
-    table._reset_dimensions() if hasattr(table, "_reset_dimensions") else None
-    table.refresh()
+    data = {name: [str(r[name]) for r in records] for name in FIELDS}
+    table = DataTable(backend=ArrowBackend.from_pydict(data), cursor_type="row")
+    await old.remove()
+    await app.mount(table)
+    table.focus()
+    return table
 
 
 def _worker(kind: str, count: int, python: str) -> dict[str, Any]:

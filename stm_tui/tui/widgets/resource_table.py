@@ -454,6 +454,12 @@ class ResourceTable(ScrollView, can_focus=True):
         self._strips.clear()
         self._header = None
 
+    def on_focus(self, event: events.Focus) -> None:
+        self._refresh_row(self._cursor_index)  # the cursor has a focused and a blurred look
+
+    def on_blur(self, event: events.Blur) -> None:
+        self._refresh_row(self._cursor_index)
+
     def on_resize(self, event: events.Resize) -> None:
         self._update_virtual_size()
         self._scroll_cursor_into_view()
