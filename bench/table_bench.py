@@ -6,8 +6,8 @@ Each table runs in its own subprocess (a fresh interpreter, so peak RSS is compa
 `App.run_test()` (headless, 120x40, frame cap lifted with TEXTUAL_FPS=1000). Every figure is
 wall time (`time.perf_counter()`) from the call to the first frame whose terminal output (the
 ANSI text a terminal would receive) shows the expected row. Prints one line per figure and
-exits 1 when a target of issue 5 is missed by `ResourceTable`. `run(rows)` returns the same figures as dicts for an
-aggregating `bench/run.py`.
+exits 1 when a target of issue 5 is missed by `ResourceTable`. `run(rows)` returns the same
+figures as dicts for an aggregating `bench/run.py`.
 
 `--fastdatatable-python` points at an interpreter where `textual-fastdatatable` is installed
 (it is not a project dependency: pyarrow alone is ~170 MB on disk) to measure it too.
