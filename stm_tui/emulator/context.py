@@ -20,7 +20,7 @@ from stm_tui.emulator import crypto
 from stm_tui.emulator.db import Database
 from stm_tui.emulator.errors import ApiError, bad_input, denied
 from stm_tui.emulator.faults import FaultSpec
-from stm_tui.emulator.rbac import ROLE_PERMISSIONS, permissions_for
+from stm_tui.emulator.rbac import permissions_for
 from stm_tui.emulator.records import audit_record
 from stm_tui.emulator.util import Clock, dumps, iso, new_id, parse_ts
 
@@ -306,7 +306,6 @@ def list_page(
     return etag_response(request, head.encode() + b",".join(parts) + b"]}")
 
 
-ALL_ROLES = tuple(ROLE_PERMISSIONS)
 
 
 def record_audit(
