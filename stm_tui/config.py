@@ -40,8 +40,8 @@ DEFAULT_PROFILE = "default"
 # Seconds between polls. Live monitoring (releases, signatures) is fast; inventories slower;
 # people and profiles change rarely.
 DEFAULT_POLL_INTERVALS: dict[str, float] = {
-    "releases": 5.0,
-    "signatures": 5.0,
+    "releases": 2.0,
+    "signatures": 2.0,
     "scans": 15.0,
     "audit": 15.0,
     "keypairs": 30.0,

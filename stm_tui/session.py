@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from stm_tui.api.errors import StmError
+from stm_tui.config import DEFAULT_POLL_INTERVALS
 from stm_tui.store.poller import FetchResult, Poller, PollSpec
 from stm_tui.store.store import RESOURCES, Store
 
@@ -28,23 +29,6 @@ ROLE_NAMES: Mapping[str, str] = {
     "SSM_DEVELOPER": "Developer",
     "SSM_SIGNER": "Signer",
     "SSM_BUILD_ENGINEER": "Build Engineer",
-}
-
-# Seconds between refreshes. Release windows and signatures move during a release; the
-# inventories change a few times a day; people and profiles hardly ever.
-DEFAULT_INTERVALS: Mapping[str, float] = {
-    "releases": 2.0,
-    "signatures": 2.0,
-    "keypairs": 10.0,
-    "certificates": 10.0,
-    "scans": 10.0,
-    "audit": 10.0,
-    "account_settings": 30.0,
-    "accounts": 60.0,
-    "users": 30.0,
-    "teams": 30.0,
-    "keypair_profiles": 60.0,
-    "certificate_profiles": 60.0,
 }
 
 # Logs that only grow: after a first load of this much history, later polls ask only for
@@ -139,7 +123,7 @@ class Session:
         self.read_only = read_only
         self.clock = clock
         self.local = local if local is not None else local_identity()
-        merged = {**DEFAULT_INTERVALS, **(intervals or {})}
+        merged = {**DEFAULT_POLL_INTERVALS, **(intervals or {})}
         self.store = Store(resources=resources, intervals=merged)
         self.poller = Poller(
             self.store,
