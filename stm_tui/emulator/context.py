@@ -306,8 +306,6 @@ def list_page(
     return etag_response(request, head.encode() + b",".join(parts) + b"]}")
 
 
-
-
 def record_audit(
     c: Any,
     state: EmulatorState,

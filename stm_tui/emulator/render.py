@@ -211,10 +211,24 @@ def prefetch_certificates(lk: Lookup, keypairs: list[dict[str, Any]]) -> None:
     lk.prefetch_keypair_refs(ids)
 
 
-def keypair(lk: Lookup, caller: Caller, rec: dict[str, Any]) -> dict[str, Any]:
-    certs = lk.certs_by_keypair.get(rec["id"])
+def certificates_of(lk: Lookup, keypair_id: str) -> list[dict[str, Any]]:
+    certs = lk.certs_by_keypair.get(keypair_id)
     if certs is None:
-        certs = lk.state.db.select("certificates", "keypair_id=?", (rec["id"],))
+        certs = lk.certs_by_keypair[keypair_id] = lk.state.db.select(
+            "certificates", "keypair_id=?", (keypair_id,)
+        )
+    return certs
+
+
+def keypair_cache_key(lk: Lookup, caller: Caller, rec: dict[str, Any]) -> tuple[Any, ...]:
+    """Everything a rendered keypair depends on, including the caller's right to sign."""
+    teams = tuple((tid, (lk.get("teams", tid) or {}).get("modified_on")) for tid in rec["team_ids"])
+    certs = tuple(certificate_cache_key(lk, c) for c in certificates_of(lk, rec["id"]))
+    return ("keypair", rec["id"], rec["modified_on"], certs, teams, signable_by(lk, caller, rec))
+
+
+def keypair(lk: Lookup, caller: Caller, rec: dict[str, Any]) -> dict[str, Any]:
+    certs = certificates_of(lk, rec["id"])
     rendered = [certificate(lk, c) for c in certs]
     groups = [g for g in (team_group(lk, t) for t in rec["team_ids"]) if g is not None]
     return {

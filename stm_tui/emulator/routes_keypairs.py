@@ -173,6 +173,7 @@ def list_keypairs(
         page,
         lambda r: render.keypair(lk, caller, r),
         prefetch=lambda rows: render.prefetch_certificates(lk, rows),
+        cache_key=lambda r: render.keypair_cache_key(lk, caller, r),
     )
 
 
