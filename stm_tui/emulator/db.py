@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from stm_tui.emulator.util import dumps
+from stm_tui.emulator.util import dumps, make_private_dirs
 
 SCHEMA_VERSION = 1
 
@@ -119,7 +119,7 @@ def choose_journal_mode(directory: Path, requested: str | None) -> str:
 class Database:
     def __init__(self, path: Path, *, journal_mode: str | None = None) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dirs(path.parent)
         os.chmod(path.parent, 0o700)
         # Pre-create with 0600 so the -wal/-shm files SQLite adds inherit that mode.
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)

@@ -25,7 +25,7 @@ from stm_tui.emulator.context import EmulatorState
 from stm_tui.emulator.db import Database
 from stm_tui.emulator.faults import FaultSpec
 from stm_tui.emulator.rbac import CREDENTIAL_ROLES
-from stm_tui.emulator.util import Clock, iso, utc_now
+from stm_tui.emulator.util import Clock, iso, make_private_dirs, utc_now
 
 DB_NAME = "emulator.sqlite3"
 
@@ -107,7 +107,7 @@ class EmulatorServer:
     def start(self) -> None:
         if self.data_dir is None:
             self.data_dir = Path(tempfile.mkdtemp(prefix="stm-emulator-"))
-        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dirs(self.data_dir)
         self._db = db = Database(self.data_dir / DB_NAME, journal_mode=self.journal_mode)
         if db.meta_get("seed") is None:
             self._seed(db)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from stm_tui.emulator import crypto
 from stm_tui.emulator.db import Database
+from stm_tui.emulator.util import make_private_dirs
 
 
 @dataclass
@@ -24,7 +25,7 @@ class TlsFiles:
 
 def write_private(path: Path, data: bytes) -> None:
     """Create (or replace) a file readable by its owner only."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_dirs(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(fd, data)
@@ -54,8 +55,7 @@ def tls_authority(db: Database, now: datetime) -> crypto.Authority:
 def ensure_tls(
     db: Database, directory: Path, now: datetime, hosts: list[str], roles: list[str]
 ) -> TlsFiles:
-    directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(directory, 0o700)
+    make_private_dirs(directory)
     ca = tls_authority(db, now)
     ca_file = directory / "ca.pem"
     if not ca_file.exists():

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 Clock = Callable[[], datetime]
@@ -41,6 +43,18 @@ def uuid_from(rng: random.Random) -> str:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def make_private_dirs(path: Path) -> None:
+    """mkdir -p where every directory created is 0700 (mkdir's `parents` ignores `mode`)."""
+    missing = []
+    current = path
+    while not current.exists():
+        missing.append(current)
+        current = current.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
+        os.chmod(directory, 0o700)  # the umask may have narrowed or widened it
 
 
 def dumps(value: Any) -> str:

@@ -42,11 +42,13 @@ def test_restart_keeps_data_and_does_not_reseed(tmp_path: Path) -> None:
 def test_files_are_private(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:
-        with EmulatorServer(data_dir=tmp_path / "d", clock=frozen_clock, tls=True) as emu:
+        with EmulatorServer(
+            data_dir=tmp_path / "d" / "nested", clock=frozen_clock, tls=True
+        ) as emu:
             data_dir = emu.data_dir
             assert data_dir is not None
             files = [p for p in data_dir.rglob("*") if p.is_file()]
-            dirs = [data_dir, *[p for p in data_dir.rglob("*") if p.is_dir()]]
+            dirs = [data_dir.parent, data_dir, *[p for p in data_dir.rglob("*") if p.is_dir()]]
             file_modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in files}
             dir_modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in dirs}
     finally:
