@@ -289,14 +289,17 @@ async def _mount_fastdatatable(app: Any, old: Any, records: list[dict[str, Any]]
 
 def _worker(kind: str, count: int, python: str) -> dict[str, Any]:
     """Run one kind in a fresh interpreter; its last stdout line is the figures as JSON."""
-    result = subprocess.run(
-        [python, str(Path(__file__).resolve()), "--worker", kind, "--rows", str(count)],
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        cwd=ROOT,
-        check=False,
-    )
+    try:
+        result = subprocess.run(
+            [python, str(Path(__file__).resolve()), "--worker", kind, "--rows", str(count)],
+            capture_output=True,
+            text=True,
+            timeout=TIMEOUT,
+            cwd=ROOT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return {"error": f"over {TIMEOUT} s"}
     if result.returncode != 0:
         return {"error": (result.stderr.strip().splitlines() or ["failed"])[-1]}
     figures: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
