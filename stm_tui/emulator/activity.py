@@ -37,7 +37,7 @@ class ActivitySimulator:
 
     def tick(self) -> bool:
         """One signature in a random open window; False when nothing is open."""
-        from stm_tui.emulator.routes_keypairs import sign_and_record
+        from stm_tui.emulator.routes_signing import sign_and_record
 
         state = self.state
         now = state.now_iso()

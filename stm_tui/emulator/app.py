@@ -24,8 +24,13 @@ def create_app(state: EmulatorState) -> Any:
         routes_admin,
         routes_certificates,
         routes_keypairs,
-        routes_misc,
+        routes_logs,
+        routes_profiles,
         routes_releases,
+        routes_scans,
+        routes_settings,
+        routes_signing,
+        routes_teams,
     )
 
     app = FastAPI(title="stm-tui STM emulator", version=__version__, description=DESCRIPTION)
@@ -33,9 +38,14 @@ def create_app(state: EmulatorState) -> Any:
     routes = []
     for module in (
         routes_keypairs,
+        routes_signing,
         routes_certificates,
         routes_releases,
-        routes_misc,
+        routes_profiles,
+        routes_logs,
+        routes_scans,
+        routes_teams,
+        routes_settings,
         routes_account,
         routes_admin,
     ):

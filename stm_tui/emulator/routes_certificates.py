@@ -22,7 +22,7 @@ from stm_tui.emulator.context import (
 )
 from stm_tui.emulator.db import Database
 from stm_tui.emulator.errors import invalid_state, not_found
-from stm_tui.emulator.routes_keypairs import StrictBody, json_row
+from stm_tui.emulator.routes_common import StrictBody, json_row
 
 router = APIRouter(prefix="/signingmanager/api/v1", tags=["certificates"])
 

@@ -24,7 +24,8 @@ from stm_tui.emulator.context import (
 )
 from stm_tui.emulator.db import Database
 from stm_tui.emulator.errors import ApiError, bad_input, conflict, invalid_state, not_found
-from stm_tui.emulator.routes_keypairs import StrictBody, find_keypair, json_row
+from stm_tui.emulator.routes_common import StrictBody, json_row
+from stm_tui.emulator.routes_keypairs import find_keypair
 from stm_tui.emulator.util import iso, new_id, parse_ts
 
 router = APIRouter(prefix="/signingmanager/api/v1", tags=["release windows"])
