@@ -199,6 +199,19 @@ class Session:
     # fetchers ----------------------------------------------------------------------------
 
     def _fetcher(self, name: str) -> Callable[[], Any]:
+        fetch = self._plain_fetcher(name)
+        if name not in ("certificates", "keypairs"):
+            return fetch
+
+        async def fetch_shared() -> Any:
+            result = await fetch()
+            items = result.items if isinstance(result, FetchResult) else result
+            share_certificates(self.store, name, items)
+            return result
+
+        return fetch_shared
+
+    def _plain_fetcher(self, name: str) -> Callable[[], Any]:
         history = APPEND_ONLY.get(name)
         if history is not None:
             return self._append_only_fetcher(name, history)
@@ -229,6 +242,34 @@ class Session:
             return FetchResult(items=items, complete=complete)
 
         return fetch
+
+
+def share_certificates(store: Store, name: str, items: Sequence[Any]) -> None:
+    """Make each keypair's embedded certificates and the certificates collection share one
+    object per equal certificate (in place), so 100,000 certificates are held once, not twice.
+
+    Only equal objects are shared: what each item says is unchanged. Whichever collection
+    loads first provides the objects; the other reuses them (found via `keypair.id`).
+    """
+    if name == "keypairs" and "certificates" in store.names:
+        held = store.collection("certificates")
+        for kp in items:
+            embedded = getattr(kp, "certificates", None)
+            if not isinstance(embedded, list):
+                continue
+            for i, cert in enumerate(embedded):
+                same = held.get(cert.id)
+                if same is not None and same is not cert and same == cert:
+                    embedded[i] = same
+    elif name == "certificates" and "keypairs" in store.names and isinstance(items, list):
+        keypairs = store.collection("keypairs")
+        for i, cert in enumerate(items):
+            ref = getattr(cert, "keypair", None)
+            kp = keypairs.get(ref.id) if ref is not None and ref.id else None
+            for other in getattr(kp, "certificates", None) or ():
+                if other.id == cert.id and other is not cert and other == cert:
+                    items[i] = other
+                    break
 
 
 def _newest_modified(items: Sequence[Any]) -> datetime | None:
