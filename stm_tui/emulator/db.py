@@ -235,6 +235,28 @@ class Database:
             rows = c.execute(sql, (*params, limit, offset)).fetchall()
         return [json.loads(r[0]) for r in rows]
 
+    def select_rowids(
+        self,
+        table: str,
+        where: str = "1=1",
+        params: Sequence[Any] = (),
+        order: str = "created_on, id",
+    ) -> list[int]:
+        with self.read() as c:
+            rows = c.execute(f"SELECT rowid FROM {table} WHERE {where} ORDER BY {order}", params)
+            return [int(r[0]) for r in rows.fetchall()]
+
+    def select_by_rowids(self, table: str, rowids: Sequence[int]) -> list[dict[str, Any]]:
+        """Rows by rowid, in the order given (rows deleted meanwhile are skipped)."""
+        if not rowids:
+            return []
+        marks = ",".join("?" * len(rowids))
+        with self.read() as c:
+            found = dict(
+                c.execute(f"SELECT rowid, data FROM {table} WHERE rowid IN ({marks})", rowids)
+            )
+        return [json.loads(found[r]) for r in rowids if r in found]
+
     def count(self, table: str, where: str = "1=1", params: Sequence[Any] = ()) -> int:
         with self.read() as c:
             return int(
