@@ -18,10 +18,10 @@ from stm_tui import __version__
 # sub-command's module just to list it.
 _COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("stm_tui.commands.demo", "demo", "Open the dashboard on the built-in STM emulator."),
-    "emulator": ("stm_tui.commands.emulator", "emulator", "Run the STM emulator in the foreground."),
+    "emulator": ("stm_tui.commands.emulator", "emulator", "Run the STM emulator (foreground)."),
     "get": ("stm_tui.commands.get", "get", "List a resource headlessly (table, JSON or CSV)."),
-    "login": ("stm_tui.commands.login", "login", "Store an API key and client-certificate password."),
-    "config": ("stm_tui.commands.config_cmd", "config", "Show where config, data, cache and logs live."),
+    "login": ("stm_tui.commands.login", "login", "Store the API key and p12 password."),
+    "config": ("stm_tui.commands.config_cmd", "config", "Where config, data and logs live."),
 }
 
 
