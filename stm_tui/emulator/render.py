@@ -377,23 +377,23 @@ def user(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+AUDIT_FIELDS = (
+    "id",
+    "account_id",
+    "resource_type",
+    "resource_id",
+    "action",
+    "status",
+    "user_id",
+    "user_name",
+    "client_ip",
+    "details",
+    "created_on",
+)
+
+
 def audit(rec: dict[str, Any]) -> dict[str, Any]:
-    return {
-        k: rec.get(k)
-        for k in (
-            "id",
-            "account_id",
-            "resource_type",
-            "resource_id",
-            "action",
-            "status",
-            "user_id",
-            "user_name",
-            "client_ip",
-            "details",
-            "created_on",
-        )
-    }
+    return {k: rec.get(k) for k in AUDIT_FIELDS}
 
 
 def api_token(rec: dict[str, Any], now: str) -> dict[str, Any]:

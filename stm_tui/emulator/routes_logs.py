@@ -74,20 +74,6 @@ def _time_window(page: Paging, from_: str | None, to: str | None) -> None:
 
 # ---- audit log ------------------------------------------------------------------------------
 
-AUDIT_FIELDS = (
-    "id",
-    "account_id",
-    "resource_type",
-    "resource_id",
-    "action",
-    "status",
-    "user_id",
-    "user_name",
-    "client_ip",
-    "details",
-    "created_on",
-)
-
 
 def audit_filters(
     page: Paging,
@@ -163,9 +149,9 @@ def export_audit(
     )
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(AUDIT_FIELDS)
+    writer.writerow(render.AUDIT_FIELDS)
     for row in rows:
-        writer.writerow([_csv_safe(row.get(f)) for f in AUDIT_FIELDS])
+        writer.writerow([_csv_safe(row.get(f)) for f in render.AUDIT_FIELDS])
     return Response(
         out.getvalue(),
         media_type="text/csv",
