@@ -6,6 +6,7 @@ here is plain asyncio so it runs on the UI's event loop without knowing Textual 
 
 from __future__ import annotations
 
+import ctypes
 import getpass
 import logging
 import socket
@@ -207,6 +208,8 @@ class Session:
             result = await fetch()
             items = result.items if isinstance(result, FetchResult) else result
             share_certificates(self.store, name, items)
+            if not isinstance(result, FetchResult) or result.complete:
+                release_free_memory()
             return result
 
         return fetch_shared
@@ -242,6 +245,25 @@ class Session:
             return FetchResult(items=items, complete=complete)
 
         return fetch
+
+
+def release_free_memory() -> None:
+    """Hand the heap's free pages back to the OS (glibc only; elsewhere nothing happens).
+
+    A complete listing of 100,000 items parses ~0.8 GB of page bodies that are freed again,
+    but interleaved with the models that stay, so glibc keeps most of it as process memory.
+    """
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim: Any = None
 
 
 def share_certificates(store: Store, name: str, items: Sequence[Any]) -> None:

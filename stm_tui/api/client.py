@@ -388,10 +388,18 @@ class STMClient:
             rest = parse_envelope(resp.content, where)
             return resp, list(validate_items(spec.model, rest.items, where)), step
 
-        tasks = [asyncio.create_task(fetch(offset)) for offset in offsets]
+        tasks: list[asyncio.Future[tuple[RawResponse, list[m.Resource], int]]] = [
+            asyncio.create_task(fetch(offset)) for offset in offsets
+        ]
+        done = asyncio.get_running_loop().create_future()
+        done.set_result(None)
         try:
-            for task in tasks:
-                yield await task
+            for index in range(len(tasks)):
+                result = await tasks[index]
+                # A finished task holds its page (the body and its models) for as long as it
+                # is referenced: let it go, or a 100,000-item listing keeps every body (~0.8 GB).
+                tasks[index] = done
+                yield result
         finally:
             for task in tasks:
                 task.cancel()

@@ -91,7 +91,7 @@ class SharedValue(ApiModel):
     @model_validator(mode="after")
     def _shared_instance(self) -> Self:
         extra = self.__pydantic_extra__
-        key = (type(self), self.__pydantic_fields_set__, tuple(self.__dict__.values()),
+        key = (type(self), frozenset(self.__pydantic_fields_set__), tuple(self.__dict__.values()),
                tuple(extra.items()) if extra else ())
         try:
             shared = _SHARED_VALUES.get(key)
