@@ -1,10 +1,13 @@
 """What needs attention now: the Overview's rows, worked out from the store.
 
 Each item names the resource and id it jumps to. Urgency ranks sort the list (lower first).
+`Triage` keeps the findings per item so that a change to a few of 100,000 certificates
+re-examines only those few.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -184,23 +187,93 @@ def service_tokens(items: Any, now: datetime) -> list[Finding]:
     return out
 
 
-def triage(store: Store, now: datetime, reports: dict[str, Scan]) -> list[Finding]:
-    def items(name: str) -> Any:
-        return store.collection(name).items.values()
+# The collections the Overview looks at, each with the one kind of finding it yields.
+KINDS: dict[str, str] = {
+    "certificates": "certificate",
+    "releases": "release",
+    "scans": "scan",
+    "keypairs": "keypair",
+    "users": "token",
+}
 
-    return [
-        *certificates(items("certificates"), now),
-        *releases(items("releases"), now),
-        *scans(items("scans"), reports, now),
-        *keypairs(items("keypairs"), now),
-        *service_tokens(items("users"), now),
-    ]
+
+def findings_for(
+    resource: str, items: Iterable[Any], now: datetime, reports: dict[str, Scan]
+) -> list[Finding]:
+    """The findings of some items of one collection (at most one per item)."""
+    finders: dict[str, Callable[[Any, datetime], list[Finding]]] = {
+        "certificates": certificates,
+        "releases": releases,
+        "keypairs": keypairs,
+        "users": service_tokens,
+    }
+    if resource == "scans":
+        return scans(items, reports, now)
+    finder = finders.get(resource)
+    return finder(items, now) if finder is not None else []
+
+
+def triage(store: Store, now: datetime, reports: dict[str, Scan]) -> list[Finding]:
+    found: list[Finding] = []
+    for name in KINDS:
+        if name in store.names:
+            found += findings_for(name, store.collection(name).items.values(), now, reports)
+    return found
+
+
+class Triage:
+    """The findings, held per collection and item id, updated for the items that changed."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, dict[str, Finding]] = {name: {} for name in KINDS}
+
+    def refresh(
+        self,
+        store: Store,
+        now: datetime,
+        reports: dict[str, Scan],
+        resource: str,
+        ids: Iterable[str] | None = None,
+    ) -> set[str]:
+        """Re-examine `ids` of `resource` (all of it when None); the row keys that may have
+        changed (added, updated or gone)."""
+        if resource not in KINDS or resource not in store.names:
+            return set()
+        items = store.collection(resource).items
+        held = self._held[resource]
+        if ids is None:
+            touched = {f.key for f in held.values()}
+            held.clear()
+            fresh = findings_for(resource, items.values(), now, reports)
+        else:
+            wanted = set(ids)
+            touched = {held.pop(i).key for i in wanted if i in held}
+            fresh = findings_for(resource, (items[i] for i in wanted if i in items), now, reports)
+        for item in fresh:
+            held[item.id] = item
+            touched.add(item.key)
+        return touched
+
+    def get(self, key: str) -> Finding | None:
+        resource, ident = split_key(key)
+        return self._held.get(resource, {}).get(ident)
+
+    def ids(self, resource: str) -> list[str]:
+        return list(self._held.get(resource, {}))
+
+    def counts(self) -> dict[str, int]:
+        return {KINDS[name]: len(held) for name, held in self._held.items()}
 
 
 def summary(found: list[Finding]) -> Text:
     counts: dict[str, int] = {}
     for item in found:
         counts[item.kind] = counts.get(item.kind, 0) + 1
+    return summary_of(counts)
+
+
+def summary_of(counts: dict[str, int]) -> Text:
+    """The one-line summary from the number of findings of each kind."""
     line = Text()
     # Short labels so the line fits 80 columns.
     labels = (

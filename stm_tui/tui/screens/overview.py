@@ -1,11 +1,19 @@
-"""Overview: what needs attention now. Each row jumps to its resource."""
+"""Overview: what needs attention now. Each row jumps to its resource.
+
+At 100,000 certificates the triage must not redo everything on each change: a diff
+re-examines only the items it touched, and large batches of work are coalesced so that the
+expensive passes run at most once a second. A pass more than a minute after the last full one
+re-examines everything, so relative times ("in 3 d") and windows that time crosses stay right.
+"""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from textual import on
 from textual.app import ComposeResult
+from textual.timer import Timer
 from textual.widgets import Static
 
 from stm_tui.store.store import Diff
@@ -15,6 +23,12 @@ from stm_tui.tui.screens.base import AreaScreen
 from stm_tui.tui.widgets.resource_table import ResourceTable
 from stm_tui.tui.widgets.table_model import Row
 
+# Pending work up to this many items is applied at once (a small account feels immediate);
+# more waits for the next slot, at most one such pass per `MIN_INTERVAL` seconds.
+IMMEDIATE_ITEMS = 2000
+MIN_INTERVAL = 1.0
+FULL_EVERY = 60.0
+
 
 class OverviewScreen(AreaScreen):
     HELP = "Enter jumps to the selected item in its area."
@@ -22,6 +36,12 @@ class OverviewScreen(AreaScreen):
     def __init__(self, area: Area) -> None:
         super().__init__(area)
         self._rows: dict[str, Row] = {}
+        self._triage = triage.Triage()
+        # Collection -> ids to re-examine; None means the whole collection.
+        self._dirty: dict[str, set[str] | None] = {}
+        self._last_pass = float("-inf")
+        self._last_full = float("-inf")
+        self._timer: Timer | None = None
         # While the cursor sits on the first row it stays on the first row as items arrive,
         # so the most urgent item is what the user sees selected.
         self._pinned = True
@@ -42,33 +62,93 @@ class OverviewScreen(AreaScreen):
         self._unsubscribe = self.stm.session.store.subscribe(
             self._on_diff, self.area.resources
         )
-        self.stm.reports_loaded.append(self.rebuild)
+        self.stm.reports_loaded.append(self._reports_loaded)
         self.table.focus()
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
-        if self.rebuild in self.stm.reports_loaded:
-            self.stm.reports_loaded.remove(self.rebuild)
+        if self._reports_loaded in self.stm.reports_loaded:
+            self.stm.reports_loaded.remove(self._reports_loaded)
+        if self._timer is not None:
+            self._timer.stop()
+
+    def _reports_loaded(self) -> None:
+        self._mark("scans", None)
 
     def _on_diff(self, diff: Diff) -> None:
-        self.rebuild()
+        self._mark(diff.resource, diff.touched | diff.removed)
+
+    def _mark(self, resource: str, ids: frozenset[str] | None) -> None:
+        if resource not in triage.KINDS:
+            return
+        pending = self._dirty.get(resource, set())
+        if ids is None or pending is None:
+            self._dirty[resource] = None
+        else:
+            self._dirty[resource] = pending | ids
+        self._schedule()
+
+    def _pending_items(self) -> int:
+        store = self.stm.session.store
+        return sum(
+            len(store.collection(name)) if ids is None else len(ids)
+            for name, ids in self._dirty.items()
+        )
+
+    def _schedule(self) -> None:
+        if self._timer is not None:
+            return
+        wait = self._last_pass + MIN_INTERVAL - time.monotonic()
+        if wait <= 0 or self._pending_items() <= IMMEDIATE_ITEMS:
+            self._apply()
+        else:
+            self._timer = self.set_timer(wait, self._apply)
 
     def rebuild(self) -> None:
-        """Recompute the triage list and hand the table only what changed."""
+        """Re-examine everything now (mount, and once a minute)."""
+        self._dirty = dict.fromkeys(triage.KINDS)
+        self._apply()
+
+    def _apply(self) -> None:
+        """Re-examine what changed and hand the table only the rows that differ."""
+        self._timer = None
         app = self.stm
-        found = triage.triage(app.session.store, app.now(), app.scan_reports)
-        app.load_scan_reports([f.id for f in found if f.resource == "scans"])
-        rows = {item.key: item.row() for item in found}
-        upserts = [row for key, row in rows.items() if self._rows.get(key) != row]
-        removed = [key for key in self._rows if key not in rows]
+        now_mono = time.monotonic()
+        if now_mono - self._last_full >= FULL_EVERY:
+            self._dirty = dict.fromkeys(triage.KINDS)
+        if not self._dirty:
+            return
+        if all(ids is None for ids in self._dirty.values()) and len(self._dirty) == len(
+            triage.KINDS
+        ):
+            self._last_full = now_mono
+        dirty, self._dirty = self._dirty, {}
+        store, now, reports = app.session.store, app.now(), app.scan_reports
+        touched: set[str] = set()
+        for resource, ids in dirty.items():
+            touched |= self._triage.refresh(store, now, reports, resource, ids)
+        if "scans" in dirty:
+            app.load_scan_reports(self._triage.ids("scans"))
+        upserts: list[Row] = []
+        removed: list[str] = []
+        for key in touched:
+            found = self._triage.get(key)
+            if found is None:
+                if self._rows.pop(key, None) is not None:
+                    removed.append(key)
+                continue
+            row = found.row()
+            if self._rows.get(key) != row:
+                self._rows[key] = row
+                upserts.append(row)
         if upserts or removed:
             self.table.apply_diff(upserts, removed)
             shown = self.table.visible_keys()
             if self._pinned and shown:
                 self.table.move_cursor_to_key(shown[0])
-        self._rows = rows
-        self.query_one("#summary", Static).update(triage.summary(found))
+        self.query_one("#summary", Static).update(triage.summary_of(self._triage.counts()))
+        self._last_pass = time.monotonic()
 
     @on(ResourceTable.RowHighlighted)
     def _highlighted(self, event: ResourceTable.RowHighlighted) -> None:
