@@ -16,6 +16,7 @@ import base64
 import binascii
 import hashlib
 import sys
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
@@ -80,6 +81,7 @@ class Resource(ApiModel):
 
 _SHARED_VALUES: dict[tuple[Any, ...], Any] = {}
 _SHARED_VALUES_MAX = 8192
+_CONSTRUCTING: ContextVar[bool] = ContextVar("_CONSTRUCTING", default=False)
 
 
 class SharedValue(ApiModel):
@@ -88,8 +90,18 @@ class SharedValue(ApiModel):
 
     model_config = ConfigDict(frozen=True)
 
+    def __init__(self, /, **data: Any) -> None:
+        # `Ref(...)` must build this very instance; only parsed ones can be shared.
+        token = _CONSTRUCTING.set(True)
+        try:
+            super().__init__(**data)
+        finally:
+            _CONSTRUCTING.reset(token)
+
     @model_validator(mode="after")
     def _shared_instance(self) -> Self:
+        if _CONSTRUCTING.get():
+            return self
         extra = self.__pydantic_extra__
         key = (type(self), frozenset(self.__pydantic_fields_set__), tuple(self.__dict__.values()),
                tuple(extra.items()) if extra else ())
