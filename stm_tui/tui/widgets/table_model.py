@@ -288,7 +288,8 @@ class TableModel:
         parsed = self.parse_query(query)
         refines = self._refines(self._parsed, parsed)
         self._query, self._parsed = query, parsed
-        if refines:
+        whole = self._sort_column is None and len(self._view) == len(self._rows)
+        if refines and not whole:
             # Filtering the current (already sorted) view keeps its order: no re-sort.
             self._view = self._filtered(self._view, parsed.terms)
         else:
