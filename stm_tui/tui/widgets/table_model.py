@@ -10,9 +10,11 @@ one `list.sort` over precomputed values.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from rich.text import Text
 
@@ -38,14 +40,29 @@ class Column:
     """When the terminal is narrow, higher priority numbers are dropped first."""
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
+class Row(NamedTuple):
+    """One table row. A NamedTuple: 100,000 of them are built per full load, and a tuple is
+    about a third cheaper to create than a frozen dataclass."""
+
     key: str
     cells: tuple[Cell, ...]
+    # Per column; default: the lowercased plain text of the cell.
     sort_keys: tuple[Any, ...] | None = None
-    """Per column; default: the lowercased plain text of the cell."""
+    # Optional Rich style for the whole row (e.g. "red" for expired).
     style: str | None = None
-    """Optional Rich style for the whole row (e.g. "red" for expired)."""
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while many small objects are created at once:
+    building 100,000 rows otherwise triggers dozens of full collections that find nothing."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def plain(cell: Cell) -> str:
@@ -374,6 +391,10 @@ class TableModel:
 
     def set_rows(self, rows: Iterable[Row]) -> None:
         """Replace every row; the view is rebuilt with the current filter and sort."""
+        with gc_paused():
+            self._set_rows(rows)
+
+    def _set_rows(self, rows: Iterable[Row]) -> None:
         by_key = {row.key: row for row in rows}
         width = len(self.columns)
         if any(len(row.cells) != width for row in by_key.values()):
