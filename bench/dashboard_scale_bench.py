@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,13 @@ class Sampler:
         return None
 
 
-def measure(argv: list[str], env: dict[str, str], period: float = 0.25) -> dict[str, float]:
+@dataclass
+class Measured:
+    figures: dict[str, float]
+    timeline: list[tuple[float, float, float]]
+
+
+def measure(argv: list[str], env: dict[str, str], period: float = 0.25) -> Measured:
     app = PtyApp(argv, env=env)
     sampler = Sampler(app)
     try:
@@ -78,12 +85,13 @@ def measure(argv: list[str], env: dict[str, str], period: float = 0.25) -> dict[
             sampler.take()
     finally:
         app.close()
-    return {
+    figures = {
         "peak_rss": max(s[2] for s in sampler.samples),
         "settled_rss": sampler.samples[-1][2],
         "quiet": quiet,
         "cpu": sampler.samples[-1][1],
     }
+    return Measured(figures, sampler.samples)
 
 
 def baseline_tree(rev: str, into: Path) -> Path:
@@ -94,16 +102,32 @@ def baseline_tree(rev: str, into: Path) -> Path:
     return into
 
 
-def run(certs: int = 100_000, baseline_rev: str | None = None) -> list[dict[str, Any]]:
+def print_timeline(label: str, samples: list[tuple[float, float, float]]) -> None:
+    print(f"{label}: seconds  cpu-s  RSS-MB", file=sys.stderr)
+    shown = -1.0
+    for t, cpu, mb in samples:
+        if t - shown >= 1.0:
+            print(f"  {t:6.1f} {cpu:6.1f} {mb:7.0f}", file=sys.stderr)
+            shown = t
+
+
+def run(certs: int = 100_000, baseline_rev: str | None = None,
+        timeline: bool = False) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     with emulator_process(scale_dir(certs), seed=f"scale:{certs}") as creds:
-        before: dict[str, float] | None = None
+        old: Measured | None = None
         if baseline_rev:
             with tempfile.TemporaryDirectory(prefix="stm-bench-rev-") as tmp:
                 tree = baseline_tree(baseline_rev, Path(tmp))
                 env = env_for(creds, PYTHONPATH=str(tree))
-                before = measure([sys.executable, "-m", "stm_tui"], env)
-        after = measure([STM_TUI], env_for(creds))
+                old = measure([sys.executable, "-m", "stm_tui"], env)
+        new = measure([STM_TUI], env_for(creds))
+    if timeline:
+        if old:
+            print_timeline("before", old.timeline)
+        print_timeline("after", new.timeline)
+    before = old.figures if old else None
+    after = new.figures
     note = f"{certs} certificates, stm-tui on a 120x40 pty"
 
     def base(key: str) -> float | None:
@@ -130,8 +154,10 @@ def main() -> int:
     parser.add_argument("--certs", type=int, default=100_000)
     parser.add_argument("--baseline-rev", default=None,
                         help="also measure this git revision of stm_tui, in the same run")
+    parser.add_argument("--timeline", action="store_true",
+                        help="print RSS and CPU every second while loading")
     args = parser.parse_args()
-    results = run(args.certs, args.baseline_rev)
+    results = run(args.certs, args.baseline_rev, timeline=args.timeline)
     for r in results:
         target = "-" if r["target"] is None else r["target"]
         baseline = "" if r["baseline"] is None else f"  before {r['baseline']:.2f}"

@@ -4,7 +4,8 @@
                         [--write-readme]
 
 Benchmarks: `table` (bench/table_bench.py: ResourceTable vs the stock DataTable on N rows),
-`startup`, `sync`, `idle` and `emulator` (bench/emulator_bench.py's `run()` when it has one,
+`startup`, `sync`, `idle`, `dashboard_scale` (RSS and time to a loaded, quiet dashboard) and
+`emulator` (bench/emulator_bench.py's `run()` when it has one,
 else the list-page latency measured here). Scale data (`scale:N`) is seeded once into
 `bench/.cache/` and reused. Prints one line per figure (ours, target, DataTable where there
 is one) and exits 1 when a target is missed. `--write-readme` puts the figures and the machine
@@ -34,7 +35,7 @@ from _harness import ROOT, emulator_process, figure, scale_dir  # noqa: E402
 
 README = ROOT / "README.md"
 BEGIN, END = "<!-- perf:begin -->", "<!-- perf:end -->"
-BENCHES = ("table", "startup", "sync", "idle", "emulator")
+BENCHES = ("table", "startup", "sync", "idle", "dashboard_scale", "emulator")
 
 
 def _load(name: str) -> ModuleType | None:
@@ -103,7 +104,7 @@ def run_bench(name: str, args: argparse.Namespace) -> list[dict[str, Any]]:
             call = lambda: emulator_pages(args.certs)  # noqa: E731
     elif module is None:
         return []
-    elif name in ("sync", "idle"):
+    elif name in ("sync", "idle", "dashboard_scale"):
         call = lambda: module.run(args.certs)  # noqa: E731
     else:
         call = module.run
