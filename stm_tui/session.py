@@ -121,7 +121,8 @@ class Session:
     ) -> None:
         self.client = client
         self.profile_name = profile_name
-        self.read_only = read_only
+        self._read_only = read_only
+        self._sync_client_mode()
         self.clock = clock
         self.local = local if local is not None else local_identity()
         merged = {**DEFAULT_POLL_INTERVALS, **(intervals or {})}
@@ -135,16 +136,31 @@ class Session:
         self.me: Any = None
         self.start_error: StmError | None = None
 
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    @read_only.setter
+    def read_only(self, value: bool) -> None:
+        self._read_only = value
+        self._sync_client_mode()
+
+    def _sync_client_mode(self) -> None:
+        # The HTTP adapter refuses every non-GET in read-only mode: a second guard under the
+        # UI's, so it must never disagree with what the identity bar shows.
+        if hasattr(self.client, "read_only"):
+            self.client.read_only = self._read_only
+
     @classmethod
     def from_profile(
         cls, profile: Any, credentials: Any, *, read_only: bool | None = None, **kw: Any
     ) -> Session:
         from stm_tui.api.client import STMClient
 
-        client = STMClient.from_profile(profile, credentials)
-        intervals = getattr(profile, "poll_intervals", None) or None
         if read_only is None:
             read_only = bool(getattr(profile, "read_only", True))
+        client = STMClient.from_profile(profile, credentials, read_only=read_only)
+        intervals = getattr(profile, "poll_intervals", None) or None
         return cls(
             client,
             profile_name=getattr(profile, "name", "default"),
