@@ -173,6 +173,7 @@ class Session:
 
     async def start(self) -> None:
         """Learn who we are, then start polling. Never raises for a misbehaving server."""
+        keep_page_bodies_out_of_the_heap()
         try:
             self.me = await self.client.me()
         except StmError as exc:
@@ -263,23 +264,41 @@ class Session:
         return fetch
 
 
-def release_free_memory() -> None:
-    """Hand the heap's free pages back to the OS (glibc only; elsewhere nothing happens).
+# glibc's `mallopt` parameter for the size from which allocations get their own mapping.
+_M_MMAP_THRESHOLD = -3
+_MMAP_THRESHOLD = 128 * 1024
 
-    A complete listing of 100,000 items parses ~0.8 GB of page bodies that are freed again,
-    but interleaved with the models that stay, so glibc keeps most of it as process memory.
-    """
-    global _malloc_trim
-    if _malloc_trim is None:
+
+def _libc() -> Any:
+    global _libc_handle
+    if _libc_handle is None:
         try:
-            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+            _libc_handle = ctypes.CDLL("libc.so.6")
+            _libc_handle.malloc_trim  # noqa: B018 (glibc, not musl or another libc)
+            _libc_handle.mallopt  # noqa: B018
         except (OSError, AttributeError):
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
+            _libc_handle = False
+    return _libc_handle
 
 
-_malloc_trim: Any = None
+_libc_handle: Any = None
+
+
+def keep_page_bodies_out_of_the_heap() -> None:
+    """Give every large block (a page body: 0.3-0.9 MB) its own mapping, returned to the OS
+    when freed (glibc only). glibc otherwise raises that threshold after the first such free
+    and carves later bodies out of the heap, where the models parsed in between pin the
+    freed space: ~0.5 GB more resident memory after a sync of 100,000 certificates."""
+    libc = _libc()
+    if libc:
+        libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
+
+
+def release_free_memory() -> None:
+    """Hand the heap's free pages back to the OS (glibc only; elsewhere nothing happens)."""
+    libc = _libc()
+    if libc:
+        libc.malloc_trim(0)
 
 
 def share_certificates(store: Store, name: str, items: Sequence[Any]) -> None:
