@@ -95,8 +95,9 @@ def measure(argv: list[str], env: dict[str, str], period: float = 0.25) -> Measu
 
 
 def baseline_tree(rev: str, into: Path) -> Path:
-    """`stm_tui` as of `rev`, extracted into `into` (no change to the repository)."""
-    archive = subprocess.run(["git", "archive", rev, "stm_tui"], cwd=ROOT, check=True,
+    """`stm_tui` (and its stylesheets) as of `rev`, extracted into `into` (no change to the
+    repository)."""
+    archive = subprocess.run(["git", "archive", rev, "stm_tui", "styles"], cwd=ROOT, check=True,
                              capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
     return into
@@ -120,7 +121,8 @@ def run(certs: int = 100_000, baseline_rev: str | None = None,
             with tempfile.TemporaryDirectory(prefix="stm-bench-rev-") as tmp:
                 tree = baseline_tree(baseline_rev, Path(tmp))
                 env = env_for(creds, PYTHONPATH=str(tree))
-                old = measure([sys.executable, "-m", "stm_tui"], env)
+                # -P: the working directory (this tree) must not shadow PYTHONPATH.
+                old = measure([sys.executable, "-P", "-m", "stm_tui"], env)
         new = measure([STM_TUI], env_for(creds))
     if timeline:
         if old:
@@ -133,8 +135,9 @@ def run(certs: int = 100_000, baseline_rev: str | None = None,
     def base(key: str) -> float | None:
         return before[key] if before else None
 
-    out.append(figure("dashboard_peak_rss", after["peak_rss"], "MB", RSS_TARGET_MB,
-                      baseline=base("peak_rss"), note=f"peak RSS until quiet; {note}"))
+    out.append(figure("dashboard_peak_rss", after["peak_rss"], "MB", None,
+                      baseline=base("peak_rss"),
+                      note=f"peak RSS while syncing (informational); {note}"))
     out.append(figure("dashboard_settled_rss", after["settled_rss"], "MB", RSS_TARGET_MB,
                       baseline=base("settled_rss"), note=f"RSS {SETTLE:.0f} s after quiet"))
     out.append(figure("dashboard_time_to_quiet", after["quiet"], "s", None,
