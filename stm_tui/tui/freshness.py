@@ -61,4 +61,8 @@ def describe(statuses: Iterable[Status], now: datetime, paused: bool = False) ->
         return Text(f"▲ stale · updated {age}", style="bold yellow")
     retry = f" · retry {f.relative(status.next_try, now)}" if status.next_try else ""
     data = f" · data from {age}" if status.last_ok else ""
-    return Text(f"✖ {status.error_kind or 'error'}{retry}{data}", style="bold red")
+    # Name the resource: an area such as the Overview shows several, and "permission" alone
+    # would not say that it is only the threat scans this role may not read.
+    what = status.resource.replace("_", " ")
+    kind = "no permission" if status.error_kind == "permission" else status.error_kind or "error"
+    return Text(f"✖ {what}: {kind}{retry}{data}", style="bold red")

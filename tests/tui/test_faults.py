@@ -38,6 +38,7 @@ async def test_errors_show_with_the_last_good_data_and_recover(fresh_emulator: A
             set_faults(fresh_emulator, error_rate=1.0)
             await pilot.press("r")
             await wait_until(pilot, lambda: "✖" in freshness(app), limit=30)
+            assert "✖ certificates:" in freshness(app)  # which resource is failing
             assert table.total_count == before  # the last good data stays
             assert app.is_running
             # Every area keeps working while the service fails.
