@@ -16,6 +16,7 @@ import base64
 import binascii
 import hashlib
 import sys
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -427,16 +428,49 @@ _NAMES: dict[bytes, str] = {}
 _NAMES_MAX = 4096
 
 
-def _name(name: x509.Name) -> str:
-    # Formatting a name is the slow part of decoding (~20 us); issuers repeat across
-    # thousands of certificates, and so do many subjects: one string per distinct name.
-    key = name.public_bytes()
-    text = _NAMES.get(key)
+def _name_text(raw: bytes | None, name: Callable[[], x509.Name]) -> str:
+    # Building a `Name` (validated Python objects per attribute) and formatting it is the
+    # slow part of decoding (~25 us); issuers repeat across thousands of certificates, and
+    # so do most subjects of one organisation: one string per distinct encoded name.
+    text = _NAMES.get(raw) if raw is not None else None
     if text is None:
-        if len(_NAMES) >= _NAMES_MAX:
-            _NAMES.clear()
-        text = _NAMES[key] = name.rfc4514_string()
+        text = name().rfc4514_string()
+        if raw is not None:
+            if len(_NAMES) >= _NAMES_MAX:
+                _NAMES.clear()
+            _NAMES[raw] = text
     return text
+
+
+def _tlv(der: bytes, pos: int) -> tuple[int, int, int]:
+    """(tag, content start, end) of the DER element at `pos`."""
+    tag, length = der[pos], der[pos + 1]
+    start = pos + 2
+    if length & 0x80:
+        count = length & 0x7F
+        length = int.from_bytes(der[start:start + count], "big")
+        start += count
+    end = start + length
+    if end > len(der):
+        raise ValueError("truncated DER")
+    return tag, start, end
+
+
+def _raw_names(der: bytes) -> tuple[bytes, bytes] | None:
+    """The encoded issuer and subject of a certificate, found without decoding them:
+    Certificate > TBSCertificate > [version], serial, signature, issuer, validity, subject."""
+    try:
+        _tag, start, _end = _tlv(der, 0)
+        _tag, pos, tbs_end = _tlv(der, start)
+        fields: list[bytes] = []
+        while pos < tbs_end and len(fields) < 6:
+            tag, _start, end = _tlv(der, pos)
+            if tag != 0xA0 or fields:
+                fields.append(der[pos:end])
+            pos = end
+        return (fields[2], fields[4]) if len(fields) >= 5 else None
+    except (IndexError, ValueError):
+        return None
 
 
 def _validity(b64: str) -> tuple[datetime, datetime] | None:
@@ -458,9 +492,10 @@ def _summarise(b64: str, validity: tuple[datetime, datetime] | None) -> CertSumm
         c = x509.load_der_x509_certificate(der)
         # The dates the Overview already decoded are reused, not held twice.
         not_before, not_after = validity or (c.not_valid_before_utc, c.not_valid_after_utc)
+        raw = _raw_names(der)
         return CertSummary(
-            subject=_name(c.subject),
-            issuer=_name(c.issuer),
+            subject=_name_text(raw[1] if raw else None, lambda: c.subject),
+            issuer=_name_text(raw[0] if raw else None, lambda: c.issuer),
             serial=f"{c.serial_number:x}",
             not_before=not_before,
             not_after=not_after,
