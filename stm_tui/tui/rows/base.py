@@ -9,9 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
+from rich.control import strip_control_codes
+from rich.text import Text
+
 from stm_tui.store.store import Store
+from stm_tui.tui import format as f
 from stm_tui.tui.widgets.table_model import Column, Row
 
 
@@ -49,3 +54,24 @@ def num(value: int | float | None) -> float:
 
 def build_rows(view: ResourceView, items: Any, ctx: Context) -> list[Row]:
     return [view.row(item, ctx) for item in items]
+
+
+# Lists of 100,000 rows: a `Text` per cell cost ~2.5 us and ~0.3 kB, eight per certificate
+# row. Unstyled server text is a plain `str` cell instead (the table makes every `str` cell
+# printable when it draws it), and the few distinct styled cells (statuses, day counts) are
+# shared `Text` instances: the table copies a `Text` before it changes one.
+
+
+def plain(value: object) -> str:
+    """Server text for an unstyled cell: what `format.text` shows, without the `Text`."""
+    return f.DASH if value is None or value == "" else strip_control_codes(str(value))
+
+
+@lru_cache(maxsize=256)
+def status(value: str | None) -> Text:
+    return f.status(value)
+
+
+@lru_cache(maxsize=4096)
+def days_left(days: int | None) -> Text:
+    return f.days_left(days)

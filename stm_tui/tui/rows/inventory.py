@@ -6,7 +6,7 @@ from rich.text import Text
 
 from stm_tui.api.models import Certificate, CertificateProfile, Keypair, KeypairProfile
 from stm_tui.tui import format as f
-from stm_tui.tui.rows.base import Context, ResourceView, num, when
+from stm_tui.tui.rows.base import Context, ResourceView, days_left, num, plain, status, when
 from stm_tui.tui.widgets.table_model import Column, Row
 
 
@@ -37,15 +37,15 @@ def keypair_row(kp: Keypair, ctx: Context) -> Row:
     return Row(
         kp.id,
         (
-            f.text(kp.alias),
+            plain(kp.alias),
             key_spec(kp.key_alg, kp.key_size, kp.curve),
             kp.key_type or f.DASH,
             kp.key_storage or f.DASH,
-            f.status(keypair_state(kp)),
+            status(keypair_state(kp)),
             str(active),
             f.names(kp.groups),
             keypair_restriction(kp),
-            f.text(kp.keypair_profile.name if kp.keypair_profile else None),
+            plain(kp.keypair_profile.name if kp.keypair_profile else None),
         ),
         sort_keys=(
             ((kp.alias or "").lower(), kp.id),
@@ -132,16 +132,16 @@ def cert_row(c: Certificate, ctx: Context) -> Row:
     return Row(
         c.id,
         (
-            f.text(c.alias),
-            f.text(subject),
-            f.text(c.serial_hex),
-            f.text(issuer),
-            f.status(c.certificate_status),
+            plain(c.alias),
+            plain(subject),
+            plain(c.serial_hex),
+            plain(issuer),
+            status(c.certificate_status),
             f.dt(c.not_before),
             f.dt(c.not_after),
-            f.days_left(days),
-            f.text(keypair),
-            f.text(profile),
+            days_left(days),
+            plain(keypair),
+            plain(profile),
             c.hierarchy or f.DASH,
         ),
         sort_keys=(
