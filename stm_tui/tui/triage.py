@@ -18,6 +18,7 @@ from stm_tui.api.models import Certificate, Keypair, ReleaseWindow, Scan, User
 from stm_tui.store.store import Store
 from stm_tui.tui import format as f
 from stm_tui.tui.rows.activity import RISK_ORDER, signatures_used
+from stm_tui.tui.rows.base import plain
 from stm_tui.tui.widgets.table_model import Column, Row
 
 EXPIRY_WINDOWS = (7, 30, 90)
@@ -56,7 +57,7 @@ class Finding:
     def row(self) -> Row:
         return Row(
             self.key,
-            (self.urgency, self.kind, f.text(self.item), self.detail,
+            (self.urgency, self.kind, plain(self.item), self.detail,
              f.relative(self.when, self.now)),
             sort_keys=(
                 # Ties in urgency: soonest first, then by name, so the order is stable.

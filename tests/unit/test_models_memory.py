@@ -122,3 +122,12 @@ def test_incremental_triage_matches_a_full_one() -> None:
     assert sorted(f.key for f in full) == ["certificates:9"]
     assert incremental.get("certificates:9") == full[0]
     assert incremental.counts()["certificate"] == 1
+
+
+def test_bytes_that_are_not_a_certificate_fall_back_to_the_server_fields() -> None:
+    junk = m.Certificate.model_validate(
+        {"id": "j", "cert": "AAECAwQ=", "subject": "CN=from server", "serial_number": "0a"}
+    )
+    assert junk.x509_cert is None and junk.summary is None and junk.validity is None
+    assert junk.subject_name == "CN=from server" and junk.serial_hex == "0a"
+    assert junk.sha256_fingerprint is not None  # a fingerprint of the bytes as sent
