@@ -31,6 +31,8 @@ QUIET_WINDOW = 4.0
 QUIET_CPU = 0.10
 SETTLE = 4.0
 RSS_TARGET_MB = 800.0
+AREAS = (("3", "certificates"), ("2", "keypairs"))  # area keys, opened in this order
+AREA_QUIET = 2.0
 
 
 class Sampler:
@@ -46,15 +48,30 @@ class Sampler:
 
     def quiet_since(self) -> float | None:
         """End of the first `QUIET_WINDOW` under `QUIET_CPU` after 8 s, if any yet."""
+        window = self.quiet_window(8.0 - QUIET_WINDOW, QUIET_WINDOW)
+        return window[1] if window else None
+
+    def quiet_window(self, after: float, length: float) -> tuple[float, float] | None:
+        """(start, end) of the first `length` s under `QUIET_CPU` starting after `after`."""
         for i, (t0, c0, _) in enumerate(self.samples):
-            if t0 < 8.0 - QUIET_WINDOW:
+            if t0 < after:
                 continue
             for t1, c1, _ in self.samples[i + 1:]:
-                if t1 - t0 >= QUIET_WINDOW:
+                if t1 - t0 >= length:
                     if (c1 - c0) / (t1 - t0) < QUIET_CPU:
-                        return t1
+                        return t0, t1
                     break
         return None
+
+    def wait_quiet(self, after: float, length: float, period: float) -> tuple[float, float]:
+        deadline = time.perf_counter() + LOAD_TIMEOUT
+        while time.perf_counter() < deadline:
+            self.take()
+            window = self.quiet_window(after, length)
+            if window is not None:
+                return window
+            time.sleep(period)
+        raise TimeoutError("the dashboard never went quiet")
 
 
 @dataclass
@@ -83,14 +100,21 @@ def measure(argv: list[str], env: dict[str, str], period: float = 0.25) -> Measu
         while time.perf_counter() < settle_until:
             time.sleep(period)
             sampler.take()
+        figures = {
+            "peak_rss": max(s[2] for s in sampler.samples),
+            "settled_rss": sampler.samples[-1][2],
+            "quiet": quiet,
+            "cpu": sampler.samples[-1][1],
+        }
+        # Then open the two big lists: the rows of 100,000 certificates and 50,000 keypairs.
+        for key, name in AREAS:
+            pressed = time.perf_counter() - app.started
+            app.send(key.encode())
+            start, _end = sampler.wait_quiet(pressed, AREA_QUIET, period)
+            figures[f"{name}_open"] = max(0.0, start - pressed)
+            figures[f"{name}_rss"] = sampler.samples[-1][2]
     finally:
         app.close()
-    figures = {
-        "peak_rss": max(s[2] for s in sampler.samples),
-        "settled_rss": sampler.samples[-1][2],
-        "quiet": quiet,
-        "cpu": sampler.samples[-1][1],
-    }
     return Measured(figures, sampler.samples)
 
 
@@ -145,8 +169,15 @@ def run(certs: int = 100_000, baseline_rev: str | None = None,
                       note="start to the first 4 s under 10% CPU (the full sync alone ~18 s)"))
     out.append(figure("dashboard_cpu_to_quiet", after["cpu"], "s", None,
                       baseline=base("cpu"), note="CPU seconds the dashboard used until settled"))
+    for _key, name in AREAS:
+        out.append(figure(f"dashboard_{name}_open", after[f"{name}_open"], "s", None,
+                          baseline=base(f"{name}_open"),
+                          note=f"key press to quiet with the {name} list built"))
+        out.append(figure(f"dashboard_{name}_rss", after[f"{name}_rss"], "MB", None,
+                          baseline=base(f"{name}_rss"),
+                          note=f"RSS once the {name} list is open too"))
     if before:
-        for key in ("peak_rss", "settled_rss", "quiet", "cpu"):
+        for key in ("peak_rss", "settled_rss", "quiet", "cpu", *(f"{n}_rss" for _k, n in AREAS)):
             out.append(figure(f"dashboard_{key}_ratio", after[key] / before[key], "x", None,
                               note=f"after / before ({baseline_rev})"))
     return out
