@@ -18,9 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -74,8 +73,8 @@ class Sampler:
         raise TimeoutError("the dashboard never went quiet")
 
 
-@dataclass
-class Measured:
+class Measured(NamedTuple):
+    # Not a dataclass: bench/run.py loads this file without registering it as a module.
     figures: dict[str, float]
     timeline: list[tuple[float, float, float]]
 
