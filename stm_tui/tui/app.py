@@ -20,6 +20,7 @@ from stm_tui.session import Session
 from stm_tui.tui.areas import AREAS, BY_MODE, Area
 from stm_tui.tui.details import DETAILS
 from stm_tui.tui.palette import AreaCommands, JumpCommands
+from stm_tui.tui.row_cache import RowCache
 from stm_tui.tui.rows import VIEWS, Context
 from stm_tui.tui.screens.base import AreaScreen
 from stm_tui.tui.screens.certificates import CertificateListScreen
@@ -101,6 +102,12 @@ class StmApp(App[None]):
         self.reports_loaded: list[Callable[[], None]] = []
         self._report_requests: set[str] = set()
         self._unsubscribe: list[Callable[[], None]] = []
+        # One per list area: rows are built as the store changes, not when a list opens.
+        self.row_caches: dict[str, RowCache] = {
+            area.mode: RowCache(VIEWS[area.mode], session.store, self.context)
+            for area in AREAS
+            if area.mode in VIEWS
+        }
         if theme:
             self.theme = THEMES.get(theme, theme)
 
@@ -112,6 +119,8 @@ class StmApp(App[None]):
             store.subscribe_status(self._on_status),
             store.subscribe(self._on_accounts, ("accounts",)),
         ]
+        for cache in self.row_caches.values():
+            cache.start()
         self.set_interval(1.0, self._tick)
         self.run_worker(self._start_session(), name="session start", exit_on_error=False)
 
@@ -122,6 +131,8 @@ class StmApp(App[None]):
     async def on_unmount(self) -> None:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
+        for cache in self.row_caches.values():
+            cache.stop()
         await self.session.stop()
 
     def _fatal_error(self) -> None:

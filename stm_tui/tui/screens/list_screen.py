@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from rich.console import RenderableType
@@ -48,6 +48,7 @@ class ListScreen(AreaScreen):
         self.view = view
         self.detail_key: str | None = None
         self._unsubscribe: Callable[[], None] | None = None
+        self._unsubscribe_rows: Callable[[], None] | None = None
 
     # composition -------------------------------------------------------------------------
 
@@ -67,45 +68,36 @@ class ListScreen(AreaScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        store = self.stm.session.store
         # Always a defined order: some lists arrive in an order the server does not promise.
         column, reverse = self.view.default_sort or (self.view.columns[0].key, False)
         self.table.sort_by(column, reverse)
-        self.table.set_rows(self._rows(store.collection(self.view.resource).items.values()))
-        self._unsubscribe = store.subscribe(
+        # Rows come prebuilt from the app's cache: the ones built so far now, the rest (and
+        # every later change) as batches.
+        cache = self.stm.row_caches[self.view.resource]
+        self._unsubscribe_rows = cache.subscribe(self._on_rows)
+        self.table.set_rows(cache.rows.values())
+        self._unsubscribe = self.stm.session.store.subscribe(
             self._on_diff, (self.view.resource, *self.view.depends_on, *self.detail_sources())
         )
         self.table.focus()
         self._update_view_info()
 
     def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
+        for unsubscribe in (self._unsubscribe_rows, self._unsubscribe):
+            if unsubscribe is not None:
+                unsubscribe()
 
     def detail_sources(self) -> tuple[str, ...]:
         """Collections shown in the detail besides our own (signature logs)."""
         return ("signatures",) if self.view.resource in ("keypairs", "releases") else ()
 
-    # rows from the store -----------------------------------------------------------------
+    # rows and detail updates -------------------------------------------------------------
 
-    def _rows(self, items: Iterable[Any]) -> list[Row]:
-        ctx = self.stm.context()
-        rows = []
-        for item in items:
-            try:
-                rows.append(self.view.row(item, ctx))
-            except Exception:
-                # One odd item must not take the whole list down; it is logged, not shown.
-                log.exception("could not build a %s row", self.view.resource)
-        return rows
+    def _on_rows(self, upserts: list[Row], removed: set[str]) -> None:
+        self.table.apply_diff(upserts, removed)
 
     def _on_diff(self, diff: Diff) -> None:
-        collection = self.stm.session.store.collection(self.view.resource)
-        if diff.resource == self.view.resource:
-            items = [collection.items[k] for k in diff.touched if k in collection.items]
-            self.table.apply_diff(self._rows(items), diff.removed)
-        elif diff.resource in self.view.depends_on:
-            self.table.apply_diff(self._rows(collection.items.values()), ())
+        # The rows follow the cache; the detail shows the store's item and its sources.
         if self.detail_key is not None:
             self._show_detail(self.detail_key)
 

@@ -1,0 +1,158 @@
+"""The row cache: every row built from the store in the background, kept up to date by diffs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime
+
+from pydantic import BaseModel
+
+from stm_tui.api.models import Certificate
+from stm_tui.store.store import Store
+from stm_tui.tui.row_cache import RowCache
+from stm_tui.tui.rows import VIEWS
+from stm_tui.tui.rows.base import Context, ResourceView
+from stm_tui.tui.widgets.table_model import Column, Row
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+class Thing(BaseModel):
+    id: str
+    name: str
+    owner: str = ""
+
+
+class Owner(BaseModel):
+    id: str
+    name: str
+
+
+def store() -> Store:
+    return Store(resources=("things", "owners", "certificates"))
+
+
+def context_for(s: Store) -> Context:
+    return Context(store=s, now=NOW)
+
+
+built: Counter[str] = Counter()
+
+
+def thing_row(item: Thing, ctx: Context) -> Row:
+    built[item.id] += 1
+    if item.name == "odd":
+        raise ValueError("a field this view cannot show")
+    owner = ctx.store.collection("owners").get(item.owner)
+    return Row(item.id, (item.name, owner.name if owner is not None else "-"))
+
+
+THINGS = ResourceView(
+    resource="things",
+    columns=(Column("name", "Name"), Column("owner", "Owner")),
+    row=thing_row,
+    label=lambda item: item.name,
+    depends_on=("owners",),
+)
+
+
+def cache_of(view: ResourceView, s: Store) -> RowCache:
+    cache = RowCache(view, s, lambda: context_for(s))
+    cache.start()
+    return cache
+
+
+async def settled(cache: RowCache) -> None:
+    """Let the background build run to its end (bounded)."""
+    for _ in range(100_000):
+        if not cache.building:
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("the cache never finished building")
+
+
+def certificate(n: int) -> Certificate:
+    return Certificate(id=f"cert-{n:05d}", alias=f"signer {n}", certificate_status="ACTIVE")
+
+
+async def test_a_large_listing_is_built_in_steps_that_let_the_loop_run() -> None:
+    s = store()
+    cache = cache_of(VIEWS["certificates"], s)
+    seen_while_building: list[int] = []
+
+    async def meanwhile() -> None:  # stands for a key press handled during the build
+        seen_while_building.append(len(cache.rows))
+
+    s.replace_all("certificates", [certificate(n) for n in range(10_000)])
+    assert len(cache.rows) < 10_000  # the store write itself did not build them all
+    other = asyncio.create_task(meanwhile())
+    await settled(cache)
+    await other
+    assert seen_while_building and seen_while_building[0] < 10_000
+    assert len(cache.rows) == 10_000
+    row = cache.rows["cert-01234"]
+    assert "signer 1234" in row.cells
+
+
+async def test_changes_and_removals_reach_the_rows_and_the_listeners() -> None:
+    s = store()
+    cache = cache_of(THINGS, s)
+    s.replace_all("things", [Thing(id="a", name="alpha"), Thing(id="b", name="beta")])
+    batches: list[tuple[list[Row], set[str]]] = []
+    cache.subscribe(lambda upserts, removed: batches.append((upserts, removed)))
+    batches.clear()  # a small list is refreshed when a viewer arrives; not what we test
+
+    s.upsert("things", [Thing(id="a", name="alpha 2")])
+    await settled(cache)
+    assert cache.rows["a"].cells == ("alpha 2", "-")
+    assert batches == [([Row("a", ("alpha 2", "-"))], set())]
+
+    s.remove("things", ["b"])
+    assert "b" not in cache.rows
+    assert batches[-1] == ([], {"b"})
+
+
+async def test_pending_work_coalesces_and_removals_cancel_it() -> None:
+    s = store()
+    cache = cache_of(THINGS, s)
+    built.clear()
+    s.replace_all("things", [Thing(id=f"t{n}", name=f"n{n}") for n in range(5_000)])
+    # Before the background build reaches them: one key changes twice, another goes away.
+    s.upsert("things", [Thing(id="t4999", name="first")])
+    s.upsert("things", [Thing(id="t4999", name="second")])
+    s.remove("things", ["t4998"])
+    await settled(cache)
+    assert built["t4999"] == 1 and cache.rows["t4999"].cells[0] == "second"
+    assert built["t4998"] == 0 and "t4998" not in cache.rows
+    assert len(cache.rows) == 4_999
+
+
+async def test_an_item_whose_row_fails_is_skipped_alone() -> None:
+    s = store()
+    cache = cache_of(THINGS, s)
+    things = [Thing(id=f"t{n}", name=f"n{n}") for n in range(3_000)]
+    things[1_500] = Thing(id="t1500", name="odd")
+    s.replace_all("things", things)
+    await settled(cache)
+    assert "t1500" not in cache.rows
+    assert len(cache.rows) == 2_999
+
+
+async def test_a_change_in_a_looked_up_collection_rebuilds_every_row() -> None:
+    s = store()
+    cache = cache_of(THINGS, s)
+    s.replace_all("things", [Thing(id=f"t{n}", name=f"n{n}", owner="o1") for n in range(2_500)])
+    await settled(cache)
+    assert cache.rows["t7"].cells[1] == "-"
+    s.replace_all("owners", [Owner(id="o1", name="Ops")])
+    await settled(cache)
+    assert all(row.cells[1] == "Ops" for row in cache.rows.values())
+
+
+async def test_stop_leaves_the_store_alone() -> None:
+    s = store()
+    cache = cache_of(THINGS, s)
+    cache.stop()
+    s.replace_all("things", [Thing(id="a", name="alpha")])
+    assert cache.rows == {} and not cache.building
