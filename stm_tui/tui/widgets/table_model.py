@@ -337,7 +337,10 @@ class TableModel:
     def _keys_of(self, index: int) -> dict[str, tuple[Any, str]]:
         keys = self._sort_keys.get(index)
         if keys is None:
-            keys = {key: self._sort_value(index, row) for key, row in self._rows.items()}
+            if index in self._mixed_sort:
+                keys = {key: self._sort_value(index, row) for key, row in self._rows.items()}
+            else:
+                keys = _bulk_sort_keys(self._rows, index)
             self._sort_keys[index] = keys
         return keys
 
@@ -494,6 +497,19 @@ class TableModel:
         except TypeError:
             self._view.append(key)
             self._sort_view()
+
+
+def _bulk_sort_keys(rows: dict[str, Row], index: int) -> dict[str, tuple[Any, str]]:
+    """`_sort_value` for every row at once (the same keys), inlined: a first sort of 100,000
+    rows otherwise spends half its time in per-row method calls."""
+    out: dict[str, tuple[Any, str]] = {}
+    for key, row in rows.items():
+        if row.sort_keys is not None:
+            out[key] = (row.sort_keys[index], key)
+        else:
+            cell = row.cells[index]
+            out[key] = ((cell if cell.__class__ is str else plain(cell)).lower(), key)
+    return out
 
 
 def _search_texts(rows: dict[str, Row]) -> dict[str, str]:
