@@ -64,7 +64,12 @@ def build_rows(view: ResourceView, items: Any, ctx: Context) -> list[Row]:
 
 def plain(value: object) -> str:
     """Server text for an unstyled cell: what `format.text` shows, without the `Text`."""
-    return f.DASH if value is None or value == "" else strip_control_codes(str(value))
+    if value is None or value == "":
+        return f.DASH
+    text = str(value)
+    # Printable text has no control codes: the cell shares the model's string instead of
+    # holding a copy (100,000 rows are built and kept per large list).
+    return text if text.isprintable() else strip_control_codes(text)
 
 
 @lru_cache(maxsize=256)
