@@ -238,3 +238,18 @@ def test_layout_drops_highest_priority_numbers_first() -> None:
     tiny = layout_columns(COLUMNS, contents, 13)
     assert [p.index for p in tiny] == [0, 1]
     assert [p.index for p in layout_columns(COLUMNS, contents, 12)] == [0]
+
+
+@pytest.mark.parametrize("prepared", [False, True])
+def test_search_text_built_late_still_sees_every_diff(prepared: bool) -> None:
+    # The search text is built after the first frame (or on the first filter): diffs that
+    # arrive before or after that must all be searchable.
+    model = TableModel(COLUMNS)
+    model.set_rows([cert_row(i, status="active") for i in range(50)])
+    if prepared:
+        model.prepare_search()
+    model.apply_diff([cert_row(7, status="revoked"), cert_row(99, status="revoked")], ["id-3"])
+    model.set_filter("revoked")
+    assert sorted(model.view) == ["id-7", "id-99"]
+    model.set_filter("cert-00000")  # cert-000000 .. cert-000009, less the removed one
+    assert sorted(model.view) == sorted(f"id-{i}" for i in range(10) if i != 3)

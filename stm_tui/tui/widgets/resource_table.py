@@ -232,6 +232,7 @@ class ResourceTable(ScrollView, can_focus=True):
         self._strips.clear()
         self._view_changed(follow_cursor=True)
         self.refresh()
+        self.call_after_refresh(self._model.prepare_search)
 
     def apply_diff(self, upserts: Iterable[Row], removed: Iterable[str]) -> None:
         """Keyed update. Refreshes only the screen lines whose row changed or moved."""

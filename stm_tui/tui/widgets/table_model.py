@@ -145,7 +145,8 @@ class TableModel:
             self._field_index.setdefault(column.key.lower(), index)
             self._field_index.setdefault(column.title.lower(), index)
         self._rows: dict[str, Row] = {}
-        self._search: dict[str, str] = {}
+        # Built on first need (a filter) or by `prepare_search` once the first frame is out.
+        self._search: dict[str, str] | None = {}
         # Lazily built per column, then maintained by key: lowercased text / sort keys.
         self._column_text: dict[int, dict[str, str]] = {}
         self._sort_keys: dict[int, dict[str, tuple[Any, str]]] = {}
@@ -243,11 +244,22 @@ class TableModel:
             error = "; ".join(errors) + f" (fields: {known})"
         return ParsedQuery(tuple(terms), error)
 
+    def _all_text(self) -> dict[str, str]:
+        if self._search is None:
+            with gc_paused():
+                self._search = _search_texts(self._rows)
+        return self._search
+
+    def prepare_search(self) -> None:
+        """Build the search text now (the widget calls this right after the first frame, so
+        that the first keystroke of a filter does not pay for 100,000 rows)."""
+        self._all_text()
+
     def _term_filter(self, term: Term) -> Callable[[str], bool]:
         """A predicate over row keys for one term."""
         if term.matches_nothing:
             return lambda _key: False
-        texts = self._search if term.column is None else self._texts_of(term.column)
+        texts = self._all_text() if term.column is None else self._texts_of(term.column)
         needle, lookup = term.needle, texts.__getitem__
         if term.negate:
             return lambda key: needle not in lookup(key)
@@ -261,7 +273,7 @@ class TableModel:
         if candidates is self._rows and terms and not terms[0].matches_nothing:
             # First term over every row: walk (key, text) pairs, no dict lookup per row.
             first, terms = terms[0], terms[1:]
-            texts = self._search if first.column is None else self._texts_of(first.column)
+            texts = self._all_text() if first.column is None else self._texts_of(first.column)
             needle = first.needle
             if first.negate:
                 keys = [k for k, text in texts.items() if needle not in text]
@@ -272,7 +284,7 @@ class TableModel:
         for term in terms:
             if term.matches_nothing:
                 return []
-            texts = self._search if term.column is None else self._texts_of(term.column)
+            texts = self._all_text() if term.column is None else self._texts_of(term.column)
             needle = term.needle
             # Comprehensions over the precomputed strings: the hot loop of every keystroke.
             if term.negate:
@@ -372,7 +384,8 @@ class TableModel:
     def _index_row(self, row: Row) -> None:
         key = row.key
         self._rows[key] = row
-        self._search[key] = _SEPARATOR.join([plain(cell) for cell in row.cells]).lower()
+        if self._search is not None:
+            self._search[key] = _SEPARATOR.join([plain(cell) for cell in row.cells]).lower()
         for index, texts in self._column_text.items():
             texts[key] = plain(row.cells[index]).lower()
         for index, keys in self._sort_keys.items():
@@ -380,7 +393,8 @@ class TableModel:
 
     def _forget_row(self, key: str) -> None:
         del self._rows[key]
-        del self._search[key]
+        if self._search is not None:
+            del self._search[key]
         for texts in self._column_text.values():
             texts.pop(key, None)
         for keys in self._sort_keys.values():
@@ -407,7 +421,7 @@ class TableModel:
         self._column_text = {}
         self._sort_keys = {}
         self._mixed_sort = set()
-        self._search = _search_texts(by_key)
+        self._search = None  # the first frame does not need it; see prepare_search
         self._rebuild_view()
 
     def apply_diff(self, upserts: Iterable[Row], removed: Iterable[str]) -> DiffResult:
