@@ -244,7 +244,7 @@ def certificate_detail(c: Certificate, ctx: Context) -> RenderableType:
                 ("serial", c.serial_hex),
                 ("valid from", f.dt(c.not_before)),
                 ("valid to", f.dt(c.not_after)),
-                ("days left", f.days_left(left)),
+                ("expired" if left is not None and left < 0 else "days left", f.days_left(left)),
                 ("SHA-256", c.sha256_fingerprint),
                 ("keypair", c.keypair.alias if c.keypair else None),
                 ("profile", c.certificate_profile.name if c.certificate_profile else None),

@@ -129,6 +129,9 @@ async def test_enter_opens_the_detail_beside_the_list_at_120_columns(
         cert = app.session.store.collection("certificates").items[key]
         body = detail_text(app)
         assert cert.alias in body and "SHA-256" in body and "Chain" in body
+        # The list opens on the soonest expiry: an expired certificate, said as such.
+        assert cert.certificate_status == "EXPIRED"
+        assert "expired" in body and "days left" not in body
         await pilot.press("down")  # the pane follows the cursor
         assert screen.detail_key == screen.table.cursor_key
         await pilot.press("escape")
