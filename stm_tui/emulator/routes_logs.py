@@ -6,7 +6,7 @@ import csv
 import io
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from stm_tui.emulator import render
@@ -76,16 +76,17 @@ def _time_window(page: Paging, from_: str | None, to: str | None) -> None:
 
 
 def audit_filters(
-    page: Paging,
-    id: str | None,
-    resource_type: str | None,
-    resource_id: str | None,
-    status: str | None,
-    client_ip: str | None,
-    user_id: str | None,
-    from_: str | None,
-    to: str | None,
-) -> None:
+    page: PagingDep,
+    id: str | None = None,
+    resource_type: str | None = None,
+    resource_id: str | None = None,
+    status: str | None = None,
+    client_ip: str | None = None,
+    user_id: str | None = None,
+    from_: Annotated[str | None, Query(alias="from")] = None,
+    to: str | None = None,
+) -> Paging:
+    """The audit log's query filters (C, K1), shared by the JSON list and the CSV export."""
     for col, value in (
         ("id", id),
         ("resource_type", resource_type),
@@ -98,46 +99,24 @@ def audit_filters(
             page.where.append(f"{col}=?")
             page.params.append(value)
     _time_window(page, from_, to)
+    return page
+
+
+AuditPagingDep = Annotated[Paging, Depends(audit_filters)]
 
 
 @router.get("/audit-log")
-def list_audit(
-    request: Request,
-    caller: CallerDep,
-    page: PagingDep,
-    id: str | None = None,
-    resource_type: str | None = None,
-    resource_id: str | None = None,
-    status: str | None = None,
-    client_ip: str | None = None,
-    user_id: str | None = None,
-    from_: Annotated[str | None, Query(alias="from")] = None,
-    to: str | None = None,
-) -> Response:
+def list_audit(request: Request, caller: CallerDep, page: AuditPagingDep) -> Response:
     caller.require("VIEW_SM_AUDIT_LOG")
-    audit_filters(page, id, resource_type, resource_id, status, client_ip, user_id, from_, to)
     return list_page(request, state_of(request), "audit", caller, page, render.audit)
 
 
 @router.get("/audit-log/export")
-def export_audit(
-    request: Request,
-    caller: CallerDep,
-    page: PagingDep,
-    id: str | None = None,
-    resource_type: str | None = None,
-    resource_id: str | None = None,
-    status: str | None = None,
-    client_ip: str | None = None,
-    user_id: str | None = None,
-    from_: Annotated[str | None, Query(alias="from")] = None,
-    to: str | None = None,
-) -> Response:
+def export_audit(request: Request, caller: CallerDep, page: AuditPagingDep) -> Response:
     """CSV (C). Without `limit` it exports everything that matches."""
     state = state_of(request)
     caller.require("VIEW_SM_AUDIT_LOG")
     caller.require("EXPORT_SM_AUDIT_LOG")
-    audit_filters(page, id, resource_type, resource_id, status, client_ip, user_id, from_, to)
     where = " AND ".join(["account_id=?", *page.where])
     explicit_limit = "limit" in request.query_params
     rows = state.db.select(
