@@ -1,0 +1,143 @@
+"""A write as a value: what will be sent, built before anything is sent.
+
+The same `WriteCall` is what the confirmation previews, what the local audit file records,
+what `--dry-run` prints, what a test asserts and what `STMClient.execute` sends. Builders
+(sibling modules) make one from a validated request model; nothing else builds paths or bodies
+for writes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import SecretStr
+
+from stm_tui.api.routes import path as route_path
+
+Method = Literal["POST", "PUT", "PATCH", "DELETE"]
+
+REDACTED = "***"
+
+
+class Tier(StrEnum):
+    """How a write is confirmed, in the dashboard and the CLI alike."""
+
+    # y/N with the focus on Cancel: creations, updates and what can be undone (suspend,
+    # enable/disable, set default).
+    CONFIRM = "confirm"
+    # A modal that says what is approved, who asked and the exact call.
+    APPROVAL = "approval"
+    # The resource's name must be typed, after an impact list: delete, revoke, close early,
+    # deactivate, revoke a token.
+    IRREVERSIBLE = "irreversible"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """The resource a write acts on: re-read after an uncertain outcome, named in previews.
+
+    `item_id` is known for updates; a creation names the collection and how to find the new
+    item (`lookup`, a list filter such as `{"alias": "build-key"}`).
+    """
+
+    resource: str
+    label: str
+    item_id: str | None = None
+    lookup: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class WriteCall:
+    action: str  # stable id: "keypair.generate"; the CLI, keymap and audit file use it
+    summary: str  # one line a person reads: "Suspend keypair build-key (set OFFLINE)"
+    method: Method
+    path: str
+    body: Mapping[str, Any] | None = None  # JSON-ready; secrets as SecretStr
+    query: Mapping[str, str] = field(default_factory=dict)
+    target: Target | None = None
+    touches: tuple[str, ...] = ()  # store collections refreshed after the call
+    tier: Tier = Tier.CONFIRM
+    confirm_text: str | None = None  # what must be typed when the tier is IRREVERSIBLE
+    idempotent: bool = False  # informational: writes are never retried either way
+    returns_secret: bool = False  # the answer holds a value shown once (token, password)
+
+    def __post_init__(self) -> None:
+        if "//" in self.path or not self.path.startswith("/"):
+            raise ValueError(f"bad write path {self.path!r}")
+        if self.tier is Tier.IRREVERSIBLE and not self.confirm_text:
+            raise ValueError(f"{self.action}: an irreversible write needs a confirm_text")
+
+    # what is sent ------------------------------------------------------------------------
+
+    def wire_body(self) -> dict[str, Any] | None:
+        """The body as sent: secrets revealed. Only the client calls this."""
+        return None if self.body is None else _reveal(self.body)
+
+    # what is shown and recorded ------------------------------------------------------------
+
+    def redacted_body(self) -> dict[str, Any] | None:
+        return None if self.body is None else _redact(self.body)
+
+    @property
+    def request_line(self) -> str:
+        if not self.query:
+            return f"{self.method} {self.path}"
+        query = "&".join(f"{k}={v}" for k, v in self.query.items())
+        return f"{self.method} {self.path}?{query}"
+
+    def preview(self) -> str:
+        """The exact request, secrets redacted: the text of every confirmation and dry run."""
+        body = self.redacted_body()
+        if body is None:
+            return self.request_line
+        return self.request_line + "\n" + json.dumps(body, indent=2, ensure_ascii=False)
+
+    def record(self) -> dict[str, Any]:
+        """The call as the local audit file and `-o json` dry runs hold it (no secrets)."""
+        out: dict[str, Any] = {
+            "action": self.action,
+            "summary": self.summary,
+            "method": self.method,
+            "path": self.path,
+        }
+        if self.query:
+            out["query"] = dict(self.query)
+        if self.body is not None:
+            out["body"] = self.redacted_body()
+        if self.target is not None:
+            out["target"] = {
+                "resource": self.target.resource,
+                "label": self.target.label,
+                **({"id": self.target.item_id} if self.target.item_id else {}),
+            }
+        out["tier"] = self.tier.value
+        return out
+
+
+def endpoint(route: str, **ids: str) -> str:
+    """A write path from the route table (ids percent-encoded there)."""
+    return route_path(route, **ids)
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return REDACTED
+    if isinstance(value, Mapping):
+        return {k: _redact(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return [_redact(v) for v in value]
+    return value
+
+
+def _reveal(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, Mapping):
+        return {k: _reveal(v) for k, v in value.items()}
+    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
+        return [_reveal(v) for v in value]
+    return value
