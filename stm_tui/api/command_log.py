@@ -217,9 +217,10 @@ def verdict(records: list[CallRecord]) -> str:
     refused = [r for r in records if not r.ok and not r.service_fault]
     if faults and (len(faults) >= 3 or len(faults) * 2 >= n) and len(faults) * 10 >= 3 * n:
         worst = summarise(faults)[0]
+        method, _, path = worst.endpoint.partition(" ")
         return (
             f"the service is failing: {len(faults)} of the last {n} calls failed on its side "
-            f"(last: {worst.last_outcome} on {worst.endpoint})"
+            f"(last: {worst.last_outcome} on {method} {short_path(path)})"
         )
     if refused and len(refused) * 2 >= n:
         codes = sorted({r.outcome for r in refused})

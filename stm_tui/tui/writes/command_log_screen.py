@@ -175,10 +175,10 @@ class CommandLogScreen(Screen[None]):
         if self.errors_only:
             records = [r for r in records if not r.ok]
         title = Text("Command log", style="bold")
-        title.append(f"  {log.total} calls this session, {len(log)} kept (at most {log.capacity})")
+        title.append(f" · {log.total} calls, {len(log)} kept (max {log.capacity})")
         if self.errors_only:
-            title.append("  errors only", style="bold")
-        title.append("  times UTC · no bodies or secrets are kept", style="dim")
+            title.append(" · errors only", style="bold")
+        title.append(" · UTC · no bodies, no secrets", style="dim")
         self.query_one("#log-title", Static).update(title)
         verdict = log.verdict()
         line = self.query_one("#log-verdict", Static)

@@ -42,6 +42,7 @@ from stm_tui.tui.writes.spec import (
 )
 
 _TEXT_KINDS = (Kind.TEXT, Kind.DATETIME, Kind.NUMBER)
+_NOTHING = Text("\0")  # never shown: "no text put yet"
 HINT = "Tab next · shift+Tab back · ctrl+s submit · Esc cancel"
 
 
@@ -98,6 +99,7 @@ class RequestForm(ModalScreen[M | None]):
         self._choices: dict[str, tuple[Choice, ...]] = {}
         self._rows: dict[str, FieldRow] = {}
         self._blank: set[str] = set()  # choice fields that may be left empty
+        self._shown: dict[str, Text | None] = {}  # what each help/message line shows
 
     # building ----------------------------------------------------------------------------
 
@@ -275,9 +277,14 @@ class RequestForm(ModalScreen[M | None]):
             row.set_class(locked is not None, "-locked")
             if field.kind is Kind.BOOL:
                 on_off = "on" if ev.values.get(name) else "off"
-                self.query_one(f"#state-{name}", Static).update(on_off)
+                self._put(f"state-{name}", Text(on_off))
             self._show_help(field, ev)
-            self._show_message(field, ev.messages.get(name))
+            message = ev.messages.get(name)
+            if isinstance(row.control, SecretInput) and row.control.problem is not None:
+                # The input's own rule words it better ("at least 20 characters (12 so far)")
+                # and also says why a key or a paste was refused.
+                message = row.control.problem
+            self._show_message(field, message)
         self._last = {n: self._fingerprint(v) for n, v in ev.values.items()}
         self.valid = ev.valid
         self.query_one("#submit", Button).disabled = not ev.valid
@@ -299,22 +306,31 @@ class RequestForm(ModalScreen[M | None]):
             moment = describe_moment(value) if isinstance(value, str) else None
             if moment:
                 parts.append(moment)
-        help_line = self.query_one(f"#help-{field.name}", Static)
-        help_line.update(Text(" · ".join(parts)))
-        help_line.display = bool(parts)
+        self._put(f"help-{field.name}", Text(" · ".join(parts)) if parts else None)
 
     def _show_message(self, field: Field, message: str | None) -> None:
-        line = self.query_one(f"#msg-{field.name}", Static)
-        line.display = message is not None
-        if message is None:
-            return
-        line.update(Text("✗ " + clean_message(message)))
+        line = self._put(
+            f"msg-{field.name}", None if message is None else Text("✗ " + clean_message(message))
+        )
         line.set_class(field.name in self.touched, "-touched")
 
+    def _put(self, widget_id: str, text: Text | None) -> Static:
+        """Show `text` (None hides the line), touching the widget only when it changes.
+
+        Every keystroke syncs the whole form; an unconditional update would re-lay out the
+        form each time (tens of milliseconds per key over a slow link).
+        """
+        line = self.query_one(f"#{widget_id}", Static)
+        if self._shown.get(widget_id, _NOTHING) != text:
+            self._shown[widget_id] = text
+            if text is not None:
+                line.update(text)
+            line.display = text is not None
+        return line
+
     def _show_status(self, ev: Evaluation[M]) -> None:
-        status = self.query_one("#form-status", Static)
         if ev.valid:
-            status.update(Text("ready: ctrl+s or the button submits", style="bold"))
+            status = self._put("form-status", Text("ready: ctrl+s or the button submits"))
             status.set_class(False, "-problem")
             return
         labels = [self.state.by_name[n].label for n in ev.messages]
@@ -326,8 +342,7 @@ class RequestForm(ModalScreen[M | None]):
             if text:
                 text.append(" · ")
             text.append(clean_message(message))
-        status.update(text)
-        status.set_class(True, "-problem")
+        self._put("form-status", text).set_class(True, "-problem")
 
     # events ------------------------------------------------------------------------------
 

@@ -65,7 +65,7 @@ class WriteModeScreen(ModalScreen[bool]):
                 where.append(clean_cell(self.user), style="bold")
             if self.production:
                 where.append("  PRODUCTION", style="bold red")
-            yield Static(where, markup=False)
+            yield Static(where, id="mode-where", markup=False)
             yield Static("Write mode lets this session:", classes="confirm-section", markup=False)
             yield Static(Text("\n".join("• " + line for line in ALLOWS)), markup=False)
             yield Static(

@@ -138,7 +138,7 @@ class SecretInput(Widget, can_focus=True):
     @property
     def problem(self) -> str | None:
         """Why the value is not acceptable yet (None when it is)."""
-        return self.rule.problem(len(self._chars)) or self._refused
+        return self._refused or self.rule.problem(len(self._chars))
 
     @property
     def valid(self) -> bool:
