@@ -34,11 +34,6 @@ from textual.widgets import Button, Input, Static
 from stm_tui.api.writes.call import Tier, WriteCall
 from stm_tui.sanitize import clean_block, clean_cell, clean_message
 
-# The part of the screen's height the scrolling sections may take (the rest: title, typed
-# line, buttons, hint), so that everything fits at 80x24.
-BODY_SHARE = 0.65
-BODY_SHARE_DANGER = 0.55
-
 
 @dataclass(frozen=True, slots=True)
 class ApprovalInfo:
@@ -146,11 +141,16 @@ class _CallModal(ModalScreen[bool]):
     def _fit_body(self) -> None:
         # The box is as tall as its content, up to the screen. Textual sizes an auto-height
         # box from its children's natural heights (a max-height on the scrolling part is
-        # applied only afterwards), so the scrolling part gets an explicit height: its
-        # content, or its share of the screen when the content is longer.
+        # applied only afterwards), so the scrolling part gets an explicit height: what its
+        # content needs, or what the screen leaves after the box's other parts.
         body = self.query_one("#confirm-body", VerticalScroll)
-        share = BODY_SHARE_DANGER if self.DANGER else BODY_SHARE
-        want = max(3, min(body.virtual_size.height, int(self.size.height * share)))
+        box = self.query_one(".write-box")
+        chrome = box.styles.gutter.height + sum(
+            child.outer_size.height + child.styles.margin.height
+            for child in box.children
+            if child is not body and child.display
+        )
+        want = max(3, min(body.virtual_size.height, self.size.height - chrome))
         current = body.styles.height
         if current is None or current.unit is not Unit.CELLS or current.value != want:
             body.styles.height = want

@@ -23,6 +23,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.css.scalar import Unit
 from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select, Static, Switch
@@ -100,6 +101,7 @@ class RequestForm(ModalScreen[M | None]):
         self._rows: dict[str, FieldRow] = {}
         self._blank: set[str] = set()  # choice fields that may be left empty
         self._shown: dict[str, Text | None] = {}  # what each help/message line shows
+        self._visible: frozenset[str] = frozenset()
 
     # building ----------------------------------------------------------------------------
 
@@ -173,11 +175,31 @@ class RequestForm(ModalScreen[M | None]):
 
     def on_mount(self) -> None:
         self._sync()
+        self.call_after_refresh(self._fit)
         for field in self.state.fields:
             control = self._rows[field.name].control
             if control.focusable:
                 control.focus()
                 break
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit)
+
+    def _fit(self) -> None:
+        # As tall as the visible fields need, up to the screen: Textual sizes an auto-height
+        # box from its children's natural heights, so the scrolling part gets an explicit
+        # height (what its rows need, or what the screen leaves after the box's other parts).
+        fields = self.query_one("#form-fields", VerticalScroll)
+        box = self.query_one("#form-box")
+        chrome = box.styles.gutter.height + sum(
+            child.outer_size.height + child.styles.margin.height
+            for child in box.children
+            if child is not fields and child.display
+        )
+        want = max(3, min(fields.virtual_size.height, self.size.height - chrome))
+        current = fields.styles.height
+        if current is None or current.unit is not Unit.CELLS or current.value != want:
+            fields.styles.height = want
 
     # reading and writing controls --------------------------------------------------------
 
@@ -264,6 +286,9 @@ class RequestForm(ModalScreen[M | None]):
                         raw[key] = value
                         self._write(self.state.by_name[key], value)
         ev = self.state.evaluate(raw)
+        if self._visible != ev.visible:
+            self._visible = ev.visible
+            self.call_after_refresh(self._fit)
         for field in self.state.fields:
             name = field.name
             row = self._rows[name]
@@ -333,7 +358,7 @@ class RequestForm(ModalScreen[M | None]):
             status = self._put("form-status", Text("ready: ctrl+s or the button submits"))
             status.set_class(False, "-problem")
             return
-        labels = [self.state.by_name[n].label for n in ev.messages]
+        labels = [f.label for f in self.state.fields if f.name in ev.messages]
         text = Text()
         if labels:
             count = len(labels)

@@ -115,6 +115,8 @@ class Picker(Vertical):
         listing = self.query_one(SelectionList)
         listing.clear_options()
         listing.add_options(self._options())
+        if listing.option_count:
+            listing.highlighted = 0  # so that space picks the first match at once
         self.query_one(".picker-count", Static).update(self._count())
 
     # events ------------------------------------------------------------------------------
@@ -128,7 +130,10 @@ class Picker(Vertical):
     @on(Input.Submitted, ".picker-filter")
     def _to_list(self, event: Input.Submitted) -> None:
         event.stop()
-        self.query_one(SelectionList).focus()
+        listing = self.query_one(SelectionList)
+        if listing.option_count and listing.highlighted is None:
+            listing.highlighted = 0
+        listing.focus()
 
     @on(SelectionList.SelectionToggled)
     def _toggled(self, event: SelectionList.SelectionToggled[Hashable]) -> None:
