@@ -1,0 +1,137 @@
+"""Why a write action is disabled, in words: read-only mode, a missing permission, a bulk pick.
+
+The dashboard shows write actions dimmed with the reason instead of hiding them or letting the
+server answer 403; the CLI refuses with the same sentence. Permission codes are the Account
+Manager's (docs/api-contract.md, "Roles and permissions"), read from `/user/me`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+# Display names of the permission codes, as the STM console words them.
+PERMISSION_NAMES: Mapping[str, str] = {
+    "MANAGE_SM_ACCOUNT_SETTINGS": "Manage account settings",
+    "MANAGE_SM_CERTCENTRAL_KEY": "Manage CertCentral key",
+    "MANAGE_SM_ALL_TEAMS": "Manage all teams",
+    "MANAGE_SM_MY_TEAMS": "Manage my teams",
+    "MANAGE_SM_USERS": "Manage users",
+    "APPROVE_SM_RELEASE": "Approve release",
+    "APPROVE_SM_KEYPAIR_DELETE": "Approve keypair delete",
+    "REVOKE_SM_CERTIFICATE": "Revoke certificate",
+    "MANAGE_SM_CERTIFICATE_PROFILE": "Manage certificate profile",
+    "MANAGE_SM_KEYPAIR_PROFILE": "Manage keypair profile",
+    "EXPORT_SM_AUDIT_LOG": "Export audit log",
+    "VIEW_SM_KEYPAIR": "View keypair",
+    "GENERATE_SM_KEYPAIR": "Generate keypair",
+    "MANAGE_SM_KEYPAIR": "Manage keypair",
+    "VIEW_SM_CERTIFICATE": "View certificate",
+    "GENERATE_SM_CERTIFICATE": "Generate certificate",
+    "SIGN_SM_HASH": "Sign",
+    "REQUEST_SM_RELEASE": "Request release",
+    "VIEW_SM_RELEASE": "View release",
+    "VIEW_SM_THREAT_DETECTION": "View threat detection",
+    "SCAN_SM": "Scan",
+    "VIEW_SM_AUDIT_LOG": "View audit log",
+    "VIEW_SM_CERTIFICATE_PROFILE": "View certificate profile",
+}
+
+ROLE_NAMES: Mapping[str, str] = {
+    "SSM_LEAD": "Lead",
+    "SSM_TEAM_LEAD": "Team Lead",
+    "SSM_DEVELOPER": "Developer",
+    "SSM_SIGNER": "Signer",
+    "SSM_BUILD_ENGINEER": "Build Engineer",
+}
+
+# What the server checks for each write (`WriteCall.action` -> permission code), from the
+# contract's endpoint tables. Later workflows add their actions here; an action that is not
+# listed needs no particular permission here (the server still checks).
+ACTION_PERMISSIONS: Mapping[str, str] = {
+    "keypair.generate": "GENERATE_SM_KEYPAIR",
+    "keypair.update": "MANAGE_SM_KEYPAIR",
+    "keypair.suspend": "MANAGE_SM_KEYPAIR",
+    "keypair.unsuspend": "MANAGE_SM_KEYPAIR",
+    "keypair.delete": "APPROVE_SM_KEYPAIR_DELETE",
+    "certificate.generate": "GENERATE_SM_CERTIFICATE",
+    "certificate.set_default": "MANAGE_SM_KEYPAIR",
+    "certificate.revoke": "REVOKE_SM_CERTIFICATE",
+    "release.create": "REQUEST_SM_RELEASE",
+    "release.approve": "APPROVE_SM_RELEASE",
+    "user.create": "MANAGE_SM_USERS",
+    "user.update": "MANAGE_SM_USERS",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    enabled: bool
+    reason: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.enabled
+
+
+ENABLED = Availability(True)
+
+
+def permission_name(code: str) -> str:
+    return PERMISSION_NAMES.get(code, code)
+
+
+def role_names(role_codes: Iterable[str]) -> str:
+    names = [ROLE_NAMES.get(code, code) for code in role_codes]
+    return ", ".join(names) if names else "no STM role"
+
+
+def availability(
+    required: str | None,
+    *,
+    permissions: Iterable[str],
+    role_codes: Iterable[str] = (),
+    read_only: bool,
+    selected: int = 1,
+    single_only: bool = False,
+    write_key: str = "W",
+) -> Availability:
+    """Whether an action needing `required` (a permission code, None for none) can run now.
+
+    A missing permission is reported before read-only mode: telling a Signer to enter write
+    mode for something the role can never do would send them the wrong way. `single_only`
+    marks actions refused on a multi-row selection (irreversible ones act on one item).
+    """
+    if required is not None and required not in set(permissions):
+        return Availability(
+            False,
+            f"needs the {permission_name(required)} permission (you are {role_names(role_codes)})",
+        )
+    if read_only:
+        return Availability(False, f"read-only: press {write_key} to enter write mode")
+    if selected < 1:
+        return Availability(False, "nothing selected")
+    if single_only and selected > 1:
+        return Availability(False, f"one item at a time ({selected} are selected)")
+    return ENABLED
+
+
+def action_availability(
+    action: str,
+    *,
+    permissions: Iterable[str],
+    role_codes: Iterable[str] = (),
+    read_only: bool,
+    selected: int = 1,
+    single_only: bool = False,
+    write_key: str = "W",
+) -> Availability:
+    """`availability` for a `WriteCall.action` id, looked up in `ACTION_PERMISSIONS`."""
+    return availability(
+        ACTION_PERMISSIONS.get(action),
+        permissions=permissions,
+        role_codes=role_codes,
+        read_only=read_only,
+        selected=selected,
+        single_only=single_only,
+        write_key=write_key,
+    )
