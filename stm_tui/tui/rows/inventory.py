@@ -12,10 +12,10 @@ from stm_tui.tui.widgets.table_model import Column, Row
 
 def key_spec(alg: str | None, size: int | None, curve: str | None) -> str:
     if size:
-        return f"{alg or '?'} {size}"
+        return plain(f"{alg or '?'} {size}")
     if curve:
-        return f"{alg or '?'} {curve}"
-    return alg or f.DASH
+        return plain(f"{alg or '?'} {curve}")
+    return plain(alg)
 
 
 def keypair_state(kp: Keypair) -> str:
@@ -39,8 +39,8 @@ def keypair_row(kp: Keypair, ctx: Context) -> Row:
         (
             plain(kp.alias),
             key_spec(kp.key_alg, kp.key_size, kp.curve),
-            kp.key_type or f.DASH,
-            kp.key_storage or f.DASH,
+            plain(kp.key_type),
+            plain(kp.key_storage),
             status(keypair_state(kp)),
             str(active),
             f.names(kp.groups),
@@ -88,10 +88,10 @@ def keypair_profile_row(p: KeypairProfile, ctx: Context) -> Row:
         p.id,
         (
             f.text(p.name),
-            p.profile_type or f.DASH,
-            p.scope or f.DASH,
+            plain(p.profile_type),
+            plain(p.scope),
             spec,
-            p.key_type or f.DASH,
+            plain(p.key_type),
             f.status(p.key_status),
             teams,
         ),
@@ -142,7 +142,7 @@ def cert_row(c: Certificate, ctx: Context) -> Row:
             days_left(days),
             plain(keypair),
             plain(profile),
-            c.hierarchy or f.DASH,
+            plain(c.hierarchy),
         ),
         sort_keys=(
             (c.alias or "").lower(),
@@ -183,15 +183,15 @@ CERTIFICATES = ResourceView(
 
 
 def cert_profile_row(p: CertificateProfile, ctx: Context) -> Row:
-    algs = ", ".join(p.allowed_key_algs) or f.DASH
+    algs = plain(", ".join(map(str, p.allowed_key_algs)))
     return Row(
         p.id,
         (
             f.text(p.name),
             f.status(p.status),
-            p.hierarchy or f.DASH,
-            p.certificate_type or f.DASH,
-            p.enrollment_method or f.DASH,
+            plain(p.hierarchy),
+            plain(p.certificate_type),
+            plain(p.enrollment_method),
             Text(f"{p.validity_days} d" if p.validity_days is not None else f.DASH),
             algs,
         ),

@@ -8,7 +8,7 @@ from rich.text import Text
 
 from stm_tui.api.models import Account, AccountSettings, Team, User
 from stm_tui.tui import format as f
-from stm_tui.tui.rows.base import Context, ResourceView, num, when
+from stm_tui.tui.rows.base import Context, ResourceView, num, plain, when
 from stm_tui.tui.widgets.table_model import Column, Row
 
 
@@ -27,7 +27,7 @@ def certcentral_state(settings: AccountSettings | None) -> str:
     cc: dict[str, Any] = settings.certcentral or {}
     if not cc.get("configured"):
         return "not configured"
-    return f"configured ({cc.get('region') or '?'})"
+    return plain(f"configured ({cc.get('region') or '?'})")
 
 
 def account_row(a: Account, ctx: Context) -> Row:
@@ -76,7 +76,7 @@ ACCOUNTS = ResourceView(
 
 
 def role_names(u: User) -> str:
-    names = [r.name or r.code or "?" for app in u.applications for r in app.roles]
+    names = [plain(r.name or r.code or "?") for app in u.applications for r in app.roles]
     return ", ".join(names) if names else f.DASH
 
 
@@ -96,7 +96,7 @@ def user_row(u: User, ctx: Context) -> Row:
         (
             f.text(u.display_name),
             f.text(u.email),
-            u.user_type or f.DASH,
+            plain(u.user_type),
             roles,
             f.status(u.status),
             teams,

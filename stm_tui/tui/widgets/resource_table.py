@@ -23,6 +23,7 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from stm_tui.sanitize import clean_cell
 from stm_tui.tui.widgets.table_model import (
     Cell,
     Column,
@@ -41,12 +42,9 @@ _PAD = 1  # blank cells before the first column
 _SAMPLE = 400  # rows sampled to size `width=0` columns to their content
 _CACHE_ROWS = 2048  # cached row keys before the strip cache is emptied
 _ELLIPSIS = "…"
-_CONTROL = {i: " " for i in range(32)} | {127: " "}  # never send control bytes to a terminal
-
-
-def _printable(text: str) -> str:
-    """Server text with control characters (ESC, newline, tab...) made into spaces."""
-    return text if text.isprintable() else text.translate(_CONTROL)
+# Rows are built from cleaned text already; this is the last guard before the terminal, for a
+# caller that handed the table raw server text. Printable text passes unchanged (no copy).
+_printable = clean_cell
 
 
 def _fit(text: str, width: int, align: str) -> str:
@@ -104,12 +102,14 @@ class ResourceTable(ScrollView, can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("down", "cursor_down", "Down", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home", "cursor_home", "First", show=False),
-        Binding("end", "cursor_end", "Last", show=False),
+        Binding("ctrl+u", "half_page_up", "Half page up", show=False),
+        Binding("ctrl+d", "half_page_down", "Half page down", show=False),
+        Binding("home,g", "cursor_home", "First", show=False),
+        Binding("end,G", "cursor_end", "Last", show=False),
         Binding("enter", "select", "Open", show=False),
         Binding("s", "sort_next", "Sort"),
         Binding("S", "sort_reverse", "Reverse", show=False),
@@ -401,6 +401,12 @@ class ResourceTable(ScrollView, can_focus=True):
     def action_page_down(self) -> None:
         self._move_cursor(self._cursor_index + self._rows_height())
 
+    def action_half_page_up(self) -> None:
+        self._move_cursor(self._cursor_index - max(1, self._rows_height() // 2))
+
+    def action_half_page_down(self) -> None:
+        self._move_cursor(self._cursor_index + max(1, self._rows_height() // 2))
+
     def action_cursor_home(self) -> None:
         self._move_cursor(0)
 
@@ -533,7 +539,9 @@ class ResourceTable(ScrollView, can_focus=True):
         if cell.plain.isprintable():
             text = cell.copy()
         else:
-            text = Text(_printable(cell.plain), style=cell.style, spans=list(cell.spans))
+            # Cleaning can change the length (a bidi control becomes `<U+202E>`), so the
+            # spans would no longer line up: keep only the cell's own style.
+            text = Text(_printable(cell.plain), style=cell.style)
         text.end = ""
         text.truncate(width, overflow="ellipsis")
         text.align("right" if align == "right" else "left", width)
