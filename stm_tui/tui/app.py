@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import platformdirs
 from rich.console import RenderableType
 from rich.text import Text
-from textual.app import App, SystemCommand
+from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
@@ -170,9 +170,17 @@ class StmApp(App[None]):
 
     # store notifications -----------------------------------------------------------------
 
+    def _area_screen(self) -> AreaScreen | None:
+        """The area screen on top, if any (none while the app starts or shuts down)."""
+        try:
+            screen = self.screen
+        except ScreenStackError:
+            return None
+        return screen if isinstance(screen, AreaScreen) else None
+
     def _on_status(self, status: Any) -> None:
-        screen = self.screen
-        if isinstance(screen, AreaScreen) and status.resource in screen.area.resources:
+        screen = self._area_screen()
+        if screen is not None and status.resource in screen.area.resources:
             screen.update_freshness()
 
     def _on_accounts(self, diff: Any) -> None:
@@ -181,15 +189,15 @@ class StmApp(App[None]):
     def _refresh_identity(self) -> None:
         if self.session.identity is not None:
             self.session.refresh_identity()
-        screen = self.screen
-        if isinstance(screen, AreaScreen):
+        screen = self._area_screen()
+        if screen is not None:
             screen.update_identity()
 
     def _tick(self) -> None:
         # Once a second: only the "updated 3 s ago" label of the visible screen changes.
         self.session.store.tick(self.now())
-        screen = self.screen
-        if isinstance(screen, AreaScreen):
+        screen = self._area_screen()
+        if screen is not None:
             screen.update_freshness()
 
     # actions -----------------------------------------------------------------------------

@@ -77,8 +77,8 @@ RELEASES = ResourceView(
         Column("name", "Name", min_width=18),
         Column("version", "Version", width=8, priority=4),
         Column("status", "Status", width=16),
-        Column("start", "Start", width=16, priority=5),
-        Column("end", "End", width=16, priority=3),
+        Column("start", "Start", width=16, zone=True, priority=5),
+        Column("end", "End", width=16, zone=True, priority=3),
         Column("remaining", "Remaining", width=14),
         Column("sigs", "Sigs", width=9, align="right"),
         Column("keypairs", "Keypairs", min_width=10, priority=1),
@@ -118,7 +118,7 @@ def signature_row(s: Signature, ctx: Context) -> Row:
 SIGNATURES = ResourceView(
     resource="signatures",
     columns=(
-        Column("time", "Time", width=16),
+        Column("time", "Time", width=16, zone=True),
         Column("keypair", "Keypair", min_width=10),
         Column("user", "User", min_width=10),
         Column("alg", "Algorithm", width=15, priority=2),
@@ -174,7 +174,7 @@ SCANS = ResourceView(
         Column("secrets", "Sec", width=3, align="right", priority=1),
         Column("licenses", "Lic", width=3, align="right", priority=1),
         Column("tampering", "Tam", width=3, align="right", priority=1),
-        Column("created", "Created", width=16, priority=5),
+        Column("created", "Created", width=16, zone=True, priority=5),
     ),
     row=scan_row,
     label=lambda s: s.alias or s.id,
@@ -219,7 +219,7 @@ def audit_row(e: AuditEvent, ctx: Context) -> Row:
 AUDIT = ResourceView(
     resource="audit",
     columns=(
-        Column("time", "Time", width=16),
+        Column("time", "Time", width=16, zone=True),
         Column("rtype", "Resource", width=11),
         Column("action", "Action", width=8),
         Column("status", "Status", width=8, priority=2),

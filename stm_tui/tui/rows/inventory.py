@@ -19,9 +19,8 @@ def key_spec(alg: str | None, size: int | None, curve: str | None) -> str:
 
 
 def keypair_state(kp: Keypair) -> str:
-    if kp.suspended:
-        return "SUSPENDED"
-    return kp.key_status or f.DASH
+    # Suspending a keypair sets its key_status to OFFLINE: there is no separate flag.
+    return plain(kp.key_status)
 
 
 def keypair_restriction(kp: Keypair) -> str:
@@ -58,19 +57,20 @@ def keypair_row(kp: Keypair, ctx: Context) -> Row:
             keypair_restriction(kp),
             kp.keypair_profile.name if kp.keypair_profile and kp.keypair_profile.name else "",
         ),
-        style="dim" if kp.suspended else None,
+        style="dim" if kp.key_status == "OFFLINE" else None,
     )
 
 
 KEYPAIRS = ResourceView(
     resource="keypairs",
     columns=(
-        Column("alias", "Alias", min_width=12),
+        Column("alias", "Alias", min_width=20),
         Column("alg", "Algorithm", width=10),
         Column("type", "Type", width=10, priority=2),
         Column("storage", "Storage", width=7, priority=3),
         Column("status", "Status", width=9),
-        Column("certs", "Certs", width=5, align="right"),
+        # The API's number_of_active_certificates: expired and revoked ones do not count.
+        Column("certs", "Active certs", width=12, align="right"),
         Column("teams", "Teams", min_width=8, priority=1),
         Column("restrict", "Restrictions", width=17, priority=4),
         Column("profile", "Profile", min_width=8, priority=5),
@@ -123,6 +123,10 @@ KEYPAIR_PROFILES = ResourceView(
 )
 
 
+# A revoked certificate has no time left to count.
+REVOKED = Text("revoked", style="red")
+
+
 def cert_row(c: Certificate, ctx: Context) -> Row:
     days = c.days_left(ctx.now)
     subject = f.cn(c.subject_name)
@@ -139,7 +143,7 @@ def cert_row(c: Certificate, ctx: Context) -> Row:
             status(c.certificate_status),
             f.dt(c.not_before),
             f.dt(c.not_after),
-            days_left(days),
+            REVOKED if c.certificate_status == "REVOKED" else days_left(days),
             plain(keypair),
             plain(profile),
             plain(c.hierarchy),
@@ -164,17 +168,17 @@ def cert_row(c: Certificate, ctx: Context) -> Row:
 CERTIFICATES = ResourceView(
     resource="certificates",
     columns=(
-        Column("alias", "Alias", min_width=12),
+        Column("alias", "Alias", min_width=24),
         Column("subject", "Subject", min_width=10, priority=2),
         Column("serial", "Serial", width=12, priority=5),
         Column("issuer", "Issuer", min_width=10, priority=6),
         Column("status", "Status", width=8),
-        Column("from", "Valid from", width=16, priority=7),
-        Column("to", "Valid to", width=16, priority=3),
+        Column("from", "Valid from", width=16, zone=True, priority=7),
+        Column("to", "Valid to", width=16, zone=True, priority=3),
         Column("days", "Left", width=9, align="right"),
-        Column("keypair", "Keypair", min_width=10, priority=1),
+        Column("keypair", "Keypair", min_width=10, priority=4),
         Column("profile", "Profile", min_width=8, priority=8),
-        Column("hierarchy", "Hier.", width=7, priority=4),
+        Column("hierarchy", "Hier.", width=7, priority=1),
     ),
     row=cert_row,
     label=lambda c: c.alias or c.id,

@@ -67,7 +67,7 @@ ACCOUNTS = ResourceView(
         Column("certcentral", "CertCentral", width=20, priority=1),
         Column("kpprofile", "KP profile req.", width=14, priority=2),
         Column("ccallowed", "CC allowed", width=10, priority=3),
-        Column("created", "Created", width=16, priority=4),
+        Column("created", "Created", width=16, zone=True, priority=4),
     ),
     row=account_row,
     label=lambda a: a.name or a.id,
@@ -120,7 +120,7 @@ def user_row(u: User, ctx: Context) -> Row:
 USERS = ResourceView(
     resource="users",
     columns=(
-        Column("name", "Name", min_width=12),
+        Column("name", "Name", min_width=18),
         Column("email", "Email", min_width=12, priority=3),
         Column("type", "Type", width=8),
         Column("roles", "Roles", min_width=10),
@@ -165,7 +165,7 @@ TEAMS = ResourceView(
         Column("status", "Status", width=8, priority=1),
         Column("members", "Members", width=7, align="right"),
         Column("leads", "Leads", min_width=10),
-        Column("modified", "Modified", width=16, priority=3),
+        Column("modified", "Modified", width=16, zone=True, priority=3),
     ),
     row=team_row,
     label=lambda t: t.name or t.id,

@@ -42,10 +42,7 @@ class ListScreen(AreaScreen):
         Binding("v", "view_full", "Full values", show=False),
     ]
 
-    HELP = (
-        "Enter opens the detail; v shows its every field in full; s/S sort by the next column "
-        "(S reverses); / filters; j/k, g/G, ctrl+d/ctrl+u move; Esc goes back."
-    )
+    HELP = "Enter opens the detail; v shows every field in full; Esc goes back."
 
     def __init__(self, area: Area, view: ResourceView) -> None:
         super().__init__(area)

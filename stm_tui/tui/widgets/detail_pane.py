@@ -17,10 +17,11 @@ class DetailPane(VerticalScroll, can_focus=True):
     DetailPane { scrollbar-gutter: stable; }
     """
     BINDINGS = [
-        Binding("j", "scroll_down", "Down", show=False),
-        Binding("k", "scroll_up", "Up", show=False),
-        Binding("g", "scroll_home", "Top", show=False),
-        Binding("G", "scroll_end", "Bottom", show=False),
+        # The same descriptions as the arrow keys', so the help lists them together.
+        Binding("k", "scroll_up", "Scroll Up", show=False),
+        Binding("j", "scroll_down", "Scroll Down", show=False),
+        Binding("g", "scroll_home", "Scroll Home", show=False),
+        Binding("G", "scroll_end", "Scroll End", show=False),
     ]
 
     renderable: RenderableType = ""

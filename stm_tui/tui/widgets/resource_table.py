@@ -24,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from stm_tui.sanitize import clean_cell
+from stm_tui.tui.format import zone_label
 from stm_tui.tui.widgets.table_model import (
     Cell,
     Column,
@@ -40,6 +41,7 @@ __all__ = ["Column", "ResourceTable", "Row"]
 _GAP = 1  # blank cells between columns
 _PAD = 1  # blank cells before the first column
 _SAMPLE = 400  # rows sampled to size `width=0` columns to their content
+_UNIFORM_MIN_ROWS = 5  # rows sampled before a column with one value is called uniform
 _CACHE_ROWS = 2048  # cached row keys before the strip cache is emptied
 _ELLIPSIS = "…"
 # Rows are built from cleaned text already; this is the last guard before the terminal, for a
@@ -163,6 +165,7 @@ class ResourceTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._model = TableModel(columns)
         self._content_widths = [cell_len(c.title) + 2 for c in self._model.columns]
+        self._uniform: frozenset[int] = frozenset()
         self._sampled_rows = 0
         self._cursor_key: str | None = None
         self._cursor_index = -1
@@ -280,13 +283,25 @@ class ResourceTable(ScrollView, can_focus=True):
         sample = rows[::step][:_SAMPLE]
         self._sampled_rows = len(sample)
         widths = [cell_len(c.title) + 2 for c in self._model.columns]
+        first: list[str] | None = None
+        varies = [False] * len(widths)
         for row in sample:
-            for index, cell in enumerate(row.cells):
-                length = cell_len(plain(cell))
+            texts = [plain(cell) for cell in row.cells]
+            if first is None:
+                first = texts
+            for index, text in enumerate(texts):
+                length = cell_len(text)
                 if length > widths[index]:
                     widths[index] = length
-        if widths != self._content_widths:
+                if not varies[index] and text != first[index]:
+                    varies[index] = True
+        # With a handful of rows every column may look constant: judge from a few at least.
+        uniform = frozenset(
+            i for i, v in enumerate(varies) if not v and len(sample) >= _UNIFORM_MIN_ROWS
+        )
+        if widths != self._content_widths or uniform != self._uniform:
             self._content_widths = widths
+            self._uniform = uniform
             self._layout_width = -1
             self._strips.clear()
             self._header = None
@@ -476,7 +491,7 @@ class ResourceTable(ScrollView, can_focus=True):
             self._layout_width = width
             available = max(1, width - _PAD)
             self._layout = layout_columns(
-                self._model.columns, self._content_widths, available, _GAP
+                self._model.columns, self._content_widths, available, _GAP, self._uniform
             )
         return self._layout
 
@@ -548,7 +563,8 @@ class ResourceTable(ScrollView, can_focus=True):
         return list(Segment.apply_style(text.render(self.app.console), base))
 
     def _render_header(self, width: int, layout: list[Placed]) -> Strip:
-        state = (width, self.sort_column, self.sort_reverse, tuple(layout))
+        zone = zone_label()
+        state = (width, self.sort_column, self.sort_reverse, tuple(layout), zone)
         if self._header is not None and self._header[0] == state:
             return self._header[1]
         style = self.rich_style + self.get_component_rich_style("resource-table--header")
@@ -556,6 +572,8 @@ class ResourceTable(ScrollView, can_focus=True):
         for number, placed in enumerate(layout):
             column = self.columns[placed.index]
             title = _printable(column.title)
+            if column.zone:
+                title += f" {zone}"
             if column.key == self.sort_column:
                 title += " ▼" if self.sort_reverse else " ▲"
             if number:
