@@ -106,7 +106,7 @@ def releases(items: Any, now: datetime) -> list[Finding]:
         if not isinstance(r, ReleaseWindow):
             continue
         if r.status == "OPEN":
-            detail = signatures_used(r)
+            detail = Text().append_text(signatures_used(r))  # its colour on the count only
             detail.append(" signatures · ends ")
             detail.append(f.relative(r.end_time, now))
             out.append(

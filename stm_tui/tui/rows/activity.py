@@ -74,7 +74,7 @@ def release_row(r: ReleaseWindow, ctx: Context) -> Row:
 RELEASES = ResourceView(
     resource="releases",
     columns=(
-        Column("name", "Name", min_width=18),
+        Column("name", "Name", min_width=18, whole=True),
         Column("version", "Version", width=8, priority=4),
         Column("status", "Status", width=16),
         Column("start", "Start", width=16, zone=True, priority=5),
@@ -163,7 +163,7 @@ def scan_row(s: Scan, ctx: Context) -> Row:
 SCANS = ResourceView(
     resource="scans",
     columns=(
-        Column("alias", "Scan", min_width=20),
+        Column("alias", "Scan", min_width=20, whole=True),
         Column("project", "Project", min_width=8, priority=3),
         Column("release", "Release", min_width=8, priority=2),
         Column("file", "File", min_width=10, priority=4),

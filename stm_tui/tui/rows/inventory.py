@@ -64,7 +64,7 @@ def keypair_row(kp: Keypair, ctx: Context) -> Row:
 KEYPAIRS = ResourceView(
     resource="keypairs",
     columns=(
-        Column("alias", "Alias", min_width=20),
+        Column("alias", "Alias", min_width=12, whole=True),
         Column("alg", "Algorithm", width=10),
         Column("type", "Type", width=10, priority=2),
         Column("storage", "Storage", width=7, priority=3),
@@ -110,7 +110,7 @@ def keypair_profile_row(p: KeypairProfile, ctx: Context) -> Row:
 KEYPAIR_PROFILES = ResourceView(
     resource="keypair_profiles",
     columns=(
-        Column("name", "Name", min_width=14),
+        Column("name", "Name", min_width=14, whole=True),
         Column("ptype", "Profile", width=12),
         Column("scope", "Scope", width=7, priority=2),
         Column("alg", "Algorithm", width=10),
@@ -168,17 +168,17 @@ def cert_row(c: Certificate, ctx: Context) -> Row:
 CERTIFICATES = ResourceView(
     resource="certificates",
     columns=(
-        Column("alias", "Alias", min_width=24),
+        Column("alias", "Alias", min_width=12, whole=True),
         Column("subject", "Subject", min_width=10, priority=2),
-        Column("serial", "Serial", width=12, priority=5),
-        Column("issuer", "Issuer", min_width=10, priority=6),
+        Column("serial", "Serial", width=12, priority=6),
+        Column("issuer", "Issuer", min_width=10, priority=7),
         Column("status", "Status", width=8),
-        Column("from", "Valid from", width=16, zone=True, priority=7),
+        Column("from", "Valid from", width=16, zone=True, priority=8),
         Column("to", "Valid to", width=16, zone=True, priority=3),
         Column("days", "Left", width=9, align="right"),
-        Column("keypair", "Keypair", min_width=10, priority=4),
-        Column("profile", "Profile", min_width=8, priority=8),
-        Column("hierarchy", "Hier.", width=7, priority=1),
+        Column("keypair", "Keypair", min_width=10, priority=5),
+        Column("profile", "Profile", min_width=8, priority=9),
+        Column("hierarchy", "Hier.", width=7, priority=4),
     ),
     row=cert_row,
     label=lambda c: c.alias or c.id,
@@ -214,7 +214,7 @@ def cert_profile_row(p: CertificateProfile, ctx: Context) -> Row:
 CERTIFICATE_PROFILES = ResourceView(
     resource="certificate_profiles",
     columns=(
-        Column("name", "Name", min_width=14),
+        Column("name", "Name", min_width=14, whole=True),
         Column("status", "Status", width=8),
         Column("hierarchy", "Hierarchy", width=9),
         Column("ctype", "Type", width=7),

@@ -61,7 +61,7 @@ def account_row(a: Account, ctx: Context) -> Row:
 ACCOUNTS = ResourceView(
     resource="accounts",
     columns=(
-        Column("name", "Name", min_width=14),
+        Column("name", "Name", min_width=14, whole=True),
         Column("status", "Status", width=8),
         Column("twofa", "2FA req.", width=8),
         Column("certcentral", "CertCentral", width=20, priority=1),
@@ -120,7 +120,7 @@ def user_row(u: User, ctx: Context) -> Row:
 USERS = ResourceView(
     resource="users",
     columns=(
-        Column("name", "Name", min_width=18),
+        Column("name", "Name", min_width=12, whole=True),
         Column("email", "Email", min_width=12, priority=3),
         Column("type", "Type", width=8),
         Column("roles", "Roles", min_width=10),
@@ -160,7 +160,7 @@ def team_row(t: Team, ctx: Context) -> Row:
 TEAMS = ResourceView(
     resource="teams",
     columns=(
-        Column("name", "Name", min_width=12),
+        Column("name", "Name", min_width=12, whole=True),
         Column("description", "Description", min_width=12, priority=2),
         Column("status", "Status", width=8, priority=1),
         Column("members", "Members", width=7, align="right"),

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Log, Static
 
 from stm_tui.sanitize import clean_block, clean_cell
 
-PAGER_LIMIT = 1_000_000
+PAGER_LIMIT = 1 << 20  # 1 MiB of text in all
 INDENT = "  "
 
 
@@ -35,9 +35,9 @@ def fold(text: str, width: int) -> list[str]:
     for line in text.split("\n"):
         if not line:
             out.append("")
-        while line:
-            out.append(line[:width])
-            line = line[width:]
+            continue
+        # Slices by index: cutting the head off a 1 MB line again and again is quadratic.
+        out.extend(line[i : i + width] for i in range(0, len(line), width))
     return out
 
 

@@ -40,6 +40,9 @@ class Column:
     """When the terminal is narrow, higher priority numbers are dropped first."""
     zone: bool = False
     """A column of times: its header names the time zone they are shown in (`Start UTC`)."""
+    whole: bool = False
+    """A name: it needs its content's width (up to `WHOLE_CAP`), so a narrow terminal drops
+    lower-priority columns before it cuts names into look-alikes (`mobile-andro…`)."""
 
 
 class Row(NamedTuple):
@@ -556,6 +559,9 @@ def _ranked(value: Any) -> tuple[int, Any]:
     return (2, str(value))
 
 
+WHOLE_CAP = 40
+
+
 @dataclass(frozen=True, slots=True)
 class Placed:
     """A column given a place on screen by `layout_columns`."""
@@ -583,7 +589,11 @@ def layout_columns(
 
     def base(index: int) -> int:
         column = columns[index]
-        return column.width if column.width > 0 else column.min_width
+        if column.width > 0:
+            return column.width
+        if column.whole:
+            return max(column.min_width, min(content_widths[index], WHOLE_CAP))
+        return column.min_width
 
     def needed(indices: list[int]) -> int:
         return sum(base(i) for i in indices) + gap * (len(indices) - 1)
