@@ -86,11 +86,12 @@ def signature_log(
         return Text("no signatures", style="dim")
     table = small_table()
     table.add_column(f"Time ({f.zone_label()})", no_wrap=True, width=16)
+    # Ratios, not content: the columns depend on the pane's width only, never on the rows.
     if show_keypair:
-        table.add_column("Keypair", overflow="ellipsis", no_wrap=True, ratio=1)
-    table.add_column("User", overflow="ellipsis", no_wrap=True, ratio=1)
+        table.add_column("Keypair", overflow="ellipsis", no_wrap=True, ratio=3)
+    table.add_column("User", overflow="ellipsis", no_wrap=True, ratio=3)
     table.add_column("Status", no_wrap=True, width=7)
-    table.add_column("Algorithm", overflow="ellipsis", no_wrap=True, width=15)
+    table.add_column("Algorithm", overflow="ellipsis", no_wrap=True, ratio=2)
     for s in sigs[:limit] if limit else sigs:
         cells = [Text(f.dt(s.created_on))]
         if show_keypair:
@@ -323,7 +324,7 @@ def release_detail(r: ReleaseWindow, ctx: Context) -> RenderableType:
                 ("signatures", signatures_used(r)),
                 ("keypairs", f.names(r.keypairs, "alias", limit=10)),
                 ("signers", f.names(r.users, limit=10)),
-                ("block on failed scan", yes_no(r.block_on_failed_scan)),
+                ("scan must pass", yes_no(r.block_on_failed_scan)),
                 ("project", r.project),
                 ("approved by", r.approved_by_user.name if r.approved_by_user else None),
                 ("notes", f.block(r.notes)),

@@ -30,11 +30,15 @@ SEVERITY_RANK = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3}
 
 COLUMNS = (
     Column("urgency", "Urgency", width=10),
-    Column("kind", "Kind", width=11),
-    Column("item", "Item", width=24, min_width=14),
+    Column("kind", "Kind", width=7),
+    Column("item", "Item", min_width=14, whole=True),
     Column("detail", "Detail", min_width=16),
     Column("when", "When", width=10, priority=1),
 )
+
+
+# What the Kind column shows: short, so that the names beside it are shown whole at 80 columns.
+SHORT_KIND = {"certificate": "cert"}
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ class Finding:
     def row(self) -> Row:
         return Row(
             self.key,
-            (self.urgency, self.kind, plain(self.item), self.detail,
+            (self.urgency, SHORT_KIND.get(self.kind, self.kind), plain(self.item), self.detail,
              f.relative(self.when, self.now)),
             sort_keys=(
                 # Ties in urgency: soonest first, then by name, so the order is stable.

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input
 
+from stm_tui.sanitize import clean_cell
 from stm_tui.store.store import Diff
 from stm_tui.tui import export
 from stm_tui.tui.areas import Area
@@ -127,10 +128,10 @@ class ListScreen(AreaScreen):
         info.append(f"  {table.row_count}/{table.total_count}")
         if table.filter_query:
             info.append("  /", style="dim")
-            info.append(table.filter_query)
+            info.append(clean_cell(table.filter_query))  # pasted text can hold anything
             error = table.filter_error
             if error:
-                info.append(f"  {error}", style="red")
+                info.append(f"  {clean_cell(error)}", style="red")
         self.set_view_info(info)
 
     # detail ------------------------------------------------------------------------------

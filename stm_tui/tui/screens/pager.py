@@ -25,7 +25,7 @@ INDENT = "  "
 def field_text(value: Any) -> str:
     if isinstance(value, str):
         return value
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=2, default=str)
 
 
 def fold(text: str, width: int) -> list[str]:
