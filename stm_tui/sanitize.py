@@ -89,6 +89,9 @@ def clean(
 
 def clean_cell(value: object) -> str:
     """One line for a table cell or a label."""
+    # The common case inline (no second call): lists build 800,000 cells through here.
+    if isinstance(value, str) and len(value) <= CELL_LIMIT and value.isprintable():
+        return value
     return clean(value, limit=CELL_LIMIT)
 
 

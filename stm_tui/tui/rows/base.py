@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.text import Text
 
-from stm_tui.sanitize import clean_cell
+from stm_tui.sanitize import CELL_LIMIT, clean_cell
 from stm_tui.store.store import Store
 from stm_tui.tui import format as f
 from stm_tui.tui.widgets.table_model import Column, Row
@@ -70,6 +70,8 @@ def plain(value: object) -> str:
     """
     if value is None or value == "":
         return f.DASH
+    if isinstance(value, str) and len(value) <= CELL_LIMIT and value.isprintable():
+        return value
     return clean_cell(value)
 
 

@@ -44,9 +44,10 @@ _SAMPLE = 400  # rows sampled to size `width=0` columns to their content
 _UNIFORM_MIN_ROWS = 5  # rows sampled before a column with one value is called uniform
 _CACHE_ROWS = 2048  # cached row keys before the strip cache is emptied
 _ELLIPSIS = "…"
-# Rows are built from cleaned text already; this is the last guard before the terminal, for a
-# caller that handed the table raw server text. Printable text passes unchanged (no copy).
-_printable = clean_cell
+def _printable(text: str) -> str:
+    """The last guard before the terminal, for a caller that handed the table raw server
+    text (rows are built from cleaned text already). Printable text passes unchanged."""
+    return text if text.isprintable() else clean_cell(text)
 
 
 def _fit(text: str, width: int, align: str) -> str:
