@@ -167,7 +167,7 @@ def team_detail(t: Team, ctx: Context) -> RenderableType:
     members = small_table()
     members.add_column("Member", no_wrap=True, overflow="ellipsis", ratio=1)
     for col in ("Lead", "Manage", "Approve", "Operate"):
-        members.add_column(col, no_wrap=True, width=7)
+        members.add_column(col, no_wrap=True, width=len(col))
     for m in t.members:
         perms = m.permissions
         members.add_row(

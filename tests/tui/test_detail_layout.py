@@ -244,3 +244,18 @@ async def test_certificate_names_are_shown_whole(
         aliases = [store.items[k].alias for k in table.visible_keys()[: len(shown)]]
         for line, alias in zip(shown, aliases, strict=False):
             assert line.startswith(f" {alias} "), (line, alias)
+
+
+async def test_statuses_are_coloured_in_lists_too(app_factory: Callable[..., StmApp]) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("3", "j")  # the cursor off the first row, whose colours it owns
+        await pilot.pause()
+        table = app.screen.query_one(ResourceTable)
+        first = table.render_line(1)  # the soonest expiry: an EXPIRED certificate
+        colours = {
+            seg.style.color.name for seg in first
+            if seg.style is not None and seg.style.color is not None and "EXPIRED" in seg.text
+        }
+        assert "red" in colours

@@ -560,6 +560,11 @@ class ResourceTable(ScrollView, can_focus=True):
             text = Text(_printable(cell.plain), style=cell.style)
         text.end = ""
         text.truncate(width, overflow="ellipsis")
+        if text.style:
+            # `Text.render` draws spans only; the cell's own style (a status colour) would be
+            # lost. As a span it covers the text, not the padding `align` adds.
+            text.stylize(text.style, 0, len(text.plain))
+            text.style = ""
         text.align("right" if align == "right" else "left", width)
         return list(Segment.apply_style(text.render(self.app.console), base))
 
