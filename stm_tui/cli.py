@@ -55,6 +55,7 @@ class LazyGroup(click.Group):
 )
 @click.option("--no-mouse", is_flag=True, help="Do not capture the mouse (easier text selection).")
 @click.option("--theme", default=None, help="Colour theme: dark, light or ansi.")
+@click.option("--local-time", is_flag=True, help="Show times in local time instead of UTC.")
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -62,10 +63,13 @@ def cli(
     read_only: bool | None,
     no_mouse: bool,
     theme: str | None,
+    local_time: bool,
 ) -> None:
     """Terminal console for DigiCert ONE Software Trust Manager."""
     ctx.ensure_object(dict)
     ctx.obj.update(profile=profile, read_only=read_only, no_mouse=no_mouse, theme=theme)
+    if local_time:
+        ctx.obj["time_zone"] = "local"
     if ctx.invoked_subcommand is None:
         from stm_tui.commands.dashboard import run_dashboard
 

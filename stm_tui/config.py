@@ -27,7 +27,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -118,6 +118,8 @@ class Profile(BaseModel):
     poll: dict[str, float] = Field(default_factory=dict)
     read_only: bool = True
     theme: str = "dark"
+    # How times are shown: "utc" (the API's own, the default) or "local".
+    time_zone: Literal["utc", "local"] = "utc"
     # Where the profile's settings came from, for `config show` and the status screen.
     source: str = "file"
 

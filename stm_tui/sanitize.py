@@ -18,6 +18,7 @@ Nothing here imports anything of the project, so the API client, the CLI and the
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 # Past this many characters a value is cut: a widget asked to render a 6 MB user name froze
@@ -88,6 +89,9 @@ def clean(
 
 def clean_cell(value: object) -> str:
     """One line for a table cell or a label."""
+    # The common case inline (no second call): lists build 800,000 cells through here.
+    if isinstance(value, str) and len(value) <= CELL_LIMIT and value.isprintable():
+        return value
     return clean(value, limit=CELL_LIMIT)
 
 
@@ -128,3 +132,20 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return text.strip() == text
+
+
+# What `json.dumps(..., ensure_ascii=False)` leaves raw although a terminal acts on it: DEL and
+# the C1 controls, the bidi controls, the line/paragraph separators and lone surrogates (which
+# would not even encode as UTF-8). C0 controls are already escaped by `json`.
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ud800-\udfff]"
+)
+
+
+def escape_json(text: str) -> str:
+    """JSON text with every character a terminal would act on written as `\\uXXXX`.
+
+    Lossless: a JSON parser reads back exactly the values that were dumped, so scripts get
+    the server's data unchanged while a terminal showing the output is safe.
+    """
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 import click
 
 from stm_tui.api.errors import ClientCertPasswordError, StmError
+from stm_tui.sanitize import clean_message
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -29,7 +30,8 @@ def exit_code_for(err: StmError) -> int:
 
 
 def fail(err: StmError) -> NoReturn:
-    click.echo(f"stm-tui: {err.message}", err=True)
+    # The message may quote a server's error body: never raw on the user's terminal.
+    click.echo(f"stm-tui: {clean_message(err.message)}", err=True)
     sys.exit(exit_code_for(err))
 
 

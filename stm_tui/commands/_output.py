@@ -1,19 +1,22 @@
-"""Rendering resources for `stm-tui get`: stable JSON, CSV with a header, a readable table."""
+"""Rendering resources for `stm-tui get`: stable JSON, CSV with a header, a readable table.
+
+Server text is data and goes through `stm_tui.sanitize`: table cells are cleaned and cut,
+CSV cells are cleaned and never spreadsheet formulas, JSON keeps every value exactly but
+writes the characters a terminal would act on as `\\uXXXX` escapes.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from stm_tui.api import models as m
+from stm_tui.sanitize import clean_cell, escape_json, spreadsheet_cell
 
-# Server text is data: strip terminal control characters before it reaches a terminal.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _MAX_CELL = 60
 
 Getter = Callable[[m.Resource, dict[str, Any]], Any]
@@ -39,11 +42,36 @@ def field_path(dotted: str) -> Getter:
 
 
 def _days_left(item: m.Resource, _data: dict[str, Any]) -> Any:
-    return item.days_left(datetime.now(UTC)) if isinstance(item, m.Certificate) else None
+    if not isinstance(item, m.Certificate):
+        return None
+    if item.certificate_status == "REVOKED":
+        return "revoked"  # no time left to count
+    return item.days_left(datetime.now(UTC))
 
 
 def _not_after(item: m.Resource, _data: dict[str, Any]) -> Any:
     return item.not_after if isinstance(item, m.Certificate) else None
+
+
+class TimeField:
+    """A time column: the API's ISO text as a datetime, so it is shown in the chosen zone
+    and its header can say which zone that is."""
+
+    def __init__(self, get: Getter) -> None:
+        self.get = get
+
+    def __call__(self, item: m.Resource, data: dict[str, Any]) -> Any:
+        value = self.get(item, data)
+        if isinstance(value, str):
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                return value
+        return value
+
+
+def time_field(dotted: str) -> TimeField:
+    return TimeField(field_path(dotted))
 
 
 def _roles(item: m.Resource, _data: dict[str, Any]) -> Any:
@@ -68,15 +96,16 @@ def _signatures(_item: m.Resource, data: dict[str, Any]) -> Any:
 
 
 F = field_path
+T = time_field
 COLUMNS: dict[str, list[tuple[str, Getter]]] = {
     "keypairs": [
         ("ID", F("id")), ("ALIAS", F("alias")), ("ALG", F("key_alg")), ("SIZE", _size),
-        ("TYPE", F("key_type")), ("STATUS", F("key_status")), ("SUSPENDED", F("suspended")),
-        ("CERTS", F("number_of_active_certificates")),
+        ("TYPE", F("key_type")), ("STATUS", F("key_status")),
+        ("ACTIVE CERTS", F("number_of_active_certificates")),
     ],
     "certificates": [
         ("ID", F("id")), ("ALIAS", F("alias")), ("STATUS", F("certificate_status")),
-        ("KEYPAIR", F("keypair.alias")), ("EXPIRES", _not_after), ("DAYS", _days_left),
+        ("KEYPAIR", F("keypair.alias")), ("EXPIRES", TimeField(_not_after)), ("DAYS", _days_left),
         ("SUBJECT", F("subject")),
     ],
     "users": [
@@ -105,52 +134,63 @@ COLUMNS: dict[str, list[tuple[str, Getter]]] = {
     ],
     "releases": [
         ("ID", F("id")), ("NAME", F("name")), ("VERSION", F("version")), ("STATUS", F("status")),
-        ("TYPE", F("release_type")), ("START", F("start_time")), ("END", F("end_time")),
+        ("TYPE", F("release_type")), ("START", T("start_time")), ("END", T("end_time")),
         ("SIGNATURES", _signatures),
     ],
     "signatures": [
-        ("ID", F("id")), ("TIME", F("created_on")), ("KEYPAIR", F("keypair.alias")),
+        ("ID", F("id")), ("TIME", T("created_on")), ("KEYPAIR", F("keypair.alias")),
         ("USER", F("user.name")), ("ALG", F("sig_alg")), ("STATUS", F("status")),
     ],
     "scans": [
         ("ID", F("id")), ("ALIAS", F("alias")), ("STATUS", F("status")),
-        ("RISK", F("risk_level")), ("FILE", F("file_name")), ("CREATED", F("created_on")),
+        ("RISK", F("risk_level")), ("FILE", F("file_name")), ("CREATED", T("created_on")),
     ],
     "audit": [
-        ("TIME", F("created_on")), ("ACTION", F("action")), ("RESOURCE", F("resource_type")),
+        ("TIME", T("created_on")), ("ACTION", F("action")), ("RESOURCE", F("resource_type")),
         ("RESOURCE ID", F("resource_id")), ("USER", F("user_name")), ("STATUS", F("status")),
     ],
     "api_tokens": [
         ("ID", F("id")), ("NAME", F("name")), ("HINT", F("key_hint")), ("STATUS", F("status")),
-        ("ENDS", F("end_date")),
+        ("ENDS", T("end_date")),
     ],
     "client_certificates": [
         ("ID", F("id")), ("NAME", F("name")), ("STATUS", F("status")),
-        ("VALID TO", F("valid_to")),
+        ("VALID TO", T("valid_to")),
     ],
 }
 
 
-def cell(value: Any) -> str:
+def show_time(value: datetime, local: bool) -> str:
+    shown = value.astimezone() if local else value.astimezone(UTC)
+    return shown.strftime("%Y-%m-%d %H:%M")
+
+
+def zone_label(local: bool) -> str:
+    return (datetime.now(UTC).astimezone().strftime("%Z") or "local") if local else "UTC"
+
+
+def cell(value: Any, *, local: bool = False) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+        return show_time(value, local)
     if isinstance(value, dict | list):
         value = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    text = _CONTROL.sub("?", str(value))
+    text = clean_cell(value)
     return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"
 
 
-def render_table(resource: str, items: Sequence[m.Resource]) -> str:
+def render_table(resource: str, items: Sequence[m.Resource], *, local: bool = False) -> str:
     columns = COLUMNS.get(resource) or [("ID", F("id"))]
     rows = []
     for item in items:
         data = dump(item)
-        rows.append([cell(getter(item, data)) for _h, getter in columns])
-    headers = [h for h, _g in columns]
+        rows.append([cell(getter(item, data), local=local) for _h, getter in columns])
+    # Times carry their zone in the header: `EXPIRES (UTC)`.
+    zone = zone_label(local)
+    headers = [f"{h} ({zone})" if isinstance(g, TimeField) else h for h, g in columns]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
@@ -158,7 +198,7 @@ def render_table(resource: str, items: Sequence[m.Resource]) -> str:
 
 
 def render_json(data: Any) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return escape_json(json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
 
 
 def render_csv(items: Sequence[m.Resource]) -> str:
@@ -170,30 +210,29 @@ def render_csv(items: Sequence[m.Resource]) -> str:
                 header.append(key)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow([spreadsheet_cell(key) for key in header])
     for data in dumped:
-        writer.writerow([_csv_cell(data.get(key)) for key in header])
+        writer.writerow([spreadsheet_cell(_text(data.get(key))) for key in header])
     return out.getvalue()
 
 
-def _csv_cell(value: Any) -> str:
+def _text(value: Any) -> str:
+    """A value as the text a filter compares and a CSV cell holds (before sanitising)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, dict | list):
         return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-    return _CONTROL.sub("?", str(value))
+    return str(value)
 
 
 def matches(item: m.Resource, filters: Sequence[tuple[str, str]]) -> bool:
-    """Client-side exact match on (possibly dotted) fields; a field the item does not have
-    at the top level is left to the server's filtering."""
+    """Client-side exact match on (possibly dotted) fields, validated by the caller; a field
+    the item does not carry compares as empty."""
     data = dump(item)
     for key, expected in filters:
-        if "." not in key and key not in data:
-            continue
         value = field_path(key)(item, data)
-        if _csv_cell(value) != expected:
+        if _text(value) != expected:
             return False
     return True

@@ -46,7 +46,7 @@ def run_dashboard(obj: dict[str, Any]) -> int:
         if "stm-tui demo" not in exc.message:
             click.echo("To look around first, run the built-in demo: stm-tui demo", err=True)
         return exit_code_for(exc)
-    return run_app(session, obj, theme_default=profile.theme)
+    return run_app(session, {"time_zone": profile.time_zone, **obj}, theme_default=profile.theme)
 
 
 def run_app(
@@ -62,7 +62,8 @@ def run_app(
     # While the app owns the terminal, log records must not be written over the screen.
     logging.getLogger().addHandler(logging.NullHandler())
     mouse = not obj.get("no_mouse", False)
-    app = StmApp(session, mouse=mouse, theme=obj.get("theme") or theme_default, clock=clock)
+    app = StmApp(session, mouse=mouse, theme=obj.get("theme") or theme_default, clock=clock,
+                 time_zone=obj.get("time_zone"))
     app.run(mouse=mouse)
     # Textual leaves the process exit code at 0 after a crash unless we pass it on.
     return EXIT_CRASHED if (app.return_code or 0) != 0 else EXIT_OK

@@ -125,7 +125,8 @@ class Poller:
         self.refresh()
 
     def refresh(self, resource: str | None = None) -> None:
-        """Poll now: one resource, or every resource. Never starts a second request."""
+        """Poll now: one resource, or every resource, also while paused (once). Never starts a
+        second request."""
         names = self._loops if resource is None else [resource]
         for name in names:
             loop = self._loops.get(name)
@@ -143,7 +144,10 @@ class Poller:
 
     async def _run(self, loop: _Loop) -> None:
         while self._running:
-            await self._resumed.wait()
+            if self.paused:
+                # `refresh()` (and `resume()`) set `wake`: a manual refresh fetches once even
+                # while paused, and polling stays paused afterwards.
+                await loop.wake.wait()
             await self._wait_for_host()
             loop.wake.clear()
             delay = await self._poll_once(loop)

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import Any, ClassVar
 
+import platformdirs
 from rich.console import RenderableType
 from rich.text import Text
-from textual.app import App
+from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from stm_tui.api.errors import StmError
 from stm_tui.api.models import Scan
+from stm_tui.sanitize import clean
 from stm_tui.session import Session
+from stm_tui.tui import format as f
 from stm_tui.tui.areas import AREAS, BY_MODE, Area
 from stm_tui.tui.details import DETAILS
 from stm_tui.tui.palette import AreaCommands, JumpCommands
+from stm_tui.tui.render import Sanitised
 from stm_tui.tui.row_cache import RowCache
 from stm_tui.tui.rows import VIEWS, Context
 from stm_tui.tui.screens.base import AreaScreen
@@ -27,8 +32,12 @@ from stm_tui.tui.screens.certificates import CertificateListScreen
 from stm_tui.tui.screens.help import HelpScreen
 from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.screens.overview import OverviewScreen
+from stm_tui.tui.screens.pager import PagerScreen
 
 log = logging.getLogger(__name__)
+
+# What `y` copies at most: any real name fits; a hostile 6 MB one is not put on the clipboard.
+COPY_LIMIT = 64 * 1024
 
 THEMES = {
     "dark": "textual-dark",
@@ -93,8 +102,10 @@ class StmApp(App[None]):
         mouse: bool = True,
         theme: str | None = None,
         clock: Callable[[], datetime] | None = None,
+        time_zone: str | None = None,
     ) -> None:
         super().__init__()
+        f.set_time_zone(time_zone)
         self.session = session
         self.mouse_enabled = mouse
         self.clock = clock or _utcnow
@@ -159,9 +170,17 @@ class StmApp(App[None]):
 
     # store notifications -----------------------------------------------------------------
 
+    def _area_screen(self) -> AreaScreen | None:
+        """The area screen on top, if any (none while the app starts or shuts down)."""
+        try:
+            screen = self.screen
+        except ScreenStackError:
+            return None
+        return screen if isinstance(screen, AreaScreen) else None
+
     def _on_status(self, status: Any) -> None:
-        screen = self.screen
-        if isinstance(screen, AreaScreen) and status.resource in screen.area.resources:
+        screen = self._area_screen()
+        if screen is not None and status.resource in screen.area.resources:
             screen.update_freshness()
 
     def _on_accounts(self, diff: Any) -> None:
@@ -170,22 +189,27 @@ class StmApp(App[None]):
     def _refresh_identity(self) -> None:
         if self.session.identity is not None:
             self.session.refresh_identity()
-        screen = self.screen
-        if isinstance(screen, AreaScreen):
+        screen = self._area_screen()
+        if screen is not None:
             screen.update_identity()
 
     def _tick(self) -> None:
         # Once a second: only the "updated 3 s ago" label of the visible screen changes.
         self.session.store.tick(self.now())
-        screen = self.screen
-        if isinstance(screen, AreaScreen):
+        screen = self._area_screen()
+        if screen is not None:
             screen.update_freshness()
 
     # actions -----------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        self.session.poller.refresh()
-        self.notify("refreshing every area", timeout=2)
+        # A manual refresh fetches even while polling is paused; polling stays paused.
+        poller = self.session.poller
+        poller.refresh()
+        if poller.paused:
+            self.notify("refreshing every area once; polling stays paused (p resumes)", timeout=3)
+        else:
+            self.notify("refreshing every area", timeout=2)
 
     def action_toggle_pause(self) -> None:
         poller = self.session.poller
@@ -207,24 +231,66 @@ class StmApp(App[None]):
         self.call_later(self.screen.run_action, action)
 
     def copy_text(self, value: str, what: str) -> None:
-        """Copy through OSC 52 (works over SSH where the terminal allows it)."""
-        self.copy_to_clipboard(value)
-        shown = value if len(value) <= 60 else value[:57] + "…"
-        self.notify(Text(f"copied {what}: {shown}").plain, timeout=3, markup=False)
+        """Copy through OSC 52 (works over SSH where the terminal allows it).
+
+        What is copied is the cleaned text: a name with escape sequences in it would act on
+        the terminal it is pasted into.
+        """
+        self.copy_to_clipboard(clean(value, limit=COPY_LIMIT, newlines=True))
+        self.notify(f"copied {what}: {clean(value, limit=60)}", timeout=3, markup=False)
+
+    # palette system commands -------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        for command in super().get_system_commands(screen):
+            if command.title == "Screenshot":
+                # Textual's saves to ~/Downloads, which jump hosts often do not have.
+                yield SystemCommand(
+                    "Screenshot",
+                    "Save an SVG of the screen in stm-tui's data directory",
+                    self.action_save_screenshot,
+                )
+            else:
+                yield command
+
+    def action_save_screenshot(self) -> None:
+        folder = Path(platformdirs.user_data_dir("stm-tui")) / "screenshots"
+        try:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path = self.save_screenshot(path=str(folder))
+            os.chmod(path, 0o600)
+        except OSError as exc:
+            self.notify(f"screenshot not saved: {exc.strerror or exc}", severity="error",
+                        markup=False)
+            return
+        self.notify(f"screenshot saved to {path}", title="Screenshot", markup=False)
 
     # navigation --------------------------------------------------------------------------
 
-    async def jump_to(self, resource: str, key: str) -> None:
-        """Switch to the area of `resource` and put the cursor on `key`."""
+    async def jump_to(self, resource: str, key: str, *, detail: bool = True) -> None:
+        """Switch to the area of `resource`, put the cursor on `key` and open its detail.
+
+        Esc there comes back to the area the jump started from.
+        """
         if resource not in BY_MODE:
             return
+        origin = self.current_mode
         await self.switch_mode(resource)
         screen = self.screen
-        if isinstance(screen, ListScreen) and not screen.focus_key(key):
+        if not isinstance(screen, ListScreen):
+            return
+        if not screen.focus_key(key):
             self.notify("that item is not in the list any more", severity="warning", timeout=3)
+            return
+        screen.came_from = origin if origin != resource else None
+        if detail:
+            screen.open_detail(key)
 
     def jump_soon(self, resource: str, key: str) -> None:
         self.run_worker(self.jump_to(resource, key), exit_on_error=False)
+
+    def go_back(self, mode: str) -> None:
+        self.call_later(self.switch_mode, mode)
 
     # details -----------------------------------------------------------------------------
 
@@ -244,7 +310,18 @@ class StmApp(App[None]):
                 item = item.model_copy(update={"findings": report.findings})
             else:
                 self.load_scan_reports([key], on_more)
-        return DETAILS[resource](item, self.context())
+        return Sanitised(DETAILS[resource](item, self.context()))
+
+    def show_full_values(self, resource: str, key: str) -> None:
+        """The pager with every field of one item, uncut (up to the pager's own bound)."""
+        item = self.session.store.collection(resource).get(key)
+        if item is None:
+            self.notify("this item is gone (removed on the server)", severity="warning")
+            return
+        if isinstance(item, Scan) and key in self.scan_reports:
+            item = self.scan_reports[key]
+        data = item.model_dump(mode="json")  # secrets come out masked
+        self.push_screen(PagerScreen(self.label_of(resource, item), data))
 
     def load_scan_reports(
         self, ids: Iterable[str], then: Callable[[], None] | None = None

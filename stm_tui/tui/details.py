@@ -1,6 +1,8 @@
 """Detail views: one function per resource turning a model into a Rich renderable.
 
-Every value is wrapped in `Text`, so server strings are never read as markup.
+Every value is wrapped in `Text` (never read as markup) after the sanitiser has cleaned and
+bounded it; ids and fingerprints are `Folded` tokens that break only between their groups.
+Tables have fixed column widths so that a refresh with new rows does not move the columns.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -26,7 +29,9 @@ from stm_tui.api.models import (
     Team,
     User,
 )
+from stm_tui.sanitize import clean_cell
 from stm_tui.tui import format as f
+from stm_tui.tui.render import Fields, Folded
 from stm_tui.tui.rows.activity import FINDING_CLASSES, audit_details, signatures_used
 from stm_tui.tui.rows.base import Context
 from stm_tui.tui.rows.inventory import key_spec, keypair_restriction, keypair_state
@@ -37,13 +42,22 @@ SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW")
 RECENT_SIGNATURES = 10
 
 
-def fields(pairs: Pairs) -> Table:
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(style="bold", no_wrap=True)
-    grid.add_column(overflow="fold")
+def fields(pairs: Pairs) -> Fields:
+    rows: list[tuple[str, Any]] = []
     for label, value in pairs:
-        grid.add_row(Text(label), value if isinstance(value, Text) else f.text(value))
-    return grid
+        if not isinstance(value, Text | Folded | Table):
+            value = f.text(value, limit=f.DETAIL_LIMIT)
+        rows.append((clean_cell(label), value))
+    return Fields(rows)
+
+
+def token(value: str | None) -> Folded | Text:
+    """An id, serial or fingerprint: whole, or broken after a `-` or `:` only."""
+    return Folded(clean_cell(value)) if value else Text(f.DASH)
+
+
+def when(value: Any) -> str:
+    return f.dt(value, zone=True)
 
 
 def heading(title: str) -> Text:
@@ -51,7 +65,12 @@ def heading(title: str) -> Text:
 
 
 def title(value: str | None) -> Text:
-    return Text(value or f.DASH, style="bold reverse")
+    return f.text(value, "bold reverse")
+
+
+def small_table() -> Table:
+    # `expand` and fixed widths: columns keep their place when the rows change.
+    return Table(box=None, padding=(0, 1), show_edge=False, header_style="bold", expand=True)
 
 
 def signatures_of(ctx: Context, keep: Callable[[Signature], bool]) -> list[Signature]:
@@ -65,13 +84,14 @@ def signature_log(
 ) -> RenderableType:
     if not sigs:
         return Text("no signatures", style="dim")
-    table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
-    table.add_column("Time", no_wrap=True, min_width=16)
+    table = small_table()
+    table.add_column(f"Time ({f.zone_label()})", no_wrap=True, width=16)
+    # Ratios, not content: the columns depend on the pane's width only, never on the rows.
     if show_keypair:
-        table.add_column("Keypair", overflow="ellipsis", no_wrap=True)
-    table.add_column("User", overflow="ellipsis", no_wrap=True)
-    table.add_column("Status", no_wrap=True, min_width=7)
-    table.add_column("Algorithm", overflow="ellipsis", no_wrap=True)
+        table.add_column("Keypair", overflow="ellipsis", no_wrap=True, ratio=3)
+    table.add_column("User", overflow="ellipsis", no_wrap=True, ratio=3)
+    table.add_column("Status", no_wrap=True, width=7)
+    table.add_column("Algorithm", overflow="ellipsis", no_wrap=True, ratio=2)
     for s in sigs[:limit] if limit else sigs:
         cells = [Text(f.dt(s.created_on))]
         if show_keypair:
@@ -87,11 +107,11 @@ def account_detail(a: Account, ctx: Context) -> RenderableType:
         title(a.name),
         fields(
             [
-                ("id", a.id),
+                ("id", token(a.id)),
                 ("status", f.status(a.status)),
-                ("organization", a.organization_id),
+                ("organization", token(a.organization_id)),
                 ("CertCentral allowed", yes_no(a.cert_central_integration_allowed)),
-                ("created", f.dt(a.created_at)),
+                ("created", when(a.created_at)),
             ]
         ),
     ]
@@ -125,7 +145,7 @@ def user_detail(u: User, ctx: Context) -> RenderableType:
         title(u.display_name),
         fields(
             [
-                ("id", u.id),
+                ("id", token(u.id)),
                 ("email", u.email),
                 ("type", u.user_type),
                 ("status", f.status(u.status)),
@@ -133,20 +153,21 @@ def user_detail(u: User, ctx: Context) -> RenderableType:
                 ("teams", f.names(u.teams, limit=10)),
                 ("accounts", f.names(u.accounts, limit=10)),
                 ("2FA enabled", yes_no(u.two_factor_enabled)),
-                ("token expires", f"{f.dt(u.end_date)} ({f.relative(u.end_date, ctx.now)})"),
-                ("description", u.description),
-                ("created", f.dt(u.created_at)),
+                ("token expires", f"{when(u.end_date)} ({f.relative(u.end_date, ctx.now)})"),
+                ("description", f.block(u.description)),
+                ("created", when(u.created_at)),
             ]
         ),
         heading("Permissions"),
-        Text(", ".join(sorted(u.permissions)) or f.DASH),
+        f.text(", ".join(sorted(u.permissions)), limit=f.DETAIL_LIMIT),
     )
 
 
 def team_detail(t: Team, ctx: Context) -> RenderableType:
-    members = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
-    for col in ("Member", "Lead", "Manage", "Approve", "Operate"):
-        members.add_column(col, no_wrap=True)
+    members = small_table()
+    members.add_column("Member", no_wrap=True, overflow="ellipsis", ratio=1)
+    for col in ("Lead", "Manage", "Approve", "Operate"):
+        members.add_column(col, no_wrap=True, width=len(col))
     for m in t.members:
         perms = m.permissions
         members.add_row(
@@ -160,10 +181,10 @@ def team_detail(t: Team, ctx: Context) -> RenderableType:
         title(t.name),
         fields(
             [
-                ("id", t.id),
-                ("description", t.description),
+                ("id", token(t.id)),
+                ("description", f.block(t.description)),
                 ("status", f.status(t.status)),
-                ("modified", f.dt(t.modified_on)),
+                ("modified", when(t.modified_on)),
             ]
         ),
         heading(f"Members ({len(t.members)})"),
@@ -176,44 +197,42 @@ def keypair_profile_detail(p: KeypairProfile, ctx: Context) -> RenderableType:
         title(p.name),
         fields(
             [
-                ("id", p.id),
+                ("id", token(p.id)),
                 ("profile type", p.profile_type),
                 ("scope", p.scope),
                 ("key", key_spec(p.key_alg, p.key_size, p.curve)),
                 ("key type", p.key_type),
-                ("key status", p.key_status),
+                ("key status", f.status(p.key_status)),
                 ("teams", f.names(p.teams, limit=10)),
-                ("modified", f.dt(p.modified_on)),
+                ("modified", when(p.modified_on)),
             ]
         ),
     )
 
 
 def keypair_detail(kp: Keypair, ctx: Context) -> RenderableType:
-    certs = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
-    certs.add_column("Certificate", no_wrap=True, overflow="ellipsis")
-    certs.add_column("Status", no_wrap=True)
-    certs.add_column("Left", no_wrap=True, justify="right")
+    certs = small_table()
+    certs.add_column("Certificate", no_wrap=True, overflow="ellipsis", ratio=1)
+    certs.add_column("Status", no_wrap=True, width=8)
+    certs.add_column("Left", no_wrap=True, justify="right", width=9)
     for c in kp.certificates:
-        certs.add_row(
-            f.text(c.alias), f.status(c.certificate_status), f.days_left(c.days_left(ctx.now))
-        )
+        certs.add_row(f.text(c.alias), f.status(c.certificate_status), cert_left(c, ctx))
     sigs = signatures_of(ctx, lambda s: s.keypair is not None and s.keypair.id == kp.id)
     return Group(
         title(kp.alias),
         fields(
             [
-                ("id", kp.id),
+                ("id", token(kp.id)),
                 ("key", key_spec(kp.key_alg, kp.key_size, kp.curve)),
                 ("type / storage", f"{kp.key_type or '-'} / {kp.key_storage or '-'}"),
                 ("status", f.status(keypair_state(kp))),
-                ("public key SHA-256", kp.public_key_fingerprint),
+                ("key SHA-256", token(kp.public_key_fingerprint)),
                 ("profile", kp.keypair_profile.name if kp.keypair_profile else None),
                 ("restrictions", keypair_restriction(kp)),
                 ("users allowed", f.names(kp.users, limit=8)),
                 ("teams allowed", f.names(kp.groups, limit=8)),
                 ("signable by me", yes_no(kp.is_signable_by_me)),
-                ("created", f.dt(kp.created_on)),
+                ("created", when(kp.created_on)),
             ]
         ),
         heading(f"Certificates ({len(kp.certificates)})"),
@@ -223,34 +242,46 @@ def keypair_detail(kp: Keypair, ctx: Context) -> RenderableType:
     )
 
 
+def cert_left(c: Certificate, ctx: Context) -> Text:
+    """Days left, or `revoked`: a revoked certificate has no time left to count."""
+    if c.certificate_status == "REVOKED":
+        return Text("revoked", style="red")
+    return f.days_left(c.days_left(ctx.now))
+
+
 def certificate_detail(c: Certificate, ctx: Context) -> RenderableType:
-    chain = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
-    for col in ("Chain", "Subject", "Valid to"):
-        chain.add_column(col, overflow="fold")
+    chain = small_table()
+    chain.add_column("Chain", no_wrap=True, width=12)
+    chain.add_column("Subject", overflow="fold", ratio=1)
+    chain.add_column(f"Valid to ({f.zone_label()})", no_wrap=True, width=16)
     for entry, decoded in zip(c.chain, c.decoded_chain, strict=False):
         chain.add_row(
-            f.text(entry.cert_type), f.text(decoded.subject.rfc4514_string()),
+            f.text(entry.cert_type), f.text(decoded.subject.rfc4514_string(), limit=f.DETAIL_LIMIT),
             f.dt(decoded.not_valid_after_utc),
         )
     left = c.days_left(ctx.now)
+    if c.certificate_status == "REVOKED":
+        left_label = "days left"
+    else:
+        left_label = "expired" if left is not None and left < 0 else "days left"
     return Group(
         title(c.alias),
         fields(
             [
-                ("id", c.id),
+                ("id", token(c.id)),
                 ("status", f.status(c.certificate_status)),
                 ("subject", c.subject_name),
                 ("issuer", c.issuer_name),
-                ("serial", c.serial_hex),
-                ("valid from", f.dt(c.not_before)),
-                ("valid to", f.dt(c.not_after)),
-                ("expired" if left is not None and left < 0 else "days left", f.days_left(left)),
-                ("SHA-256", c.sha256_fingerprint),
+                ("serial", token(c.serial_hex)),
+                ("valid from", when(c.not_before)),
+                ("valid to", when(c.not_after)),
+                (left_label, cert_left(c, ctx)),
+                ("SHA-256", token(c.sha256_fingerprint)),
                 ("keypair", c.keypair.alias if c.keypair else None),
                 ("profile", c.certificate_profile.name if c.certificate_profile else None),
                 ("hierarchy / type", f"{c.hierarchy or '-'} / {c.certificate_type or '-'}"),
                 ("default", yes_no(c.default_cert)),
-                ("revoked", f"{f.dt(c.revoked_on)} {c.revocation_reason or ''}".strip()
+                ("revoked", f"{when(c.revoked_on)} {c.revocation_reason or ''}".strip()
                  if c.revoked_on else None),
             ]
         ),
@@ -265,13 +296,13 @@ def certificate_profile_detail(p: CertificateProfile, ctx: Context) -> Renderabl
         title(p.name),
         fields(
             [
-                ("id", p.id),
+                ("id", token(p.id)),
                 ("status", f.status(p.status)),
                 ("hierarchy", p.hierarchy),
                 ("type", p.certificate_type),
                 ("enrollment", p.enrollment_method),
                 ("validity", f"{p.validity_days} days" if p.validity_days else None),
-                ("key algorithms", ", ".join(p.allowed_key_algs) or None),
+                ("key algorithms", ", ".join(map(str, p.allowed_key_algs)) or None),
                 *((f"subject {k}", v) for k, v in sorted(template.items())),
             ]
         ),
@@ -284,19 +315,19 @@ def release_detail(r: ReleaseWindow, ctx: Context) -> RenderableType:
         title(r.name),
         fields(
             [
-                ("id", r.id),
+                ("id", token(r.id)),
                 ("version", r.version),
                 ("status", f.status(r.status)),
                 ("type / purpose", f"{r.release_type or '-'} / {r.purpose or '-'}"),
-                ("start", f"{f.dt(r.start_time)} ({f.relative(r.start_time, ctx.now)})"),
-                ("end", f"{f.dt(r.end_time)} ({f.relative(r.end_time, ctx.now)})"),
+                ("start", f"{when(r.start_time)} ({f.relative(r.start_time, ctx.now)})"),
+                ("end", f"{when(r.end_time)} ({f.relative(r.end_time, ctx.now)})"),
                 ("signatures", signatures_used(r)),
                 ("keypairs", f.names(r.keypairs, "alias", limit=10)),
                 ("signers", f.names(r.users, limit=10)),
-                ("block on failed scan", yes_no(r.block_on_failed_scan)),
+                ("scan must pass", yes_no(r.block_on_failed_scan)),
                 ("project", r.project),
                 ("approved by", r.approved_by_user.name if r.approved_by_user else None),
-                ("notes", r.notes),
+                ("notes", f.block(r.notes)),
             ]
         ),
         heading(f"Signature log ({len(sigs)})"),
@@ -310,15 +341,15 @@ def scan_detail(s: Scan, ctx: Context) -> RenderableType:
         title(s.alias),
         fields(
             [
-                ("id", s.id),
+                ("id", token(s.id)),
                 ("status", f.status(s.status)),
                 ("risk", f.severity(s.risk_level)),
                 ("project", s.project.alias or s.project.name if s.project else None),
                 ("release", s.release.name if s.release else None),
                 ("file", s.file_name),
                 ("findings", counts),
-                ("created", f.dt(s.created_on)),
-                ("completed", f.dt(s.completed_on)),
+                ("created", when(s.created_on)),
+                ("completed", when(s.completed_on)),
             ]
         ),
     ]
@@ -338,17 +369,18 @@ def findings_by_severity(s: Scan) -> list[RenderableType]:
         items = [x for x in s.findings if (x.severity or "?") == sev]
         if not items:
             continue
-        out.append(Text(f"\n{sev} ({len(items)})", style=f.SEVERITY_STYLE.get(sev, "bold")))
+        heading_style = f.SEVERITY_STYLE.get(sev, "bold")
+        out.append(Text(f"\n{clean_cell(sev)} ({len(items)})", style=heading_style))
         for x in items:
-            line = Text("  • ")
-            line.append(x.title or "?", style="bold")
-            line.append(f"  [{x.category or '?'}]", style="dim")
-            out.append(line)
-            extra = [v for v in (x.component, x.cve, x.path) if v]
+            # A hanging indent: a long title or description wraps under itself, not at 0.
+            line = f.text(x.title or "?", "bold", limit=f.DETAIL_LIMIT)
+            line.append_text(f.text(f"  [{x.category or '?'}]", "dim"))
+            out.append(Padding(Text("• ").append_text(line), (0, 0, 0, 2)))
+            extra = [clean_cell(v) for v in (x.component, x.cve, x.path) if v]
             if extra:
-                out.append(Text("    " + " · ".join(extra), style="dim"))
+                out.append(Padding(Text(" · ".join(extra), style="dim"), (0, 0, 0, 4)))
             if x.detail:
-                out.append(Text("    " + x.detail))
+                out.append(Padding(f.block(x.detail), (0, 0, 0, 4)))
     return out
 
 
@@ -357,15 +389,15 @@ def audit_detail(e: AuditEvent, ctx: Context) -> RenderableType:
         title(f"{e.resource_type or '?'} {e.action or '?'}"),
         fields(
             [
-                ("id", e.id),
-                ("time", f.dt(e.created_on)),
+                ("id", token(e.id)),
+                ("time", when(e.created_on)),
                 ("status", f.status(e.status)),
                 ("user", e.user_name),
-                ("user id", e.user_id),
-                ("resource id", e.resource_id),
+                ("user id", token(e.user_id)),
+                ("resource id", token(e.resource_id)),
                 ("client IP", e.client_ip),
-                ("account", e.account_id),
-                ("details", audit_details(e)),
+                ("account", token(e.account_id)),
+                ("details", f.block(audit_details(e))),
             ]
         ),
     )
@@ -376,7 +408,7 @@ def signature_detail(s: Signature, ctx: Context) -> RenderableType:
         title(s.id),
         fields(
             [
-                ("time", f.dt(s.created_on)),
+                ("time", when(s.created_on)),
                 ("keypair", s.keypair.alias if s.keypair else None),
                 ("certificate", s.certificate.alias if s.certificate else None),
                 ("release", s.release.name if s.release else None),
@@ -384,7 +416,7 @@ def signature_detail(s: Signature, ctx: Context) -> RenderableType:
                 ("algorithm", s.sig_alg),
                 ("status", f.status(s.status)),
                 ("client IP", s.client_ip),
-                ("hash", s.hash),
+                ("hash", token(s.hash)),
             ]
         ),
     )

@@ -17,6 +17,8 @@ from typing import Any
 
 import platformdirs
 
+from stm_tui.sanitize import spreadsheet_cell
+
 
 def target_dir() -> Path:
     here = Path.cwd()
@@ -48,10 +50,11 @@ def _write_private(path: Path, data: str) -> Path:
 def write_csv(
     resource: str, header: Sequence[str], rows: Sequence[Sequence[str]], now: datetime
 ) -> Path:
+    # Every cell cleaned, and never a formula (`=HYPERLINK(...)` from a server-side name).
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow([spreadsheet_cell(h) for h in header])
+    writer.writerows([spreadsheet_cell(c) for c in row] for row in rows)
     return _write_private(_path(resource, now, ".csv"), buffer.getvalue())
 
 

@@ -1,7 +1,8 @@
 """Small formatting helpers shared by rows, details and the identity bar.
 
 Everything here returns plain `str` or `rich.text.Text` built with `Text(...)`, never markup,
-because most of what is shown comes from the server.
+because most of what is shown comes from the server. Server text goes through
+`stm_tui.sanitize` on its way in: nothing a terminal would act on, and bounded in size.
 """
 
 from __future__ import annotations
@@ -11,14 +12,40 @@ from datetime import UTC, datetime, timedelta
 
 from rich.text import Text
 
+from stm_tui.sanitize import CELL_LIMIT, clean, clean_block, clean_cell
+
 DASH = "-"
+# A value in a detail pane: long enough for any real name, DN or note, short enough that a
+# hostile 6 MB string costs nothing to lay out. The pager (`v`) shows the whole value.
+DETAIL_LIMIT = 2048
 
 
-def dt(value: datetime | None) -> str:
-    """A timestamp as `2026-11-27 12:00` (UTC; every API time is UTC)."""
+# Every API time is UTC and so is what we show, unless the user asked for local time
+# (`--local-time`, or `time_zone = "local"` in the profile).
+_local_time = False
+
+
+def set_time_zone(zone: str | None) -> None:
+    """`"local"` shows times in the machine's zone; anything else (the default) UTC."""
+    global _local_time
+    _local_time = (zone or "utc").strip().lower() == "local"
+
+
+def zone_label(moment: datetime | None = None) -> str:
+    """What the times shown are in: `UTC`, or the local zone's abbreviation."""
+    if not _local_time:
+        return "UTC"
+    return (moment or datetime.now(UTC)).astimezone().strftime("%Z") or "local"
+
+
+def dt(value: datetime | None, *, zone: bool = False) -> str:
+    """A timestamp as `2026-11-27 12:00` (in UTC unless local time was asked for); with
+    `zone`, the zone follows (`2026-11-27 12:00 UTC`)."""
     if value is None:
         return DASH
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    shown = value.astimezone() if _local_time else value.astimezone(UTC)
+    text = shown.strftime("%Y-%m-%d %H:%M")
+    return f"{text} {zone_label(value)}" if zone else text
 
 
 def short_span(delta: timedelta) -> str:
@@ -53,16 +80,27 @@ def relative(moment: datetime | None, now: datetime) -> str:
 
 
 def names(refs: Iterable[object], attr: str = "name", limit: int = 3) -> str:
-    """A short comma list of the `name`/`alias` of nested references."""
-    values = [str(v) for v in (getattr(r, attr, None) or getattr(r, "id", None) for r in refs) if v]
+    """A short comma list of the `name`/`alias` of nested references (cleaned)."""
+    values = [
+        clean_cell(v) for v in (getattr(r, attr, None) or getattr(r, "id", None) for r in refs) if v
+    ]
     if len(values) > limit:
         return ", ".join(values[:limit]) + f" +{len(values) - limit}"
     return ", ".join(values) if values else DASH
 
 
-def text(value: object, style: str = "") -> Text:
-    """Server text as a `Text` (never parsed as markup)."""
-    return Text(DASH if value is None or value == "" else str(value), style=style)
+def text(value: object, style: str = "", *, limit: int = CELL_LIMIT) -> Text:
+    """Server text as a one-line `Text`: cleaned, bounded, never parsed as markup."""
+    if value is None or value == "":
+        return Text(DASH, style=style)
+    return Text(clean(value, limit=limit), style=style)
+
+
+def block(value: object, style: str = "", *, limit: int = DETAIL_LIMIT) -> Text:
+    """Multi-line server text (notes, descriptions): newlines kept, cleaned, bounded."""
+    if value is None or value == "":
+        return Text(DASH, style=style)
+    return Text(clean_block(value, limit=limit), style=style)
 
 
 # Style names, not colours: they resolve against the theme (see styles/global.tcss for the
@@ -84,8 +122,7 @@ STATUS_STYLE = {
     "APPROVED": "cyan",
     "PENDING_APPROVAL": "yellow",
     "IN_PROGRESS": "yellow",
-    "OFFLINE": "cyan",
-    "SUSPENDED": "yellow",
+    "OFFLINE": "yellow",
     "DISABLED": "dim",
     "CLOSED": "dim",
     "EXPIRED": "red",
@@ -100,13 +137,13 @@ STATUS_STYLE = {
 def status(value: str | None) -> Text:
     if not value:
         return Text(DASH)
-    return Text(value, style=STATUS_STYLE.get(value.upper(), ""))
+    return Text(clean_cell(value), style=STATUS_STYLE.get(value.upper(), ""))
 
 
 def severity(value: str | None) -> Text:
     if not value:
         return Text(DASH)
-    return Text(value, style=SEVERITY_STYLE.get(value.upper(), ""))
+    return Text(clean_cell(value), style=SEVERITY_STYLE.get(value.upper(), ""))
 
 
 def days_left(days: int | None) -> Text:

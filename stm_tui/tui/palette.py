@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 
+from stm_tui.sanitize import clean_cell
 from stm_tui.tui.areas import AREAS
 
 if TYPE_CHECKING:
@@ -48,7 +49,8 @@ class AreaCommands(Provider):
             for area in AREAS
         ]
         out += [
-            ("Refresh now", "key r: poll every resource now", app.action_refresh),
+            ("Refresh now", "key r: fetch every resource now (also while paused)",
+             app.action_refresh),
             ("Pause / resume polling", "key p", app.action_toggle_pause),
             ("Export list to CSV", "key e: the current filtered list", partial(
                 app.run_screen_action, "export('csv')")),
@@ -78,7 +80,9 @@ class JumpCommands(Provider):
         for resource, kind in JUMP_KINDS.items():
             collection = app.session.store.collection(resource)
             for key, item in collection.items.items():
-                self._targets.append((f"{kind}: {app.label_of(resource, item)}", resource, key))
+                # Cleaned and bounded: the matcher runs over every target on each keystroke.
+                label = clean_cell(app.label_of(resource, item))
+                self._targets.append((f"{kind}: {label}", resource, key))
 
     async def search(self, query: str) -> Hits:
         app = _app(self)

@@ -15,7 +15,8 @@ from typing import Any
 from rich.text import Text
 
 from stm_tui.api.models import Certificate, Keypair, ReleaseWindow, Scan, User
-from stm_tui.store.store import Store
+from stm_tui.sanitize import clean_cell
+from stm_tui.store.store import Status, Store
 from stm_tui.tui import format as f
 from stm_tui.tui.rows.activity import RISK_ORDER, signatures_used
 from stm_tui.tui.rows.base import plain
@@ -29,11 +30,15 @@ SEVERITY_RANK = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3}
 
 COLUMNS = (
     Column("urgency", "Urgency", width=10),
-    Column("kind", "Kind", width=11),
-    Column("item", "Item", width=24, min_width=14),
+    Column("kind", "Kind", width=7),
+    Column("item", "Item", min_width=14, whole=True),
     Column("detail", "Detail", min_width=16),
     Column("when", "When", width=10, priority=1),
 )
+
+
+# What the Kind column shows: short, so that the names beside it are shown whole at 80 columns.
+SHORT_KIND = {"certificate": "cert"}
 
 
 @dataclass(frozen=True)
@@ -57,7 +62,7 @@ class Finding:
     def row(self) -> Row:
         return Row(
             self.key,
-            (self.urgency, self.kind, plain(self.item), self.detail,
+            (self.urgency, SHORT_KIND.get(self.kind, self.kind), plain(self.item), self.detail,
              f.relative(self.when, self.now)),
             sort_keys=(
                 # Ties in urgency: soonest first, then by name, so the order is stable.
@@ -91,7 +96,7 @@ def certificates(items: Any, now: datetime) -> list[Finding]:
             label = Text(f"≤{window} d", style=f.days_left(days).style)
         detail = Text(f"expires {f.relative(c.not_after, now)}")
         if c.keypair and c.keypair.alias:
-            detail.append(f" · {c.keypair.alias}", style="dim")
+            detail.append(f" · {clean_cell(c.keypair.alias)}", style="dim")
         out.append(
             Finding(rank, label, "certificate", "certificates", c.id, c.alias or c.id, detail,
                     c.not_after, now)
@@ -105,7 +110,8 @@ def releases(items: Any, now: datetime) -> list[Finding]:
         if not isinstance(r, ReleaseWindow):
             continue
         if r.status == "OPEN":
-            detail = Text(f"{signatures_used(r).plain} signatures · ends ")
+            detail = Text().append_text(signatures_used(r))  # its colour on the count only
+            detail.append(" signatures · ends ")
             detail.append(f.relative(r.end_time, now))
             out.append(
                 Finding(2, Text("OPEN", style="bold green"), "release", "releases", r.id,
@@ -131,7 +137,7 @@ def worst_finding(scan: Scan) -> str | None:
     if not scan.findings:
         return None
     best = min(scan.findings, key=lambda x: SEVERITY_RANK.get(x.severity or "", 9))
-    return f"{best.severity or '?'}: {best.title or '?'}"
+    return clean_cell(f"{best.severity or '?'}: {best.title or '?'}")
 
 
 def scans(items: Any, reports: dict[str, Scan], now: datetime) -> list[Finding]:
@@ -141,7 +147,9 @@ def scans(items: Any, reports: dict[str, Scan], now: datetime) -> list[Finding]:
             continue
         full = reports.get(s.id)
         worst = worst_finding(full) if full is not None else None
-        counts = ", ".join(f"{v} {k}" for k, v in sorted(s.finding_counts.items()) if v)
+        counts = clean_cell(
+            ", ".join(f"{v} {k}" for k, v in sorted(s.finding_counts.items()) if v)
+        )
         detail = Text(f"failed · {worst or counts or 'no details'}")
         risk = s.risk_level or "FAIL"
         rank = 1 if RISK_ORDER.get(risk, 0) >= RISK_ORDER["HIGH"] else 3
@@ -155,13 +163,16 @@ def scans(items: Any, reports: dict[str, Scan], now: datetime) -> list[Finding]:
 def keypairs(items: Any, now: datetime) -> list[Finding]:
     out = []
     for kp in items:
-        if not isinstance(kp, Keypair) or kp.suspended:
+        # An offline (suspended) keypair is parked on purpose: no certificate is expected.
+        if not isinstance(kp, Keypair) or kp.key_status == "OFFLINE":
             continue
         active = kp.number_of_active_certificates
         if active is None:
             active = sum(1 for c in kp.certificates if c.certificate_status == "ACTIVE")
         if active == 0:
-            detail = Text(f"no active certificate · {kp.key_type or '?'} {kp.key_alg or ''}")
+            detail = Text(
+                clean_cell(f"no active certificate · {kp.key_type or '?'} {kp.key_alg or ''}")
+            )
             out.append(
                 Finding(6, Text("NO CERT", style="yellow"), "keypair", "keypairs", kp.id,
                         kp.alias or kp.id, detail, kp.created_on, now)
@@ -273,8 +284,42 @@ def summary(found: list[Finding]) -> Text:
     return summary_of(counts)
 
 
-def summary_of(counts: dict[str, int]) -> Text:
-    """The one-line summary from the number of findings of each kind."""
+def unloaded(statuses: Iterable[Status]) -> dict[str, str]:
+    """The collections that have never loaded, each with why (its error, or still loading)."""
+    out: dict[str, str] = {}
+    for status in statuses:
+        if status.last_ok is not None:
+            continue
+        if status.error_kind is None:
+            out[status.resource] = "loading"
+        elif status.error_kind == "permission":
+            out[status.resource] = "no permission"
+        else:
+            out[status.resource] = status.error_kind.replace("_", " ")
+    return out
+
+
+def _not_loaded(missing: dict[str, str]) -> Text:
+    """`not loaded: scans (no permission) · loading: certificates`, grouped by reason."""
+    by_reason: dict[str, list[str]] = {}
+    for resource, reason in missing.items():
+        by_reason.setdefault(reason, []).append(resource.replace("_", " "))
+    line = Text()
+    waiting = by_reason.pop("loading", None)
+    if by_reason:
+        line.append("✖ not loaded: ", style="bold red")
+        line.append(" · ".join(f"{', '.join(names)} ({reason})"
+                               for reason, names in by_reason.items()), style="red")
+    if waiting:
+        if line:
+            line.append(" · ", style="dim")
+        line.append(f"◌ loading: {', '.join(waiting)}", style="yellow")
+    return line
+
+
+def summary_of(counts: dict[str, int], missing: dict[str, str] | None = None) -> Text:
+    """The one-line summary from the number of findings of each kind; `missing` names the
+    collections that never loaded, so that an empty list is never taken for an all-clear."""
     line = Text()
     # Short labels so the line fits 80 columns.
     labels = (
@@ -292,4 +337,8 @@ def summary_of(counts: dict[str, int]) -> Text:
             line.append(" · ", style="dim")
         line.append(str(n), style="bold")
         line.append(f" {label}")
+    if missing:
+        if line:
+            line.append(" · ", style="dim")
+        return line.append_text(_not_loaded(missing))
     return line if line else Text("nothing needs attention right now", style="green")

@@ -27,7 +27,12 @@ def frozen() -> datetime:
 
 def make_app(server: Any, *, role: str = "lead", **app_kw: Any) -> StmApp:
     key = server.credentials["users"][role]["api_key"]
-    client = STMClient(server.url, SecretStr(key), read_only=True)
+    return app_at(server.url, key, **app_kw)
+
+
+def app_at(url: str, key: str, **app_kw: Any) -> StmApp:
+    """The dashboard on any server (a hostile proxy, say) with this API key."""
+    client = STMClient(url, SecretStr(key), read_only=True)
     # Only the label in the identity bar: the emulator's port changes every run.
     client.host = SHOWN_HOST
     session = Session(client, profile_name="demo", clock=frozen, local=LOCAL)

@@ -233,7 +233,7 @@ async def test_server_text_that_looks_like_markup_is_shown_literally() -> None:
         assert "CN=foo [test]" in lines[2]
         assert "[red]styled[/red] O=Org" in lines[3]
         assert "\x1b" not in lines[4] and "\x07" not in lines[4]
-        assert "esc [31m" in lines[4]
+        assert "bell\u2407 esc\u241b[31m" in lines[4]  # shown, not acted on
 
 
 async def test_filter_updates_counts_and_reports_unknown_fields() -> None:

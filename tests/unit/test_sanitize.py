@@ -91,3 +91,16 @@ def test_non_strings_and_none() -> None:
 )
 def test_spreadsheet_cells_are_never_formulas(raw: str | None, cell: str) -> None:
     assert spreadsheet_cell(raw) == cell
+
+
+def test_escape_json_is_lossless_and_leaves_nothing_a_terminal_acts_on() -> None:
+    import json
+
+    from stm_tui.sanitize import escape_json
+
+    data = {"alias": HOSTILE + "\u202eevil\u2028x\udcff", "n": -1}
+    text = escape_json(json.dumps(data, ensure_ascii=False))
+    assert json.loads(text) == data
+    text.encode("utf-8")  # lone surrogates are escaped, so the output always encodes
+    assert not any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in text)
+    assert "\u202e" not in text and "\\u202e" in text

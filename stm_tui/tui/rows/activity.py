@@ -8,7 +8,7 @@ from rich.text import Text
 
 from stm_tui.api.models import AuditEvent, ReleaseWindow, Scan, Signature
 from stm_tui.tui import format as f
-from stm_tui.tui.rows.base import Context, ResourceView, num, when
+from stm_tui.tui.rows.base import Context, ResourceView, num, plain, when
 from stm_tui.tui.widgets.table_model import Column, Row
 
 FINDING_CLASSES = ("malware", "vulnerabilities", "secrets", "licenses", "tampering")
@@ -19,9 +19,15 @@ def signatures_used(r: ReleaseWindow) -> Text:
     used = r.signature_count or 0
     if r.max_signatures is None:
         return Text(f"{used}/∞")
-    ratio = used / r.max_signatures if r.max_signatures else 1.0
-    style = "red" if ratio >= 0.9 else "yellow" if ratio >= 0.75 else ""
-    return Text(f"{used}/{r.max_signatures}", style=style)
+    return Text(f"{used}/{r.max_signatures}", style=quota_style(used, r.max_signatures))
+
+
+def quota_style(used: int, limit: int) -> str:
+    """Amber from 80 % of a release's signature quota, red once it is used up."""
+    ratio = used / limit if limit > 0 else 1.0
+    if ratio >= 1.0:
+        return "bold red"
+    return "yellow" if ratio >= 0.8 else ""
 
 
 def remaining(r: ReleaseWindow, ctx: Context) -> str:
@@ -47,7 +53,7 @@ def release_row(r: ReleaseWindow, ctx: Context) -> Row:
             signatures_used(r),
             f.text(keypairs),
             f.text(signers),
-            r.release_type or f.DASH,
+            plain(r.release_type),
         ),
         sort_keys=(
             (r.name or "").lower(),
@@ -68,11 +74,11 @@ def release_row(r: ReleaseWindow, ctx: Context) -> Row:
 RELEASES = ResourceView(
     resource="releases",
     columns=(
-        Column("name", "Name", min_width=18),
+        Column("name", "Name", min_width=18, whole=True),
         Column("version", "Version", width=8, priority=4),
         Column("status", "Status", width=16),
-        Column("start", "Start", width=16, priority=5),
-        Column("end", "End", width=16, priority=3),
+        Column("start", "Start", width=16, zone=True, priority=5),
+        Column("end", "End", width=16, zone=True, priority=3),
         Column("remaining", "Remaining", width=14),
         Column("sigs", "Sigs", width=9, align="right"),
         Column("keypairs", "Keypairs", min_width=10, priority=1),
@@ -92,7 +98,7 @@ def signature_row(s: Signature, ctx: Context) -> Row:
             f.dt(s.created_on),
             f.text(s.keypair.alias if s.keypair else None),
             f.text(s.user.name if s.user else None),
-            s.sig_alg or f.DASH,
+            plain(s.sig_alg),
             f.status(s.status),
             f.text(s.release.name if s.release else None),
             f.text(s.client_ip),
@@ -112,7 +118,7 @@ def signature_row(s: Signature, ctx: Context) -> Row:
 SIGNATURES = ResourceView(
     resource="signatures",
     columns=(
-        Column("time", "Time", width=16),
+        Column("time", "Time", width=16, zone=True),
         Column("keypair", "Keypair", min_width=10),
         Column("user", "User", min_width=10),
         Column("alg", "Algorithm", width=15, priority=2),
@@ -157,7 +163,7 @@ def scan_row(s: Scan, ctx: Context) -> Row:
 SCANS = ResourceView(
     resource="scans",
     columns=(
-        Column("alias", "Scan", min_width=20),
+        Column("alias", "Scan", min_width=20, whole=True),
         Column("project", "Project", min_width=8, priority=3),
         Column("release", "Release", min_width=8, priority=2),
         Column("file", "File", min_width=10, priority=4),
@@ -168,7 +174,7 @@ SCANS = ResourceView(
         Column("secrets", "Sec", width=3, align="right", priority=1),
         Column("licenses", "Lic", width=3, align="right", priority=1),
         Column("tampering", "Tam", width=3, align="right", priority=1),
-        Column("created", "Created", width=16, priority=5),
+        Column("created", "Created", width=16, zone=True, priority=5),
     ),
     row=scan_row,
     label=lambda s: s.alias or s.id,
@@ -190,8 +196,8 @@ def audit_row(e: AuditEvent, ctx: Context) -> Row:
         e.id,
         (
             f.dt(e.created_on),
-            e.resource_type or f.DASH,
-            e.action or f.DASH,
+            plain(e.resource_type),
+            plain(e.action),
             f.status(e.status),
             f.text(e.user_name),
             f.text(e.client_ip),
@@ -213,7 +219,7 @@ def audit_row(e: AuditEvent, ctx: Context) -> Row:
 AUDIT = ResourceView(
     resource="audit",
     columns=(
-        Column("time", "Time", width=16),
+        Column("time", "Time", width=16, zone=True),
         Column("rtype", "Resource", width=11),
         Column("action", "Action", width=8),
         Column("status", "Status", width=8, priority=2),

@@ -12,9 +12,9 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from rich.control import strip_control_codes
 from rich.text import Text
 
+from stm_tui.sanitize import CELL_LIMIT, clean_cell
 from stm_tui.store.store import Store
 from stm_tui.tui import format as f
 from stm_tui.tui.widgets.table_model import Column, Row
@@ -63,13 +63,16 @@ def build_rows(view: ResourceView, items: Any, ctx: Context) -> list[Row]:
 
 
 def plain(value: object) -> str:
-    """Server text for an unstyled cell: what `format.text` shows, without the `Text`."""
+    """Server text for an unstyled cell: what `format.text` shows, without the `Text`.
+
+    Printable text within the cell bound comes back as the same object, so the cell shares
+    the model's string instead of holding a copy (100,000 rows are built and kept per list).
+    """
     if value is None or value == "":
         return f.DASH
-    text = str(value)
-    # Printable text has no control codes: the cell shares the model's string instead of
-    # holding a copy (100,000 rows are built and kept per large list).
-    return text if text.isprintable() else strip_control_codes(text)
+    if isinstance(value, str) and len(value) <= CELL_LIMIT and value.isprintable():
+        return value
+    return clean_cell(value)
 
 
 @lru_cache(maxsize=256)

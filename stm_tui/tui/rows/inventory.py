@@ -12,16 +12,15 @@ from stm_tui.tui.widgets.table_model import Column, Row
 
 def key_spec(alg: str | None, size: int | None, curve: str | None) -> str:
     if size:
-        return f"{alg or '?'} {size}"
+        return plain(f"{alg or '?'} {size}")
     if curve:
-        return f"{alg or '?'} {curve}"
-    return alg or f.DASH
+        return plain(f"{alg or '?'} {curve}")
+    return plain(alg)
 
 
 def keypair_state(kp: Keypair) -> str:
-    if kp.suspended:
-        return "SUSPENDED"
-    return kp.key_status or f.DASH
+    # Suspending a keypair sets its key_status to OFFLINE: there is no separate flag.
+    return plain(kp.key_status)
 
 
 def keypair_restriction(kp: Keypair) -> str:
@@ -39,8 +38,8 @@ def keypair_row(kp: Keypair, ctx: Context) -> Row:
         (
             plain(kp.alias),
             key_spec(kp.key_alg, kp.key_size, kp.curve),
-            kp.key_type or f.DASH,
-            kp.key_storage or f.DASH,
+            plain(kp.key_type),
+            plain(kp.key_storage),
             status(keypair_state(kp)),
             str(active),
             f.names(kp.groups),
@@ -58,19 +57,20 @@ def keypair_row(kp: Keypair, ctx: Context) -> Row:
             keypair_restriction(kp),
             kp.keypair_profile.name if kp.keypair_profile and kp.keypair_profile.name else "",
         ),
-        style="dim" if kp.suspended else None,
+        style="dim" if kp.key_status == "OFFLINE" else None,
     )
 
 
 KEYPAIRS = ResourceView(
     resource="keypairs",
     columns=(
-        Column("alias", "Alias", min_width=12),
+        Column("alias", "Alias", min_width=12, whole=True),
         Column("alg", "Algorithm", width=10),
         Column("type", "Type", width=10, priority=2),
         Column("storage", "Storage", width=7, priority=3),
         Column("status", "Status", width=9),
-        Column("certs", "Certs", width=5, align="right"),
+        # The API's number_of_active_certificates: expired and revoked ones do not count.
+        Column("certs", "Active certs", width=12, align="right"),
         Column("teams", "Teams", min_width=8, priority=1),
         Column("restrict", "Restrictions", width=17, priority=4),
         Column("profile", "Profile", min_width=8, priority=5),
@@ -88,10 +88,10 @@ def keypair_profile_row(p: KeypairProfile, ctx: Context) -> Row:
         p.id,
         (
             f.text(p.name),
-            p.profile_type or f.DASH,
-            p.scope or f.DASH,
+            plain(p.profile_type),
+            plain(p.scope),
             spec,
-            p.key_type or f.DASH,
+            plain(p.key_type),
             f.status(p.key_status),
             teams,
         ),
@@ -110,7 +110,7 @@ def keypair_profile_row(p: KeypairProfile, ctx: Context) -> Row:
 KEYPAIR_PROFILES = ResourceView(
     resource="keypair_profiles",
     columns=(
-        Column("name", "Name", min_width=14),
+        Column("name", "Name", min_width=14, whole=True),
         Column("ptype", "Profile", width=12),
         Column("scope", "Scope", width=7, priority=2),
         Column("alg", "Algorithm", width=10),
@@ -121,6 +121,10 @@ KEYPAIR_PROFILES = ResourceView(
     row=keypair_profile_row,
     label=lambda p: p.name or p.id,
 )
+
+
+# A revoked certificate has no time left to count.
+REVOKED = Text("revoked", style="red")
 
 
 def cert_row(c: Certificate, ctx: Context) -> Row:
@@ -139,10 +143,10 @@ def cert_row(c: Certificate, ctx: Context) -> Row:
             status(c.certificate_status),
             f.dt(c.not_before),
             f.dt(c.not_after),
-            days_left(days),
+            REVOKED if c.certificate_status == "REVOKED" else days_left(days),
             plain(keypair),
             plain(profile),
-            c.hierarchy or f.DASH,
+            plain(c.hierarchy),
         ),
         sort_keys=(
             (c.alias or "").lower(),
@@ -164,16 +168,16 @@ def cert_row(c: Certificate, ctx: Context) -> Row:
 CERTIFICATES = ResourceView(
     resource="certificates",
     columns=(
-        Column("alias", "Alias", min_width=12),
+        Column("alias", "Alias", min_width=12, whole=True),
         Column("subject", "Subject", min_width=10, priority=2),
-        Column("serial", "Serial", width=12, priority=5),
-        Column("issuer", "Issuer", min_width=10, priority=6),
+        Column("serial", "Serial", width=12, priority=6),
+        Column("issuer", "Issuer", min_width=10, priority=7),
         Column("status", "Status", width=8),
-        Column("from", "Valid from", width=16, priority=7),
-        Column("to", "Valid to", width=16, priority=3),
+        Column("from", "Valid from", width=16, zone=True, priority=8),
+        Column("to", "Valid to", width=16, zone=True, priority=3),
         Column("days", "Left", width=9, align="right"),
-        Column("keypair", "Keypair", min_width=10, priority=1),
-        Column("profile", "Profile", min_width=8, priority=8),
+        Column("keypair", "Keypair", min_width=10, priority=5),
+        Column("profile", "Profile", min_width=8, priority=9),
         Column("hierarchy", "Hier.", width=7, priority=4),
     ),
     row=cert_row,
@@ -183,15 +187,15 @@ CERTIFICATES = ResourceView(
 
 
 def cert_profile_row(p: CertificateProfile, ctx: Context) -> Row:
-    algs = ", ".join(p.allowed_key_algs) or f.DASH
+    algs = plain(", ".join(map(str, p.allowed_key_algs)))
     return Row(
         p.id,
         (
             f.text(p.name),
             f.status(p.status),
-            p.hierarchy or f.DASH,
-            p.certificate_type or f.DASH,
-            p.enrollment_method or f.DASH,
+            plain(p.hierarchy),
+            plain(p.certificate_type),
+            plain(p.enrollment_method),
             Text(f"{p.validity_days} d" if p.validity_days is not None else f.DASH),
             algs,
         ),
@@ -210,7 +214,7 @@ def cert_profile_row(p: CertificateProfile, ctx: Context) -> Row:
 CERTIFICATE_PROFILES = ResourceView(
     resource="certificate_profiles",
     columns=(
-        Column("name", "Name", min_width=14),
+        Column("name", "Name", min_width=14, whole=True),
         Column("status", "Status", width=8),
         Column("hierarchy", "Hierarchy", width=9),
         Column("ctype", "Type", width=7),

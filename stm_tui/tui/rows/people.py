@@ -8,7 +8,7 @@ from rich.text import Text
 
 from stm_tui.api.models import Account, AccountSettings, Team, User
 from stm_tui.tui import format as f
-from stm_tui.tui.rows.base import Context, ResourceView, num, when
+from stm_tui.tui.rows.base import Context, ResourceView, num, plain, when
 from stm_tui.tui.widgets.table_model import Column, Row
 
 
@@ -27,7 +27,7 @@ def certcentral_state(settings: AccountSettings | None) -> str:
     cc: dict[str, Any] = settings.certcentral or {}
     if not cc.get("configured"):
         return "not configured"
-    return f"configured ({cc.get('region') or '?'})"
+    return plain(f"configured ({cc.get('region') or '?'})")
 
 
 def account_row(a: Account, ctx: Context) -> Row:
@@ -61,13 +61,13 @@ def account_row(a: Account, ctx: Context) -> Row:
 ACCOUNTS = ResourceView(
     resource="accounts",
     columns=(
-        Column("name", "Name", min_width=14),
+        Column("name", "Name", min_width=14, whole=True),
         Column("status", "Status", width=8),
         Column("twofa", "2FA req.", width=8),
         Column("certcentral", "CertCentral", width=20, priority=1),
         Column("kpprofile", "KP profile req.", width=14, priority=2),
         Column("ccallowed", "CC allowed", width=10, priority=3),
-        Column("created", "Created", width=16, priority=4),
+        Column("created", "Created", width=16, zone=True, priority=4),
     ),
     row=account_row,
     label=lambda a: a.name or a.id,
@@ -76,7 +76,7 @@ ACCOUNTS = ResourceView(
 
 
 def role_names(u: User) -> str:
-    names = [r.name or r.code or "?" for app in u.applications for r in app.roles]
+    names = [plain(r.name or r.code or "?") for app in u.applications for r in app.roles]
     return ", ".join(names) if names else f.DASH
 
 
@@ -96,7 +96,7 @@ def user_row(u: User, ctx: Context) -> Row:
         (
             f.text(u.display_name),
             f.text(u.email),
-            u.user_type or f.DASH,
+            plain(u.user_type),
             roles,
             f.status(u.status),
             teams,
@@ -120,7 +120,7 @@ def user_row(u: User, ctx: Context) -> Row:
 USERS = ResourceView(
     resource="users",
     columns=(
-        Column("name", "Name", min_width=12),
+        Column("name", "Name", min_width=12, whole=True),
         Column("email", "Email", min_width=12, priority=3),
         Column("type", "Type", width=8),
         Column("roles", "Roles", min_width=10),
@@ -160,12 +160,12 @@ def team_row(t: Team, ctx: Context) -> Row:
 TEAMS = ResourceView(
     resource="teams",
     columns=(
-        Column("name", "Name", min_width=12),
+        Column("name", "Name", min_width=12, whole=True),
         Column("description", "Description", min_width=12, priority=2),
         Column("status", "Status", width=8, priority=1),
         Column("members", "Members", width=7, align="right"),
         Column("leads", "Leads", min_width=10),
-        Column("modified", "Modified", width=16, priority=3),
+        Column("modified", "Modified", width=16, zone=True, priority=3),
     ),
     row=team_row,
     label=lambda t: t.name or t.id,

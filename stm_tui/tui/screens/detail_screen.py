@@ -15,15 +15,22 @@ from stm_tui.tui.widgets.detail_pane import DetailPane
 
 class DetailScreen(AreaScreen):
     BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back"),
+        Binding("escape", "back", "Back"),
+        Binding("v", "view_full", "Full values"),
         Binding("y", "copy_label", "Copy name", show=False),
         Binding("i", "copy_id", "Copy id", show=False),
     ]
 
-    def __init__(self, area: Area, resource: str, key: str) -> None:
+    HELP = "v shows every field in full (values are cut at a few kB here); Esc goes back."
+
+    def __init__(
+        self, area: Area, resource: str, key: str, *, came_from: str | None = None
+    ) -> None:
         super().__init__(area, id=f"detail-{area.mode}")
         self.resource = resource
         self.key = key
+        # The area a jump came from: Esc goes back there, not only to the list.
+        self.came_from = came_from
         self._unsubscribe: Callable[[], None] | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -48,6 +55,14 @@ class DetailScreen(AreaScreen):
     def redraw(self) -> None:
         renderable = self.stm.detail_renderable(self.resource, self.key, self.redraw)
         self.query_one(DetailPane).show(renderable)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+        if self.came_from is not None:
+            self.stm.go_back(self.came_from)
+
+    def action_view_full(self) -> None:
+        self.stm.show_full_values(self.resource, self.key)
 
     def action_copy_id(self) -> None:
         self.stm.copy_text(self.key, "id")

@@ -1,7 +1,15 @@
-"""`?` / F1: the keys of the screen underneath, the area keys and the filter grammar."""
+"""`?` / F1: the keys of the screen underneath, the area keys and the filter grammar.
+
+Laid out in as many columns as the terminal allows, so that the whole help is on screen at
+80x24 without scrolling; the box takes the height of what it shows.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -22,39 +30,86 @@ SKIPPED_ACTIONS = frozenset(
 )
 
 FILTER_HELP = (
-    "Filter grammar: words are ANDed substrings over every column; field:value matches one "
-    "column (by its title or key); !word excludes; \"two words\" is one term. Esc clears."
+    "Filter (/): words are ANDed substrings; field:value matches one column; !word "
+    "excludes; \"two words\" is one term; Esc clears."
 )
+PALETTE_HELP = "^p palette: actions, and jump to anything by name · Esc or ? closes"
+
+COLUMN_WIDTH = 21  # one "keys  description" entry, and the gap after it
+
+Entry = tuple[str, str]  # (keys, description); a description alone is a heading
 
 
-def keys_of(screen: Screen[object]) -> Table:
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column()
-    seen: set[str] = set()
+def keys_of(screen: Screen[object]) -> list[Entry]:
+    """One entry per description, with every key that does it; footer keys first, so that
+    the help and the footer name the same key (`q` Quit, also `^q`)."""
+    keys: dict[str, list[tuple[bool, str]]] = {}
     for active in screen.active_bindings.values():
         binding = active.binding
         action = binding.action
         if (
-            binding.description in seen
-            or not binding.description
+            not binding.description
             or action in SKIPPED_ACTIONS
             or action.startswith(("switch_mode", "app.switch_mode"))
         ):
             continue
-        seen.add(binding.description)
         shown = binding.key_display or screen.app.get_key_display(binding)
-        table.add_row(Text(shown), Text(binding.description))
-    return table
+        found = keys.setdefault(binding.description, [])
+        if all(shown != name for _, name in found):
+            found.append((not binding.show, shown))
+    return [
+        (" ".join(name for _, name in sorted(found, key=lambda k: k[0])), description)
+        for description, found in keys.items()
+    ]
 
 
-def areas() -> Table:
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
-    table.add_column()
-    for area in AREAS:
-        table.add_row(Text(area.key), Text(area.title))
-    return table
+def areas() -> list[Entry]:
+    return [(area.key, area.title) for area in AREAS]
+
+
+class Columns:
+    """The screen's keys flowed top to bottom into as many columns as fit, the area keys
+    in a column of their own beside them (below them on a very narrow terminal)."""
+
+    def __init__(self, keys: Iterable[Entry], areas: Iterable[Entry]) -> None:
+        self.keys = list(keys)
+        self.areas = [("", "Areas"), *areas]
+
+    @staticmethod
+    def columns_for(width: int) -> int:
+        return max(1, min(3, width // COLUMN_WIDTH))
+
+    def chunks(self, count: int) -> list[list[Entry]]:
+        if count == 1:
+            return [[*self.keys, ("", ""), *self.areas]]
+        per_column = max(-(-len(self.keys) // (count - 1)), 1)
+        flowed = [self.keys[i : i + per_column] for i in range(0, len(self.keys), per_column)]
+        return [*flowed, self.areas]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        chunks = self.chunks(self.columns_for(options.max_width))
+        grid = Table.grid(padding=(0, 2), expand=True)
+        for _ in chunks:
+            grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+        widths = [max((len(k) for k, _ in chunk), default=1) for chunk in chunks]
+        for row in range(max(len(chunk) for chunk in chunks)):
+            cells = []
+            for chunk, width in zip(chunks, widths, strict=True):
+                cells.append(self._cell(chunk[row], width) if row < len(chunk) else Text(""))
+            grid.add_row(*cells)
+        yield grid
+
+    @staticmethod
+    def _cell(entry: Entry, key_width: int) -> Text:
+        keys, description = entry
+        if not keys:
+            return Text(description, style="bold")
+        cell = Text(keys.ljust(key_width), style="bold")
+        cell.append(f" {description}")
+        return cell
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(COLUMN_WIDTH, options.max_width)
 
 
 class HelpScreen(ModalScreen[None]):
@@ -70,15 +125,9 @@ class HelpScreen(ModalScreen[None]):
         title = getattr(getattr(self.under, "area", None), "title", "") or "Keys"
         with VerticalScroll(id="help-box"):
             yield Static(Text(f"{title}: keys", style="bold"), markup=False)
-            yield Static(keys_of(self.under), markup=False)
+            yield Static(Columns(keys_of(self.under), areas()), markup=False)
             hint = getattr(self.under, "HELP", None)
             if hint:
                 yield Static(Text(hint, style="italic"), markup=False)
-            yield Static(Text("\nAreas", style="bold"), markup=False)
-            yield Static(areas(), markup=False)
-            yield Static(Text("\n" + FILTER_HELP), markup=False)
-            yield Static(
-                Text("\nctrl+p opens the command palette: actions and jump to any resource "
-                     "by name. Esc or ? closes this help.", style="dim"),
-                markup=False,
-            )
+            yield Static(Text(FILTER_HELP), markup=False)
+            yield Static(Text(PALETTE_HELP, style="dim"), markup=False, id="help-last")

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input
 
+from stm_tui.sanitize import clean_cell
 from stm_tui.store.store import Diff
 from stm_tui.tui import export
 from stm_tui.tui.areas import Area
@@ -39,14 +40,17 @@ class ListScreen(AreaScreen):
         Binding("i", "copy_id", "Copy id", show=False),
         Binding("e", "export('csv')", "Export CSV", show=False),
         Binding("E", "export('json')", "Export JSON", show=False),
+        Binding("v", "view_full", "Full values", show=False),
     ]
 
-    HELP = "Enter opens the detail; s/S sort by the next column (S reverses); / filters."
+    HELP = "Enter opens the detail; v shows every field in full; Esc goes back."
 
     def __init__(self, area: Area, view: ResourceView) -> None:
         super().__init__(area)
         self.view = view
         self.detail_key: str | None = None
+        # The area a jump came from (Overview, palette): Esc goes back there.
+        self.came_from: str | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._unsubscribe_rows: Callable[[], None] | None = None
 
@@ -124,10 +128,10 @@ class ListScreen(AreaScreen):
         info.append(f"  {table.row_count}/{table.total_count}")
         if table.filter_query:
             info.append("  /", style="dim")
-            info.append(table.filter_query)
+            info.append(clean_cell(table.filter_query))  # pasted text can hold anything
             error = table.filter_error
             if error:
-                info.append(f"  {error}", style="red")
+                info.append(f"  {clean_cell(error)}", style="red")
         self.set_view_info(info)
 
     # detail ------------------------------------------------------------------------------
@@ -137,7 +141,10 @@ class ListScreen(AreaScreen):
             self.query_one("#detail", DetailPane).display = True
             self._show_detail(key)
         else:
-            self.app.push_screen(DetailScreen(self.area, self.view.resource, key))
+            came_from, self.came_from = self.came_from, None
+            self.app.push_screen(
+                DetailScreen(self.area, self.view.resource, key, came_from=came_from)
+            )
 
     def _show_detail(self, key: str) -> None:
         self.detail_key = key
@@ -181,12 +188,26 @@ class ListScreen(AreaScreen):
         self.table.focus()
 
     def action_back(self) -> None:
+        if self.came_from is not None:
+            target, self.came_from = self.came_from, None
+            self.close_detail()
+            self.stm.go_back(target)
+            return
         if self.close_detail():
             return
         box = self.query_one(FilterInput)
         if box.value:
             box.value = ""
             box.display = False
+
+    def on_screen_suspend(self) -> None:
+        # Leaving the area by its own key forgets the jump: Esc later stays here.
+        self.came_from = None
+
+    def action_view_full(self) -> None:
+        key = self.detail_key or self.table.cursor_key
+        if key is not None:
+            self.stm.show_full_values(self.view.resource, key)
 
     def focus_key(self, key: str) -> bool:
         """Put the cursor on `key`, clearing a filter that hides it."""
@@ -230,7 +251,9 @@ class ListScreen(AreaScreen):
         except OSError as exc:
             self.notify(f"export failed: {exc.strerror or exc}", severity="error", markup=False)
             return
-        self.notify(f"{len(items)} rows written to {path}", title="Exported", markup=False)
+        count = len(items)
+        self.notify(f"{count} {'row' if count == 1 else 'rows'} written to {path}",
+                    title="Exported", markup=False)
 
     def table_row(self, key: str) -> list[str]:
         item = self.stm.session.store.collection(self.view.resource).get(key)

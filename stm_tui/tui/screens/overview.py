@@ -46,6 +46,7 @@ class OverviewScreen(AreaScreen):
         # so the most urgent item is what the user sees selected.
         self._pinned = True
         self._unsubscribe: Callable[[], None] | None = None
+        self._missing: dict[str, str] | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="summary", markup=False)
@@ -147,8 +148,26 @@ class OverviewScreen(AreaScreen):
             shown = self.table.visible_keys()
             if self._pinned and shown:
                 self.table.move_cursor_to_key(shown[0])
-        self.query_one("#summary", Static).update(triage.summary_of(self._triage.counts()))
+        self._show_summary(force=True)
         self._last_pass = time.monotonic()
+
+    def _show_summary(self, force: bool = False) -> None:
+        store = self.stm.session.store
+        missing = triage.unloaded(
+            store.collection(name).status for name in triage.KINDS if name in store.names
+        )
+        if not force and missing == self._missing:
+            return
+        self._missing = missing
+        summary = triage.summary_of(self._triage.counts(), missing)
+        self.query_one("#summary", Static).update(summary)
+
+    def update_freshness(self) -> None:
+        super().update_freshness()
+        # A collection that failed or finished its first load changes what the summary must
+        # say: "not loaded: ..." is never replaced by an all-clear until the data is here.
+        if self.is_mounted:
+            self._show_summary()
 
     @on(ResourceTable.RowHighlighted)
     def _highlighted(self, event: ResourceTable.RowHighlighted) -> None:
@@ -160,4 +179,4 @@ class OverviewScreen(AreaScreen):
         if event.key is None:
             return
         resource, ident = triage.split_key(event.key)
-        await self.stm.jump_to(resource, ident)
+        await self.stm.jump_to(resource, ident, detail=True)

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 from rich.console import RenderableType
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 
 class DetailPane(VerticalScroll, can_focus=True):
     DEFAULT_CLASSES = "detail-pane"
+    # The scrollbar's room is kept even while the content fits: a detail that grows past the
+    # pane's height (a signature arrives) must not reflow every line two columns narrower.
+    DEFAULT_CSS = """
+    DetailPane { scrollbar-gutter: stable; }
+    """
+    BINDINGS = [
+        # The same descriptions as the arrow keys', so the help lists them together.
+        Binding("k", "scroll_up", "Scroll Up", show=False),
+        Binding("j", "scroll_down", "Scroll Down", show=False),
+        Binding("g", "scroll_home", "Scroll Home", show=False),
+        Binding("G", "scroll_end", "Scroll End", show=False),
+    ]
 
     renderable: RenderableType = ""
 

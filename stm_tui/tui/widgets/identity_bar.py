@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Static
 
+from stm_tui.sanitize import clean_cell
 from stm_tui.session import Identity
 
 
@@ -31,17 +32,18 @@ class IdentityBar(Horizontal):
             who.update(Text(" connecting…", style="dim"))
             local.update("")
             return
+        # Names come from the server (and the host from a config file): cleaned, bounded.
         line = Text(" ")
-        line.append(identity.user_name, style="bold")
+        line.append(clean_cell(identity.user_name), style="bold")
         if identity.roles:
-            line.append(f" ({', '.join(identity.roles)})")
+            line.append(f" ({clean_cell(', '.join(identity.roles))})")
         line.append(" @ ")
-        line.append(identity.account_name, style="bold")
-        line.append(f"  {identity.profile}", style="dim")
-        line.append(f" {identity.host}", style="dim")
+        line.append(clean_cell(identity.account_name), style="bold")
+        line.append(f"  {clean_cell(identity.profile)}", style="dim")
+        line.append(f" {clean_cell(identity.host)}", style="dim")
         if identity.is_production:
             line.append("  PRODUCTION", style="bold red")
         if error:
-            line.append(f"  ({error})", style="red")
+            line.append(f"  ({clean_cell(error)})", style="red")
         who.update(line)
-        local.update(Text(identity.local + " "))
+        local.update(Text(clean_cell(identity.local) + " "))

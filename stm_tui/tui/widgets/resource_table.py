@@ -23,6 +23,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from stm_tui.sanitize import clean_cell
+from stm_tui.tui.format import zone_label
 from stm_tui.tui.widgets.table_model import (
     Cell,
     Column,
@@ -39,14 +41,13 @@ __all__ = ["Column", "ResourceTable", "Row"]
 _GAP = 1  # blank cells between columns
 _PAD = 1  # blank cells before the first column
 _SAMPLE = 400  # rows sampled to size `width=0` columns to their content
+_UNIFORM_MIN_ROWS = 5  # rows sampled before a column with one value is called uniform
 _CACHE_ROWS = 2048  # cached row keys before the strip cache is emptied
 _ELLIPSIS = "…"
-_CONTROL = {i: " " for i in range(32)} | {127: " "}  # never send control bytes to a terminal
-
-
 def _printable(text: str) -> str:
-    """Server text with control characters (ESC, newline, tab...) made into spaces."""
-    return text if text.isprintable() else text.translate(_CONTROL)
+    """The last guard before the terminal, for a caller that handed the table raw server
+    text (rows are built from cleaned text already). Printable text passes unchanged."""
+    return text if text.isprintable() else clean_cell(text)
 
 
 def _fit(text: str, width: int, align: str) -> str:
@@ -104,12 +105,14 @@ class ResourceTable(ScrollView, can_focus=True):
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("down", "cursor_down", "Down", show=False),
+        Binding("up,k", "cursor_up", "Up", show=False),
+        Binding("down,j", "cursor_down", "Down", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
         Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home", "cursor_home", "First", show=False),
-        Binding("end", "cursor_end", "Last", show=False),
+        Binding("ctrl+u", "half_page_up", "Half page up", show=False),
+        Binding("ctrl+d", "half_page_down", "Half page down", show=False),
+        Binding("home,g", "cursor_home", "First", show=False),
+        Binding("end,G", "cursor_end", "Last", show=False),
         Binding("enter", "select", "Open", show=False),
         Binding("s", "sort_next", "Sort"),
         Binding("S", "sort_reverse", "Reverse", show=False),
@@ -163,6 +166,7 @@ class ResourceTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self._model = TableModel(columns)
         self._content_widths = [cell_len(c.title) + 2 for c in self._model.columns]
+        self._uniform: frozenset[int] = frozenset()
         self._sampled_rows = 0
         self._cursor_key: str | None = None
         self._cursor_index = -1
@@ -280,13 +284,25 @@ class ResourceTable(ScrollView, can_focus=True):
         sample = rows[::step][:_SAMPLE]
         self._sampled_rows = len(sample)
         widths = [cell_len(c.title) + 2 for c in self._model.columns]
+        first: list[str] | None = None
+        varies = [False] * len(widths)
         for row in sample:
-            for index, cell in enumerate(row.cells):
-                length = cell_len(plain(cell))
+            texts = [plain(cell) for cell in row.cells]
+            if first is None:
+                first = texts
+            for index, text in enumerate(texts):
+                length = cell_len(text)
                 if length > widths[index]:
                     widths[index] = length
-        if widths != self._content_widths:
+                if not varies[index] and text != first[index]:
+                    varies[index] = True
+        # With a handful of rows every column may look constant: judge from a few at least.
+        uniform = frozenset(
+            i for i, v in enumerate(varies) if not v and len(sample) >= _UNIFORM_MIN_ROWS
+        )
+        if widths != self._content_widths or uniform != self._uniform:
             self._content_widths = widths
+            self._uniform = uniform
             self._layout_width = -1
             self._strips.clear()
             self._header = None
@@ -401,6 +417,12 @@ class ResourceTable(ScrollView, can_focus=True):
     def action_page_down(self) -> None:
         self._move_cursor(self._cursor_index + self._rows_height())
 
+    def action_half_page_up(self) -> None:
+        self._move_cursor(self._cursor_index - max(1, self._rows_height() // 2))
+
+    def action_half_page_down(self) -> None:
+        self._move_cursor(self._cursor_index + max(1, self._rows_height() // 2))
+
     def action_cursor_home(self) -> None:
         self._move_cursor(0)
 
@@ -470,7 +492,7 @@ class ResourceTable(ScrollView, can_focus=True):
             self._layout_width = width
             available = max(1, width - _PAD)
             self._layout = layout_columns(
-                self._model.columns, self._content_widths, available, _GAP
+                self._model.columns, self._content_widths, available, _GAP, self._uniform
             )
         return self._layout
 
@@ -533,14 +555,22 @@ class ResourceTable(ScrollView, can_focus=True):
         if cell.plain.isprintable():
             text = cell.copy()
         else:
-            text = Text(_printable(cell.plain), style=cell.style, spans=list(cell.spans))
+            # Cleaning can change the length (a bidi control becomes `<U+202E>`), so the
+            # spans would no longer line up: keep only the cell's own style.
+            text = Text(_printable(cell.plain), style=cell.style)
         text.end = ""
         text.truncate(width, overflow="ellipsis")
+        if text.style:
+            # `Text.render` draws spans only; the cell's own style (a status colour) would be
+            # lost. As a span it covers the text, not the padding `align` adds.
+            text.stylize(text.style, 0, len(text.plain))
+            text.style = ""
         text.align("right" if align == "right" else "left", width)
         return list(Segment.apply_style(text.render(self.app.console), base))
 
     def _render_header(self, width: int, layout: list[Placed]) -> Strip:
-        state = (width, self.sort_column, self.sort_reverse, tuple(layout))
+        zone = zone_label()
+        state = (width, self.sort_column, self.sort_reverse, tuple(layout), zone)
         if self._header is not None and self._header[0] == state:
             return self._header[1]
         style = self.rich_style + self.get_component_rich_style("resource-table--header")
@@ -548,6 +578,8 @@ class ResourceTable(ScrollView, can_focus=True):
         for number, placed in enumerate(layout):
             column = self.columns[placed.index]
             title = _printable(column.title)
+            if column.zone:
+                title += f" {zone}"
             if column.key == self.sort_column:
                 title += " ▼" if self.sort_reverse else " ▲"
             if number:

@@ -38,6 +38,11 @@ class Column:
     align: Literal["left", "right"] = "left"
     priority: int = 0
     """When the terminal is narrow, higher priority numbers are dropped first."""
+    zone: bool = False
+    """A column of times: its header names the time zone they are shown in (`Start UTC`)."""
+    whole: bool = False
+    """A name: it needs its content's width (up to `WHOLE_CAP`), so a narrow terminal drops
+    lower-priority columns before it cuts names into look-alikes (`mobile-andro…`)."""
 
 
 class Row(NamedTuple):
@@ -554,6 +559,9 @@ def _ranked(value: Any) -> tuple[int, Any]:
     return (2, str(value))
 
 
+WHOLE_CAP = 40
+
+
 @dataclass(frozen=True, slots=True)
 class Placed:
     """A column given a place on screen by `layout_columns`."""
@@ -563,38 +571,48 @@ class Placed:
 
 
 def layout_columns(
-    columns: Sequence[Column], content_widths: Sequence[int], width: int, gap: int = 1
+    columns: Sequence[Column],
+    content_widths: Sequence[int],
+    width: int,
+    gap: int = 1,
+    uniform: frozenset[int] = frozenset(),
 ) -> list[Placed]:
     """Choose the columns that fit in `width` cells and their widths.
 
     Fixed columns (`width > 0`) take their width, `width=0` columns need `min_width`; while
-    that does not fit, the column with the highest priority number (rightmost on a tie) is
-    dropped. Spare width then goes to `width=0` columns, first up to their sampled content
-    width, then to the last of them.
+    that does not fit, a `uniform` column (the same value on every row: it tells nothing
+    about any of them) is dropped first, then the column with the highest priority number
+    (rightmost on a tie). Spare width then goes to the `width=0` columns that are not
+    uniform, first up to their sampled content width, then to the last of them.
     """
     kept = list(range(len(columns)))
 
     def base(index: int) -> int:
         column = columns[index]
-        return column.width if column.width > 0 else column.min_width
+        if column.width > 0:
+            return column.width
+        if column.whole:
+            return max(column.min_width, min(content_widths[index], WHOLE_CAP))
+        return column.min_width
 
     def needed(indices: list[int]) -> int:
         return sum(base(i) for i in indices) + gap * (len(indices) - 1)
 
     while len(kept) > 1 and needed(kept) > width:
-        drop = max(kept, key=lambda i: (columns[i].priority, i))
+        drop = max(kept, key=lambda i: (i in uniform, columns[i].priority, i))
         kept.remove(drop)
     widths = {i: base(i) for i in kept}
     spare = width - needed(kept)
     auto = [i for i in kept if columns[i].width <= 0]
-    for i in auto:
+    growing = [i for i in auto if i not in uniform] or auto
+    for i in growing:
         if spare <= 0:
             break
         grow = min(spare, max(0, content_widths[i] - widths[i]))
         widths[i] += grow
         spare -= grow
-    if spare > 0 and auto:
-        widths[auto[-1]] += spare
+    if spare > 0 and growing:
+        widths[growing[-1]] += spare
     if len(kept) == 1 and widths[kept[0]] > width:
         widths[kept[0]] = max(1, width)
     return [Placed(i, widths[i]) for i in kept]
