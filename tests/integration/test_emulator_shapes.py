@@ -382,15 +382,18 @@ def test_every_role_user_exists_with_its_role(emulator: EmulatorServer) -> None:
         assert code in [r["code"] for r in me["applications"][0]["roles"]]
 
 
-def test_certificate_download_pem_and_der(emulator: EmulatorServer) -> None:
-    with api_client(emulator) as c:
+def test_certificate_download_pem_and_der(fresh_emulator: EmulatorServer) -> None:
+    # A download is an audit entry (Download), so not on the shared emulator.
+    with api_client(fresh_emulator) as c:
         cert = envelope(c.get(f"{STM}/certificates", params={"limit": 1}).json())[0]
         pem = c.get(f"{STM}/certificates/{cert['id']}/download")
         der = c.get(f"{STM}/certificates/{cert['id']}/download", params={"format": "der"})
+        logged = c.get(f"{STM}/audit-log", params={"resource_id": cert["id"]}).json()["items"]
     assert pem.headers["content-type"].startswith("application/x-pem-file")
     assert pem.text.count("BEGIN CERTIFICATE") == 3
     assert der.headers["content-type"] == "application/pkix-cert"
     assert der.content == base64.b64decode(cert["cert"])
+    assert [e["action"] for e in logged].count("Download") == 2
 
 
 def test_health_and_openapi_need_no_key(emulator: EmulatorServer) -> None:
