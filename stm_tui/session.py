@@ -31,6 +31,8 @@ ROLE_NAMES: Mapping[str, str] = {
     "SSM_DEVELOPER": "Developer",
     "SSM_SIGNER": "Signer",
     "SSM_BUILD_ENGINEER": "Build Engineer",
+    "AM_ACCOUNT_ADMINISTRATOR": "Account Administrator",
+    "AM_ACCOUNT_VIEWER": "Account Viewer",
 }
 
 # Logs that only grow: after a first load of this much history, later polls ask only for

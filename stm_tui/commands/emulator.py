@@ -47,9 +47,15 @@ def default_data_dir() -> Path:
     "--credentials-file",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Write the URL and role API keys here (mode 0600) once ready.",
+    help="Write the URL, the admin token and each role's API key (with --tls also its .p12 "
+    "and password) here, mode 0600, once ready.",
 )
-@click.option("--tls", is_flag=True, help="Serve HTTPS and require client certificates.")
+@click.option(
+    "--tls",
+    is_flag=True,
+    help="Serve HTTPS and ask for client certificates, the second factor that signing and "
+    "key and certificate generation need (reads work with the API key alone).",
+)
 @click.option(
     "--faults",
     default=None,

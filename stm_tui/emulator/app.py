@@ -12,6 +12,7 @@ from stm_tui import __version__
 from stm_tui.emulator import errors
 from stm_tui.emulator.context import EmulatorState
 from stm_tui.emulator.faults import EdgeMiddleware
+from stm_tui.emulator.openapi import build_openapi
 
 DESCRIPTION = """The stm-tui STM emulator: Software Trust Manager (`/signingmanager/api/v1`)
 and Account Manager (`/account/api/v1`) as described in docs/api-contract.md. Which shapes
@@ -55,4 +56,5 @@ def create_app(state: EmulatorState) -> Any:
     app.add_exception_handler(RequestValidationError, errors.handle_validation)
     app.add_exception_handler(StarletteHTTPException, errors.handle_http)
     app.add_exception_handler(Exception, errors.handle_unexpected)
+    app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
     return EdgeMiddleware(app, routes, lambda: state)

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from stm_tui.emulator import crypto
 from stm_tui.emulator.db import Database
-from stm_tui.emulator.records import certificate_record, keypair_record
+from stm_tui.emulator.records import certificate_record, keypair_record, signature_record
 from stm_tui.emulator.util import iso
 
 if TYPE_CHECKING:
     from stm_tui.emulator.seed import Seeder
 
 BATCH = 5000
+_SIG_ALGS = {"RSA": "SHA256withRSA", "ECDSA": "SHA256withECDSA", "EDDSA": "ED25519"}
 _POOL = [("RSA", 2048), ("ECDSA", "P256"), ("ECDSA", "P384"), ("EDDSA", "Ed25519")]
 
 
@@ -29,6 +30,7 @@ def seed_bulk(seeder: Seeder, total_certs: int) -> None:
     if remaining <= 0:
         return
     pool = []
+    keys: dict[str, crypto.PrivateKey] = {}
     with db.tx() as c:
         for alg, param in _POOL:
             key = crypto.generate_key(
@@ -39,6 +41,7 @@ def seed_bulk(seeder: Seeder, total_certs: int) -> None:
             ref = seeder.uid()
             c.execute("INSERT INTO key_material VALUES (?, ?)", (ref, crypto.private_der(key)))
             pool.append((alg, param, ref, crypto.public_der(key)))
+            keys[ref] = key
     account = seeder.accounts[0]["id"]
     creator = seeder.users["lead"]
     private, short = seeder.cert_profiles[0], seeder.cert_profiles[1]
@@ -105,24 +108,24 @@ def seed_bulk(seeder: Seeder, total_certs: int) -> None:
             made += 1
             if made % 10 == 0:
                 when = iso(start + timedelta(minutes=5))
+                sig_alg = _SIG_ALGS[alg]
+                digest = seeder.rng.getrandbits(256).to_bytes(32, "big")
                 signatures.append(
-                    {
-                        "id": seeder.uid(),
-                        "account_id": account,
-                        "keypair_id": kp["id"],
-                        "keypair_alias": kp["alias"],
-                        "certificate_id": cert["id"],
-                        "release_id": None,
-                        "user_id": creator["id"],
-                        "sig_alg": "SHA256withRSA"
-                        if alg == "RSA"
-                        else ("ED25519" if alg == "EDDSA" else "SHA256withECDSA"),
-                        "hash": crypto.b64(seeder.rng.getrandbits(256).to_bytes(32, "big")),
-                        "status": "SUCCESS",
-                        "client_ip": "10.20.0.10",
-                        "created_on": when,
-                        "modified_on": when,
-                    }
+                    signature_record(
+                        sig_id=seeder.uid(),
+                        account_id=account,
+                        keypair=kp,
+                        certificate_id=cert["id"],
+                        release_id=None,
+                        user_id=creator["id"],
+                        sig_alg=sig_alg,
+                        hash_b64=crypto.b64(digest),
+                        signature_b64=crypto.b64(
+                            crypto.sign_digest(keys[ref], alg, sig_alg, digest)
+                        ),
+                        client_ip="10.20.0.10",
+                        created_on=when,
+                    )
                 )
         if len(certs) >= BATCH:
             _flush(db, keypairs, certs, groups, signatures)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, Header, Query, Request, Response
 
 from stm_tui import __version__
 from stm_tui.emulator import crypto
@@ -33,9 +33,19 @@ class EmulatorState:
     """Everything the ASGI app needs; one per running emulator."""
 
     def __init__(
-        self, db: Database, clock: Clock, admin_token: str, faults: FaultSpec, rng_seed: int
+        self,
+        db: Database,
+        clock: Clock,
+        admin_token: str,
+        faults: FaultSpec,
+        rng_seed: int,
+        *,
+        tls: bool = False,
     ) -> None:
         self.db = db
+        # Under TLS the listener asks for a client certificate, so the application can (and
+        # does) insist on it as the second factor; over plain HTTP it cannot know.
+        self.tls = tls
         self.clock = clock
         self.admin_token = admin_token
         self.faults = faults
@@ -128,7 +138,11 @@ class Caller:
     led_teams: set[str] | None  # None: no team scoping
     member_teams: set[str]
     client_ip: str
-    token_id: str
+    token_id: str | None
+    # The client authentication certificate presented in the TLS handshake (its record), or
+    # None; `second_factor_checked` is False on a plain-HTTP listener, which cannot see one.
+    client_cert: dict[str, Any] | None = None
+    second_factor_checked: bool = False
 
     @property
     def id(self) -> str:
@@ -145,6 +159,21 @@ class Caller:
     def has(self, permission: str) -> bool:
         return permission in self.permissions
 
+    @property
+    def sees_all_keypairs(self) -> bool:
+        """Manage keypair across the account (a Lead); everyone else sees what is assigned
+        to them (C: N7) and, for a Team Lead, what belongs to the teams they lead."""
+        return self.has("MANAGE_SM_KEYPAIR") and self.led_teams is None
+
+    @property
+    def teams(self) -> set[str]:
+        return self.member_teams | (self.led_teams or set())
+
+    def require_second_factor(self, operation: str) -> None:
+        """403 unless the caller presented a client authentication certificate (C: N5, N8)."""
+        if self.second_factor_checked and self.client_cert is None:
+            raise missing_second_factor(operation)
+
 
 def state_of(request: Request) -> EmulatorState:
     state = request.app.state.emu
@@ -156,22 +185,84 @@ def _unauthorised(message: str) -> ApiError:
     return ApiError(401, "invalid_api_key", message)
 
 
-def authenticate(request: Request, account_id: str | None = Query(None)) -> Caller:
-    """FastAPI dependency: the caller behind `x-api-key`, in the account it acts on."""
-    state = state_of(request)
-    key = request.headers.get("x-api-key")
-    if not key:
-        raise _unauthorised("Missing API key: send it in the x-api-key header.")
-    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
-    rows = state.db.select("api_tokens", "key_hash=?", (digest,))
-    now = state.now_iso()
-    token = rows[0] if rows else None
-    if token is None or token["status"] != "ACTIVE" or (token.get("end_date") or "9") <= now:
-        raise _unauthorised("Invalid or expired API key.")
-    user = state.db.get("users", token["user_id"])
+SIGN_MFA_MESSAGE = (
+    "User is not multi-factor authenticated. Missing Client Authentication Certificate. As per"
+    " compliance rules, user needs to be authenticated using multi-factor for performing sign"
+    " operation."
+)
+
+
+def missing_second_factor(operation: str) -> ApiError:
+    """The production answer for signing (C: N5), worded the same for the other operations
+    that need both factors (keypair generation and import, certificate generation; I)."""
+    message = SIGN_MFA_MESSAGE.replace("performing sign operation", f"performing {operation}")
+    return ApiError(403, "access_denied", message)
+
+
+def peer_certificate(state: EmulatorState, request: Request) -> bytes | None:
+    """DER of the client certificate presented on this request's TLS connection."""
+    client = request.client
+    transport = state.transports.get((client.host, client.port)) if client else None
+    ssl_object = transport.get_extra_info("ssl_object") if transport is not None else None
+    if ssl_object is None:
+        return None
+    der = ssl_object.getpeercert(binary_form=True)
+    return bytes(der) if der else None
+
+
+def _client_cert_record(state: EmulatorState, der: bytes, now: str) -> dict[str, Any]:
+    """The registered, active certificate behind a handshake (401 otherwise). The listener's
+    CA already vouched for it; this checks it was issued here and is still valid."""
+    fingerprint = hashlib.sha256(der).hexdigest()
+    rows = state.db.select("client_certs", "fingerprint=?", (fingerprint,))
+    rec = rows[0] if rows else None
+    if rec is None or rec["status"] != "ACTIVE" or rec["valid_to"] <= now:
+        raise _unauthorised("The client authentication certificate is unknown, revoked or expired.")
+    return rec
+
+
+def _active_user(state: EmulatorState, user_id: str, now: str) -> dict[str, Any]:
+    user = state.db.get("users", user_id)
     if user is None or user["status"] != "ACTIVE" or (user.get("end_date") or "9") <= now:
         raise _unauthorised("Invalid or expired API key.")
-    _touch_token(state, token, now)
+    return user
+
+
+def authenticate(
+    request: Request,
+    account_id: str | None = Query(
+        None,
+        max_length=64,
+        description="act in another account the caller belongs to (403 otherwise)",
+    ),
+) -> Caller:
+    """FastAPI dependency: the caller behind `x-api-key` (and, under TLS, the client
+    certificate), in the account it acts on."""
+    state = state_of(request)
+    now = state.now_iso()
+    cert = None
+    if state.tls:
+        der = peer_certificate(state, request)
+        cert = _client_cert_record(state, der, now) if der is not None else None
+    key = request.headers.get("x-api-key")
+    token: dict[str, Any] | None = None
+    if key:
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+        rows = state.db.select("api_tokens", "key_hash=?", (digest,))
+        token = rows[0] if rows else None
+        if token is None or token["status"] != "ACTIVE" or (token.get("end_date") or "9") <= now:
+            raise _unauthorised("Invalid or expired API key.")
+        user = _active_user(state, token["user_id"], now)
+        if cert is not None and cert["user_id"] != user["id"]:
+            raise _unauthorised(
+                "The client authentication certificate belongs to another user than the API key."
+            )
+        _touch_token(state, token, now)
+    elif cert is not None and request.url.path.startswith("/account/"):
+        # Account Manager also takes the certificate alone (C: D6, "certificate only").
+        user = _active_user(state, cert["user_id"], now)
+    else:
+        raise _unauthorised("Missing API key: send it in the x-api-key header.")
     accounts = list(user["account_ids"])
     acting = (
         accounts[0]
@@ -200,7 +291,9 @@ def authenticate(request: Request, account_id: str | None = Query(None)) -> Call
         led_teams=led,
         member_teams=member_teams,
         client_ip=client.host if client else "127.0.0.1",
-        token_id=token["id"],
+        token_id=token["id"] if token else None,
+        client_cert=cert,
+        second_factor_checked=state.tls,
     )
 
 
@@ -223,21 +316,26 @@ class Paging:
     params: list[Any] = field(default_factory=list)
 
 
+TimestampQuery = Annotated[
+    str | None,
+    Query(max_length=40, json_schema_extra={"format": "date-time"}),
+]
+
+
 def paging(
     limit: int | None = Query(
-        None, description=f"page size, default {DEFAULT_LIMIT}, max {MAX_LIMIT}"
+        None,
+        ge=1,
+        description=f"page size, default {DEFAULT_LIMIT}; values above {MAX_LIMIT} are clamped",
     ),
-    offset: int = Query(0),
-    modified_since: str | None = Query(None, description="only items modified strictly later"),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    modified_since: TimestampQuery = None,
+    if_none_match: str | None = Header(
+        None, max_length=200, description="an ETag from an earlier answer: 304 if unchanged"
+    ),
 ) -> Paging:
     if limit is None:
         limit = DEFAULT_LIMIT
-    if limit < 1:
-        raise bad_input("limit", "must be at least 1")
-    if offset < 0:
-        raise bad_input("offset", "must not be negative")
-    if offset > MAX_OFFSET:
-        raise bad_input("offset", f"must be at most {MAX_OFFSET}")
     since = None
     if modified_since is not None:
         since = timestamp_param("modified_since", modified_since)

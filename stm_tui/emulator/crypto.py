@@ -72,6 +72,31 @@ def load_private(der: bytes) -> PrivateKey:
     return key
 
 
+def load_importable(der: bytes) -> PrivateKey:
+    """An imported PKCS#8 key; ValueError for anything the emulator cannot sign with."""
+    key = serialization.load_der_private_key(der, password=None)
+    if not isinstance(
+        key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+    ):
+        raise ValueError("only RSA, ECDSA and Ed25519 keys can be imported")
+    describe_key(key)
+    return key
+
+
+def describe_key(key: PrivateKey) -> tuple[str, int | None, str | None]:
+    """(key_alg, key_size, curve) as the API names them; ValueError for unsupported sizes."""
+    if isinstance(key, rsa.RSAPrivateKey):
+        if key.key_size not in (2048, 3072, 4096):
+            raise ValueError("RSA keys must be 2048, 3072 or 4096 bits")
+        return "RSA", key.key_size, None
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        for name, curve in CURVES.items():
+            if isinstance(key.curve, type(curve)):
+                return "ECDSA", None, name
+        raise ValueError("ECDSA keys must be on P-256, P-384 or P-521")
+    return "EDDSA", None, "Ed25519"
+
+
 def public_der(key: PrivateKey) -> bytes:
     return key.public_key().public_bytes(
         serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo

@@ -19,7 +19,9 @@ from typing import Any
 
 from stm_tui.emulator.util import dumps, make_private_dirs
 
-SCHEMA_VERSION = 1
+# 2: client certificates carry their fingerprint and token; suspend is key_status OFFLINE
+# (no `suspended` flag); account 2FA lives on the account; Leads hold Account Administrator.
+SCHEMA_VERSION = 2
 
 # table -> extra indexed columns copied from the record (besides id/account_id/created_on/
 # modified_on). The record itself is stored whole in `data`.
@@ -27,7 +29,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "accounts": (),
     "users": ("user_type", "status", "email", "friendly_name"),
     "api_tokens": ("user_id", "key_hash", "status"),
-    "client_certs": ("user_id",),
+    "client_certs": ("user_id", "fingerprint", "token_id"),
     "teams": ("name",),
     "keypair_profiles": ("name",),
     "certificate_profiles": ("name",),
@@ -62,6 +64,7 @@ _EXTRA_INDEXES = (
     "CREATE INDEX IF NOT EXISTS signatures_release ON signatures(release_id)",
     "CREATE INDEX IF NOT EXISTS audit_resource ON audit(resource_id)",
     "CREATE INDEX IF NOT EXISTS keypair_groups_team ON keypair_groups(team_id)",
+    "CREATE INDEX IF NOT EXISTS client_certs_fingerprint ON client_certs(fingerprint)",
 )
 
 _LINK_TABLES = (
@@ -138,6 +141,9 @@ class Database:
 
     def _create_schema(self) -> None:
         with self.tx() as c:
+            found = int(c.execute("PRAGMA user_version").fetchone()[0])
+            if 0 < found < SCHEMA_VERSION:
+                _upgrade_to_2(c)
             for table, cols in TABLES.items():
                 extra = "".join(f", {col}" for col in cols)
                 c.execute(
@@ -280,3 +286,21 @@ class Database:
         if row is None:
             raise KeyError(key_ref)
         return bytes(row[0])
+
+
+def _upgrade_to_2(c: sqlite3.Connection) -> None:
+    """A data dir written by schema 1 keeps its data: see SCHEMA_VERSION."""
+    have = {row[1] for row in c.execute("PRAGMA table_info(client_certs)")}
+    for col in ("fingerprint", "token_id"):
+        if col not in have:
+            c.execute(f"ALTER TABLE client_certs ADD COLUMN {col}")
+    c.execute(
+        "UPDATE keypairs SET key_status='OFFLINE', data=json_set(json_remove(data,"
+        " '$.suspended'), '$.key_status', 'OFFLINE') WHERE json_extract(data, '$.suspended')=1"
+    )
+    c.execute("UPDATE keypairs SET data=json_remove(data, '$.suspended')")
+    c.execute("UPDATE settings SET data=json_remove(data, '$.two_factor_required')")
+    c.execute(
+        "UPDATE users SET data=json_insert(data, '$.roles[#]', 'AM_ACCOUNT_ADMINISTRATOR')"
+        " WHERE EXISTS (SELECT 1 FROM json_each(users.data, '$.roles') WHERE value='SSM_LEAD')"
+    )

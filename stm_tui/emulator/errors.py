@@ -1,5 +1,11 @@
 """The contract's error shapes: STM `{"error": {"status", "message"}}`, Account Manager
-`{"errors": [{"code", "message"}]}`, and (fault injection only) `{"error": "<string>"}`."""
+`{"errors": [{"code", "message"}]}`, a path no route serves (`{"errors": [{"code":
+"INTERNAL_SERVER_ERROR", "message": "Path not found"}]}`, C), and (fault injection only)
+`{"error": "<string>"}` and Spring's `{"status": "500", "error", "path"}`.
+
+Statuses: 400 when one field is invalid on its own (what the OpenAPI document describes);
+422 when a well-formed request cannot be carried out: fields that contradict each other, a
+reference to something that does not exist, or a state that forbids it."""
 
 from __future__ import annotations
 
@@ -26,6 +32,12 @@ class ApiError(Exception):
 
 def bad_input(field: str, message: str) -> ApiError:
     return ApiError(400, "invalid_input_field", f"{field}: {message}")
+
+
+def unprocessable(field: str, message: str) -> ApiError:
+    """A well-formed request the emulator cannot carry out (cross-field rule, unknown
+    reference): 422, with the field named like a 400."""
+    return ApiError(422, "invalid_input_field", f"{field}: {message}")
 
 
 def not_found(kind: str, item_id: str) -> ApiError:
@@ -80,7 +92,8 @@ async def handle_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     first = errors[0] if errors else {"loc": ("body",), "msg": "invalid"}
-    message = f"{_field_of(tuple(first.get('loc') or ()))}: {first.get('msg', 'invalid')}"
+    reason = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+    message = f"{_field_of(tuple(first.get('loc') or ()))}: {reason}"
     return error_response(request.url.path, ApiError(400, "invalid_input_field", message))
 
 
@@ -94,12 +107,16 @@ _HTTP_CODES = {
 }
 
 
+# A path no route serves, on any DigiCert ONE host (C: N3, jsign's invalid-endpoint test).
+PATH_NOT_FOUND = {"errors": [{"code": "INTERNAL_SERVER_ERROR", "message": "Path not found"}]}
+
+
 async def handle_http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 404:
+        return JSONResponse(PATH_NOT_FOUND, status_code=404)
     code = _HTTP_CODES.get(exc.status_code, "invalid_request")
     message = str(exc.detail) if exc.detail else code
-    if exc.status_code == 404:
-        message = f"No such resource: {request.url.path}"
     return JSONResponse(
         error_body(request.url.path, code, message),
         status_code=exc.status_code,

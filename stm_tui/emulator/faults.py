@@ -1,14 +1,15 @@
 """Fault injection and the request counter, as one pure-ASGI middleware in front of the app.
 
-It also folds duplicate slashes in paths (C: jsign sends `//keypairs/{id}`), so the router,
-the stats and the faults all see one canonical path.
+It also answers a path with a duplicate slash the way production now does: a non-JSON (HTML)
+error page, never a 2xx and never folded onto the route (C: N1, DigiCert changed this in
+2026 and jsign stopped sending `//keypairs/{id}`; the status, 400, is INFERRED).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
-import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -22,7 +23,12 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 API_PREFIXES = ("/signingmanager/", "/account/")
-_SLASHES = re.compile(r"/{2,}")
+
+DUPLICATE_SLASH_PAGE = (
+    b"<!doctype html><html><head><title>400 Bad Request</title></head><body>"
+    b"<h1>Bad Request</h1><p>The request was rejected because the URL contained a"
+    b' potentially malicious string "//".</p></body></html>'
+)
 
 
 @dataclass
@@ -32,6 +38,7 @@ class FaultSpec:
     rate_limit_rate: float = 0.0
     drop_rate: float = 0.0
     malformed_rate: float = 0.0
+    spring_error_rate: float = 0.0
     retry_after: int = 2
 
     def as_dict(self) -> dict[str, Any]:
@@ -45,6 +52,7 @@ class FaultSpec:
             or self.rate_limit_rate
             or self.drop_rate
             or self.malformed_rate
+            or self.spring_error_rate
         )
 
     @classmethod
@@ -87,7 +95,7 @@ class FaultSpec:
 
 
 class EdgeMiddleware:
-    """Path normalisation, request counting and fault injection for API routes."""
+    """Duplicate-slash refusal, request counting and fault injection for API routes."""
 
     def __init__(self, app: ASGIApp, routes: list[BaseRoute], get_state: Callable[[], Any]) -> None:
         self.app = app
@@ -116,8 +124,12 @@ class EdgeMiddleware:
             return
         path = scope["path"]
         if "//" in path:
-            path = _SLASHES.sub("/", path)
-            scope = dict(scope, path=path, raw_path=path.encode())
+            # Counted under the path as sent, so a test can prove a client never sends one.
+            self.get_state().count_request(f"{scope['method']} {path}")
+            await send_raw(
+                send, 400, DUPLICATE_SLASH_PAGE, [], content_type=b"text/html;charset=utf-8"
+            )
+            return
         if not path.startswith(API_PREFIXES):
             await self.app(scope, receive, send)
             return
@@ -155,6 +167,16 @@ class EdgeMiddleware:
         edge += spec.malformed_rate
         if draw < edge:
             await self._malformed(rng, state, scope, send)
+            return True
+        edge += spec.spring_error_rate
+        if draw < edge:
+            # Spring Boot's default error body, as production answers a 5xx (C: N2).
+            body = {
+                "status": "500",
+                "error": "Internal Server Error",
+                "path": scope["path"],
+            }
+            await send_raw(send, 500, json.dumps(body).encode(), [])
             return True
         return False
 
@@ -237,14 +259,18 @@ async def _send_json(
 
 
 async def send_raw(
-    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]
+    send: Send,
+    status: int,
+    body: bytes,
+    headers: list[tuple[bytes, bytes]],
+    content_type: bytes = b"application/json",
 ) -> None:
     await send(
         {
             "type": "http.response.start",
             "status": status,
             "headers": [
-                (b"content-type", b"application/json"),
+                (b"content-type", content_type),
                 (b"content-length", str(len(body)).encode()),
                 *headers,
             ],

@@ -1,4 +1,8 @@
-"""The five STM roles and their permission codes (docs/api-contract.md, "Roles and permissions")."""
+"""The five STM roles, the Account Manager roles, and their permission codes
+(docs/api-contract.md, "Roles and permissions").
+
+STM roles grant nothing in Account Manager: administering users, API tokens and client
+certificates takes an Account Manager role (C: STM "does not manage user accounts")."""
 
 from __future__ import annotations
 
@@ -58,13 +62,13 @@ _LEAD_ONLY = frozenset(
         "MANAGE_SM_ACCOUNT_SETTINGS",
         "MANAGE_SM_CERTCENTRAL_KEY",
         "MANAGE_SM_ALL_TEAMS",
-        "MANAGE_SM_USERS",
         "APPROVE_SM_RELEASE",
         "APPROVE_SM_KEYPAIR_DELETE",
         "REVOKE_SM_CERTIFICATE",
         "MANAGE_SM_CERTIFICATE_PROFILE",
         "MANAGE_SM_KEYPAIR_PROFILE",
         "EXPORT_SM_AUDIT_LOG",
+        "IMPORT_SM_KEYPAIR",
     }
 )
 
@@ -84,6 +88,34 @@ ROLE_NAMES = {
     "SSM_BUILD_ENGINEER": "Build Engineer",
 }
 
+# Account Manager roles (application_code=account_manager). The permission codes are the
+# ones seen in public output (C: MANAGE_AM_ACCOUNT, VIEW_AM_USER, VIEW_AM_ROLE, VIEW_AM_ACCOUNT,
+# VIEW_AM_AUDIT_LOG, MANAGE_AM_PERMISSION) plus MANAGE_AM_USER after their pattern (I).
+AM_ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "AM_ACCOUNT_ADMINISTRATOR": frozenset(
+        {
+            "MANAGE_AM_ACCOUNT",
+            "VIEW_AM_ACCOUNT",
+            "MANAGE_AM_USER",
+            "VIEW_AM_USER",
+            "VIEW_AM_ROLE",
+            "MANAGE_AM_PERMISSION",
+            "VIEW_AM_AUDIT_LOG",
+        }
+    ),
+    "AM_ACCOUNT_VIEWER": frozenset(
+        {"VIEW_AM_ACCOUNT", "VIEW_AM_USER", "VIEW_AM_ROLE", "VIEW_AM_AUDIT_LOG"}
+    ),
+}
+AM_ROLE_NAMES = {
+    "AM_ACCOUNT_ADMINISTRATOR": "Account Administrator",
+    "AM_ACCOUNT_VIEWER": "Account Viewer",
+}
+
+STM_ROLE_CODES = tuple(ROLE_PERMISSIONS)
+AM_ROLE_CODES = tuple(AM_ROLE_PERMISSIONS)
+ALL_ROLE_NAMES = {**ROLE_NAMES, **AM_ROLE_NAMES}
+
 # credentials-file key -> role code
 CREDENTIAL_ROLES = {
     "lead": "SSM_LEAD",
@@ -100,12 +132,31 @@ ROLE_IDS = {
     "SSM_DEVELOPER": "6f1a8c52-0b7e-4f3e-9a1d-5c2b8e7d4a03",
     "SSM_SIGNER": "6f1a8c52-0b7e-4f3e-9a1d-5c2b8e7d4a04",
     "SSM_BUILD_ENGINEER": "6f1a8c52-0b7e-4f3e-9a1d-5c2b8e7d4a05",
+    "AM_ACCOUNT_ADMINISTRATOR": "6f1a8c52-0b7e-4f3e-9a1d-5c2b8e7d4a11",
+    "AM_ACCOUNT_VIEWER": "6f1a8c52-0b7e-4f3e-9a1d-5c2b8e7d4a12",
 }
 SOFTWARE_TRUST_APP_ID = "a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
+ACCOUNT_MANAGER_APP_ID = "a1b2c3d4-5e6f-4a7b-8c9d-0e1f2a3b4c5e"
 
 
 def permissions_for(roles: list[str]) -> frozenset[str]:
+    """STM and Account Manager permissions of a role list (unknown codes grant nothing)."""
     perms: frozenset[str] = frozenset()
     for role in roles:
         perms |= ROLE_PERMISSIONS.get(role, frozenset())
+        perms |= AM_ROLE_PERMISSIONS.get(role, frozenset())
+    return perms
+
+
+def stm_permissions(roles: list[str]) -> frozenset[str]:
+    perms: frozenset[str] = frozenset()
+    for role in roles:
+        perms |= ROLE_PERMISSIONS.get(role, frozenset())
+    return perms
+
+
+def am_permissions(roles: list[str]) -> frozenset[str]:
+    perms: frozenset[str] = frozenset()
+    for role in roles:
+        perms |= AM_ROLE_PERMISSIONS.get(role, frozenset())
     return perms

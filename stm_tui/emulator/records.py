@@ -15,6 +15,101 @@ from stm_tui.emulator.util import iso
 PROFILE_SUMMARY_KEYS = ("id", "name")
 
 
+class Action:
+    """The console audit log's vocabulary (C: STM audit log). A revocation or an early
+    close is an Update whose details say so; the vocabulary has no word of its own for it."""
+
+    APPROVE = "Approve"
+    DELETE = "Delete"
+    DOWNLOAD = "Download"
+    EXPIRE = "Expire"
+    GENERATE = "Generate"
+    GENERATE_CSR = "Generate CSR"
+    IMPORT = "Import"
+    REFRESH = "Refresh"
+    REJECT = "Reject"
+    REQUEST = "Request"
+    SET_UP = "Set up"
+    SIGN = "Sign"
+    SUSPEND = "Suspend"
+    UNSUSPEND = "Unsuspend"
+    UPDATE = "Update"
+
+    ALL = (
+        APPROVE,
+        DELETE,
+        DOWNLOAD,
+        EXPIRE,
+        GENERATE,
+        GENERATE_CSR,
+        IMPORT,
+        REFRESH,
+        REJECT,
+        REQUEST,
+        SET_UP,
+        SIGN,
+        SUSPEND,
+        UNSUSPEND,
+        UPDATE,
+    )
+
+
+# Why a signing attempt failed (recorded with the attempt, C: failed attempts are logged).
+class SignFailure:
+    MISSING_SECOND_FACTOR = "MISSING_SECOND_FACTOR"
+    NOT_ASSIGNED = "NOT_ASSIGNED"
+    OUTSIDE_RELEASE_WINDOW = "OUTSIDE_RELEASE_WINDOW"
+    NOT_A_RELEASE_SIGNER = "NOT_A_RELEASE_SIGNER"
+    QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
+
+    ALL = (
+        MISSING_SECOND_FACTOR,
+        NOT_ASSIGNED,
+        OUTSIDE_RELEASE_WINDOW,
+        NOT_A_RELEASE_SIGNER,
+        QUOTA_EXCEEDED,
+    )
+
+
+def signature_record(
+    *,
+    sig_id: str,
+    account_id: str,
+    keypair: dict[str, Any],
+    certificate_id: str | None,
+    release_id: str | None,
+    user_id: str,
+    sig_alg: str,
+    hash_b64: str,
+    signature_b64: str | None,
+    client_ip: str,
+    created_on: str,
+    failure: str | None = None,
+    failure_message: str | None = None,
+) -> dict[str, Any]:
+    """One signature-log row: a signature made, or an attempt refused (C: N15 fields)."""
+    return {
+        "id": sig_id,
+        "account_id": account_id,
+        "keypair_id": keypair["id"],
+        "keypair_alias": keypair["alias"],
+        "keypair_type": keypair.get("key_modal_type", "STATIC"),
+        "signature_type": keypair["key_type"],
+        "certificate_id": certificate_id,
+        "release_id": release_id,
+        "user_id": user_id,
+        "sig_alg": sig_alg,
+        "hash": hash_b64,
+        "signature": signature_b64,
+        "status": "FAILED" if failure else "SUCCESS",
+        "failure_reason": failure,
+        "failure_message": failure_message,
+        "client_ip": client_ip,
+        "created_on": created_on,
+        "modified_on": created_on,
+    }
+
+
 def audit_record(
     *,
     entry_id: str,
@@ -112,7 +207,6 @@ def keypair_record(
         "limit_by_users": limit_by_users,
         "user_ids": user_ids,
         "team_ids": team_ids,
-        "suspended": False,
         "keypair_profile": {k: profile[k] for k in PROFILE_SUMMARY_KEYS} if profile else None,
         "created_on": created_on,
         "created_by": created_by,
@@ -194,3 +288,33 @@ def _subject(template: dict[str, Any]) -> str:
     if template.get("country"):
         parts.append(f"C={template['country']}")
     return ",".join(parts)
+
+
+def client_cert_record(
+    *,
+    cert_id: str,
+    account_id: str,
+    name: str,
+    user_id: str,
+    token_id: str,
+    cert_der: bytes,
+    serial: int,
+    subject: str,
+    valid_from: str,
+    valid_to: str,
+) -> dict[str, Any]:
+    return {
+        "id": cert_id,
+        "account_id": account_id,
+        "name": name,
+        "user_id": user_id,
+        "token_id": token_id,
+        "fingerprint": hashlib.sha256(cert_der).hexdigest(),
+        "serial_number": format(serial, "x"),
+        "subject": subject,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+        "status": "ACTIVE",
+        "created_on": valid_from,
+        "modified_on": valid_from,
+    }

@@ -6,7 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from stm_tui.emulator.context import Caller, EmulatorState
-from stm_tui.emulator.rbac import ROLE_IDS, ROLE_NAMES, SOFTWARE_TRUST_APP_ID, permissions_for
+from stm_tui.emulator.rbac import (
+    ACCOUNT_MANAGER_APP_ID,
+    ALL_ROLE_NAMES,
+    AM_ROLE_PERMISSIONS,
+    ROLE_IDS,
+    ROLE_PERMISSIONS,
+    SOFTWARE_TRUST_APP_ID,
+    am_permissions,
+    stm_permissions,
+)
+from stm_tui.emulator.visibility import assigned
 
 HSM_PARTITIONS = {
     "HSM": {
@@ -101,8 +111,8 @@ def cert_status(rec: dict[str, Any], now: str) -> str:
 
 def release_status(rec: dict[str, Any], now: str) -> str:
     stored = str(rec["status"])
-    if stored == "CLOSED":
-        return "CLOSED"
+    if stored in ("CLOSED", "REJECTED"):
+        return stored
     if now >= rec["end_time"]:
         return "EXPIRED"
     if stored == "APPROVED" and now >= rec["start_time"]:
@@ -183,18 +193,22 @@ def open_releases_for(lk: Lookup, keypair_id: str) -> list[dict[str, Any]]:
 
 
 def may_use_keypair(caller: Caller, kp: dict[str, Any]) -> bool:
-    """`limit_by_users`: the caller must be listed, or in a listed team."""
-    if not kp["limit_by_users"]:
-        return True
-    return caller.id in kp["user_ids"] or bool(caller.member_teams & set(kp["team_ids"]))
+    """`limit_by_users`: the caller must be listed, or in a listed team (a Lead sees every
+    keypair but signs only with those assigned to them)."""
+    return assigned(caller, kp)
 
 
 def signable_by(lk: Lookup, caller: Caller, kp: dict[str, Any]) -> bool:
-    if kp["suspended"] or not caller.has("SIGN_SM_HASH") or not may_use_keypair(caller, kp):
+    """ONLINE keys sign any time; OFFLINE (suspended) keys only inside an open OFFLINE
+    release window that lists the keypair and the caller (C: N6)."""
+    if not caller.has("SIGN_SM_HASH") or not may_use_keypair(caller, kp):
         return False
     if kp["key_status"] == "ONLINE":
         return True
-    return any(caller.id in r["signer_ids"] for r in open_releases_for(lk, kp["id"]))
+    return any(
+        caller.id in r["signer_ids"] and r["release_type"] == "OFFLINE"
+        for r in open_releases_for(lk, kp["id"])
+    )
 
 
 def prefetch_certificates(lk: Lookup, keypairs: list[dict[str, Any]]) -> None:
@@ -252,7 +266,6 @@ def keypair(lk: Lookup, caller: Caller, rec: dict[str, Any]) -> dict[str, Any]:
         "groups": groups,
         "team_ids": list(rec["team_ids"]),
         "is_signable_by_me": signable_by(lk, caller, rec),
-        "suspended": rec["suspended"],
         "keypair_profile": rec.get("keypair_profile"),
         "created_on": rec["created_on"],
         "created_by": rec["created_by"],
@@ -265,7 +278,9 @@ def keypair(lk: Lookup, caller: Caller, rec: dict[str, Any]) -> dict[str, Any]:
 
 def release(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
     kps = [lk.get("keypairs", k) for k in rec["keypair_ids"]]
-    count = lk.state.db.count("signatures", "release_id=?", (rec["id"],))
+    count = lk.state.db.count(
+        "signatures", "release_id=? AND json_extract(data, '$.status')='SUCCESS'", (rec["id"],)
+    )
     return {
         "id": rec["id"],
         "name": rec["name"],
@@ -284,6 +299,7 @@ def release(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
         "project": rec.get("project"),
         "notes": rec.get("notes"),
         "approved_by_user": lk.user_ref(rec.get("approved_by"), auth_type=False),
+        "rejection_reason": rec.get("rejection_reason"),
         "approved_on": rec.get("approved_on"),
         "created_on": rec["created_on"],
         "created_by_user": lk.user_ref(rec["created_by"], auth_type=False),
@@ -301,9 +317,14 @@ def signature(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
         "certificate": {"id": cert["id"], "alias": cert["alias"]} if cert else None,
         "release": {"id": rel["id"], "name": rel["name"]} if rel else None,
         "user": lk.user_ref(rec["user_id"], auth_type=False),
+        "keypair_type": rec.get("keypair_type", "STATIC"),
+        "signature_type": rec.get("signature_type", kp["key_type"] if kp else "PRODUCTION"),
         "sig_alg": rec["sig_alg"],
         "hash": rec["hash"],
+        "signature": rec.get("signature"),
         "status": rec["status"],
+        "failure_reason": rec.get("failure_reason"),
+        "failure_message": rec.get("failure_message"),
         "client_ip": rec["client_ip"],
         "created_on": rec["created_on"],
     }
@@ -345,8 +366,26 @@ def team(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _application(app_id: str, name: str, roles: list[str], perms: frozenset[str]) -> dict[str, Any]:
+    return {
+        "id": app_id,
+        "name": name,
+        "permissions": sorted(perms),
+        "roles": [{"id": ROLE_IDS[r], "code": r, "name": ALL_ROLE_NAMES[r]} for r in roles],
+    }
+
+
 def user(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
     roles = list(rec.get("roles", []))
+    stm_roles = [r for r in roles if r in ROLE_PERMISSIONS]
+    am_roles = [r for r in roles if r in AM_ROLE_PERMISSIONS]
+    applications = [
+        _application(SOFTWARE_TRUST_APP_ID, "Software Trust", stm_roles, stm_permissions(roles))
+    ]
+    if am_roles:
+        applications.append(
+            _application(ACCOUNT_MANAGER_APP_ID, "Account Manager", am_roles, am_permissions(roles))
+        )
     accounts = [lk.get("accounts", a) for a in rec["account_ids"]]
     teams = [lk.get("teams", t) for t in rec.get("team_ids", [])]
     return {
@@ -364,14 +403,7 @@ def user(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
         "description": rec.get("description"),
         "locale": "en_US",
         "end_date": rec.get("end_date"),
-        "applications": [
-            {
-                "id": SOFTWARE_TRUST_APP_ID,
-                "name": "Software Trust",
-                "permissions": sorted(permissions_for(roles)),
-                "roles": [{"id": ROLE_IDS[r], "code": r, "name": ROLE_NAMES[r]} for r in roles],
-            }
-        ],
+        "applications": applications,
         "teams": [{"id": t["id"], "name": t["name"]} for t in teams if t],
         "two_factor_enabled": rec.get("two_factor_enabled", True),
     }
@@ -420,6 +452,7 @@ def client_cert(rec: dict[str, Any], now: str) -> dict[str, Any]:
         "id": rec["id"],
         "name": rec["name"],
         "user_id": rec["user_id"],
+        "token_id": rec.get("token_id"),
         "serial_number": rec["serial_number"],
         "subject": rec["subject"],
         "valid_from": rec["valid_from"],
@@ -431,3 +464,34 @@ def client_cert(rec: dict[str, Any], now: str) -> dict[str, Any]:
 
 def profile(rec: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in rec.items() if k != "account_id"}
+
+
+def account(rec: dict[str, Any], admins: list[dict[str, Any]]) -> dict[str, Any]:
+    """The documented Account Manager account (C: N10), plus the fields the client already
+    reads (status, organization_id, cert_central_integration_allowed, created_at: I)."""
+    return {
+        "id": rec["id"],
+        "name": rec["name"],
+        "active": rec["status"] == "ACTIVE",
+        "service_period": rec.get("service_period") or {"from": rec["created_at"][:10], "to": None},
+        "friendly_identifier": rec.get("friendly_identifier") or rec["id"][:8],
+        "admins": [{"id": a["id"], "email": a.get("email"), "name": a["name"]} for a in admins],
+        "sign_in_methods": rec.get("sign_in_methods") or default_sign_in_methods(True),
+        "locale": rec.get("locale", "en_US"),
+        "status": rec["status"],
+        "organization_id": rec["organization_id"],
+        "cert_central_integration_allowed": rec["cert_central_integration_allowed"],
+        "created_at": rec["created_at"],
+    }
+
+
+def default_sign_in_methods(mfa: bool) -> list[dict[str, Any]]:
+    """The account's sign-in methods; 2FA is the `mfaStatus` of the standard one (C: N10)."""
+    return [
+        {
+            "signInMethod": "standard",
+            "status": "enabled",
+            "mfaStatus": "enabled" if mfa else "disabled",
+            "clientAuthCertLoginEnabled": True,
+        }
+    ]

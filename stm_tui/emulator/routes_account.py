@@ -1,13 +1,20 @@
 """Account Manager (`/account/api/v1`): users, roles, accounts, API tokens, client
-certificates, audit log. Lists are bare JSON arrays (C)."""
+authentication certificates, audit log. Lists are bare JSON arrays (C).
+
+Administering people and credentials takes an Account Manager role (Account Administrator:
+MANAGE_AM_USER, MANAGE_AM_ACCOUNT); STM roles grant none of it (C: N9). Every member may
+list the people, roles and accounts of their accounts, and manage their own API tokens and
+client certificates, except a service user, which *is* its token (C: N11)."""
 
 from __future__ import annotations
 
-import re
+import json
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from cryptography.hazmat.primitives import serialization
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,17 +22,38 @@ from stm_tui.emulator import crypto, render
 from stm_tui.emulator.context import (
     Caller,
     CallerDep,
+    EmulatorState,
     json_list_response,
     record_audit,
     state_of,
 )
 from stm_tui.emulator.db import Database
-from stm_tui.emulator.errors import ApiError, bad_input, conflict, not_found
-from stm_tui.emulator.rbac import ROLE_IDS, ROLE_NAMES, ROLE_PERMISSIONS
-from stm_tui.emulator.records import api_token_record, new_api_key
+from stm_tui.emulator.errors import ApiError, conflict, invalid_state, not_found, unprocessable
+from stm_tui.emulator.fields import CredentialName, Day, Email, Ref, name, text
+from stm_tui.emulator.openapi import documented
+from stm_tui.emulator.rbac import (
+    ALL_ROLE_NAMES,
+    AM_ROLE_CODES,
+    AM_ROLE_PERMISSIONS,
+    ROLE_IDS,
+    ROLE_PERMISSIONS,
+    STM_ROLE_CODES,
+)
+from stm_tui.emulator.records import Action, api_token_record, client_cert_record, new_api_key
 from stm_tui.emulator.util import iso, new_id
 
 router = APIRouter(prefix="/account/api/v1", tags=["account manager"])
+
+Id = Annotated[str, Path(max_length=64)]
+FilterStr = Annotated[str | None, Query(max_length=100)]
+RoleCode = Literal[STM_ROLE_CODES + AM_ROLE_CODES]  # type: ignore[valid-type]
+UserName = name(128)
+Description = text(1000, multiline=True)
+AM_RESOURCES = ("USER", "API_TOKEN", "CLIENT_CERTIFICATE", "ACCOUNT")
+
+
+class AmBody(BaseModel):
+    model_config = ConfigDict(extra="ignore")
 
 
 def visible_users(request: Request, caller: Caller) -> list[dict[str, Any]]:
@@ -42,12 +70,12 @@ def get_me(request: Request, caller: CallerDep) -> JSONResponse:
     return JSONResponse(render.user(render.Lookup(state_of(request)), caller.user))
 
 
-@router.get("/user")
+@router.get("/user", responses=documented(list_=True))
 def list_users(
     request: Request,
     caller: CallerDep,
-    user_type: str | None = None,
-    status: str | None = None,
+    user_type: Literal["standard", "service"] | None = None,
+    status: Literal["ACTIVE", "DISABLED"] | None = None,
 ) -> Response:
     lk = render.Lookup(state_of(request))
     rows = [
@@ -59,8 +87,8 @@ def list_users(
     return json_list_response(request, [render.user(lk, u) for u in rows])
 
 
-@router.get("/user/{user_id}")
-def get_user(user_id: str, request: Request, caller: CallerDep) -> JSONResponse:
+@router.get("/user/{user_id}", responses=documented(404))
+def get_user(user_id: Id, request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
     rec = state.db.get("users", user_id)
     if rec is None or not set(rec["account_ids"]) & set(caller.account_ids):
@@ -70,77 +98,59 @@ def get_user(user_id: str, request: Request, caller: CallerDep) -> JSONResponse:
 
 # ---- users: create and update -------------------------------------------------------------
 
-_FRIENDLY = re.compile(r"^[A-Za-z0-9 _-]{1,64}$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class UserCreate(AmBody):
     user_type: Literal["standard", "service"] = "standard"
-    email: str | None = None
-    name: str | None = Field(None, max_length=128)
-    friendly_name: str | None = None
-    description: str | None = Field(None, max_length=1000)
-    end_date: str | None = None
-    account_ids: list[str] = []
-    roles: list[
-        Literal["SSM_LEAD", "SSM_TEAM_LEAD", "SSM_DEVELOPER", "SSM_SIGNER", "SSM_BUILD_ENGINEER"]
-    ] = []
+    email: Email | None = None
+    name: UserName | None = None  # type: ignore[valid-type]
+    friendly_name: CredentialName | None = None
+    description: Description | None = None  # type: ignore[valid-type]
+    end_date: Day | None = None
+    account_ids: Annotated[list[Ref], Field(max_length=20)] = []
+    roles: Annotated[list[RoleCode], Field(max_length=10)] = []  # type: ignore[valid-type]
 
 
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class UserUpdate(AmBody):
     status: Literal["ACTIVE", "DISABLED"] | None = None
-    roles: (
-        list[
-            Literal[
-                "SSM_LEAD", "SSM_TEAM_LEAD", "SSM_DEVELOPER", "SSM_SIGNER", "SSM_BUILD_ENGINEER"
-            ]
-        ]
-        | None
-    ) = None
-    description: str | None = Field(None, max_length=1000)
-    end_date: str | None = None
+    roles: Annotated[list[RoleCode], Field(max_length=10)] | None = None  # type: ignore[valid-type]
+    description: Description | None = None  # type: ignore[valid-type]
+    end_date: Day | None = None
 
 
-def end_of_day(field: str, value: str | None) -> str | None:
-    """A date (or timestamp) -> 23:59:59Z that day (C: service-user token expiry)."""
-    if value is None:
-        return None
-    day = value[:10]
-    if not _DATE.match(day):
-        raise bad_input(field, "must be a date such as 2027-06-30")
-    try:
-        datetime.strptime(day, "%Y-%m-%d")
-    except ValueError:
-        raise bad_input(field, "must be a valid date") from None
-    return f"{day}T23:59:59Z"
+def end_of_day(value: str | None) -> str | None:
+    """A date (or timestamp) -> 23:59:59Z that day (C: tokens and service users)."""
+    return None if value is None else f"{value[:10]}T23:59:59Z"
 
 
-@router.post("/user", status_code=201)
+def _future(state: EmulatorState, field: str, end: str | None) -> str | None:
+    if end is not None and end <= state.now_iso():
+        raise unprocessable(field, "must be today or later")
+    return end
+
+
+@router.post("/user", status_code=201, responses=documented(409, 422))
 def create_user(body: UserCreate, request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
-    caller.require("MANAGE_SM_USERS")
+    caller.require("MANAGE_AM_USER")
     accounts = list(dict.fromkeys(body.account_ids or [caller.account_id]))
     for acc in accounts:
         if acc not in caller.account_ids:
-            raise bad_input("account_ids", f"not an account of the caller: {acc}")
+            raise unprocessable("account_ids", f"not an account of the caller: {acc}")
     if body.user_type == "standard":
-        if body.email is None or not _EMAIL.match(body.email):
-            raise bad_input("email", "a valid e-mail address is required")
-        name = (body.name or body.email.split("@")[0]).strip() or body.email
+        if body.email is None:
+            raise unprocessable("email", "required for a standard user")
+        user_name = body.name or body.email.split("@")[0]
         friendly = None
     else:
-        if body.friendly_name is None or not _FRIENDLY.match(body.friendly_name):
-            raise bad_input("friendly_name", "required: letters, digits, spaces, '-' or '_'")
-        name = friendly = body.friendly_name
-    end_date = end_of_day("end_date", body.end_date)
+        if body.friendly_name is None:
+            raise unprocessable("friendly_name", "required for a service user")
+        user_name = friendly = body.friendly_name
+    end_date = _future(state, "end_date", end_of_day(body.end_date))
     now = state.now_iso()
     rec: dict[str, Any] = {
         "id": new_id(),
         "account_id": accounts[0],
-        "name": name,
+        "name": user_name,
         "email": body.email,
         "status": "ACTIVE",
         "user_type": body.user_type,
@@ -169,7 +179,7 @@ def create_user(body: UserCreate, request: Request, caller: CallerDep) -> JSONRe
         Database.insert(c, "users", rec)
         for acc in accounts:
             c.execute("INSERT INTO user_accounts VALUES (?, ?)", (rec["id"], acc))
-        if body.user_type == "service":
+        if body.user_type == "service":  # the service user is its token (C)
             token_value, digest, hint = new_api_key()
             Database.insert(
                 c,
@@ -184,114 +194,198 @@ def create_user(body: UserCreate, request: Request, caller: CallerDep) -> JSONRe
                     end_date=end_date,
                 ),
             )
-        record_audit(c, state, caller, "USER", rec["id"], "CREATE", f"User {name} created")
+        record_audit(
+            c, state, caller, "USER", rec["id"], Action.GENERATE, f"User {user_name} created"
+        )
     out = render.user(render.Lookup(state), rec)
     if token_value is not None:
         out["api_token"] = token_value  # shown once (C)
     return JSONResponse(out, status_code=201)
 
 
-@router.put("/user/{user_id}")
-def update_user(
-    user_id: str, body: UserUpdate, request: Request, caller: CallerDep
-) -> JSONResponse:
+@router.put("/user/{user_id}", responses=documented(404, 422))
+def update_user(user_id: Id, body: UserUpdate, request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
-    caller.require("MANAGE_SM_USERS")
+    caller.require("MANAGE_AM_USER")
     rec = state.db.get("users", user_id)
     if rec is None or caller.account_id not in rec["account_ids"]:
         raise not_found("User", user_id)
     if body.status is not None:
         if rec["id"] == caller.id and body.status == "DISABLED":
-            raise ApiError(422, "invalid_state", "status: you cannot disable yourself")
+            raise invalid_state("status: you cannot disable yourself")
         rec["status"] = body.status
     if body.roles is not None:
+        if rec["id"] == caller.id and set(body.roles) != set(rec.get("roles", [])):
+            # As in STM's teams, nobody edits their own permissions (C: team permissions).
+            raise invalid_state("roles: you cannot change your own roles")
         rec["roles"] = list(dict.fromkeys(body.roles))
     if body.description is not None:
         rec["description"] = body.description
     if body.end_date is not None:
-        rec["end_date"] = end_of_day("end_date", body.end_date)
+        rec["end_date"] = _future(state, "end_date", end_of_day(body.end_date))
     rec["modified_on"] = state.now_iso()
     with state.db.tx() as c:
         Database.update(c, "users", rec)
-        record_audit(c, state, caller, "USER", rec["id"], "UPDATE", f"User {rec['name']} updated")
+        record_audit(
+            c, state, caller, "USER", rec["id"], Action.UPDATE, f"User {rec['name']} updated"
+        )
     return JSONResponse(render.user(render.Lookup(state), rec))
 
 
 # ---- roles and accounts -----------------------------------------------------------------
 
 
-@router.get("/role")
+@router.get("/role", responses=documented(list_=True))
 def list_roles(
-    request: Request, caller: CallerDep, application_code: str | None = None
+    request: Request,
+    caller: CallerDep,
+    application_code: Literal["software_trust", "account_manager"] | None = None,
 ) -> Response:
     roles = [
         {
             "id": ROLE_IDS[code],
             "code": code,
-            "name": ROLE_NAMES[code],
-            "application_code": "software_trust",
+            "name": ALL_ROLE_NAMES[code],
+            "application_code": app,
             "permissions": sorted(perms),
         }
-        for code, perms in ROLE_PERMISSIONS.items()
+        for app, table in (
+            ("software_trust", ROLE_PERMISSIONS),
+            ("account_manager", AM_ROLE_PERMISSIONS),
+        )
+        for code, perms in table.items()
     ]
     if application_code is not None:
         roles = [r for r in roles if r["application_code"] == application_code]
     return json_list_response(request, roles)
 
 
-def _account(rec: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": rec["id"],
-        "name": rec["name"],
-        "status": rec["status"],
-        "organization_id": rec["organization_id"],
-        "cert_central_integration_allowed": rec["cert_central_integration_allowed"],
-        "created_at": rec["created_at"],
-    }
+def _render_account(state: EmulatorState, rec: dict[str, Any]) -> dict[str, Any]:
+    admins = [
+        u
+        for u in state.db.select(
+            "users", "id IN (SELECT user_id FROM user_accounts WHERE account_id=?)", (rec["id"],)
+        )
+        if "AM_ACCOUNT_ADMINISTRATOR" in u.get("roles", []) and u["status"] == "ACTIVE"
+    ]
+    return render.account(rec, admins)
 
 
-@router.get("/account")
+@router.get("/account", responses=documented(list_=True))
 def list_accounts(request: Request, caller: CallerDep) -> Response:
     state = state_of(request)
     rows = [state.db.get("accounts", a) for a in caller.account_ids]
-    return json_list_response(request, [_account(r) for r in rows if r])
+    return json_list_response(request, [_render_account(state, r) for r in rows if r])
 
 
-@router.get("/account/{account_ref}")
-def get_account(account_ref: str, request: Request, caller: CallerDep) -> JSONResponse:
-    rec = state_of(request).db.get("accounts", account_ref)
+@router.get("/account/{account_ref}", responses=documented(404))
+def get_account(account_ref: Id, request: Request, caller: CallerDep) -> JSONResponse:
+    state = state_of(request)
+    rec = state.db.get("accounts", account_ref)
     if rec is None or account_ref not in caller.account_ids:
         raise not_found("Account", account_ref)
-    return JSONResponse(_account(rec))
+    return JSONResponse(_render_account(state, rec))
+
+
+class SignInMethodUpdate(AmBody):
+    signInMethod: Literal["standard"]
+    mfaStatus: Literal["enabled", "disabled"] | None = None
+    clientAuthCertLoginEnabled: bool | None = None
+
+
+class AccountUpdate(AmBody):
+    sign_in_methods: Annotated[list[SignInMethodUpdate], Field(max_length=5)] | None = None
+    locale: Literal["en_US", "de_DE", "fr_FR", "ja_JP", "nl_NL"] | None = None
+
+
+@router.put("/account/{account_ref}", responses=documented(404))
+def update_account(
+    account_ref: Id, body: AccountUpdate, request: Request, caller: CallerDep
+) -> JSONResponse:
+    """The account's sign-in settings: two-factor authentication is the `mfaStatus` of the
+    standard sign-in method (C: N10 shape; the path and body are I)."""
+    state = state_of(request)
+    caller.require("MANAGE_AM_ACCOUNT")
+    rec = state.db.get("accounts", account_ref)
+    if rec is None or account_ref not in caller.account_ids:
+        raise not_found("Account", account_ref)
+    methods = [dict(m) for m in rec.get("sign_in_methods") or render.default_sign_in_methods(True)]
+    changes = []
+    for update in body.sign_in_methods or []:
+        for method in methods:
+            if method["signInMethod"] != update.signInMethod:
+                continue
+            if update.mfaStatus is not None:
+                method["mfaStatus"] = update.mfaStatus
+                changes.append(f"two-factor authentication {update.mfaStatus}")
+            if update.clientAuthCertLoginEnabled is not None:
+                method["clientAuthCertLoginEnabled"] = update.clientAuthCertLoginEnabled
+                changes.append(
+                    "certificate sign-in "
+                    + ("enabled" if update.clientAuthCertLoginEnabled else "disabled")
+                )
+    rec["sign_in_methods"] = methods
+    if body.locale is not None:
+        rec["locale"] = body.locale
+        changes.append(f"locale {body.locale}")
+    rec["modified_on"] = state.now_iso()
+    with state.db.tx() as c:
+        Database.update(c, "accounts", rec)
+        record_audit(
+            c,
+            state,
+            caller,
+            "ACCOUNT",
+            rec["id"],
+            Action.UPDATE,
+            f"Account {rec['name']} updated: " + (", ".join(changes) or "no change"),
+        )
+    return JSONResponse(_render_account(state, rec))
 
 
 # ---- API tokens and client certificates ---------------------------------------------------
 
 
-class TokenCreate(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    name: str = Field(min_length=1, max_length=100)
-    user_id: str | None = None
-    end_date: str | None = None
+class TokenCreate(AmBody):
+    name: CredentialName
+    user_id: Ref | None = None
+    end_date: Day | None = Field(None, description="the token expires at 23:59:59 UTC that day")
 
 
-class ClientCertCreate(TokenCreate):
-    password: str = Field(min_length=8, max_length=256)
+class ClientCertCreate(AmBody):
+    """The PKCS#12 password is generated by the service and shown once (C: N13); a
+    `password` sent by the caller is ignored."""
+
+    name: CredentialName
+    user_id: Ref | None = None
+    token_id: Ref | None = Field(
+        None, description="the API token it belongs to (default: the one making this call)"
+    )
+    end_date: Day | None = Field(None, description="no later than the token's end date")
 
 
 def _subject_user(request: Request, caller: Caller, user_id: str | None) -> dict[str, Any]:
-    """Yourself, or (MANAGE_SM_USERS) another user of your account."""
+    """Yourself, or (MANAGE_AM_USER) another user of your account."""
     if user_id is None or user_id == caller.id:
         return caller.user
-    caller.require("MANAGE_SM_USERS")
+    caller.require("MANAGE_AM_USER")
     user = state_of(request).db.get("users", user_id)
     if user is None or caller.account_id not in user["account_ids"]:
-        raise bad_input("user_id", f"unknown user id {user_id}")
+        raise unprocessable("user_id", f"unknown user id {user_id}")
     return user
 
 
-@router.get("/api-token")
-def list_tokens(request: Request, caller: CallerDep, user_id: str | None = None) -> Response:
+def _not_a_service_user(caller: Caller, what: str) -> None:
+    if caller.user["user_type"] == "service":
+        raise ApiError(
+            403,
+            "access_denied",
+            f"A service user cannot create {what}: service users are the token.",
+        )
+
+
+@router.get("/api-token", responses=documented(422, list_=True))
+def list_tokens(request: Request, caller: CallerDep, user_id: FilterStr = None) -> Response:
     state = state_of(request)
     user = _subject_user(request, caller, user_id)
     now = state.now_iso()
@@ -299,11 +393,16 @@ def list_tokens(request: Request, caller: CallerDep, user_id: str | None = None)
     return json_list_response(request, [render.api_token(r, now) for r in rows])
 
 
-@router.post("/api-token", status_code=201)
+@router.post("/api-token", status_code=201, responses=documented(409, 422))
 def create_token(body: TokenCreate, request: Request, caller: CallerDep) -> JSONResponse:
+    """Name unique per user, letters, digits, spaces, `-`, `_`; optional end date; the value
+    is shown once (C: N12)."""
     state = state_of(request)
+    _not_a_service_user(caller, "API tokens")
     user = _subject_user(request, caller, body.user_id)
-    end_date = end_of_day("end_date", body.end_date)
+    if user["user_type"] == "service":
+        raise unprocessable("user_id", "a service user's token is made with the service user")
+    end_date = _future(state, "end_date", end_of_day(body.end_date))
     value, digest, hint = new_api_key()
     rec = api_token_record(
         token_id=new_id(),
@@ -315,6 +414,11 @@ def create_token(body: TokenCreate, request: Request, caller: CallerDep) -> JSON
         end_date=end_date,
     )
     with state.db.tx() as c:
+        if c.execute(
+            "SELECT 1 FROM api_tokens WHERE user_id=? AND json_extract(data, '$.name')=?",
+            (user["id"], body.name),
+        ).fetchone():
+            raise conflict(f"an API token named {body.name} already exists")
         Database.insert(c, "api_tokens", rec)
         record_audit(
             c,
@@ -322,7 +426,7 @@ def create_token(body: TokenCreate, request: Request, caller: CallerDep) -> JSON
             caller,
             "API_TOKEN",
             rec["id"],
-            "CREATE",
+            Action.GENERATE,
             f"API token {body.name} created for {user['name']}",
         )
     out = render.api_token(rec, state.now_iso())
@@ -330,27 +434,47 @@ def create_token(body: TokenCreate, request: Request, caller: CallerDep) -> JSON
     return JSONResponse(out, status_code=201)
 
 
-@router.delete("/api-token/{token_id}", status_code=204)
-def delete_token(token_id: str, request: Request, caller: CallerDep) -> Response:
-    state = state_of(request)
-    rec = state.db.get("api_tokens", token_id)
+def _owned_credential(
+    state: EmulatorState, caller: Caller, table: str, item_id: str, kind: str
+) -> dict[str, Any]:
+    rec = state.db.get(table, item_id)
     if rec is None:
-        raise not_found("API token", token_id)
-    owner = state.db.get("users", rec["user_id"])
+        raise not_found(kind, item_id)
     if rec["user_id"] != caller.id:
-        caller.require("MANAGE_SM_USERS")
+        owner = state.db.get("users", rec["user_id"])
         if owner is None or caller.account_id not in owner["account_ids"]:
-            raise not_found("API token", token_id)
+            raise not_found(kind, item_id)
+        caller.require("MANAGE_AM_USER")
+    return rec
+
+
+@router.delete("/api-token/{token_id}", status_code=204, responses=documented(404))
+def delete_token(token_id: Id, request: Request, caller: CallerDep) -> Response:
+    """Deleting a token revokes the client certificates that belong to it."""
+    state = state_of(request)
+    rec = _owned_credential(state, caller, "api_tokens", token_id, "API token")
+    now = state.now_iso()
     with state.db.tx() as c:
         c.execute("DELETE FROM api_tokens WHERE id=?", (token_id,))
+        rows = c.execute("SELECT data FROM client_certs WHERE token_id=?", (token_id,))
+        for cert in [json.loads(r[0]) for r in rows.fetchall()]:
+            if cert["status"] == "ACTIVE":
+                cert.update(status="REVOKED", modified_on=now)
+                Database.update(c, "client_certs", cert)
         record_audit(
-            c, state, caller, "API_TOKEN", token_id, "DELETE", f"API token {rec['name']} deleted"
+            c,
+            state,
+            caller,
+            "API_TOKEN",
+            token_id,
+            Action.DELETE,
+            f"API token {rec['name']} deleted",
         )
     return Response(status_code=204)
 
 
-@router.get("/client-certificate")
-def list_client_certs(request: Request, caller: CallerDep, user_id: str | None = None) -> Response:
+@router.get("/client-certificate", responses=documented(422, list_=True))
+def list_client_certs(request: Request, caller: CallerDep, user_id: FilterStr = None) -> Response:
     state = state_of(request)
     user = _subject_user(request, caller, user_id)
     now = state.now_iso()
@@ -358,44 +482,80 @@ def list_client_certs(request: Request, caller: CallerDep, user_id: str | None =
     return json_list_response(request, [render.client_cert(r, now) for r in rows])
 
 
-@router.post("/client-certificate", status_code=201)
+def _owning_token(
+    state: EmulatorState, caller: Caller, user: dict[str, Any], token_id: str | None
+) -> dict[str, Any]:
+    now = state.now_iso()
+
+    def usable(t: dict[str, Any] | None) -> bool:
+        return (
+            t is not None
+            and t["user_id"] == user["id"]
+            and t["status"] == "ACTIVE"
+            and (t.get("end_date") or "9") > now
+        )
+
+    if token_id is not None:
+        token = state.db.get("api_tokens", token_id)
+        if not usable(token):
+            raise unprocessable("token_id", f"no active API token {token_id} of {user['name']}")
+        assert token is not None
+        return token
+    if user["id"] == caller.id and caller.token_id is not None:
+        own = state.db.get("api_tokens", caller.token_id)
+        if own is not None:
+            return own
+    tokens = [t for t in state.db.select("api_tokens", "user_id=?", (user["id"],)) if usable(t)]
+    if not tokens:
+        raise unprocessable("token_id", f"{user['name']} has no active API token")
+    return tokens[-1]
+
+
+@router.post("/client-certificate", status_code=201, responses=documented(422))
 def create_client_cert(body: ClientCertCreate, request: Request, caller: CallerDep) -> JSONResponse:
+    """A client authentication certificate of an API token: it ends no later than the
+    token, and comes as a `.p12` whose password the service generates; both are shown once
+    (C: N13)."""
     from stm_tui.emulator.tls import tls_authority
 
     state = state_of(request)
+    _not_a_service_user(caller, "client authentication certificates")
     user = _subject_user(request, caller, body.user_id)
-    end_date = end_of_day("end_date", body.end_date)
+    token = _owning_token(state, caller, user, body.token_id)
     now = state.now()
-    not_after = (
-        datetime.strptime(end_date[:10], "%Y-%m-%d").replace(
+    token_end = token.get("end_date")
+    default_end = now + timedelta(days=365)
+    if body.end_date is not None:
+        not_after = datetime.strptime(body.end_date[:10], "%Y-%m-%d").replace(
             hour=23, minute=59, second=59, tzinfo=UTC
         )
-        if end_date
-        else now + timedelta(days=365)
-    )
-    if not_after <= now:
-        raise bad_input("end_date", "must be in the future")
+        if not_after <= now:
+            raise unprocessable("end_date", "must be today or later")
+        if token_end and iso(not_after) > token_end:
+            raise unprocessable(
+                "end_date", f"must not be later than the API token's end date {token_end[:10]}"
+            )
+    else:
+        not_after = default_end
+        if token_end and iso(default_end) > token_end:
+            not_after = datetime.strptime(token_end, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    password = secrets.token_urlsafe(18)
     # Back-dated a day: peers with a slightly slow clock must not see "not yet valid".
     p12, cert = crypto.issue_client_p12(
-        tls_authority(state.db, now),
-        user["name"],
-        body.password,
-        now - timedelta(days=1),
-        not_after,
+        tls_authority(state.db, now), user["name"], password, now - timedelta(days=1), not_after
     )
-    rec: dict[str, Any] = {
-        "id": new_id(),
-        "account_id": caller.account_id,
-        "name": body.name,
-        "user_id": user["id"],
-        "serial_number": format(cert.serial_number, "x"),
-        "subject": cert.subject.rfc4514_string(),
-        "valid_from": iso(now),
-        "valid_to": iso(not_after),
-        "status": "ACTIVE",
-        "created_on": iso(now),
-        "modified_on": iso(now),
-    }
+    rec = client_cert_record(
+        cert_id=new_id(),
+        account_id=caller.account_id,
+        name=body.name,
+        user_id=user["id"],
+        token_id=token["id"],
+        cert_der=cert.public_bytes(serialization.Encoding.DER),
+        serial=cert.serial_number,
+        subject=cert.subject.rfc4514_string(),
+        valid_from=iso(now),
+        valid_to=iso(not_after),
+    )
     with state.db.tx() as c:
         Database.insert(c, "client_certs", rec)
         record_audit(
@@ -404,25 +564,55 @@ def create_client_cert(body: ClientCertCreate, request: Request, caller: CallerD
             caller,
             "CLIENT_CERTIFICATE",
             rec["id"],
-            "CREATE",
-            f"Client certificate {body.name} created for {user['name']}",
+            Action.GENERATE,
+            f"Client authentication certificate {body.name} created for {user['name']}",
         )
     out = render.client_cert(rec, iso(now))
     out["p12"] = crypto.b64(p12)  # shown once
+    out["password"] = password  # shown once (C: generated by the service)
     return JSONResponse(out, status_code=201)
 
 
-@router.get("/audit-log")
+@router.delete("/client-certificate/{cert_id}", status_code=204, responses=documented(404, 422))
+def revoke_client_cert(cert_id: Id, request: Request, caller: CallerDep) -> Response:
+    state = state_of(request)
+    rec = _owned_credential(state, caller, "client_certs", cert_id, "Client certificate")
+    if rec["status"] != "ACTIVE":
+        raise invalid_state(f"client certificate {rec['name']} is already {rec['status']}")
+    with state.db.tx() as c:
+        rec.update(status="REVOKED", modified_on=state.now_iso())
+        Database.update(c, "client_certs", rec)
+        record_audit(
+            c,
+            state,
+            caller,
+            "CLIENT_CERTIFICATE",
+            cert_id,
+            Action.DELETE,
+            f"Client authentication certificate {rec['name']} revoked",
+        )
+    return Response(status_code=204)
+
+
+@router.get("/audit-log", responses=documented(list_=True))
 def account_audit(
     request: Request,
     caller: CallerDep,
-    resource_type: str | None = None,
-    user_id: str | None = None,
+    resource_type: Literal[AM_RESOURCES] | None = None,  # type: ignore[valid-type]
+    user_id: FilterStr = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
 ) -> Response:
+    """Account Manager's own events (users, tokens, certificates, accounts)."""
     state = state_of(request)
-    caller.require("VIEW_SM_AUDIT_LOG")
-    where, params = ["account_id=?"], [caller.account_id]
+    caller.require("VIEW_AM_AUDIT_LOG")
+    marks = ",".join("?" * len(AM_RESOURCES))
+    where, params = (
+        ["account_id=?", f"resource_type IN ({marks})"],
+        [
+            caller.account_id,
+            *AM_RESOURCES,
+        ],
+    )
     for col, value in (("resource_type", resource_type), ("user_id", user_id)):
         if value is not None:
             where.append(f"{col}=?")

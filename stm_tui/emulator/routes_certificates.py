@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import base64
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from stm_tui.emulator import crypto, render
@@ -14,19 +14,22 @@ from stm_tui.emulator.context import (
     CallerDep,
     EmulatorState,
     PagingDep,
-    enum_param,
     list_page,
     record_audit,
     state_of,
-    team_scope_sql,
 )
 from stm_tui.emulator.db import Database
 from stm_tui.emulator.errors import invalid_state, not_found
+from stm_tui.emulator.openapi import documented
+from stm_tui.emulator.records import Action
 from stm_tui.emulator.routes_common import StrictBody, json_row
+from stm_tui.emulator.visibility import keypair_scope, keypair_visible
 
 router = APIRouter(prefix="/signingmanager/api/v1", tags=["certificates"])
 
 STATUSES = ("ACTIVE", "REVOKED", "EXPIRED")
+CertId = Annotated[str, Path(max_length=64)]
+FilterStr = Annotated[str | None, Query(max_length=100)]
 
 
 class RevokeRequest(StrictBody):
@@ -39,29 +42,27 @@ def find_certificate(state: EmulatorState, caller: Caller, cert_id: str) -> dict
     rec = state.db.get("certificates", cert_id)
     if rec is None or rec["account_id"] != caller.account_id:
         raise not_found("Certificate", cert_id)
-    if caller.led_teams is not None:
+    if not caller.sees_all_keypairs:
         kp = state.db.get("keypairs", rec["keypair_id"])
-        if kp is None or not (caller.led_teams & set(kp["team_ids"])):
+        if kp is None or not keypair_visible(caller, kp):
             raise not_found("Certificate", cert_id)
     return rec
 
 
-@router.get("/certificates")
+@router.get("/certificates", responses=documented(list_=True))
 def list_certificates(
     request: Request,
     caller: CallerDep,
     page: PagingDep,
-    id: str | None = None,
-    alias: str | None = None,
-    certificate_status: str | None = None,
-    keypair_id: str | None = None,
-    hierarchy: str | None = None,
-    certificate_profile_id: str | None = None,
+    id: FilterStr = None,
+    alias: FilterStr = None,
+    certificate_status: Literal["ACTIVE", "REVOKED", "EXPIRED"] | None = None,
+    keypair_id: FilterStr = None,
+    hierarchy: Literal["PUBLIC", "PRIVATE"] | None = None,
+    certificate_profile_id: FilterStr = None,
 ) -> Response:
     state = state_of(request)
     caller.require("VIEW_SM_CERTIFICATE")
-    enum_param("certificate_status", certificate_status, STATUSES)
-    enum_param("hierarchy", hierarchy, ("PUBLIC", "PRIVATE"))
     for col, value in (
         ("id", id),
         ("alias", alias),
@@ -81,7 +82,7 @@ def list_certificates(
     elif certificate_status == "EXPIRED":
         page.where.append("status='ACTIVE' AND valid_to<=?")
         page.params.append(now)
-    scope = team_scope_sql(caller, "keypair_id")
+    scope = keypair_scope(caller, "keypair_id")
     if scope:
         page.where.append(scope[0])
         page.params.extend(scope[1])
@@ -98,17 +99,17 @@ def list_certificates(
     )
 
 
-@router.get("/certificates/{certificate_id}")
-def get_certificate(certificate_id: str, request: Request, caller: CallerDep) -> JSONResponse:
+@router.get("/certificates/{certificate_id}", responses=documented(404))
+def get_certificate(certificate_id: CertId, request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
     caller.require("VIEW_SM_CERTIFICATE")
     rec = find_certificate(state, caller, certificate_id)
     return JSONResponse(render.certificate(render.Lookup(state), rec))
 
 
-@router.post("/certificates/{certificate_id}/revoke")
+@router.post("/certificates/{certificate_id}/revoke", responses=documented(404, 422))
 def revoke_certificate(
-    certificate_id: str,
+    certificate_id: CertId,
     request: Request,
     caller: CallerDep,
     body: RevokeRequest | None = None,
@@ -136,15 +137,28 @@ def revoke_certificate(
             caller,
             "CERTIFICATE",
             rec["id"],
-            "REVOKE",
+            Action.UPDATE,
             f"Certificate {fresh['alias']} revoked ({reason})",
         )
     return JSONResponse(render.certificate(render.Lookup(state), fresh))
 
 
-@router.get("/certificates/{certificate_id}/download")
+@router.get(
+    "/certificates/{certificate_id}/download",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "PEM (leaf, then the chain) or DER (leaf only)",
+            "content": {
+                "application/x-pem-file": {"schema": {"type": "string"}},
+                "application/pkix-cert": {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **documented(404),
+    },
+)
 def download_certificate(
-    certificate_id: str,
+    certificate_id: CertId,
     request: Request,
     caller: CallerDep,
     format: Literal["pem", "der"] = "pem",
@@ -152,6 +166,16 @@ def download_certificate(
     state = state_of(request)
     caller.require("VIEW_SM_CERTIFICATE")
     rec = find_certificate(state, caller, certificate_id)
+    with state.db.tx() as c:
+        record_audit(
+            c,
+            state,
+            caller,
+            "CERTIFICATE",
+            rec["id"],
+            Action.DOWNLOAD,
+            f"Certificate {rec['alias']} downloaded ({format.upper()})",
+        )
     der = base64.b64decode(rec["cert"])
     disposition = {"Content-Disposition": f'attachment; filename="{rec["alias"]}.{format}"'}
     if format == "der":

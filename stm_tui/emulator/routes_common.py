@@ -4,7 +4,6 @@ transaction, names, account settings."""
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -15,7 +14,6 @@ from stm_tui.emulator.context import (
 )
 from stm_tui.emulator.errors import (
     ApiError,
-    bad_input,
     conflict,
     keypair_not_found,
     not_found,
@@ -37,9 +35,6 @@ def json_row(c: Any, table: str, item_id: str) -> dict[str, Any]:
     return dict(json.loads(row[0]))
 
 
-_NAME = re.compile(r"^[^\x00-\x1f]{1,100}$")
-
-
 def owned(
     state: EmulatorState, caller: Caller, table: str, item_id: str, kind: str
 ) -> dict[str, Any]:
@@ -47,13 +42,6 @@ def owned(
     if rec is None or rec["account_id"] != caller.account_id:
         raise not_found(kind, item_id)
     return rec
-
-
-def check_name(field: str, name: str) -> str:
-    name = name.strip()
-    if not _NAME.match(name):
-        raise bad_input(field, "must be 1-100 printable characters")
-    return name
 
 
 def name_free(c: Any, table: str, account_id: str, name: str, exclude: str | None = None) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
@@ -17,10 +17,12 @@ from stm_tui.emulator.context import (
     state_of,
 )
 from stm_tui.emulator.db import Database
-from stm_tui.emulator.errors import bad_input
+from stm_tui.emulator.errors import unprocessable
+from stm_tui.emulator.fields import Ref, name
+from stm_tui.emulator.openapi import documented
+from stm_tui.emulator.records import Action
 from stm_tui.emulator.routes_common import (
     StrictBody,
-    check_name,
     name_free,
     owned,
 )
@@ -32,23 +34,27 @@ router = APIRouter(prefix="/signingmanager/api/v1", tags=["profiles"])
 # ---- keypair profiles --------------------------------------------------------------------
 
 
+ProfileId = Annotated[str, Path(max_length=64)]
+NameFilter = Annotated[str | None, Query(max_length=100)]
+
+
 class KeypairProfileCreate(StrictBody):
-    name: str
+    name: name()  # type: ignore[valid-type]
     profile_type: Literal["FIXED", "CUSTOMIZABLE"] = "FIXED"
     key_status: Literal["ONLINE", "OFFLINE"] = "ONLINE"
     key_alg: Literal["RSA", "ECDSA", "EDDSA"]
     key_size: Literal[2048, 3072, 4096] | None = None
     curve: Literal["P256", "P384", "P521", "Ed25519"] | None = None
     key_type: Literal["PRODUCTION", "TEST"] = "TEST"
-    team_ids: list[str] = []
+    team_ids: Annotated[list[Ref], Field(max_length=50)] = []
 
 
-@router.get("/keypair-profiles")
+@router.get("/keypair-profiles", responses=documented(list_=True))
 def list_keypair_profiles(
     request: Request,
     caller: CallerDep,
     page: PagingDep,
-    name: str | None = None,
+    name: NameFilter = None,
 ) -> Response:
     if name is not None:
         page.where.append("name=?")
@@ -56,27 +62,27 @@ def list_keypair_profiles(
     return list_page(request, state_of(request), "keypair_profiles", caller, page, render.profile)
 
 
-@router.get("/keypair-profiles/{profile_id}")
-def get_keypair_profile(profile_id: str, request: Request, caller: CallerDep) -> JSONResponse:
+@router.get("/keypair-profiles/{profile_id}", responses=documented(404))
+def get_keypair_profile(profile_id: ProfileId, request: Request, caller: CallerDep) -> JSONResponse:
     rec = owned(state_of(request), caller, "keypair_profiles", profile_id, "Keypair profile")
     return JSONResponse(render.profile(rec))
 
 
-@router.post("/keypair-profiles", status_code=201)
+@router.post("/keypair-profiles", status_code=201, responses=documented(409, 422))
 def create_keypair_profile(
     body: KeypairProfileCreate, request: Request, caller: CallerDep
 ) -> JSONResponse:
     state = state_of(request)
     caller.require("MANAGE_SM_KEYPAIR_PROFILE")
-    name = check_name("name", body.name)
+    name = body.name
     size, curve = body.key_size, body.curve
     if body.key_alg == "RSA":
         if size is None:
-            raise bad_input("key_size", "must be one of 2048, 3072, 4096")
+            raise unprocessable("key_size", "RSA needs one of 2048, 3072, 4096")
         curve = None
     elif body.key_alg == "ECDSA":
         if curve not in ("P256", "P384", "P521"):
-            raise bad_input("curve", "must be one of P256, P384, P521")
+            raise unprocessable("curve", "ECDSA needs one of P256, P384, P521")
         size = None
     else:
         size, curve = None, "Ed25519"
@@ -84,7 +90,7 @@ def create_keypair_profile(
     for tid in body.team_ids:
         team = state.db.get("teams", tid)
         if team is None or team["account_id"] != caller.account_id:
-            raise bad_input("team_ids", f"unknown team id {tid}")
+            raise unprocessable("team_ids", f"unknown team id {tid}")
         teams.append({"id": team["id"], "name": team["name"]})
     now = state.now_iso()
     rec: dict[str, Any] = {
@@ -111,7 +117,7 @@ def create_keypair_profile(
             caller,
             "KEYPAIR_PROFILE",
             rec["id"],
-            "CREATE",
+            Action.GENERATE,
             f"Keypair profile {name} created",
         )
     return JSONResponse(render.profile(rec), status_code=201)
@@ -121,26 +127,28 @@ def create_keypair_profile(
 
 
 class SubjectTemplate(StrictBody):
-    common_name: str = Field(min_length=1, max_length=64)
-    organization: str | None = Field(None, max_length=64)
+    common_name: name(64)  # type: ignore[valid-type]
+    organization: name(64) | None = None  # type: ignore[valid-type]
     country: str | None = Field(None, pattern=r"^[A-Z]{2}$")
 
 
 class CertificateProfileCreate(StrictBody):
-    name: str
+    name: name()  # type: ignore[valid-type]
     hierarchy: Literal["PUBLIC", "PRIVATE"] = "PRIVATE"
     certificate_type: Literal["EV", "OV", "PRIVATE"] = "PRIVATE"
     validity_days: int = Field(365, ge=1, le=3650)
-    allowed_key_algs: list[Literal["RSA", "ECDSA", "EDDSA"]] = ["RSA", "ECDSA", "EDDSA"]
+    allowed_key_algs: Annotated[
+        list[Literal["RSA", "ECDSA", "EDDSA"]], Field(min_length=1, max_length=3)
+    ] = ["RSA", "ECDSA", "EDDSA"]
     subject_template: SubjectTemplate | None = None
 
 
-@router.get("/certificate-profiles")
+@router.get("/certificate-profiles", responses=documented(list_=True))
 def list_certificate_profiles(
     request: Request,
     caller: CallerDep,
     page: PagingDep,
-    name: str | None = None,
+    name: NameFilter = None,
 ) -> Response:
     caller.require("VIEW_SM_CERTIFICATE")
     if name is not None:
@@ -151,8 +159,10 @@ def list_certificate_profiles(
     )
 
 
-@router.get("/certificate-profiles/{profile_id}")
-def get_certificate_profile(profile_id: str, request: Request, caller: CallerDep) -> JSONResponse:
+@router.get("/certificate-profiles/{profile_id}", responses=documented(404))
+def get_certificate_profile(
+    profile_id: ProfileId, request: Request, caller: CallerDep
+) -> JSONResponse:
     caller.require("VIEW_SM_CERTIFICATE")
     rec = owned(
         state_of(request), caller, "certificate_profiles", profile_id, "Certificate profile"
@@ -160,17 +170,15 @@ def get_certificate_profile(profile_id: str, request: Request, caller: CallerDep
     return JSONResponse(render.profile(rec))
 
 
-@router.post("/certificate-profiles", status_code=201)
+@router.post("/certificate-profiles", status_code=201, responses=documented(409, 422))
 def create_certificate_profile(
     body: CertificateProfileCreate, request: Request, caller: CallerDep
 ) -> JSONResponse:
     state = state_of(request)
     caller.require("MANAGE_SM_CERTIFICATE_PROFILE")
-    name = check_name("name", body.name)
+    name = body.name
     if (body.hierarchy == "PUBLIC") != (body.certificate_type in ("EV", "OV")):
-        raise bad_input("certificate_type", "EV/OV go with PUBLIC, PRIVATE with PRIVATE")
-    if not body.allowed_key_algs:
-        raise bad_input("allowed_key_algs", "at least one algorithm is required")
+        raise unprocessable("certificate_type", "EV/OV go with PUBLIC, PRIVATE with PRIVATE")
     account = state.db.get("accounts", caller.account_id) or {"name": "Account"}
     template = (
         body.subject_template.model_dump()
@@ -201,7 +209,7 @@ def create_certificate_profile(
             caller,
             "CERTIFICATE_PROFILE",
             rec["id"],
-            "CREATE",
+            Action.GENERATE,
             f"Certificate profile {name} created",
         )
     return JSONResponse(render.profile(rec), status_code=201)

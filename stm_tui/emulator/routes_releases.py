@@ -1,12 +1,13 @@
-"""Release windows: list, get, create, approve, close. Status is derived at read time."""
+"""Release windows: kinds OFFLINE (requested, then approved or rejected by a second
+person), ONLINE and TEST (created approved); verbs approve, reject, close (C: smctl manual).
+Status is derived at read time."""
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
@@ -16,72 +17,83 @@ from stm_tui.emulator.context import (
     CallerDep,
     EmulatorState,
     PagingDep,
-    enum_param,
     list_page,
     record_audit,
     state_of,
     timestamp_param,
 )
 from stm_tui.emulator.db import Database
-from stm_tui.emulator.errors import ApiError, bad_input, conflict, invalid_state, not_found
+from stm_tui.emulator.errors import (
+    ApiError,
+    conflict,
+    invalid_state,
+    not_found,
+    unprocessable,
+)
+from stm_tui.emulator.fields import ProjectAlias, Ref, ReleaseName, Timestamp, Version, text
+from stm_tui.emulator.openapi import documented
+from stm_tui.emulator.records import Action
 from stm_tui.emulator.routes_common import StrictBody, json_row
 from stm_tui.emulator.routes_keypairs import find_keypair
 from stm_tui.emulator.util import iso, new_id, parse_ts
+from stm_tui.emulator.visibility import release_visible, visible_keypair_set
 
 router = APIRouter(prefix="/signingmanager/api/v1", tags=["release windows"])
 
-_NAME = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
-STATUSES = ("PENDING_APPROVAL", "APPROVED", "OPEN", "CLOSED", "EXPIRED")
+STATUSES = ("PENDING_APPROVAL", "APPROVED", "REJECTED", "OPEN", "CLOSED", "EXPIRED")
 LIVE = ("PENDING_APPROVAL", "APPROVED", "OPEN")
+ReleaseId = Annotated[str, Path(max_length=64)]
+FilterStr = Annotated[str | None, Query(max_length=100)]
 
 
 class ReleaseCreate(StrictBody):
-    name: str
-    version: str | None = None
-    team_id: str | None = None
-    release_type: Literal["ONLINE", "OFFLINE"] = "OFFLINE"
+    name: ReleaseName
+    version: Version | None = None
+    team_id: Ref | None = None
+    release_type: Literal["ONLINE", "OFFLINE", "TEST"] = "OFFLINE"
     purpose: Literal["SIGN", "DETECT_THREATS", "DETECT_THREATS_AND_SIGN"] = "SIGN"
-    start_time: str | None = None
-    end_time: str | None = None
+    start_time: Timestamp | None = None
+    end_time: Timestamp | None = None
     duration_minutes: int | None = Field(None, ge=1, le=60 * 24 * 366)
-    keypair_ids: list[str] = []
-    signer_ids: list[str] = []
+    keypair_ids: Annotated[list[Ref], Field(min_length=1, max_length=50)]
+    signer_ids: Annotated[list[Ref], Field(max_length=200)] = []
     max_signatures: int | None = Field(None, ge=1, le=10_000_000)
     block_on_failed_scan: bool = False
-    project: str | None = None
-    notes: str | None = Field(None, max_length=4000)
+    project: ProjectAlias | None = None
+    notes: text(4000, multiline=True) | None = None  # type: ignore[valid-type]
 
 
-def visible(caller: Caller, rec: dict[str, Any]) -> bool:
-    return caller.led_teams is None or rec.get("team_id") in caller.led_teams
+class RejectRequest(StrictBody):
+    reason: text(500) | None = None  # type: ignore[valid-type]
 
 
 def find_release(state: EmulatorState, caller: Caller, release_id: str) -> dict[str, Any]:
     rec = state.db.get("releases", release_id)
-    if rec is None or rec["account_id"] != caller.account_id or not visible(caller, rec):
+    if rec is None or rec["account_id"] != caller.account_id:
+        raise not_found("Release window", release_id)
+    if not release_visible(caller, rec, visible_keypair_set(state, caller)):
         raise not_found("Release window", release_id)
     return rec
 
 
-@router.get("/release-windows")
+@router.get("/release-windows", responses=documented(list_=True))
 def list_releases(
     request: Request,
     caller: CallerDep,
     page: PagingDep,
-    status: str | None = None,
-    keypair_id: str | None = None,
-    team_id: str | None = None,
-    release_type: str | None = None,
+    status: Literal[STATUSES] | None = None,  # type: ignore[valid-type]
+    keypair_id: FilterStr = None,
+    team_id: FilterStr = None,
+    release_type: Literal["ONLINE", "OFFLINE", "TEST"] | None = None,
 ) -> Response:
     state = state_of(request)
     caller.require("VIEW_SM_RELEASE")
-    enum_param("status", status, STATUSES)
-    enum_param("release_type", release_type, ("ONLINE", "OFFLINE"))
     now = state.now_iso()
+    visible = set() if caller.sees_all_keypairs else visible_keypair_set(state, caller)
 
     def keep(rec: dict[str, Any]) -> bool:
         return (
-            visible(caller, rec)
+            release_visible(caller, rec, visible)
             and (status is None or render.release_status(rec, now) == status)
             and (keypair_id is None or keypair_id in rec["keypair_ids"])
             and (team_id is None or rec.get("team_id") == team_id)
@@ -94,8 +106,8 @@ def list_releases(
     )
 
 
-@router.get("/release-windows/{release_id}")
-def get_release(release_id: str, request: Request, caller: CallerDep) -> JSONResponse:
+@router.get("/release-windows/{release_id}", responses=documented(404))
+def get_release(release_id: ReleaseId, request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
     caller.require("VIEW_SM_RELEASE")
     return JSONResponse(
@@ -103,12 +115,7 @@ def get_release(release_id: str, request: Request, caller: CallerDep) -> JSONRes
     )
 
 
-@router.post("/release-windows", status_code=201)
-def create_release(body: ReleaseCreate, request: Request, caller: CallerDep) -> JSONResponse:
-    state = state_of(request)
-    caller.require("REQUEST_SM_RELEASE")
-    if not _NAME.match(body.name):
-        raise bad_input("name", "letters, digits, '.', '_' or '-' only (no spaces)")
+def _window(state: EmulatorState, body: ReleaseCreate) -> tuple[Any, Any]:
     now = state.now()
     start = parse_ts(timestamp_param("start_time", body.start_time)) if body.start_time else now
     if body.end_time is not None:
@@ -117,32 +124,56 @@ def create_release(body: ReleaseCreate, request: Request, caller: CallerDep) -> 
         try:
             end = start + timedelta(minutes=body.duration_minutes)
         except OverflowError:
-            raise bad_input("duration_minutes", "ends after the year 9999") from None
+            raise unprocessable("duration_minutes", "ends after the year 9999") from None
     else:
-        raise bad_input("end_time", "required (or duration_minutes)")
+        raise unprocessable("end_time", "required (or duration_minutes)")
     if end <= start:
-        raise bad_input("end_time", "must be after start_time")
-    if not body.keypair_ids:
-        raise bad_input("keypair_ids", "at least one keypair is required")
+        raise unprocessable("end_time", "must be after start_time")
+    return start, end
+
+
+def _check_keypairs(
+    state: EmulatorState, caller: Caller, body: ReleaseCreate
+) -> list[dict[str, Any]]:
+    keypairs = []
+    for kid in body.keypair_ids:
+        try:
+            keypairs.append(find_keypair(state, caller, kid))
+        except ApiError:
+            raise unprocessable("keypair_ids", f"unknown keypair id {kid}") from None
+    for kp in keypairs:
+        if body.release_type == "TEST" and kp["key_type"] != "TEST":
+            raise unprocessable(
+                "keypair_ids", f"a TEST release holds TEST keypairs only, not {kp['alias']}"
+            )
+        if body.release_type == "ONLINE" and kp["key_status"] == "OFFLINE":
+            raise unprocessable(
+                "keypair_ids",
+                f"keypair {kp['alias']} is OFFLINE: offline keypairs sign in offline releases",
+            )
+    return keypairs
+
+
+@router.post("/release-windows", status_code=201, responses=documented(409, 422))
+def create_release(body: ReleaseCreate, request: Request, caller: CallerDep) -> JSONResponse:
+    state = state_of(request)
+    caller.require("REQUEST_SM_RELEASE")
+    start, end = _window(state, body)
     if body.team_id is not None:
         team = state.db.get("teams", body.team_id)
         if team is None or team["account_id"] != caller.account_id:
-            raise bad_input("team_id", f"unknown team id {body.team_id}")
+            raise unprocessable("team_id", f"unknown team id {body.team_id}")
     if caller.led_teams is not None and body.team_id not in caller.led_teams:
         raise ApiError(
             403, "access_denied", "team_id: a Team Lead requests releases for teams they lead"
         )
-    for kid in body.keypair_ids:
-        try:
-            find_keypair(state, caller, kid)
-        except ApiError:
-            raise bad_input("keypair_ids", f"unknown keypair id {kid}") from None
+    keypairs = _check_keypairs(state, caller, body)
     for uid in body.signer_ids:
         user = state.db.get("users", uid)
         if user is None or caller.account_id not in user["account_ids"]:
-            raise bad_input("signer_ids", f"unknown user id {uid}")
-    auto = caller.has("APPROVE_SM_RELEASE") and caller.led_teams is None  # a Lead's own request
-    now_s = iso(now)
+            raise unprocessable("signer_ids", f"unknown user id {uid}")
+    requested = body.release_type == "OFFLINE"  # online and test releases start approved
+    now_s = state.now_iso()
     rec: dict[str, Any] = {
         "id": new_id(),
         "account_id": caller.account_id,
@@ -151,21 +182,23 @@ def create_release(body: ReleaseCreate, request: Request, caller: CallerDep) -> 
         "team_id": body.team_id,
         "release_type": body.release_type,
         "purpose": body.purpose,
-        "status": "APPROVED" if auto else "PENDING_APPROVAL",
+        "status": "PENDING_APPROVAL" if requested else "APPROVED",
         "start_time": iso(start),
         "end_time": iso(end),
-        "keypair_ids": list(dict.fromkeys(body.keypair_ids)),
+        "keypair_ids": [kp["id"] for kp in keypairs],
         "signer_ids": list(dict.fromkeys(body.signer_ids)),
         "max_signatures": body.max_signatures,
         "block_on_failed_scan": body.block_on_failed_scan,
         "project": body.project,
         "notes": body.notes,
-        "approved_by": caller.id if auto else None,
-        "approved_on": now_s if auto else None,
+        "approved_by": None if requested else caller.id,
+        "approved_on": None if requested else now_s,
+        "rejection_reason": None,
         "created_on": now_s,
         "created_by": caller.id,
         "modified_on": now_s,
     }
+    rec["keypair_ids"] = list(dict.fromkeys(rec["keypair_ids"]))
     with state.db.tx() as c:
         others = [
             json_row(c, "releases", r[0])
@@ -184,37 +217,45 @@ def create_release(body: ReleaseCreate, request: Request, caller: CallerDep) -> 
                         f"window {other['name']}"
                     )
         Database.insert(c, "releases", rec)
+        kind = body.release_type.lower()
         record_audit(
             c,
             state,
             caller,
             "RELEASE",
             rec["id"],
-            "CREATE",
-            f"Release window {body.name} requested",
+            Action.REQUEST if requested else Action.GENERATE,
+            f"Release window {body.name} ({kind}) "
+            + ("requested" if requested else "created, approved"),
         )
     return JSONResponse(render.release(render.Lookup(state), rec), status_code=201)
 
 
-def _transition(request: Request, caller: Caller, release_id: str, action: str) -> JSONResponse:
+def _decide(
+    request: Request, caller: Caller, release_id: str, approve: bool, reason: str | None
+) -> JSONResponse:
+    """Approve or reject a requested (offline) release: a second person's decision (C)."""
     state = state_of(request)
     rec = find_release(state, caller, release_id)
-    if action == "approve" or rec["created_by"] != caller.id:
-        caller.require("APPROVE_SM_RELEASE")
+    caller.require("APPROVE_SM_RELEASE")
+    if rec["created_by"] == caller.id:
+        raise ApiError(
+            403,
+            "access_denied",
+            "a release window is approved or rejected by someone other than its requester",
+        )
     now = state.now_iso()
     with state.db.tx() as c:
         fresh = json_row(c, "releases", rec["id"])
         current = render.release_status(fresh, now)
-        if action == "approve":
-            if current != "PENDING_APPROVAL":
-                raise invalid_state(
-                    f"release window {fresh['name']} is {current}, not PENDING_APPROVAL"
-                )
+        if current != "PENDING_APPROVAL":
+            raise invalid_state(
+                f"release window {fresh['name']} is {current}, not PENDING_APPROVAL"
+            )
+        if approve:
             fresh.update(status="APPROVED", approved_by=caller.id, approved_on=now)
         else:
-            if current in ("CLOSED", "EXPIRED"):
-                raise invalid_state(f"release window {fresh['name']} is already {current}")
-            fresh["status"] = "CLOSED"
+            fresh.update(status="REJECTED", rejection_reason=reason)
         fresh["modified_on"] = now
         Database.update(c, "releases", fresh)
         record_audit(
@@ -223,18 +264,52 @@ def _transition(request: Request, caller: Caller, release_id: str, action: str) 
             caller,
             "RELEASE",
             rec["id"],
-            action.upper(),
-            f"Release window {fresh['name']} {action}d",
+            Action.APPROVE if approve else Action.REJECT,
+            f"Release window {fresh['name']} {'approved' if approve else 'rejected'}"
+            + (f": {reason}" if reason else ""),
         )
     return JSONResponse(render.release(render.Lookup(state), fresh))
 
 
-@router.post("/release-windows/{release_id}/approve")
-def approve_release(release_id: str, request: Request, caller: CallerDep) -> JSONResponse:
-    return _transition(request, caller, release_id, "approve")
+@router.post("/release-windows/{release_id}/approve", responses=documented(404, 422))
+def approve_release(release_id: ReleaseId, request: Request, caller: CallerDep) -> JSONResponse:
+    return _decide(request, caller, release_id, True, None)
 
 
-@router.post("/release-windows/{release_id}/close")
-def close_release(release_id: str, request: Request, caller: CallerDep) -> JSONResponse:
+@router.post("/release-windows/{release_id}/reject", responses=documented(404, 422))
+def reject_release(
+    release_id: ReleaseId,
+    request: Request,
+    caller: CallerDep,
+    body: RejectRequest | None = None,
+) -> JSONResponse:
+    return _decide(request, caller, release_id, False, body.reason if body else None)
+
+
+@router.post("/release-windows/{release_id}/close", responses=documented(404, 422))
+def close_release(release_id: ReleaseId, request: Request, caller: CallerDep) -> JSONResponse:
+    """Close early: the requester, or someone who may approve releases."""
+    state = state_of(request)
     caller.require("VIEW_SM_RELEASE")
-    return _transition(request, caller, release_id, "close")
+    rec = find_release(state, caller, release_id)
+    if rec["created_by"] != caller.id:
+        caller.require("APPROVE_SM_RELEASE")
+    now = state.now_iso()
+    with state.db.tx() as c:
+        fresh = json_row(c, "releases", rec["id"])
+        current = render.release_status(fresh, now)
+        if current in ("CLOSED", "EXPIRED", "REJECTED"):
+            raise invalid_state(f"release window {fresh['name']} is already {current}")
+        fresh["status"] = "CLOSED"
+        fresh["modified_on"] = now
+        Database.update(c, "releases", fresh)
+        record_audit(
+            c,
+            state,
+            caller,
+            "RELEASE",
+            rec["id"],
+            Action.UPDATE,
+            f"Release window {fresh['name']} closed early",
+        )
+    return JSONResponse(render.release(render.Lookup(state), fresh))

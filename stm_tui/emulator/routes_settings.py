@@ -1,4 +1,6 @@
-"""Account settings, including the write-only CertCentral API key."""
+"""STM account settings, including the write-only CertCentral API key. The account's
+two-factor requirement is not an STM setting: it lives in Account Manager, as the
+`mfaStatus` of the account's standard sign-in method (C: N9, N10)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ from stm_tui.emulator.context import (
     record_audit,
     state_of,
 )
+from stm_tui.emulator.openapi import documented
+from stm_tui.emulator.records import Action
 from stm_tui.emulator.routes_common import (
     StrictBody,
     load_settings,
@@ -35,13 +39,12 @@ class ReleasePreferences(StrictBody):
 
 
 class SettingsUpdate(StrictBody):
-    two_factor_required: bool | None = None
     require_keypair_profile: bool | None = None
     release_preferences: ReleasePreferences | None = None
 
 
 class CertCentralKey(StrictBody):
-    api_key: str = Field(min_length=8, max_length=512)
+    api_key: str = Field(min_length=8, max_length=512, pattern=r"^[\x21-\x7e]+$")
     region: Literal["GLOBAL", "EUROPE"] = "GLOBAL"
 
 
@@ -49,7 +52,6 @@ def _render_settings(state: EmulatorState, settings: dict[str, Any]) -> dict[str
     account = state.db.get("accounts", settings["id"]) or {"id": settings["id"], "name": ""}
     return {
         "account": {"id": account["id"], "name": account["name"]},
-        "two_factor_required": settings["two_factor_required"],
         "require_keypair_profile": settings["require_keypair_profile"],
         "certcentral": settings["certcentral"],
         "release_preferences": settings["release_preferences"],
@@ -61,7 +63,7 @@ def _save_settings(c: Any, settings: dict[str, Any]) -> None:
     c.execute("UPDATE settings SET data=? WHERE id=?", (json.dumps(settings), settings["id"]))
 
 
-@router.get("/account-settings")
+@router.get("/account-settings", responses=documented(404))
 def get_settings(request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
     with state.db.read() as c:
@@ -69,14 +71,12 @@ def get_settings(request: Request, caller: CallerDep) -> JSONResponse:
     return JSONResponse(_render_settings(state, settings))
 
 
-@router.put("/account-settings")
+@router.put("/account-settings", responses=documented(404))
 def update_settings(body: SettingsUpdate, request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
     caller.require("MANAGE_SM_ACCOUNT_SETTINGS")
     with state.db.tx() as c:
         settings = load_settings(c, caller.account_id)
-        if body.two_factor_required is not None:
-            settings["two_factor_required"] = body.two_factor_required
         if body.require_keypair_profile is not None:
             settings["require_keypair_profile"] = body.require_keypair_profile
         if body.release_preferences is not None:
@@ -86,12 +86,18 @@ def update_settings(body: SettingsUpdate, request: Request, caller: CallerDep) -
         settings["modified_on"] = state.now_iso()
         _save_settings(c, settings)
         record_audit(
-            c, state, caller, "ACCOUNT", caller.account_id, "UPDATE", "Account settings updated"
+            c,
+            state,
+            caller,
+            "ACCOUNT",
+            caller.account_id,
+            Action.UPDATE,
+            "Account settings updated",
         )
     return JSONResponse(_render_settings(state, settings))
 
 
-@router.put("/account-settings/certcentral")
+@router.put("/account-settings/certcentral", responses=documented(404))
 def set_certcentral(body: CertCentralKey, request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
     caller.require("MANAGE_SM_CERTCENTRAL_KEY")
@@ -114,13 +120,13 @@ def set_certcentral(body: CertCentralKey, request: Request, caller: CallerDep) -
             caller,
             "ACCOUNT",
             caller.account_id,
-            "UPDATE",
-            f"CertCentral integration configured ({body.region})",
+            Action.SET_UP,
+            f"CertCentral integration set up ({body.region})",
         )
     return JSONResponse(_render_settings(state, settings))
 
 
-@router.delete("/account-settings/certcentral")
+@router.delete("/account-settings/certcentral", responses=documented(404))
 def delete_certcentral(request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
     caller.require("MANAGE_SM_CERTCENTRAL_KEY")
@@ -141,7 +147,7 @@ def delete_certcentral(request: Request, caller: CallerDep) -> JSONResponse:
             caller,
             "ACCOUNT",
             caller.account_id,
-            "DELETE",
+            Action.DELETE,
             "CertCentral integration removed",
         )
     return JSONResponse(_render_settings(state, settings))

@@ -1,79 +1,190 @@
-"""Signing: `POST /keypairs/{id}/sign` (C), the release-window rules and the signature log."""
+"""Signing: `POST /keypairs/{id}/sign` (C), the release-window rules and the signature log.
+
+Every attempt on a keypair the caller can see is logged, refused ones too (C: the console's
+signature log shows failed attempts): a missing second factor, a keypair not assigned to
+the caller, an OFFLINE keypair outside an open release window, a caller who is not a signer
+of that window, a window whose maximum is reached."""
 
 from __future__ import annotations
 
 import base64
-import binascii
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from stm_tui.emulator import crypto, render
 from stm_tui.emulator.context import (
+    Caller,
     CallerDep,
     EmulatorState,
+    missing_second_factor,
     state_of,
 )
 from stm_tui.emulator.db import Database
-from stm_tui.emulator.errors import (
-    ApiError,
-    bad_input,
-    invalid_state,
-)
-from stm_tui.emulator.records import audit_record
+from stm_tui.emulator.errors import ApiError, invalid_state, unprocessable
+from stm_tui.emulator.fields import Base64
+from stm_tui.emulator.openapi import documented
+from stm_tui.emulator.records import Action, SignFailure, audit_record, signature_record
 from stm_tui.emulator.routes_common import StrictBody, json_row
-from stm_tui.emulator.routes_keypairs import find_keypair
+from stm_tui.emulator.routes_keypairs import KeypairRef, find_keypair
 from stm_tui.emulator.util import new_id
 
 router = APIRouter(prefix="/signingmanager/api/v1", tags=["signing"])
 
+# The documented spellings (C: DigiCert's list, jsign's `SHA256withRSA`); the server matches
+# any casing of them.
+SIG_ALG_NAMES = tuple(
+    sorted(
+        {
+            f"{h}{w}RSA"
+            for h in ("SHA1", "SHA224", "SHA256", "SHA384", "SHA512")
+            for w in ("with", "With")
+        }
+        | {f"{h}WithRSA" for h in ("SHA3-224", "SHA3-256", "SHA3-384", "SHA3-512")}
+        | {f"{h}{w}ECDSA" for h in ("SHA256", "SHA384", "SHA512") for w in ("with", "With")}
+        | {"ED25519"}
+    )
+)
+
+
+_KNOWN = {name.lower() for name in SIG_ALG_NAMES}
+
+
+def _known_sig_alg(value: str) -> str:
+    if value.lower() not in _KNOWN:
+        raise ValueError("must be one of " + ", ".join(SIG_ALG_NAMES) + " (any casing)")
+    return value
+
+
+SigAlg = Annotated[
+    str,
+    Field(
+        max_length=32,
+        json_schema_extra={"enum": list(SIG_ALG_NAMES)},
+        description="matched case-insensitively (I); must fit the keypair's algorithm",
+    ),
+    AfterValidator(_known_sig_alg),
+]
+
 
 class SignRequest(StrictBody):
-    hash: str = Field(description="base64 of the digest")
-    sig_alg: str = Field(description="e.g. SHA256withRSA (case-insensitive)")
+    hash: Base64 = Field(description="base64 of the digest, whose length fits sig_alg")
+    sig_alg: SigAlg
 
 
-@router.post("/keypairs/{keypair_id}/sign")
+class Refused(Exception):
+    """A signing attempt the rules refuse: logged as FAILED, then answered with `error`."""
+
+    def __init__(self, reason: str, error: ApiError) -> None:
+        super().__init__(error.message)
+        self.reason = reason
+        self.error = error
+
+
+async def _second_factor(request: Request, caller: CallerDep, keypair_id: KeypairRef) -> None:
+    """Checked before the body, like the other two-factor operations; an attempt on a
+    keypair the caller can see is logged (with the body's hash and algorithm when valid)."""
+    caller.require("SIGN_SM_HASH")
+    if not (caller.second_factor_checked and caller.client_cert is None):
+        return
+    state = state_of(request)
+    error = missing_second_factor("sign operation")
+    try:
+        kp = find_keypair(state, caller, keypair_id)
+    except ApiError:
+        raise error from None
+    hash_b64, sig_alg = _attempted(await request.body())
+    record_refusal(
+        state,
+        caller.account_id,
+        caller.user,
+        caller.client_ip,
+        kp,
+        sig_alg,
+        hash_b64,
+        Refused(SignFailure.MISSING_SECOND_FACTOR, error),
+    )
+    raise error
+
+
+def _attempted(raw: bytes) -> tuple[str, str]:
+    """(hash, sig_alg) of a refused request's body, each only if valid (the log shows them
+    to other people), else ""."""
+    try:
+        data = SignRequest.model_validate_json(raw)
+    except ValueError:
+        return "", ""
+    return data.hash, data.sig_alg
+
+
+@router.post(
+    "/keypairs/{keypair_id}/sign",
+    responses=documented(404, 422),
+    dependencies=[Depends(_second_factor)],
+)
 def sign_hash(
-    keypair_id: str, body: SignRequest, request: Request, caller: CallerDep
+    keypair_id: KeypairRef, body: SignRequest, request: Request, caller: CallerDep
 ) -> JSONResponse:
     state = state_of(request)
-    caller.require("SIGN_SM_HASH")
     kp = find_keypair(state, caller, keypair_id)
-    try:
-        digest = base64.b64decode(body.hash, validate=True)
-    except (binascii.Error, ValueError):
-        raise bad_input("hash", "must be standard base64") from None
-    if kp["suspended"]:
-        raise invalid_state(f"keypair {kp['alias']} is suspended and cannot sign")
-    if not render.may_use_keypair(caller, kp):
-        raise ApiError(
-            403, "access_denied", f"keypair {kp['alias']} is limited to its users and teams"
-        )
+    digest = base64.b64decode(body.hash)
+    key_alg = crypto.SIG_ALGS.get(body.sig_alg.lower(), ("", None))[0]
+    if key_alg != kp["key_alg"]:
+        raise unprocessable("sig_alg", f"{body.sig_alg} does not fit a {kp['key_alg']} keypair")
     key = crypto.load_private(state.db.key_material(kp["key_ref"]))
     try:
         signature = crypto.sign_digest(key, kp["key_alg"], body.sig_alg, digest)
     except crypto.SignError as exc:
-        raise ApiError(400, "invalid_input_field", str(exc)) from None
+        raise ApiError(422, "invalid_input_field", str(exc)) from None
     sig_id = sign_and_record(
-        state, caller.account_id, caller.user, caller.client_ip, kp, body.sig_alg, body.hash
+        state, caller, kp, body.sig_alg, body.hash, crypto.b64(signature), caller.client_ip
     )
     return JSONResponse({"id": sig_id, "signature": crypto.b64(signature)})
 
 
 def sign_and_record(
     state: EmulatorState,
-    account_id: str,
-    user: dict[str, Any],
-    client_ip: str,
+    caller: Caller | dict[str, Any],
     kp: dict[str, Any],
     sig_alg: str,
     hash_b64: str,
+    signature_b64: str,
+    client_ip: str,
 ) -> str:
-    """The release rules and the signature log, checked and written in one transaction."""
+    """The release rules and the signature log, checked and written in one transaction; a
+    refusal is logged in a transaction of its own, then raised. `caller` is the API caller,
+    or (the activity simulator) a user record."""
+    user = caller.user if isinstance(caller, Caller) else caller
+    try:
+        return _sign_and_record(
+            state, user, caller, kp, sig_alg, hash_b64, signature_b64, client_ip
+        )
+    except Refused as refused:
+        record_refusal(state, kp["account_id"], user, client_ip, kp, sig_alg, hash_b64, refused)
+        raise refused.error from None
+
+
+def _sign_and_record(
+    state: EmulatorState,
+    user: dict[str, Any],
+    caller: Caller | dict[str, Any],
+    kp: dict[str, Any],
+    sig_alg: str,
+    hash_b64: str,
+    signature_b64: str,
+    client_ip: str,
+) -> str:
+    account_id = kp["account_id"]
     now = state.now_iso()
+    if isinstance(caller, Caller) and not render.may_use_keypair(caller, kp):
+        raise Refused(
+            SignFailure.NOT_ASSIGNED,
+            ApiError(
+                403, "access_denied", f"keypair {kp['alias']} is limited to its users and teams"
+            ),
+        )
     with state.db.tx() as c:
         releases = [
             json_row(c, "releases", r[0])
@@ -87,51 +198,58 @@ def sign_and_record(
             if kp["id"] in r["keypair_ids"] and render.release_status(r, now) == "OPEN"
         ]
         mine = [r for r in open_windows if user["id"] in r["signer_ids"]]
-        if kp["key_status"] == "OFFLINE" and not mine:
-            if open_windows:
-                raise ApiError(
-                    403,
-                    "access_denied",
-                    f"you are not a signer of the open release window {open_windows[0]['name']}",
+        if kp["key_status"] == "OFFLINE":
+            offline = [r for r in open_windows if r["release_type"] == "OFFLINE"]
+            mine = [r for r in mine if r["release_type"] == "OFFLINE"]
+            if offline and not mine:
+                raise Refused(
+                    SignFailure.NOT_A_RELEASE_SIGNER,
+                    ApiError(
+                        403,
+                        "access_denied",
+                        f"you are not a signer of the open release window {offline[0]['name']}",
+                    ),
                 )
-            raise invalid_state(
-                f"offline keypair {kp['alias']} signs only inside an open release window"
-            )
+            if not mine:
+                raise Refused(
+                    SignFailure.OUTSIDE_RELEASE_WINDOW,
+                    invalid_state(
+                        f"keypair {kp['alias']} is OFFLINE: it signs only inside an open"
+                        " offline release window that lists it and you"
+                    ),
+                )
         release = mine[0] if mine else None
         if release is not None and release.get("max_signatures") is not None:
             used = c.execute(
-                "SELECT COUNT(*) FROM signatures WHERE release_id=?", (release["id"],)
+                "SELECT COUNT(*) FROM signatures WHERE release_id=?"
+                " AND json_extract(data, '$.status')='SUCCESS'",
+                (release["id"],),
             ).fetchone()[0]
             if used >= release["max_signatures"]:
-                raise invalid_state(
-                    f"release window {release['name']} reached its maximum of "
-                    f"{release['max_signatures']} signatures"
+                raise Refused(
+                    SignFailure.QUOTA_EXCEEDED,
+                    invalid_state(
+                        f"release window {release['name']} reached its maximum of "
+                        f"{release['max_signatures']} signatures"
+                    ),
                 )
-        cert_row = c.execute(
-            "SELECT id FROM certificates WHERE keypair_id=? AND status='ACTIVE'"
-            " AND valid_to>? ORDER BY json_extract(data, '$.default_cert') DESC,"
-            " created_on DESC LIMIT 1",
-            (kp["id"], now),
-        ).fetchone()
         sig_id = new_id()
         Database.insert(
             c,
             "signatures",
-            {
-                "id": sig_id,
-                "account_id": account_id,
-                "keypair_id": kp["id"],
-                "keypair_alias": kp["alias"],
-                "certificate_id": cert_row[0] if cert_row else None,
-                "release_id": release["id"] if release else None,
-                "user_id": user["id"],
-                "sig_alg": sig_alg,
-                "hash": hash_b64,
-                "status": "SUCCESS",
-                "client_ip": client_ip,
-                "created_on": now,
-                "modified_on": now,
-            },
+            signature_record(
+                sig_id=sig_id,
+                account_id=account_id,
+                keypair=kp,
+                certificate_id=_signing_certificate(c, kp["id"], now),
+                release_id=release["id"] if release else None,
+                user_id=user["id"],
+                sig_alg=sig_alg,
+                hash_b64=hash_b64,
+                signature_b64=signature_b64,
+                client_ip=client_ip,
+                created_on=now,
+            ),
         )
         Database.insert(
             c,
@@ -141,11 +259,73 @@ def sign_and_record(
                 account_id=account_id,
                 resource_type="SIGNATURE",
                 resource_id=sig_id,
-                action="SIGN",
+                action=Action.SIGN,
                 user=user,
                 client_ip=client_ip,
                 details=f"Hash signed with {kp['alias']} ({sig_alg})",
                 created_on=now,
+            ),
+        )
+    return sig_id
+
+
+def _signing_certificate(c: Any, keypair_id: str, now: str) -> str | None:
+    row = c.execute(
+        "SELECT id FROM certificates WHERE keypair_id=? AND status='ACTIVE'"
+        " AND valid_to>? ORDER BY json_extract(data, '$.default_cert') DESC,"
+        " created_on DESC LIMIT 1",
+        (keypair_id, now),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def record_refusal(
+    state: EmulatorState,
+    account_id: str,
+    user: dict[str, Any],
+    client_ip: str,
+    kp: dict[str, Any],
+    sig_alg: str,
+    hash_b64: str,
+    refused: Refused,
+) -> str:
+    """A FAILED signature-log row and a FAILURE audit entry for a refused attempt."""
+    now = state.now_iso()
+    sig_id = new_id()
+    with state.db.tx() as c:
+        Database.insert(
+            c,
+            "signatures",
+            signature_record(
+                sig_id=sig_id,
+                account_id=account_id,
+                keypair=kp,
+                certificate_id=_signing_certificate(c, kp["id"], now),
+                release_id=None,
+                user_id=user["id"],
+                sig_alg=sig_alg,
+                hash_b64=hash_b64,
+                signature_b64=None,
+                client_ip=client_ip,
+                created_on=now,
+                failure=refused.reason,
+                failure_message=refused.error.message,
+            ),
+        )
+        Database.insert(
+            c,
+            "audit",
+            audit_record(
+                entry_id=new_id(),
+                account_id=account_id,
+                resource_type="SIGNATURE",
+                resource_id=sig_id,
+                action=Action.SIGN,
+                user=user,
+                client_ip=client_ip,
+                details=f"Signing with {kp['alias']} refused: {refused.error.message}",
+                created_on=now,
+                status="FAILURE",
             ),
         )
     return sig_id

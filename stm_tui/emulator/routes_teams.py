@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
@@ -19,10 +19,12 @@ from stm_tui.emulator.context import (
     state_of,
 )
 from stm_tui.emulator.db import Database
-from stm_tui.emulator.errors import bad_input, denied
+from stm_tui.emulator.errors import denied, unprocessable
+from stm_tui.emulator.fields import Ref, name, text
+from stm_tui.emulator.openapi import documented
+from stm_tui.emulator.records import Action
 from stm_tui.emulator.routes_common import (
     StrictBody,
-    check_name,
     json_row,
     name_free,
     owned,
@@ -42,30 +44,36 @@ class MemberPermissions(StrictBody):
 
 
 class TeamMember(StrictBody):
-    user_id: str
+    user_id: Ref
     is_lead: bool = False
     permissions: MemberPermissions = MemberPermissions()
 
 
+TeamName = name()
+Description = text(1000, multiline=True)
+Members = Annotated[list[TeamMember], Field(max_length=500)]
+TeamId = Annotated[str, Path(max_length=64)]
+
+
 class TeamCreate(StrictBody):
-    name: str
-    description: str | None = Field(None, max_length=1000)
-    members: list[TeamMember] = []
+    name: TeamName  # type: ignore[valid-type]
+    description: Description | None = None  # type: ignore[valid-type]
+    members: Members = []
 
 
 class TeamUpdate(StrictBody):
-    name: str | None = None
-    description: str | None = Field(None, max_length=1000)
+    name: TeamName | None = None  # type: ignore[valid-type]
+    description: Description | None = None  # type: ignore[valid-type]
     status: Literal["ACTIVE", "DISABLED"] | None = None
-    members: list[TeamMember] | None = None
+    members: Members | None = None
 
 
-@router.get("/teams")
+@router.get("/teams", responses=documented(list_=True))
 def list_teams(
     request: Request,
     caller: CallerDep,
     page: PagingDep,
-    name: str | None = None,
+    name: Annotated[str | None, Query(max_length=100)] = None,
 ) -> Response:
     state = state_of(request)
     if name is not None:
@@ -75,8 +83,8 @@ def list_teams(
     return list_page(request, state, "teams", caller, page, lambda r: render.team(lk, r))
 
 
-@router.get("/teams/{team_id}")
-def get_team(team_id: str, request: Request, caller: CallerDep) -> JSONResponse:
+@router.get("/teams/{team_id}", responses=documented(404))
+def get_team(team_id: TeamId, request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
     rec = owned(state, caller, "teams", team_id, "Team")
     return JSONResponse(render.team(render.Lookup(state), rec))
@@ -89,7 +97,7 @@ def _members(
     for m in members:
         user = state.db.get("users", m.user_id)
         if user is None or caller.account_id not in user["account_ids"]:
-            raise bad_input("members", f"unknown user id {m.user_id}")
+            raise unprocessable("members", f"unknown user id {m.user_id}")
         out[m.user_id] = {
             "user_id": m.user_id,
             "is_lead": m.is_lead,
@@ -114,11 +122,11 @@ def _sync_user_teams(c: Any, team: dict[str, Any], before: list[dict[str, Any]])
         Database.update(c, "users", user)
 
 
-@router.post("/teams", status_code=201)
+@router.post("/teams", status_code=201, responses=documented(409, 422))
 def create_team(body: TeamCreate, request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
     caller.require("MANAGE_SM_ALL_TEAMS")
-    name = check_name("name", body.name)
+    name = body.name
     now = state.now_iso()
     rec: dict[str, Any] = {
         "id": new_id(),
@@ -136,13 +144,13 @@ def create_team(body: TeamCreate, request: Request, caller: CallerDep) -> JSONRe
         name_free(c, "teams", caller.account_id, name)
         Database.insert(c, "teams", rec)
         _sync_user_teams(c, rec, [])
-        record_audit(c, state, caller, "TEAM", rec["id"], "CREATE", f"Team {name} created")
+        record_audit(c, state, caller, "TEAM", rec["id"], Action.GENERATE, f"Team {name} created")
     return JSONResponse(render.team(render.Lookup(state), rec), status_code=201)
 
 
-@router.put("/teams/{team_id}")
+@router.put("/teams/{team_id}", responses=documented(404, 409, 422))
 def update_team(
-    team_id: str, body: TeamUpdate, request: Request, caller: CallerDep
+    team_id: TeamId, body: TeamUpdate, request: Request, caller: CallerDep
 ) -> JSONResponse:
     state = state_of(request)
     rec = owned(state, caller, "teams", team_id, "Team")
@@ -151,7 +159,7 @@ def update_team(
         raise denied("MANAGE_SM_ALL_TEAMS")
     before = list(rec["members"])
     if body.name is not None:
-        rec["name"] = check_name("name", body.name)
+        rec["name"] = body.name
     if body.description is not None:
         rec["description"] = body.description
     if body.status is not None:
@@ -163,5 +171,7 @@ def update_team(
         name_free(c, "teams", caller.account_id, rec["name"], exclude=rec["id"])
         Database.update(c, "teams", rec)
         _sync_user_teams(c, rec, before)
-        record_audit(c, state, caller, "TEAM", rec["id"], "UPDATE", f"Team {rec['name']} updated")
+        record_audit(
+            c, state, caller, "TEAM", rec["id"], Action.UPDATE, f"Team {rec['name']} updated"
+        )
     return JSONResponse(render.team(render.Lookup(state), rec))

@@ -21,12 +21,16 @@ from stm_tui.emulator import crypto
 from stm_tui.emulator.db import Database
 from stm_tui.emulator.rbac import CREDENTIAL_ROLES
 from stm_tui.emulator.records import (
+    Action,
+    SignFailure,
     api_token_record,
     audit_record,
     certificate_record,
     keypair_record,
     new_api_key,
+    signature_record,
 )
+from stm_tui.emulator.render import default_sign_in_methods
 from stm_tui.emulator.seed_data import (
     ACCOUNTS,
     CERT_PROFILES,
@@ -41,6 +45,15 @@ from stm_tui.emulator.seed_data import (
 )
 from stm_tui.emulator.util import iso, uuid_from
 
+SEED_SIG_ALGS = {"RSA": "SHA256withRSA", "ECDSA": "SHA256withECDSA", "EDDSA": "ED25519"}
+FAILURE_MESSAGES = {
+    SignFailure.MISSING_SECOND_FACTOR: "Missing Client Authentication Certificate",
+    SignFailure.NOT_ASSIGNED: "the keypair is limited to its users and teams",
+    SignFailure.OUTSIDE_RELEASE_WINDOW: "the keypair is OFFLINE and no release window is open",
+    SignFailure.NOT_A_RELEASE_SIGNER: "not a signer of the open release window",
+    SignFailure.QUOTA_EXCEEDED: "the release window reached its maximum signatures",
+}
+
 
 class Seeder:
     def __init__(self, db: Database, now: datetime, rng_seed: int) -> None:
@@ -53,6 +66,7 @@ class Seeder:
         self.kp_profiles: list[dict[str, Any]] = []
         self.cert_profiles: list[dict[str, Any]] = []
         self.keypairs: dict[str, dict[str, Any]] = {}
+        self.private_keys: dict[str, crypto.PrivateKey] = {}
         self.certs: list[dict[str, Any]] = []
         self.audit: list[dict[str, Any]] = []
         self.credentials: dict[str, dict[str, str]] = {}
@@ -129,6 +143,14 @@ class Seeder:
                 "organization_id": self.uid(),
                 "cert_central_integration_allowed": cc_allowed,
                 "created_at": when,
+                "friendly_identifier": f"{name.split()[-1].upper()}-{1040 + i}",
+                "service_period": {
+                    "from": when[:10],
+                    "to": iso(self.now + timedelta(days=400))[:10],
+                },
+                "locale": "en_US",
+                # The account's 2FA requirement (C: Account Manager's sign-in settings).
+                "sign_in_methods": default_sign_in_methods(True),
                 "created_on": when,
                 "modified_on": when,
             }
@@ -245,7 +267,7 @@ class Seeder:
                 account,
                 "TEAM",
                 team_id,
-                "CREATE",
+                Action.GENERATE,
                 lead,
                 self.ago(600 - n * 40),
                 f"Team {name} created",
@@ -260,7 +282,7 @@ class Seeder:
                 user["primary_account_id"],
                 "USER",
                 user["id"],
-                "CREATE",
+                Action.GENERATE,
                 self.users.get("lead"),
                 datetime.fromisoformat(user["created_on"]),
                 f"User {user['name']} created",
@@ -319,7 +341,6 @@ class Seeder:
             settings = {
                 "id": acc["id"],
                 "account_id": acc["id"],
-                "two_factor_required": True,
                 "require_keypair_profile": False,
                 "certcentral": {
                     "configured": n == 0,
@@ -397,31 +418,32 @@ class Seeder:
                 created_by=creator["id"],
                 created_on=iso(created),
             )
-            if alias in SUSPENDED:
-                kp["suspended"] = True
+            if alias in SUSPENDED:  # suspended = OFFLINE (C: N6)
+                kp["key_status"] = "OFFLINE"
                 kp["modified_on"] = iso(self.ago(6, n % 5))
                 kp["modified_by"] = self.users["lead"]["id"]
             self.keypairs[alias] = kp
+            self.private_keys[kp["id"]] = key
             for team_id in team_ids:
                 c.execute("INSERT INTO keypair_groups VALUES (?, ?)", (kp["id"], team_id))
             self.log(
                 account,
                 "KEYPAIR",
                 kp["id"],
-                "CREATE",
+                Action.GENERATE,
                 creator,
                 created,
                 f"Keypair {alias} generated ({alg} {param})",
             )
-            if kp["suspended"]:
+            if alias in SUSPENDED:
                 self.log(
                     account,
                     "KEYPAIR",
                     kp["id"],
-                    "SUSPEND",
+                    Action.SUSPEND,
                     self.users["lead"],
                     self.ago(6, n % 5),
-                    f"Keypair {alias} suspended",
+                    f"Keypair {alias} suspended (status OFFLINE)",
                 )
             self.seed_certs_for(kp, cert_plan, created, creator, acc_idx)
             Database.insert(c, "keypairs", kp)
@@ -484,7 +506,7 @@ class Seeder:
                 kp["account_id"],
                 "CERTIFICATE",
                 cert["id"],
-                "CREATE",
+                Action.GENERATE,
                 creator,
                 max(valid_from, created),
                 f"Certificate {cert['alias']} issued",
@@ -503,7 +525,7 @@ class Seeder:
                     kp["account_id"],
                     "CERTIFICATE",
                     cert["id"],
-                    "REVOKE",
+                    Action.UPDATE,
                     self.users["lead"],
                     when,
                     f"Certificate {cert['alias']} revoked ({revoked})",
@@ -616,6 +638,20 @@ class Seeder:
                 "PENDING_APPROVAL",
                 "desktop-client",
             ),
+            (
+                "desktop-4.3.1-hotfix",
+                "4.3.1",
+                0,
+                "OFFLINE",
+                "SIGN",
+                24 * 2,
+                12,
+                ["desktop-legacy-signer"],
+                ["signer"],
+                20,
+                "REJECTED",
+                "desktop-client",
+            ),
         ]
         releases = []
         for n, (
@@ -635,6 +671,7 @@ class Seeder:
             start = self.now + timedelta(hours=start_h)
             created = start - timedelta(days=3)
             requester = u["developer"] if n % 2 else u["team_lead"]
+            decided = status in ("APPROVED", "CLOSED")
             rel = {
                 "id": self.uid(),
                 "account_id": account,
@@ -652,10 +689,14 @@ class Seeder:
                 "block_on_failed_scan": "THREATS" in purpose,
                 "project": project,
                 "notes": f"Release {version} of {project}",
-                "approved_by": u["lead"]["id"] if status != "PENDING_APPROVAL" else None,
-                "approved_on": iso(created + timedelta(hours=5))
-                if status != "PENDING_APPROVAL"
+                # Online releases are created approved; offline ones by a second person (C).
+                "approved_by": (u["lead"] if rtype == "OFFLINE" else requester)["id"]
+                if decided
                 else None,
+                "approved_on": iso(created + timedelta(hours=5 if rtype == "OFFLINE" else 0))
+                if decided
+                else None,
+                "rejection_reason": "Scan of 4.3.1 not attached" if status == "REJECTED" else None,
                 "created_on": iso(created),
                 "created_by": requester["id"],
                 "modified_on": iso(created + timedelta(hours=5)),
@@ -668,20 +709,21 @@ class Seeder:
                 account,
                 "RELEASE",
                 rel["id"],
-                "CREATE",
+                Action.REQUEST if rtype == "OFFLINE" else Action.GENERATE,
                 requester,
                 created,
                 f"Release window {name} requested",
             )
-            if rel["approved_by"]:
+            if rtype == "OFFLINE" and status in ("APPROVED", "CLOSED", "REJECTED"):
+                approved = status != "REJECTED"
                 self.log(
                     account,
                     "RELEASE",
                     rel["id"],
-                    "APPROVE",
+                    Action.APPROVE if approved else Action.REJECT,
                     u["lead"],
                     created + timedelta(hours=5),
-                    f"Release window {name} approved",
+                    f"Release window {name} {'approved' if approved else 'rejected'}",
                 )
         return releases
 
@@ -783,6 +825,9 @@ class Seeder:
                 (f["severity"] for f in findings), key=lambda s: order.index(str(s)), default="NONE"
             )
             rel = releases[rel_idx] if rel_idx is not None else None
+            tool = "FOSSA" if version == "7.0.3" else "REVERSINGLABS"  # FOSSA: source scans
+            ext = "tar.gz" if tool == "FOSSA" else ("apk" if "mobile" in project else "zip")
+            file_name = f"{project}-{version}{'-src' if tool == 'FOSSA' else ''}.{ext}"
             scan = {
                 "id": self.uid(),
                 "account_id": account,
@@ -792,7 +837,13 @@ class Seeder:
                 "release": {"id": rel["id"], "name": rel["name"]} if rel else None,
                 "release_id": rel["id"] if rel else None,
                 "version": version,
-                "file_name": f"{project}-{version}.{'apk' if 'mobile' in project else 'zip'}",
+                "file_name": file_name,
+                # What smctl prints for a scan (C: N14): SHA-1 of the file, the tool, and a
+                # deleted flag (the oldest desktop scan was deleted).
+                "checksum": hashlib.sha1(f"{file_name}:{n}".encode()).hexdigest(),  # noqa: S324
+                "checksum_type": "SHA1",
+                "tool": tool,
+                "deleted": version == "4.1.9",
                 "status": status,
                 "risk_level": risk if status in ("PASS", "FAIL") else "NONE",
                 "finding_counts": counts,
@@ -815,24 +866,24 @@ class Seeder:
                 account,
                 "SCAN",
                 scan["id"],
-                "CREATE",
+                Action.GENERATE,
                 self.users["build_engineer"],
                 created,
                 f"Threat scan {scan['alias']}: {status}",
             )
 
     def seed_signatures(self, c: sqlite3.Connection, releases: list[dict[str, Any]]) -> None:
-        """A few weeks of signing history, mostly during working hours."""
+        """A few weeks of signing history, mostly during working hours, with real signatures
+        over the logged hashes; a few attempts were refused (and logged as FAILED)."""
         account = self.accounts[0]["id"]
         usable = [
             kp
             for kp in self.keypairs.values()
-            if kp["account_id"] == account and not kp["suspended"]
+            if kp["account_id"] == account and kp["alias"] not in SUSPENDED
         ]
         certs_by_kp = {cert["keypair_id"]: cert for cert in self.certs if cert["default_cert"]}
         signers = ["ci_bot", "signer", "build_engineer", "developer", "nightly", "grace"]
-        algs = {"RSA": "SHA256withRSA", "ECDSA": "SHA256withECDSA", "EDDSA": "ED25519"}
-        rows = []
+        rows: list[dict[str, Any]] = []
         for _ in range(320):
             when = self.ago(self.rng.uniform(0.05, 21))
             kp = self.rng.choice(usable)
@@ -841,31 +892,15 @@ class Seeder:
             for rel in releases:
                 if (
                     kp["id"] in rel["keypair_ids"]
-                    and rel["status"] != "PENDING_APPROVAL"
+                    and rel["status"] in ("APPROVED", "CLOSED")
                     and rel["start_time"] <= iso(when) < rel["end_time"]
                 ):
                     release_id = rel["id"]
             if kp["key_status"] == "OFFLINE" and release_id is None:
                 continue
-            cert = certs_by_kp.get(kp["id"])
             failed = self.rng.random() < 0.03
-            rows.append(
-                {
-                    "id": self.uid(),
-                    "account_id": account,
-                    "keypair_id": kp["id"],
-                    "keypair_alias": kp["alias"],
-                    "certificate_id": cert["id"] if cert else None,
-                    "release_id": release_id,
-                    "user_id": user["id"],
-                    "sig_alg": algs[kp["key_alg"]],
-                    "hash": crypto.b64(self.rng.getrandbits(256).to_bytes(32, "big")),
-                    "status": "FAILED" if failed else "SUCCESS",
-                    "client_ip": self.ip(),
-                    "created_on": iso(when),
-                    "modified_on": iso(when),
-                }
-            )
+            failure = self.rng.choice(SignFailure.ALL) if failed else None
+            rows.append(self.signature(kp, certs_by_kp, release_id, user["id"], when, failure))
         # Signatures inside the open offline releases, so their counters are believable.
         for rel in releases:
             if rel["name"] in ("desktop-4.3.0", "platform-fw-7.1", "desktop-4.2.0"):
@@ -876,24 +911,7 @@ class Seeder:
                     )
                     kp = self.keypairs_by_id(rel["keypair_ids"][i % len(rel["keypair_ids"])])
                     user_id = rel["signer_ids"][i % len(rel["signer_ids"])]
-                    cert = certs_by_kp.get(kp["id"])
-                    rows.append(
-                        {
-                            "id": self.uid(),
-                            "account_id": account,
-                            "keypair_id": kp["id"],
-                            "keypair_alias": kp["alias"],
-                            "certificate_id": cert["id"] if cert else None,
-                            "release_id": rel["id"],
-                            "user_id": user_id,
-                            "sig_alg": algs[kp["key_alg"]],
-                            "hash": crypto.b64(self.rng.getrandbits(256).to_bytes(32, "big")),
-                            "status": "SUCCESS",
-                            "client_ip": self.ip(),
-                            "created_on": iso(when),
-                            "modified_on": iso(when),
-                        }
-                    )
+                    rows.append(self.signature(kp, certs_by_kp, rel["id"], user_id, when, None))
         Database.insert_many(c, "signatures", rows)
         users_by_id = {u["id"]: u for u in self.users.values()}
         for row in rows[::4]:  # the audit log records a sample of signing events
@@ -903,14 +921,48 @@ class Seeder:
                     account_id=account,
                     resource_type="SIGNATURE",
                     resource_id=row["id"],
-                    action="SIGN",
+                    action=Action.SIGN,
                     user=users_by_id[row["user_id"]],
                     client_ip=row["client_ip"],
-                    details=f"Hash signed with {row['keypair_alias']}",
+                    details=f"Hash signed with {row['keypair_alias']} ({row['sig_alg']})"
+                    if row["status"] == "SUCCESS"
+                    else f"Signing with {row['keypair_alias']} refused: {row['failure_message']}",
                     created_on=row["created_on"],
                     status=row["status"].replace("FAILED", "FAILURE"),
                 )
             )
+
+    def signature(
+        self,
+        kp: dict[str, Any],
+        certs_by_kp: dict[str, dict[str, Any]],
+        release_id: str | None,
+        user_id: str,
+        when: datetime,
+        failure: str | None,
+    ) -> dict[str, Any]:
+        sig_alg = SEED_SIG_ALGS[kp["key_alg"]]
+        digest = self.rng.getrandbits(256).to_bytes(32, "big")
+        signature = None
+        if failure is None:
+            key = self.private_keys[kp["id"]]
+            signature = crypto.b64(crypto.sign_digest(key, kp["key_alg"], sig_alg, digest))
+        cert = certs_by_kp.get(kp["id"])
+        return signature_record(
+            sig_id=self.uid(),
+            account_id=kp["account_id"],
+            keypair=kp,
+            certificate_id=cert["id"] if cert else None,
+            release_id=None if failure else release_id,
+            user_id=user_id,
+            sig_alg=sig_alg,
+            hash_b64=crypto.b64(digest),
+            signature_b64=signature,
+            client_ip=self.ip(),
+            created_on=iso(when),
+            failure=failure,
+            failure_message=FAILURE_MESSAGES[failure] if failure else None,
+        )
 
     def keypairs_by_id(self, keypair_id: str) -> dict[str, Any]:
         return next(kp for kp in self.keypairs.values() if kp["id"] == keypair_id)

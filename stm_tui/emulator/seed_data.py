@@ -8,9 +8,18 @@ from typing import Any
 ORG = "Acme Software"
 ACCOUNTS = [("Acme Software", True), ("Acme Labs", False)]
 
-# (key, name, email, roles, account indexes, user_type)
+# (key, name, email, roles, account indexes, user_type). The Leads also hold Account Manager's
+# Account Administrator (to administer people and credentials); everyone else has STM roles
+# only, which grant no Account Manager administration (C: N9).
 USERS: list[tuple[str, str, str, list[str], list[int], str]] = [
-    ("lead", "Dana Whitfield", "dana.whitfield@acme.example", ["SSM_LEAD"], [0, 1], "standard"),
+    (
+        "lead",
+        "Dana Whitfield",
+        "dana.whitfield@acme.example",
+        ["SSM_LEAD", "AM_ACCOUNT_ADMINISTRATOR"],
+        [0, 1],
+        "standard",
+    ),
     (
         "team_lead",
         "Marcus Oyelaran",
@@ -33,7 +42,14 @@ USERS: list[tuple[str, str, str, list[str], list[int], str]] = [
     ("omar", "Omar Haddad", "omar.haddad@acme.example", ["SSM_DEVELOPER"], [0], "standard"),
     ("sofia", "Sofia Russo", "sofia.russo@acme.example", ["SSM_DEVELOPER"], [0], "standard"),
     ("grace", "Grace Chen", "grace.chen@acme.example", ["SSM_SIGNER"], [0], "standard"),
-    ("ivan", "Ivan Petrov", "ivan.petrov@acme.example", ["SSM_LEAD"], [1], "standard"),
+    (
+        "ivan",
+        "Ivan Petrov",
+        "ivan.petrov@acme.example",
+        ["SSM_LEAD", "AM_ACCOUNT_ADMINISTRATOR"],
+        [1],
+        "standard",
+    ),
     ("ci_bot", "ci-release-bot", "", ["SSM_SIGNER", "SSM_BUILD_ENGINEER"], [0], "service"),
     ("nightly", "nightly-build-svc", "", ["SSM_BUILD_ENGINEER"], [0], "service"),
 ]
@@ -123,6 +139,7 @@ KEYPAIRS: list[tuple[str, str, Any, str, str, str, int | None, str]] = [
     ("shared-msix-bundles", "RSA", 2048, "PRODUCTION", "ONLINE", "HSM", None, "active"),
     ("shared-gpg-bridge", "ECDSA", "P384", "TEST", "ONLINE", "DISK", None, "none"),
 ]
+# Suspended keypairs: key_status OFFLINE (C: N6), with a Suspend entry in the audit log.
 SUSPENDED = {"shared-suspended-key", "mobile-beta-channel"}
 OPEN_KEYPAIRS = {
     "shared-timestamp-test",

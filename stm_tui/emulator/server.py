@@ -17,6 +17,7 @@ import ssl
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -111,7 +112,9 @@ class EmulatorServer:
         self._db = db = Database(self.data_dir / DB_NAME, journal_mode=self.journal_mode)
         if db.meta_get("seed") is None:
             self._seed(db)
-        state = EmulatorState(db, self.clock, self.admin_token, self.fault_spec, self.rng_seed)
+        state = EmulatorState(
+            db, self.clock, self.admin_token, self.fault_spec, self.rng_seed, tls=self.tls
+        )
         self.state = state
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -129,11 +132,16 @@ class EmulatorServer:
                 db, self.data_dir / "tls", self.clock(), hosts, list(CREDENTIAL_ROLES)
             )
             self.ca_file, self._clients = files.ca_file, files.clients
+            users = json.loads(db.meta_get("credentials") or "{}")
+            register_role_certificates(db, users, files.client_certs)
+            # The listener asks for a client certificate and checks any it gets against the
+            # local CA, but does not insist: the application answers a missing second factor
+            # with 403 where it matters (C: N5, N8), and reads work with the API key alone.
             ssl_kwargs = {
                 "ssl_certfile": str(files.cert_file),
                 "ssl_keyfile": str(files.key_file),
                 "ssl_ca_certs": str(files.ca_file),
-                "ssl_cert_reqs": ssl.CERT_REQUIRED,
+                "ssl_cert_reqs": ssl.CERT_OPTIONAL,
             }
         users = json.loads(db.meta_get("credentials") or "{}")
         self.credentials = {"url": self.url, "users": users}
@@ -228,11 +236,77 @@ class EmulatorServer:
     ) -> None:
         self.stop()
 
+    def credentials_document(self) -> dict[str, Any]:
+        """What `--credentials-file` holds: the URL, the admin token (faults, stats), and per
+        role the user id and API key, plus under TLS the CA file and each role's `.p12` path
+        and password (the second factor)."""
+        users: dict[str, Any] = {}
+        for role, entry in self.credentials.get("users", {}).items():
+            users[role] = dict(entry)
+            if self.tls and role in self._clients:
+                p12, password = self._clients[role]
+                users[role].update(p12=str(p12), p12_password=password)
+        doc: dict[str, Any] = {"url": self.url, "admin_token": self.admin_token, "users": users}
+        if self.ca_file is not None:
+            doc["ca_file"] = str(self.ca_file)
+        return doc
+
     def write_credentials(self, path: Path) -> None:
         """The credentials JSON, mode 0600 (created that way, never widened)."""
         from stm_tui.emulator.tls import write_private
 
-        write_private(path, (json.dumps(self.credentials, indent=2) + "\n").encode())
+        write_private(path, (json.dumps(self.credentials_document(), indent=2) + "\n").encode())
+
+
+def register_role_certificates(
+    db: Database, users: dict[str, Any], certs: dict[str, bytes]
+) -> None:
+    """Each role's TLS client certificate is a client authentication certificate of that
+    role user's API token (so the application can tell whose second factor it is)."""
+    import hashlib
+
+    from cryptography import x509
+
+    from stm_tui.emulator.records import client_cert_record
+
+    with db.tx() as c:
+        for role, der in certs.items():
+            entry = users.get(role)
+            fingerprint = hashlib.sha256(der).hexdigest()
+            if (
+                entry is None
+                or c.execute(
+                    "SELECT 1 FROM client_certs WHERE fingerprint=?", (fingerprint,)
+                ).fetchone()
+            ):
+                continue
+            digest = hashlib.sha256(entry["api_key"].encode()).hexdigest()
+            token = c.execute("SELECT id FROM api_tokens WHERE key_hash=?", (digest,)).fetchone()
+            user = db_row(c, "users", entry["id"])
+            if token is None or user is None:
+                continue
+            cert = x509.load_der_x509_certificate(der)
+            Database.insert(
+                c,
+                "client_certs",
+                client_cert_record(
+                    cert_id=str(uuid.uuid4()),
+                    account_id=user["primary_account_id"],
+                    name=f"emulator {role.replace('_', ' ')} certificate",
+                    user_id=user["id"],
+                    token_id=token[0],
+                    cert_der=der,
+                    serial=cert.serial_number,
+                    subject=cert.subject.rfc4514_string(),
+                    valid_from=iso(cert.not_valid_before_utc),
+                    valid_to=iso(cert.not_valid_after_utc),
+                ),
+            )
+
+
+def db_row(c: sqlite3.Connection, table: str, item_id: str) -> dict[str, Any] | None:
+    row = c.execute(f"SELECT data FROM {table} WHERE id=?", (item_id,)).fetchone()
+    return None if row is None else dict(json.loads(row[0]))
 
 
 def _is_scale(seed: str) -> bool:

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
 from stm_tui.emulator import crypto
 from stm_tui.emulator.db import Database
 from stm_tui.emulator.util import make_private_dirs
@@ -21,6 +24,7 @@ class TlsFiles:
     cert_file: Path
     key_file: Path
     clients: dict[str, tuple[Path, str]]
+    client_certs: dict[str, bytes]  # role -> DER of its client certificate
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -74,6 +78,7 @@ def ensure_tls(
         write_private(hosts_file, json.dumps(hosts).encode())
     passwords = json.loads(db.meta_get("tls_client_passwords") or "{}")
     clients: dict[str, tuple[Path, str]] = {}
+    client_certs: dict[str, bytes] = {}
     for role in roles:
         path = directory / "clients" / f"{role}.p12"
         if role not in passwords or not path.exists():
@@ -87,6 +92,11 @@ def ensure_tls(
             )
             write_private(path, p12)
         clients[role] = (path, passwords[role])
+        _key, cert, _chain = pkcs12.load_key_and_certificates(
+            path.read_bytes(), passwords[role].encode()
+        )
+        assert cert is not None
+        client_certs[role] = cert.public_bytes(serialization.Encoding.DER)
     with db.tx() as c:
         Database.meta_set(c, "tls_client_passwords", json.dumps(passwords))
-    return TlsFiles(ca_file, cert_file, key_file, clients)
+    return TlsFiles(ca_file, cert_file, key_file, clients, client_certs)

@@ -21,19 +21,31 @@ def utc_now() -> datetime:
 
 
 def iso(dt: datetime) -> str:
-    """The contract's timestamp format: UTC, second precision, `Z` suffix."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The contract's timestamp format: UTC, second precision, `Z` suffix (four-digit years:
+    strftime would write year 1 as "1")."""
+    d = dt.astimezone(UTC)
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:{d.second:02d}Z"
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC, microsecond=0)
 
 
 def parse_ts(value: str) -> datetime:
-    """Parse an ISO-8601 timestamp; naive values are taken as UTC. Raises ValueError."""
+    """Parse an ISO-8601 / RFC 3339 timestamp; naive values are taken as UTC. Raises
+    ValueError. Any valid RFC 3339 value is accepted: one whose UTC time falls outside years
+    1-9999 (0001-01-01T00:00:00+01:00) is clamped to that range."""
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     dt = datetime.fromisoformat(text)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC).replace(microsecond=0)
+    offset = dt.utcoffset() or timedelta(0)
+    try:
+        return dt.astimezone(UTC).replace(microsecond=0)
+    except OverflowError:
+        return _EARLIEST if offset > timedelta(0) else _LATEST
 
 
 def uuid_from(rng: random.Random) -> str:

@@ -1,4 +1,5 @@
-"""mTLS against the emulator's TLS listener (CERT_REQUIRED) with its PKCS#12 client certs."""
+"""mTLS against the emulator's TLS listener with its PKCS#12 client certs. The listener asks
+for a certificate without requiring one: reads work with the API key alone, signing does not."""
 
 from __future__ import annotations
 
@@ -61,12 +62,16 @@ async def test_wrong_password_fails_before_any_request(tls_emulator: EmulatorSer
     assert "not-the-password" not in str(info.value) and "not-the-password" not in repr(info.value)
 
 
-async def test_no_client_certificate_is_an_auth_error(tls_emulator: EmulatorServer) -> None:
+async def test_without_a_client_certificate_reads_work_and_signing_is_refused(
+    tls_emulator: EmulatorServer,
+) -> None:
     profile, creds = setup(tls_emulator, password=None, cert=False)
-    async with STMClient.from_profile(profile, creds, retry=FAST) as client:
-        with pytest.raises(errors.AuthError) as info:
-            await client.me()
-    assert "client certificate" in info.value.message
+    async with STMClient.from_profile(profile, creds, retry=FAST, read_only=False) as client:
+        assert "SSM_LEAD" in (await client.me()).role_codes
+        kp = next(k for k in await client.keypairs() if k.alias == "shared-java-jars")
+        with pytest.raises(errors.PermissionDenied) as info:
+            await client.sign(kp.id, bytes(32), "SHA256withRSA")
+    assert "Missing Client Authentication Certificate" in info.value.message
 
 
 async def test_an_untrusted_server_certificate_is_refused(tls_emulator: EmulatorServer) -> None:

@@ -90,7 +90,13 @@ async def test_certificates_decode_from_their_der(lead: STMClient) -> None:
     assert cert.decoded_chain, "the chain decodes too"
     keypair = await lead.get_keypair(cert.keypair.id)  # type: ignore[union-attr]
     assert keypair.public_key_fingerprint
-    pem = await lead.download_certificate(cert.id)
+
+
+async def test_certificate_download_is_pem(fresh_emulator: EmulatorServer) -> None:
+    # A download is an audit entry: not on the shared emulator the snapshots render.
+    async with client_for(fresh_emulator) as lead:
+        cert = (await lead.certificates(certificate_status="ACTIVE"))[0]
+        pem = await lead.download_certificate(cert.id)
     assert pem.startswith(b"-----BEGIN CERTIFICATE-----")
 
 

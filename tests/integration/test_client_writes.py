@@ -35,11 +35,12 @@ async def test_keypair_lifecycle_sign_and_verify(lead: STMClient) -> None:
         result.signature_bytes, digest, ec.ECDSA(utils.Prehashed(hashes.SHA256()))
     )
 
-    assert (await lead.suspend_keypair(kp.id)).suspended is True
+    # Suspend = OFFLINE (the emulator no longer sends a `suspended` flag).
+    assert (await lead.suspend_keypair(kp.id)).key_status == "OFFLINE"
     with pytest.raises(errors.RequestRejected) as info:
         await lead.sign(kp.id, digest, "SHA256withECDSA")
     assert info.value.status == 422
-    assert (await lead.unsuspend_keypair(kp.id)).suspended is False
+    assert (await lead.unsuspend_keypair(kp.id)).key_status == "ONLINE"
 
     renamed = await lead.update_keypair(kp.id, alias="it-ecdsa-renamed")
     assert renamed.alias == "it-ecdsa-renamed"
@@ -65,20 +66,26 @@ async def test_certificate_generate_download_and_revoke(lead: STMClient) -> None
     assert revoked.certificate_status == "REVOKED"
 
 
-async def test_release_window_request_approve_close(lead: STMClient) -> None:
-    kp = await lead.create_keypair("it-release-key", "RSA", key_size=2048, key_status="OFFLINE")
-    release = await lead.create_release(
-        "it-release-1",
-        version="1.0",
-        release_type="OFFLINE",
-        purpose="SIGN",
-        duration_minutes=60,
-        keypair_ids=[kp.id],
-        signer_ids=[(await lead.me()).id],
+async def test_release_window_request_approve_close(
+    lead: STMClient, fresh_emulator: EmulatorServer
+) -> None:
+    kp = await lead.create_keypair(
+        "it-release-key", "RSA", key_size=2048, key_status="OFFLINE", groups=[], users=[]
     )
-    assert release.status in ("APPROVED", "OPEN", "PENDING_APPROVAL")
-    if release.status == "PENDING_APPROVAL":
-        release = await lead.approve_release(release.id)
+    await lead.update_keypair(kp.id, limit_by_users=False)
+    # An offline release is approved by someone other than its requester.
+    async with client_for(fresh_emulator, "developer", read_only=False) as dev:
+        release = await dev.create_release(
+            "it-release-1",
+            version="1.0",
+            release_type="OFFLINE",
+            purpose="SIGN",
+            duration_minutes=60,
+            keypair_ids=[kp.id],
+            signer_ids=[(await lead.me()).id],
+        )
+    assert release.status == "PENDING_APPROVAL"
+    release = await lead.approve_release(release.id)
     closed = await lead.close_release(release.id)
     assert closed.status == "CLOSED"
 

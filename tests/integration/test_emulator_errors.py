@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from pathlib import Path
+
 import httpx
 import pytest
 
 from stm_tui.emulator.server import EmulatorServer
-from tests.conftest import AM, STM, api_client
+from tests.conftest import AM, FROZEN_NOW, STM, api_client
 
 
 @pytest.mark.parametrize("headers", [{}, {"x-api-key": "not-a-key"}])
@@ -20,9 +23,14 @@ def test_missing_or_unknown_key_is_401_in_both_shapes(
     assert am.json()["errors"][0]["code"] == "invalid_api_key"
 
 
-def test_expired_and_disabled_credentials_are_401(fresh_emulator: EmulatorServer) -> None:
-    with api_client(fresh_emulator) as lead:
-        expired = lead.post(f"{AM}/api-token", json={"name": "old", "end_date": "2026-11-26"})
+def test_expired_and_disabled_credentials_are_401(tmp_path: Path) -> None:
+    now = [FROZEN_NOW]
+    emulator = EmulatorServer(data_dir=tmp_path / "emu", clock=lambda: now[0])
+    with emulator as fresh_emulator, api_client(fresh_emulator) as lead:
+        in_the_past = lead.post(f"{AM}/api-token", json={"name": "old", "end_date": "2026-11-26"})
+        assert in_the_past.status_code == 422
+        expiring = lead.post(f"{AM}/api-token", json={"name": "today", "end_date": "2026-11-27"})
+        assert expiring.json()["end_date"] == "2026-11-27T23:59:59Z"
         svc = lead.post(
             f"{AM}/user",
             json={"user_type": "service", "friendly_name": "ci bot 2", "roles": ["SSM_SIGNER"]},
@@ -34,10 +42,10 @@ def test_expired_and_disabled_credentials_are_401(fresh_emulator: EmulatorServer
             assert bot.get(f"{AM}/user/me").status_code == 200
             lead.put(f"{AM}/user/{svc['id']}", json={"status": "DISABLED"})
             assert bot.get(f"{AM}/user/me").status_code == 401
-    r = httpx.get(
-        f"{fresh_emulator.url}{STM}/keypairs", headers={"x-api-key": expired.json()["token"]}
-    )
-    assert r.status_code == 401
+        url, token = f"{fresh_emulator.url}{STM}/keypairs", expiring.json()["token"]
+        assert httpx.get(url, headers={"x-api-key": token}).status_code == 200
+        now[0] = FROZEN_NOW + timedelta(hours=12)  # 2026-11-28T00:00:00Z: past 23:59:59
+        assert httpx.get(url, headers={"x-api-key": token}).status_code == 401
 
 
 def test_unknown_resources_are_404_resource_not_found(emulator: EmulatorServer) -> None:
@@ -49,7 +57,6 @@ def test_unknown_resources_are_404_resource_not_found(emulator: EmulatorServer) 
             f"{STM}/signatures/{missing}",
             f"{STM}/scans/{missing}",
             f"{STM}/teams/{missing}",
-            f"{STM}/no-such-thing",
         ):
             r = c.get(path)
             assert r.status_code == 404, path
@@ -59,17 +66,44 @@ def test_unknown_resources_are_404_resource_not_found(emulator: EmulatorServer) 
 
 
 @pytest.mark.parametrize(
+    "path", [f"{STM}/no-such-thing", f"{AM}/no-such-thing", "/no/such/host/path", f"{STM}/"]
+)
+def test_unknown_paths_answer_production_path_not_found(
+    emulator: EmulatorServer, path: str
+) -> None:
+    with api_client(emulator) as c:
+        r = c.get(path)
+    assert r.status_code == 404
+    assert r.json() == {"errors": [{"code": "INTERNAL_SERVER_ERROR", "message": "Path not found"}]}
+
+
+@pytest.mark.parametrize(
+    "path", [f"{STM}//keypairs", "/signingmanager//api/v1/keypairs", f"{AM}/user//me"]
+)
+def test_a_duplicate_slash_is_an_html_error_never_folded(
+    emulator: EmulatorServer, path: str
+) -> None:
+    with api_client(emulator) as c:
+        r = c.get(path)
+        post = c.post(f"{STM}//keypairs", json={"alias": "slash-key", "key_alg": "EDDSA"})
+        made = c.get(f"{STM}/keypairs", params={"alias": "slash-key"}).json()
+    assert r.status_code == post.status_code == 400
+    assert r.headers["content-type"].startswith("text/html") and "<html>" in r.text
+    assert made["total"] == 0  # never folded onto the real route
+
+
+@pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"alias": "ok-alias", "key_alg": "RSA", "key_size": 1024}, "key_size"),
-        ({"alias": "ok-alias", "key_alg": "RSA"}, "key_size"),
         ({"alias": "ok-alias", "key_alg": "ECDSA", "curve": "P999"}, "curve"),
         ({"alias": "ok-alias", "key_alg": "DSA"}, "key_alg"),
         ({"alias": "abc-123", "key_alg": "EDDSA"}, "alias"),
         ({"alias": "has space", "key_alg": "EDDSA"}, "alias"),
         ({"key_alg": "EDDSA"}, "alias"),
         ({"alias": 42, "key_alg": "EDDSA"}, "alias"),
-        ({"alias": "ok-alias", "key_alg": "EDDSA", "users": ["nobody"]}, "users"),
+        ({"alias": "x" * 65, "key_alg": "EDDSA"}, "alias"),
+        ({"alias": "ok-alias", "key_alg": "EDDSA", "users": ["no body"]}, "users.0"),
     ],
 )
 def test_bad_bodies_are_400_naming_the_field(
@@ -79,6 +113,27 @@ def test_bad_bodies_are_400_naming_the_field(
         r = c.post(f"{STM}/keypairs", json=body)
     assert r.status_code == 400, r.text
     assert r.json()["error"]["status"] == "invalid_input_field"
+    assert r.json()["error"]["message"].startswith(f"{field}:")
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"alias": "ok-alias", "key_alg": "RSA"}, "key_size"),
+        ({"alias": "ok-alias", "key_alg": "EDDSA", "users": ["nobody"]}, "users"),
+        (
+            {"alias": "ok-alias", "key_alg": "EDDSA", "keypair_profile_id": "nope"},
+            "keypair_profile_id",
+        ),
+    ],
+)
+def test_well_formed_but_impossible_bodies_are_422_naming_the_field(
+    emulator: EmulatorServer, body: object, field: str
+) -> None:
+    """Each field is valid alone, so the OpenAPI document allows it: 422, not 400."""
+    with api_client(emulator) as c:
+        r = c.post(f"{STM}/keypairs", json=body)
+    assert r.status_code == 422, r.text
     assert r.json()["error"]["message"].startswith(f"{field}:")
 
 

@@ -52,6 +52,20 @@ def test_server_errors_use_both_production_shapes(fresh_emulator: EmulatorServer
             assert int(r.headers["retry-after"]) > 0
 
 
+def test_spring_style_500s_name_the_path(fresh_emulator: EmulatorServer) -> None:
+    set_faults(fresh_emulator, spring_error_rate=1)
+    with api_client(fresh_emulator) as c:
+        stm = c.get(f"{STM}/certificates")
+        am = c.get("/account/api/v1/user/me")
+    assert stm.status_code == am.status_code == 500
+    assert stm.json() == {
+        "status": "500",
+        "error": "Internal Server Error",
+        "path": "/signingmanager/api/v1/certificates",
+    }
+    assert am.json()["path"] == "/account/api/v1/user/me"
+
+
 def test_dropped_connections_raise_protocol_errors(fresh_emulator: EmulatorServer) -> None:
     set_faults(fresh_emulator, drop_rate=1)
     with api_client(fresh_emulator) as c:
@@ -95,6 +109,7 @@ def test_admin_endpoints_need_their_token_and_validate(fresh_emulator: EmulatorS
         "rate_limit_rate": 0.0,
         "drop_rate": 0.0,
         "malformed_rate": 0.0,
+        "spring_error_rate": 0.0,
         "retry_after": 2,
     }
     with api_client(fresh_emulator) as c:
@@ -104,17 +119,19 @@ def test_admin_endpoints_need_their_token_and_validate(fresh_emulator: EmulatorS
 def test_stats_count_each_request_once_per_route(fresh_emulator: EmulatorServer) -> None:
     httpx.delete(fresh_emulator.url + "/_emulator/stats", headers=admin(fresh_emulator))
     with api_client(fresh_emulator) as c:
-        kp = c.get(f"{STM}//keypairs", params={"alias": "shared-java-jars"}).json()["items"][0]
+        kp = c.get(f"{STM}/keypairs", params={"alias": "shared-java-jars"}).json()["items"][0]
         c.post(
             f"{STM}/keypairs/{kp['id']}/sign",
             json={"hash": base64.b64encode(bytes(32)).decode(), "sig_alg": "SHA256withRSA"},
         )
+        c.get(f"{STM}//keypairs/{kp['id']}")  # refused, and counted as sent
     stats = httpx.get(fresh_emulator.url + "/_emulator/stats", headers=admin(fresh_emulator)).json()
     assert stats["requests"] == {
         "GET /signingmanager/api/v1/keypairs": 1,
         "POST /signingmanager/api/v1/keypairs/{keypair_id}/sign": 1,
+        f"GET /signingmanager/api/v1//keypairs/{kp['id']}": 1,
     }
-    assert stats["total"] == 2
+    assert stats["total"] == 3
 
 
 def test_faulted_requests_are_counted_too(fresh_emulator: EmulatorServer) -> None:

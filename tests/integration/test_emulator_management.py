@@ -57,7 +57,15 @@ def test_new_users_get_roles_and_service_users_an_api_token(
                 == 403
             )
         promoted = lead.put(f"{AM}/user/{human['id']}", json={"roles": ["SSM_LEAD"]}).json()
-        assert "MANAGE_SM_USERS" in promoted["applications"][0]["permissions"]
+        # An STM role, however broad, grants no Account Manager administration (C: N9).
+        assert [a["name"] for a in promoted["applications"]] == ["Software Trust"]
+        assert not any(p.endswith("_AM_USER") for p in promoted["applications"][0]["permissions"])
+        admin = lead.put(
+            f"{AM}/user/{human['id']}", json={"roles": ["SSM_LEAD", "AM_ACCOUNT_ADMINISTRATOR"]}
+        ).json()
+        manager = next(a for a in admin["applications"] if a["name"] == "Account Manager")
+        assert "MANAGE_AM_USER" in manager["permissions"]
+        assert manager["roles"][0]["name"] == "Account Administrator"
 
 
 def test_team_membership_drives_team_lead_scope(fresh_emulator: EmulatorServer) -> None:
@@ -94,7 +102,7 @@ def test_fixed_keypair_profile_wins_and_can_be_required(fresh_emulator: Emulator
         ).json()
         lead.put(f"{STM}/account-settings", json={"require_keypair_profile": True})
         refused = lead.post(f"{STM}/keypairs", json={"alias": "no-profile", "key_alg": "EDDSA"})
-        assert refused.status_code == 400
+        assert refused.status_code == 422  # well formed, but the account requires a profile
         assert refused.json()["error"]["message"].startswith("keypair_profile_id")
         made = lead.post(
             f"{STM}/keypairs",
@@ -130,7 +138,7 @@ def test_audit_log_records_writes_and_exports_csv(fresh_emulator: EmulatorServer
             f"{STM}/audit-log", params={"resource_id": kp["id"], "limit": 100}
         ).json()["items"]
         csv = lead.get(f"{STM}/audit-log/export", params={"resource_id": kp["id"]})
-    assert entries[-1]["action"] == "SUSPEND" and entries[-1]["user_name"] == "Dana Whitfield"
+    assert entries[-1]["action"] == "Suspend" and entries[-1]["user_name"] == "Dana Whitfield"
     assert csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.strip().splitlines()
     assert lines[0].startswith("id,account_id,resource_type") and len(lines) == len(entries) + 1

@@ -98,7 +98,8 @@ def test_etag_gives_304_until_something_changes(fresh_emulator: EmulatorServer) 
         again = c.get(f"{STM}/keypairs", headers={"If-None-Match": etag})
         assert again.status_code == 304 and again.content == b""
         key = first.json()["items"][0]
-        c.post(f"{STM}/keypairs/{key['id']}/{'unsuspend' if key['suspended'] else 'suspend'}")
+        offline = key["key_status"] == "OFFLINE"
+        c.post(f"{STM}/keypairs/{key['id']}/{'unsuspend' if offline else 'suspend'}")
         changed = c.get(f"{STM}/keypairs", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["etag"] != etag
 

@@ -189,7 +189,9 @@ CASES = [
     Case(
         "update account settings",
         {"lead"},
-        lambda lead, c, ctx: c.put(f"{STM}/account-settings", json={"two_factor_required": True}),
+        lambda lead, c, ctx: c.put(
+            f"{STM}/account-settings", json={"require_keypair_profile": False}
+        ),
     ),
     Case(
         "set CertCentral key",
@@ -254,7 +256,9 @@ def test_role_against_mutating_endpoint(
         assert code == "access_denied"
 
 
-def test_team_lead_sees_only_their_teams_keypairs(emulator: EmulatorServer) -> None:
+def test_team_lead_sees_their_teams_keypairs_and_those_assigned_to_them(
+    emulator: EmulatorServer,
+) -> None:
     with api_client(emulator, "team_lead") as tl, api_client(emulator) as lead:
         mine = tl.get(f"{STM}/keypairs", params={"limit": 100}).json()
         everything = lead.get(f"{STM}/keypairs", params={"limit": 100}).json()
@@ -270,7 +274,30 @@ def test_team_lead_sees_only_their_teams_keypairs(emulator: EmulatorServer) -> N
         }
     assert led == {"Desktop Apps", "Platform Services"}
     assert 0 < mine["total"] < everything["total"]
-    assert all({g["name"] for g in k["groups"]} & led for k in mine["items"])
+    tl_id = emulator.credentials["users"]["team_lead"]["id"]
+    for k in mine["items"]:
+        in_led_team = bool({g["name"] for g in k["groups"]} & led)
+        assigned = not k["limit_by_users"] or tl_id in {u["id"] for u in k["users"]}
+        assert in_led_team or assigned, k["alias"]
+
+
+def test_stm_roles_grant_no_account_manager_administration(emulator: EmulatorServer) -> None:
+    """A Team Lead manages STM teams but not people or their credentials (C: N9)."""
+    with api_client(emulator, "team_lead") as tl:
+        me = tl.get(f"{AM}/user/me").json()
+        create = tl.post(f"{AM}/user", json={"email": "new.person@acme.example"})
+        other = tl.get(
+            f"{AM}/api-token", params={"user_id": emulator.credentials["users"]["signer"]["id"]}
+        )
+        audit = tl.get(f"{AM}/audit-log")
+        account = tl.put(
+            f"{AM}/account/{me['primary_account_id']}",
+            json={"sign_in_methods": [{"signInMethod": "standard", "mfaStatus": "disabled"}]},
+        )
+    assert [a["name"] for a in me["applications"]] == ["Software Trust"]
+    assert create.status_code == other.status_code == audit.status_code == 403
+    assert account.status_code == 403
+    assert create.json()["errors"][0]["code"] == "access_denied"
 
 
 def test_signer_cannot_create_users_or_keypairs(emulator: EmulatorServer) -> None:

@@ -33,7 +33,6 @@ KEYPAIR_KEYS = {
     "users",
     "groups",
     "is_signable_by_me",
-    "suspended",
     "keypair_profile",
     "created_on",
     "created_by",
@@ -110,7 +109,10 @@ def test_keypair_objects_carry_every_contract_field(emulator: EmulatorServer) ->
         ("EDDSA", "Ed25519"),
     } <= algs
     assert {kp["key_status"] for kp in items} == {"ONLINE", "OFFLINE"}
-    assert any(kp["suspended"] for kp in items)
+    # Suspended is OFFLINE, nothing else (C: N6): no separate flag on any keypair.
+    assert not any("suspended" in kp for kp in items)
+    suspended = next(kp for kp in items if kp["alias"] == "shared-suspended-key")
+    assert suspended["key_status"] == "OFFLINE"
 
 
 def test_certificates_are_real_x509_with_the_documented_chain(emulator: EmulatorServer) -> None:
@@ -156,6 +158,7 @@ def test_certificates_are_real_x509_with_the_documented_chain(emulator: Emulator
                 "notes",
                 "approved_by_user",
                 "approved_on",
+                "rejection_reason",
                 "created_on",
                 "created_by_user",
                 "modified_on",
@@ -169,9 +172,14 @@ def test_certificates_are_real_x509_with_the_documented_chain(emulator: Emulator
                 "certificate",
                 "release",
                 "user",
+                "keypair_type",
+                "signature_type",
                 "sig_alg",
                 "hash",
+                "signature",
                 "status",
+                "failure_reason",
+                "failure_message",
                 "client_ip",
                 "created_on",
             },
@@ -185,6 +193,10 @@ def test_certificates_are_real_x509_with_the_documented_chain(emulator: Emulator
                 "release",
                 "version",
                 "file_name",
+                "checksum",
+                "checksum_type",
+                "tool",
+                "deleted",
                 "status",
                 "risk_level",
                 "finding_counts",
@@ -303,7 +315,6 @@ def test_account_settings_never_return_the_certcentral_key(emulator: EmulatorSer
         settings = c.get(f"{STM}/account-settings").json()
     assert set(settings) == {
         "account",
-        "two_factor_required",
         "require_keypair_profile",
         "certcentral",
         "release_preferences",
@@ -325,7 +336,7 @@ def test_account_manager_lists_are_bare_arrays(emulator: EmulatorServer) -> None
     for value in (users, service, roles, accounts, tokens, audit):
         assert isinstance(value, list)
     assert len(users) >= 10 and len(service) == 2
-    assert {r["code"] for r in roles} == {
+    assert {r["code"] for r in roles if r["application_code"] == "software_trust"} == {
         "SSM_LEAD",
         "SSM_TEAM_LEAD",
         "SSM_DEVELOPER",
@@ -371,15 +382,18 @@ def test_every_role_user_exists_with_its_role(emulator: EmulatorServer) -> None:
         assert code in [r["code"] for r in me["applications"][0]["roles"]]
 
 
-def test_certificate_download_pem_and_der(emulator: EmulatorServer) -> None:
-    with api_client(emulator) as c:
+def test_certificate_download_pem_and_der(fresh_emulator: EmulatorServer) -> None:
+    # A download is an audit entry (Download), so not on the shared emulator.
+    with api_client(fresh_emulator) as c:
         cert = envelope(c.get(f"{STM}/certificates", params={"limit": 1}).json())[0]
         pem = c.get(f"{STM}/certificates/{cert['id']}/download")
         der = c.get(f"{STM}/certificates/{cert['id']}/download", params={"format": "der"})
+        logged = c.get(f"{STM}/audit-log", params={"resource_id": cert["id"]}).json()["items"]
     assert pem.headers["content-type"].startswith("application/x-pem-file")
     assert pem.text.count("BEGIN CERTIFICATE") == 3
     assert der.headers["content-type"] == "application/pkix-cert"
     assert der.content == base64.b64decode(cert["cert"])
+    assert [e["action"] for e in logged].count("Download") == 2
 
 
 def test_health_and_openapi_need_no_key(emulator: EmulatorServer) -> None:

@@ -61,7 +61,7 @@ async def test_start_knows_who_we_are_and_every_area_loads(session: Session) -> 
     await session.start()
     identity = session.identity
     assert identity is not None
-    assert identity.roles == ("Lead",)
+    assert identity.roles == ("Lead", "Account Administrator")
     assert identity.user_name == "Dana Whitfield"
     assert identity.local == "me@host"
     assert identity.is_production is False
