@@ -277,6 +277,7 @@ class STMClient:
                 method="GET",
                 path=route_path,
                 retry_after=retry_after,
+                content_type=response.headers.get("content-type"),
             )
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -316,6 +317,7 @@ class STMClient:
             method=method,
             path=route_path,
             retry_after=retry_after,
+            content_type=response.headers.get("content-type"),
         )
 
     @staticmethod
