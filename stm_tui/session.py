@@ -18,9 +18,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from stm_tui.api.errors import StmError
+from stm_tui.api.errors import BadResponse, StmError
+from stm_tui.api.resources import RESOURCES as API_RESOURCES
 from stm_tui.config import DEFAULT_POLL_INTERVALS
-from stm_tui.store.poller import FetchResult, Poller, PollSpec
+from stm_tui.store.poller import Backoff, FetchResult, Poller, PollSpec
 from stm_tui.store.store import RESOURCES, Store
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,7 @@ class Session:
         resources: Sequence[str] = RESOURCES,
         clock: Callable[[], datetime] = _utcnow,
         local: str | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
         self.client = client
         self.profile_name = profile_name
@@ -130,8 +132,12 @@ class Session:
         self.store = Store(resources=resources, intervals=merged)
         self.poller = Poller(
             self.store,
-            [PollSpec(name, self._fetcher(name), merged.get(name, 30.0)) for name in resources],
+            [
+                PollSpec(name, self._fetcher(name), merged.get(name, 30.0), self._probe(name))
+                for name in resources
+            ],
             clock=clock,
+            backoff=backoff,
         )
         self.identity: Identity | None = None
         self.me: Any = None
@@ -172,17 +178,38 @@ class Session:
 
     # lifecycle ---------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Learn who we are, then start polling. Never raises for a misbehaving server."""
-        keep_page_bodies_out_of_the_heap()
+    async def connect(self) -> StmError | None:
+        """Read who we are (one request); the error, if any, is also kept as `start_error`.
+
+        Used before the dashboard opens, to tell a wrong key or a dead host from a working
+        connection; `start` then does not ask again. Never raises for a misbehaving server:
+        anything unexpected becomes a bad-response error."""
         try:
             self.me = await self.client.me()
         except StmError as exc:
-            # The identity bar says what went wrong; polling still starts so the areas show
-            # their own errors and recover on their own once the server does.
             self.start_error = exc
             log.warning("could not read the current user: %s", exc.kind)
-        self.identity = self._identity()
+            return exc
+        except Exception as exc:  # a bug or an exotic failure must not end the session
+            log.exception("reading the current user failed unexpectedly")
+            self.start_error = BadResponse(
+                f"unexpected {type(exc).__name__} while reading the current user"
+            )
+            return self.start_error
+        self.start_error = None
+        return None
+
+    async def start(self) -> None:
+        """Learn who we are, then start polling. Never raises for a misbehaving server."""
+        keep_page_bodies_out_of_the_heap()
+        if self.me is None:
+            # The identity bar says what went wrong; polling still starts so the areas show
+            # their own errors and recover on their own once the server does.
+            await self.connect()
+        try:
+            self.identity = self._identity()
+        except Exception:
+            log.exception("identity could not be worked out")
         self.poller.start()
 
     async def stop(self) -> None:
@@ -216,6 +243,22 @@ class Session:
         )
 
     # fetchers ----------------------------------------------------------------------------
+
+    def _probe(self, name: str) -> Callable[[], Any] | None:
+        """A cheap request that succeeds once the service is back: a one-item page of the
+        same collection (same endpoint, same permission), or the identity call for the
+        Account Manager's unpaged lists."""
+        spec = API_RESOURCES.get(name)
+        count = getattr(self.client, "count", None)
+        if spec is not None and spec.paged and count is not None:
+
+            async def one_item_page() -> Any:
+                return await count(name)
+
+            return one_item_page
+        if hasattr(self.client, "me"):
+            return self.client.me
+        return None
 
     def _fetcher(self, name: str) -> Callable[[], Any]:
         fetch = self._plain_fetcher(name)

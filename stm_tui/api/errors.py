@@ -83,6 +83,11 @@ class TransientError(StmError):
     kind = "transient"
 
 
+class DeadlineExceeded(TransientError):
+    """The whole exchange took longer than the request deadline (a stalled or trickling
+    server). Not retried: asking again would only wait as long again."""
+
+
 class AuthError(StmError):
     """401, or the TLS layer rejected (or required) the client certificate."""
 
