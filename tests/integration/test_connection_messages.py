@@ -71,3 +71,22 @@ async def test_a_server_that_wants_a_client_certificate_is_asked_once(
     assert server.connections == 1  # not 1 + 3 retries
     assert "client certificate" in info.value.message
     assert "none is configured" in info.value.message
+
+
+def test_a_missing_second_factor_is_an_auth_exit_that_names_the_certificate(
+    tmp_path: Path,
+) -> None:
+    body = {
+        "error": {
+            "status": "access_denied",
+            "message": "User is not multi-factor authenticated. Missing Client Authentication "
+            "Certificate. As per compliance rules, user needs to be authenticated using "
+            "multi-factor for performing sign operation.",
+        }
+    }
+    with hostile(lambda _r: Reply.json(body, status=403)) as server:
+        result = run_cli(tmp_path, "get", "keypairs", SM_HOST=server.url, SM_API_KEY=KEY)
+        assert server.count("/signingmanager/api/v1/keypairs") == 1
+    assert result.returncode == 3
+    assert "second factor missing" in result.stderr
+    assert "SM_CLIENT_CERT_FILE" in result.stderr
