@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from stm_tui.api.errors import BadResponse, StmError
 from stm_tui.api.resources import RESOURCES as API_RESOURCES
 from stm_tui.config import DEFAULT_POLL_INTERVALS
+from stm_tui.store.history import History, HistoryFetcher
 from stm_tui.store.poller import Backoff, FetchResult, Poller, PollSpec
 from stm_tui.store.store import RESOURCES, Store
 
@@ -34,8 +35,8 @@ ROLE_NAMES: Mapping[str, str] = {
     "SSM_BUILD_ENGINEER": "Build Engineer",
 }
 
-# Logs that only grow: after a first load of this much history, later polls ask only for
-# entries newer than the newest one already held.
+# Logs that only grow: a first load takes this much recent history; later polls fetch what
+# is new by id (see `stm_tui.store.history`); older history loads on request.
 APPEND_ONLY: Mapping[str, timedelta] = {
     "signatures": timedelta(days=30),
     "audit": timedelta(days=30),
@@ -105,10 +106,6 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class Session:
     def __init__(
         self,
@@ -130,6 +127,7 @@ class Session:
         self.local = local if local is not None else local_identity()
         merged = {**DEFAULT_POLL_INTERVALS, **(intervals or {})}
         self.store = Store(resources=resources, intervals=merged)
+        self._histories: dict[str, HistoryFetcher] = {}
         self.poller = Poller(
             self.store,
             [
@@ -290,23 +288,38 @@ class Session:
         return fetch_all
 
     def _append_only_fetcher(self, name: str, history: timedelta) -> Callable[[], Any]:
-        newest: list[datetime] = []
+        if not hasattr(self.client, "list_page"):
 
-        async def fetch() -> FetchResult:
-            if not newest:
-                items = await self.client.list_all(name, **{"from": _iso(self.clock() - history)})
-                complete = True
-            else:
-                # `from` is inclusive, so the newest entry comes back; the store ignores it.
-                items = await self.client.list_all(name, **{"from": _iso(newest[0])})
-                complete = False
-            stamps = [s for s in (getattr(i, "created_on", None) for i in items) if s]
-            if stamps:
-                latest = max(stamps)
-                newest[:] = [max(latest, newest[0])] if newest else [latest]
-            return FetchResult(items=items, complete=complete)
+            async def fetch_all() -> list[Any]:
+                return await self.client.list_all(name)
 
-        return fetch
+            return fetch_all
+        fetcher = HistoryFetcher(
+            self.client,  # type: ignore[arg-type]
+            self.store,
+            name,
+            window=history,
+            clock=self.clock,
+            page_size=int(getattr(self.client, "page_size", 100)),
+        )
+        self._histories[name] = fetcher
+        return fetcher
+
+    # history of the append-only logs -------------------------------------------------------
+
+    def history(self, name: str) -> History | None:
+        """What part of an append-only log (`audit`, `signatures`) the store holds: the
+        oldest entry loaded, whether that is everything, the server's total."""
+        fetcher = self._histories.get(name)
+        return fetcher.history if fetcher is not None else None
+
+    async def load_older(self, name: str, pages: int = 1) -> int:
+        """Load up to `pages` pages of history older than what the store holds; returns the
+        number of entries added (0 when everything is loaded already)."""
+        fetcher = self._histories.get(name)
+        if fetcher is None:
+            raise KeyError(f"{name} has no history to load")
+        return await fetcher.load_older(pages)
 
 
 # glibc's `mallopt` parameter for the size from which allocations get their own mapping.

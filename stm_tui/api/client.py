@@ -474,6 +474,21 @@ class STMClient:
         full = since is None or not spec.paged
         return ChangeResult(changed=True, items=items, full=full, etag=composite)
 
+    async def list_page(
+        self, resource: str, *, offset: int, limit: int, **filters: Any
+    ) -> tuple[int, list[m.Resource]]:
+        """One page of a paged collection, in the server's order: (total, items)."""
+        spec = spec_for(resource)
+        if not spec.paged:
+            raise KeyError(f"{spec.name} is not paged")
+        where = f"GET {spec.path}"
+        response = await self._get(spec.path, {**filters, "limit": limit, "offset": offset})
+        fast = parse_page_fast(spec.model, response.content)
+        if fast is not None:
+            return fast[0].total, list(fast[1])
+        page = parse_envelope(response.content, where)
+        return page.total, list(validate_items(spec.model, page.items, where))
+
     async def count(self, resource: str, **filters: Any) -> int:
         """How many items a paged collection holds (one request for a one-item page)."""
         spec = spec_for(resource)
