@@ -21,7 +21,11 @@ def path_cmd() -> None:
         click.echo(f"{label + ':':<13} {location}")
 
 
-config.add_command(path_cmd, "locate")
+# An older name for `path`, kept working for scripts but not listed.
+locate_cmd = click.Command(
+    "locate", callback=path_cmd.callback, help=path_cmd.help, hidden=True
+)
+config.add_command(locate_cmd)
 
 
 @config.command("show")

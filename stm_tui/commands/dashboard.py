@@ -17,6 +17,36 @@ EXIT_CRASHED = 1
 EXIT_USAGE = 2
 
 
+def resolve_theme(name: str | None, origin: str) -> str | None:
+    """The Textual theme for a name users type (`dark`, `light`, `ansi` or any built-in
+    Textual theme); ConfigError naming `origin` (the flag, or file, profile and key)."""
+    if name is None:
+        return None
+    from textual.theme import BUILTIN_THEMES
+
+    from stm_tui.api.errors import ConfigError
+    from stm_tui.config import suggest
+    from stm_tui.tui.app import THEMES
+
+    key = name.strip().lower()
+    if key in THEMES:
+        return THEMES[key]
+    if key in BUILTIN_THEMES:
+        return key
+    short = ["dark", "light", "ansi"]
+    others = sorted(set(BUILTIN_THEMES) - set(THEMES.values()))
+    raise ConfigError(
+        f"{origin}: unknown theme {name!r}{suggest(key, [*THEMES, *BUILTIN_THEMES])}; "
+        f"choose one of: {', '.join(short)} (or a Textual theme: {', '.join(others)})"
+    )
+
+
+def config_theme_origin(profile: Any) -> str:
+    from stm_tui.config import app_paths
+
+    return f"config file {app_paths().config_file}, profile {profile.name!r}: theme"
+
+
 def run_dashboard(obj: dict[str, Any]) -> int:
     """Load the profile and credentials, then run the app. Returns the process exit code."""
     from stm_tui.api.errors import StmError
@@ -26,7 +56,9 @@ def run_dashboard(obj: dict[str, Any]) -> int:
     from stm_tui.session import Session
 
     try:
+        cli_theme = resolve_theme(obj.get("theme"), "--theme")
         profile = load_profile(obj.get("profile"))
+        profile_theme = resolve_theme(profile.theme, config_theme_origin(profile))
         credentials = resolve_credentials(profile, prompt=tty_prompt)
         if credentials.api_key is None:
             click.echo(
@@ -46,7 +78,7 @@ def run_dashboard(obj: dict[str, Any]) -> int:
         if "stm-tui demo" not in exc.message:
             click.echo("To look around first, run the built-in demo: stm-tui demo", err=True)
         return exit_code_for(exc)
-    return run_app(session, obj, theme_default=profile.theme)
+    return run_app(session, {**obj, "theme": cli_theme}, theme_default=profile_theme)
 
 
 def run_app(

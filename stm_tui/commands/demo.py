@@ -40,6 +40,14 @@ def demo(
 
 
 def run_demo(obj: dict[str, Any], data_dir: Path | None) -> int:
+    from stm_tui.api.errors import StmError
+    from stm_tui.commands.dashboard import resolve_theme
+
+    try:
+        obj = {**obj, "theme": resolve_theme(obj.get("theme"), "--theme")}
+    except StmError as exc:
+        click.echo(f"stm-tui: {exc.message}", err=True)
+        return 2
     if data_dir is not None:
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         return _run(obj, data_dir)
