@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -81,20 +83,58 @@ def run_dashboard(obj: dict[str, Any]) -> int:
     return run_app(session, {**obj, "theme": cli_theme}, theme_default=profile_theme)
 
 
+# Signals that end the dashboard cleanly (terminal restored, `finally` blocks run): a hang-up
+# when the SSH connection drops or tmux kills the session, a plain `kill`, or Ctrl-C from
+# outside the raw terminal.
+EXIT_SIGNALS = (signal.SIGHUP, signal.SIGTERM, signal.SIGINT)
+
+
 def run_app(
     session: Session,
     obj: dict[str, Any],
     *,
     theme_default: str | None = None,
     clock: Callable[[], datetime] | None = None,
+    on_signal: Callable[[int], None] | None = None,
 ) -> int:
-    """Run the dashboard on a session; non-zero when the app crashed."""
+    """Run the dashboard on a session; non-zero when the app crashed, 128+N after signal N.
+
+    `on_signal` runs first thing when one of `EXIT_SIGNALS` arrives (the demo deletes its
+    private keys there, before anything else can go wrong on a terminal that is gone)."""
     from stm_tui.tui.app import StmApp
 
     # While the app owns the terminal, log records must not be written over the screen.
     logging.getLogger().addHandler(logging.NullHandler())
     mouse = not obj.get("no_mouse", False)
     app = StmApp(session, mouse=mouse, theme=obj.get("theme") or theme_default, clock=clock)
-    app.run(mouse=mouse)
+    received: list[int] = []
+
+    def stop(signum: int) -> None:
+        if not received and on_signal is not None:
+            try:
+                on_signal(signum)
+            except Exception:
+                logging.getLogger(__name__).exception("signal clean-up failed")
+        received.append(signum)
+        app.exit(return_code=128 + signum)
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in EXIT_SIGNALS:
+            loop.add_signal_handler(sig, stop, sig)
+        try:
+            await app.run_async(mouse=mouse)
+        finally:
+            for sig in EXIT_SIGNALS:
+                loop.remove_signal_handler(sig)
+
+    try:
+        asyncio.run(main())
+    except OSError:
+        if not received:
+            raise
+        # After a hang-up the terminal is gone: restoring it fails, which is fine.
+    if received:
+        return 128 + received[0]
     # Textual leaves the process exit code at 0 after a crash unless we pass it on.
     return EXIT_CRASHED if (app.return_code or 0) != 0 else EXIT_OK
