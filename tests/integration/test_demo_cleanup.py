@@ -5,76 +5,26 @@ removed by the next demo, live ones never."""
 from __future__ import annotations
 
 import os
-import pty
-import select
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from stm_tui.commands.demo import DEMO_PREFIX, PID_FILE
 from tests.integration._cli import cli_env
+from tests.integration._pty import TerminalRun
 
 
-class Demo:
-    """`stm-tui demo` on a pty, with TMPDIR pointing into the test's directory."""
+class Demo(TerminalRun):
+    """`stm-tui demo ARGS` on a pty."""
 
     def __init__(self, tmp_path: Path, *args: str) -> None:
-        self.tmp = tmp_path / "tmp"
-        self.tmp.mkdir(exist_ok=True)
-        primary, secondary = pty.openpty()
-        env = cli_env(
-            tmp_path,
-            TMPDIR=str(self.tmp),
-            TERM="xterm-256color",
-            TEXTUAL_ANIMATIONS="none",
-            COLUMNS="100",
-            LINES="30",
-        )
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "stm_tui", "demo", *args],
-            stdin=secondary,
-            stdout=secondary,
-            stderr=secondary,
-            env=env,
-            start_new_session=True,
-        )
-        os.close(secondary)
-        self.fd = primary
-        self.output = b""
-
-    def pump(self, seconds: float) -> None:
-        end = time.monotonic() + seconds
-        while time.monotonic() < end:
-            ready, _, _ = select.select([self.fd], [], [], 0.05)
-            if ready:
-                try:
-                    self.output += os.read(self.fd, 65536)
-                except OSError:
-                    return
-
-    def wait_for(self, needle: bytes, limit: float = 30.0) -> None:
-        end = time.monotonic() + limit
-        while needle not in self.output:
-            if time.monotonic() > end or self.proc.poll() is not None:
-                raise AssertionError(f"{needle!r} not seen; output tail: {self.output[-400:]!r}")
-            self.pump(0.1)
+        super().__init__(tmp_path, "demo", *args)
 
     def folders(self) -> list[Path]:
         return sorted(p for p in self.tmp.glob(DEMO_PREFIX + "*") if p.is_dir())
-
-    def finish(self, limit: float = 30.0) -> int:
-        end = time.monotonic() + limit
-        while self.proc.poll() is None and time.monotonic() < end:
-            self.pump(0.1)
-        if self.proc.poll() is None:
-            self.proc.kill()
-            raise AssertionError("the demo did not exit after the signal")
-        os.close(self.fd)
-        return self.proc.returncode
 
 
 @pytest.mark.parametrize("signum", [signal.SIGHUP, signal.SIGTERM, signal.SIGINT])
@@ -150,7 +100,7 @@ def test_print_env_writes_a_private_env_file_that_get_can_use(tmp_path: Path) ->
         )
         assert got.returncode == 0, got.stderr
         assert '"name"' in got.stdout
-        os.write(demo.fd, b"\r")
+        demo.press(b"\r")
         demo.wait_for(b"Overview")
         demo.proc.send_signal(signal.SIGTERM)
         demo.finish()
