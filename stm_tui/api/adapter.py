@@ -133,7 +133,7 @@ def connect_failure_class(exc: BaseException) -> str:
 
 
 def classify_transport_error(
-    exc: httpx.TransportError,
+    exc: BaseException,
     method: str,
     path: str,
     *,
@@ -189,7 +189,7 @@ def classify_transport_error(
     # rejected (or missing) client certificate can look: asyncio-based servers drop the
     # connection without sending the TLS alert. The client decides with what it knows.
     err.closed_without_answer = isinstance(  # type: ignore[attr-defined]
-        exc, httpx.RemoteProtocolError | httpx.ReadError
+        exc, httpx.RemoteProtocolError | httpx.ReadError | ConnectionResetError
     )
     return err
 
@@ -276,19 +276,26 @@ class HttpAdapter:
                 path=path,
             )
         started = time.perf_counter()
+        deadline = asyncio.timeout(self.deadline)
         try:
-            async with asyncio.timeout(self.deadline):
+            async with deadline:
                 status, response_headers, content = await self._exchange(
                     method, path, params, json, headers
                 )
-        except TimeoutError:
+        except TimeoutError as exc:
+            if not deadline.expired():  # a socket's own timeout, not the deadline
+                raise classify_transport_error(
+                    exc, method, path, base_url=self.base_url, client_cert=self.client_cert
+                ) from None
             raise DeadlineExceeded(
                 f"no complete answer within {self.deadline:g} s from {self.base_url} "
                 f"({method} {path}); the server is too slow or stalled",
                 method=method,
                 path=path,
             ) from None
-        except httpx.TransportError as exc:
+        except (httpx.TransportError, ssl.SSLError, OSError) as exc:
+            # httpcore lets some TLS alerts (TLSV13_ALERT_CERTIFICATE_REQUIRED, read after
+            # the handshake) and socket errors through unwrapped: they are classified too.
             err = classify_transport_error(
                 exc, method, path, base_url=self.base_url, client_cert=self.client_cert
             )
