@@ -163,6 +163,8 @@ class StmApp(App[None]):
     # store notifications -----------------------------------------------------------------
 
     def _on_status(self, status: Any) -> None:
+        if not self.screen_stack:
+            return
         screen = self.screen
         if isinstance(screen, AreaScreen) and status.resource in screen.area.resources:
             screen.update_freshness()
@@ -180,6 +182,8 @@ class StmApp(App[None]):
     def _tick(self) -> None:
         # Once a second: only the "updated 3 s ago" label of the visible screen changes.
         self.session.store.tick(self.now())
+        if not self.screen_stack:  # shutting down: the timer can outlive the screens
+            return
         screen = self.screen
         if isinstance(screen, AreaScreen):
             screen.update_freshness()
