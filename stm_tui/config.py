@@ -127,21 +127,6 @@ def ensure_private_dir(path: Path) -> Path:
     return path
 
 
-# Keys a profile may set. `name` and `source` are the loader's own, never the file's.
-PROFILE_KEYS: tuple[str, ...] = (
-    "host",
-    "account_id",
-    "client_cert_file",
-    "ca_file",
-    "conn_timeout_ms",
-    "read_timeout_s",
-    "request_deadline_s",
-    "max_response_mb",
-    "page_size",
-    "poll",
-    "read_only",
-    "theme",
-)
 TOP_LEVEL_KEYS: tuple[str, ...] = ("default_profile", "profiles")
 
 # Seconds; a poll interval of zero hammered the service with ~22 requests/s per resource.
@@ -246,6 +231,13 @@ class Profile(BaseModel):
 
     def poll_interval(self, resource: str) -> float:
         return self.poll.get(resource, DEFAULT_POLL_INTERVALS.get(resource, 60.0))
+
+
+# Keys a profile may set: the model's fields, except the loader's own `name` and `source`
+# (so a field added to `Profile` is accepted without a second list to update).
+PROFILE_KEYS: tuple[str, ...] = tuple(
+    key for key in Profile.model_fields if key not in ("name", "source")
+)
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
