@@ -20,7 +20,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("stm_tui.commands.demo", "demo", "Open the dashboard on the built-in STM emulator."),
     "emulator": ("stm_tui.commands.emulator", "emulator", "Run the STM emulator (foreground)."),
     "get": ("stm_tui.commands.get", "get", "List a resource headlessly (table, JSON or CSV)."),
-    "login": ("stm_tui.commands.login", "login", "Store the API key and p12 password."),
+    "login": (
+        "stm_tui.commands.login",
+        "login",
+        "Check the API key (and p12 password) against the host, then store it.",
+    ),
     "config": ("stm_tui.commands.config_cmd", "config", "Where config, data and logs live."),
 }
 

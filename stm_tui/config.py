@@ -10,10 +10,19 @@ The file lives at `<user_config_dir>/stm-tui/config.toml`:
     client_cert_file = "~/.stm/me.p12"       # optional PKCS#12 for mTLS
     ca_file = "/etc/ssl/corp-ca.pem"         # optional extra trust anchor
     conn_timeout_ms = 10000
+    read_timeout_s = 30                      # per wait for bytes
+    request_deadline_s = 60                  # whole exchange, however the bytes trickle
+    max_response_mb = 64                     # decompressed body bound
+    page_size = 100
     read_only = true
     theme = "dark"
     [profiles.prod.poll]                     # seconds, per resource
     releases = 5
+
+Every key and value is checked: an unknown key, an out-of-range number or a missing
+`default_profile` is refused with a message naming the file, the profile and the key. The
+file (and its directory) must be yours and writable by nobody else, since it decides which
+host receives the API key. Plain `http://` is accepted only for loopback hosts.
 
 Environment variables (as smctl reads them) override the file: `SM_HOST`,
 `SM_CLIENT_CERT_FILE`, `SM_CA_FILE`, `SM_CONN_TIMEOUT` (ms). `SM_TLS_SKIP_VERIFY` is refused.
@@ -22,7 +31,9 @@ Secrets are never read from this file: see `stm_tui.credentials`.
 
 from __future__ import annotations
 
+import difflib
 import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,6 +44,9 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from stm_tui.api.errors import ConfigError
+from stm_tui.api.hosts import validate_host
+
+__all__ = ["validate_host"]  # re-exported: config is where people look for host rules
 
 APP_NAME = "stm-tui"
 DEFAULT_PROFILE = "default"
@@ -99,22 +113,78 @@ def app_paths() -> AppPaths:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create `path` (and parents) as 0700 and tighten it if it already exists looser."""
+    """Create `path` (and parents) as 0700, whatever the umask, and tighten it if it already
+    exists looser. (`mkdir(mode=...)` is masked by the umask, and the parents it creates get
+    the umask's mode.)"""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Parents we created are ours to make private too (a fresh `~/.config` under umask 002
+    # would otherwise be group-writable).
+    for created in missing:
+        created.chmod(0o700)
     if path.stat().st_mode & 0o077:
         path.chmod(0o700)
     return path
 
 
+TOP_LEVEL_KEYS: tuple[str, ...] = ("default_profile", "profiles")
+
+# Seconds; a poll interval of zero hammered the service with ~22 requests/s per resource.
+POLL_MIN = 1.0
+POLL_MAX = 86_400.0
+
+
+def suggest(word: str, choices: tuple[str, ...] | list[str]) -> str:
+    """` (did you mean 'x'?)` for the closest choice, or nothing."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_private_config(path: Path) -> None:
+    """Refuse a config file (or its directory) that someone else could have written: it
+    decides which host receives the API key. A missing file is fine."""
+    try:
+        info = path.stat()
+        dir_info = path.parent.stat()
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    for what, where, facts, fix in (
+        ("config directory", path.parent, dir_info, "chmod go-w"),
+        ("config file", path, info, "chmod 600"),
+    ):
+        if uid is not None and facts.st_uid != uid:
+            raise ConfigError(
+                f"{what} {where} is not owned by you (uid {uid}), so it is not used: it "
+                "decides which host receives your API key"
+            )
+        mode = stat.S_IMODE(facts.st_mode)
+        if mode & 0o022:
+            if mode & 0o022 == 0o022:
+                who = "the group and other users"
+            else:
+                who = "the group" if mode & 0o020 else "other users"
+            raise ConfigError(
+                f"{what} {where} is writable by {who} (mode {mode:o}), so it is not used: "
+                f"it decides which host receives your API key. Run: {fix} {where}"
+            )
+
+
 class Profile(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = DEFAULT_PROFILE
     host: str
     account_id: str | None = None
     client_cert_file: Path | None = None
     ca_file: Path | None = None
-    conn_timeout_ms: int = Field(default=10_000, gt=0, le=600_000)
+    conn_timeout_ms: int = Field(default=10_000, ge=100, le=600_000)
+    read_timeout_s: float = Field(default=30.0, ge=1, le=600)
+    request_deadline_s: float = Field(default=60.0, ge=1, le=3600)
+    max_response_mb: int = Field(default=64, ge=1, le=4096)
+    page_size: int = Field(default=100, ge=1, le=1000)
     poll: dict[str, float] = Field(default_factory=dict)
     read_only: bool = True
     theme: str = "dark"
@@ -133,9 +203,27 @@ class Profile(BaseModel):
     @field_validator("host")
     @classmethod
     def _host(cls, value: str) -> str:
-        value = value.strip().rstrip("/")
-        if not value:
-            raise ValueError("host is empty")
+        return validate_host(value)
+
+    @field_validator("poll", mode="before")
+    @classmethod
+    def _poll(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ValueError("poll: must be a table of resource = seconds")
+        known = tuple(DEFAULT_POLL_INTERVALS)
+        for resource, seconds in value.items():
+            if resource not in DEFAULT_POLL_INTERVALS:
+                raise ValueError(
+                    f"poll.{resource}: unknown resource{suggest(resource, known)}; "
+                    f"known: {', '.join(sorted(known))}"
+                )
+            if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+                raise ValueError(f"poll.{resource}: must be a number of seconds")
+            if not POLL_MIN <= seconds <= POLL_MAX:
+                raise ValueError(
+                    f"poll.{resource}: {seconds} s is out of range "
+                    f"({POLL_MIN:g} to {POLL_MAX:g} seconds)"
+                )
         return value
 
     @property
@@ -147,7 +235,15 @@ class Profile(BaseModel):
         return self.poll.get(resource, DEFAULT_POLL_INTERVALS.get(resource, 60.0))
 
 
+# Keys a profile may set: the model's fields, except the loader's own `name` and `source`
+# (so a field added to `Profile` is accepted without a second list to update).
+PROFILE_KEYS: tuple[str, ...] = tuple(
+    key for key in Profile.model_fields if key not in ("name", "source")
+)
+
+
 def _read_config_file(path: Path) -> dict[str, Any]:
+    check_private_config(path)
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -157,6 +253,15 @@ def _read_config_file(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     except OSError as exc:
         raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
+
+
+# Which variable sets which key, to name the right source in an error message.
+_ENV_FOR_KEY = {
+    "host": "SM_HOST",
+    "client_cert_file": "SM_CLIENT_CERT_FILE",
+    "ca_file": "SM_CA_FILE",
+    "conn_timeout_ms": "SM_CONN_TIMEOUT",
+}
 
 
 def _env_overrides(env: Mapping[str, str]) -> dict[str, Any]:
@@ -196,25 +301,61 @@ def not_configured_message(paths: AppPaths | None = None) -> str:
     )
 
 
+def _choose(
+    name: str | None, env: Mapping[str, str], data: Mapping[str, Any]
+) -> tuple[Any, str | None]:
+    """(profile name, where it came from): None for an explicit --profile, "" for the
+    built-in default."""
+    if name:
+        return name, None
+    if env.get("STM_TUI_PROFILE"):
+        return env["STM_TUI_PROFILE"], "STM_TUI_PROFILE"
+    if "default_profile" in data:
+        return data["default_profile"], "default_profile"
+    return DEFAULT_PROFILE, ""
+
+
 def load_profile(name: str | None = None, *, env: Mapping[str, str] | None = None) -> Profile:
     """The named profile (or the default one), with `SM_*` variables applied on top."""
     env = os.environ if env is None else env
     paths = app_paths()
-    data = _read_config_file(paths.config_file)
+    file = paths.config_file
+    data = _read_config_file(file)
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            raise ConfigError(
+                f"config file {file}: unknown key {key!r}{suggest(key, TOP_LEVEL_KEYS)}; "
+                f"valid top-level keys: {', '.join(TOP_LEVEL_KEYS)}"
+            )
     profiles = data.get("profiles", {})
     if not isinstance(profiles, dict):
-        raise ConfigError(f"config file {paths.config_file}: [profiles] must be a table")
-    chosen = name or env.get("STM_TUI_PROFILE") or data.get("default_profile") or DEFAULT_PROFILE
+        raise ConfigError(f"config file {file}: [profiles] must be a table")
+    known = ", ".join(sorted(profiles)) or "none"
+    chosen, origin = _choose(name, env, data)
     if not isinstance(chosen, str):
-        raise ConfigError(f"config file {paths.config_file}: default_profile must be a string")
+        raise ConfigError(f"config file {file}: default_profile must be a string")
     settings = profiles.get(chosen)
-    if settings is None and name is not None:
-        known = ", ".join(sorted(profiles)) or "none"
+    if settings is None and origin is None:
+        raise ConfigError(f"profile {chosen!r} is not in {file} (profiles there: {known})")
+    if settings is None and origin == "default_profile":
         raise ConfigError(
-            f"profile {name!r} is not in {paths.config_file} (profiles there: {known})"
+            f"config file {file}: default_profile = {chosen!r} names a profile that does not "
+            f"exist{suggest(chosen, list(profiles))}; profiles there: {known}"
         )
+    if settings is None and origin == "STM_TUI_PROFILE":
+        raise ConfigError(
+            f"STM_TUI_PROFILE={chosen} names a profile that is not in {file}"
+            f"{suggest(chosen, list(profiles))}; profiles there: {known}"
+        )
+    where = f"config file {file}, profile {chosen!r}"
     if settings is not None and not isinstance(settings, dict):
-        raise ConfigError(f"config file {paths.config_file}: [profiles.{chosen}] must be a table")
+        raise ConfigError(f"config file {file}: [profiles.{chosen}] must be a table")
+    for key in settings or {}:
+        if key not in PROFILE_KEYS:
+            raise ConfigError(
+                f"{where}: unknown key {key!r}{suggest(key, PROFILE_KEYS)}; valid keys: "
+                f"{', '.join(PROFILE_KEYS)}"
+            )
     merged: dict[str, Any] = dict(settings or {})
     overrides = _env_overrides(env)
     merged.update(overrides)
@@ -223,12 +364,18 @@ def load_profile(name: str | None = None, *, env: Mapping[str, str] | None = Non
     if settings is None:
         source = "environment"
     elif overrides:
-        source = f"{paths.config_file} + environment"
+        source = f"{file} + environment"
     else:
-        source = str(paths.config_file)
+        source = str(file)
     try:
         return Profile.model_validate({**merged, "name": chosen, "source": source})
     except ValidationError as exc:
         first = exc.errors(include_url=False, include_input=False)[0]
-        loc = ".".join(str(p) for p in first.get("loc", ()))
-        raise ConfigError(f"profile {chosen!r}: {loc}: {first.get('msg')}") from None
+        key = ".".join(str(p) for p in first.get("loc", ()))
+        message = str(first.get("msg", "invalid")).removeprefix("Value error, ")
+        top = key.split(".")[0]
+        if top in overrides:
+            raise ConfigError(f"{_ENV_FOR_KEY.get(top, top)}: {message}") from None
+        if message.startswith((f"{key}.", f"{key}:")):
+            raise ConfigError(f"{where}: {message}") from None  # it names its own sub-key
+        raise ConfigError(f"{where}: {key}: {message}") from None

@@ -18,9 +18,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from stm_tui.api.errors import StmError
+from stm_tui.api.errors import BadResponse, StmError
+from stm_tui.api.resources import RESOURCES as API_RESOURCES
 from stm_tui.config import DEFAULT_POLL_INTERVALS
-from stm_tui.store.poller import FetchResult, Poller, PollSpec
+from stm_tui.store.history import History, HistoryFetcher
+from stm_tui.store.poller import Backoff, FetchResult, Poller, PollSpec
 from stm_tui.store.store import RESOURCES, Store
 
 log = logging.getLogger(__name__)
@@ -35,8 +37,8 @@ ROLE_NAMES: Mapping[str, str] = {
     "AM_ACCOUNT_VIEWER": "Account Viewer",
 }
 
-# Logs that only grow: after a first load of this much history, later polls ask only for
-# entries newer than the newest one already held.
+# Logs that only grow: a first load takes this much recent history; later polls fetch what
+# is new by id (see `stm_tui.store.history`); older history loads on request.
 APPEND_ONLY: Mapping[str, timedelta] = {
     "signatures": timedelta(days=30),
     "audit": timedelta(days=30),
@@ -106,10 +108,6 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class Session:
     def __init__(
         self,
@@ -121,6 +119,7 @@ class Session:
         resources: Sequence[str] = RESOURCES,
         clock: Callable[[], datetime] = _utcnow,
         local: str | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
         self.client = client
         self.profile_name = profile_name
@@ -130,10 +129,15 @@ class Session:
         self.local = local if local is not None else local_identity()
         merged = {**DEFAULT_POLL_INTERVALS, **(intervals or {})}
         self.store = Store(resources=resources, intervals=merged)
+        self._histories: dict[str, HistoryFetcher] = {}
         self.poller = Poller(
             self.store,
-            [PollSpec(name, self._fetcher(name), merged.get(name, 30.0)) for name in resources],
+            [
+                PollSpec(name, self._fetcher(name), merged.get(name, 30.0), self._probe(name))
+                for name in resources
+            ],
             clock=clock,
+            backoff=backoff,
         )
         self.identity: Identity | None = None
         self.me: Any = None
@@ -174,17 +178,38 @@ class Session:
 
     # lifecycle ---------------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Learn who we are, then start polling. Never raises for a misbehaving server."""
-        keep_page_bodies_out_of_the_heap()
+    async def connect(self) -> StmError | None:
+        """Read who we are (one request); the error, if any, is also kept as `start_error`.
+
+        Used before the dashboard opens, to tell a wrong key or a dead host from a working
+        connection; `start` then does not ask again. Never raises for a misbehaving server:
+        anything unexpected becomes a bad-response error."""
         try:
             self.me = await self.client.me()
         except StmError as exc:
-            # The identity bar says what went wrong; polling still starts so the areas show
-            # their own errors and recover on their own once the server does.
             self.start_error = exc
             log.warning("could not read the current user: %s", exc.kind)
-        self.identity = self._identity()
+            return exc
+        except Exception as exc:  # a bug or an exotic failure must not end the session
+            log.exception("reading the current user failed unexpectedly")
+            self.start_error = BadResponse(
+                f"unexpected {type(exc).__name__} while reading the current user"
+            )
+            return self.start_error
+        self.start_error = None
+        return None
+
+    async def start(self) -> None:
+        """Learn who we are, then start polling. Never raises for a misbehaving server."""
+        keep_page_bodies_out_of_the_heap()
+        if self.me is None:
+            # The identity bar says what went wrong; polling still starts so the areas show
+            # their own errors and recover on their own once the server does.
+            await self.connect()
+        try:
+            self.identity = self._identity()
+        except Exception:
+            log.exception("identity could not be worked out")
         self.poller.start()
 
     async def stop(self) -> None:
@@ -219,6 +244,22 @@ class Session:
 
     # fetchers ----------------------------------------------------------------------------
 
+    def _probe(self, name: str) -> Callable[[], Any] | None:
+        """A cheap request that succeeds once the service is back: a one-item page of the
+        same collection (same endpoint, same permission), or the identity call for the
+        Account Manager's unpaged lists."""
+        spec = API_RESOURCES.get(name)
+        count = getattr(self.client, "count", None)
+        if spec is not None and spec.paged and count is not None:
+
+            async def one_item_page() -> Any:
+                return await count(name)
+
+            return one_item_page
+        if hasattr(self.client, "me"):
+            return self.client.me
+        return None
+
     def _fetcher(self, name: str) -> Callable[[], Any]:
         fetch = self._plain_fetcher(name)
         if name not in ("certificates", "keypairs"):
@@ -249,23 +290,38 @@ class Session:
         return fetch_all
 
     def _append_only_fetcher(self, name: str, history: timedelta) -> Callable[[], Any]:
-        newest: list[datetime] = []
+        if not hasattr(self.client, "list_page"):
 
-        async def fetch() -> FetchResult:
-            if not newest:
-                items = await self.client.list_all(name, **{"from": _iso(self.clock() - history)})
-                complete = True
-            else:
-                # `from` is inclusive, so the newest entry comes back; the store ignores it.
-                items = await self.client.list_all(name, **{"from": _iso(newest[0])})
-                complete = False
-            stamps = [s for s in (getattr(i, "created_on", None) for i in items) if s]
-            if stamps:
-                latest = max(stamps)
-                newest[:] = [max(latest, newest[0])] if newest else [latest]
-            return FetchResult(items=items, complete=complete)
+            async def fetch_all() -> list[Any]:
+                return await self.client.list_all(name)
 
-        return fetch
+            return fetch_all
+        fetcher = HistoryFetcher(
+            self.client,  # type: ignore[arg-type]
+            self.store,
+            name,
+            window=history,
+            clock=self.clock,
+            page_size=int(getattr(self.client, "page_size", 100)),
+        )
+        self._histories[name] = fetcher
+        return fetcher
+
+    # history of the append-only logs -------------------------------------------------------
+
+    def history(self, name: str) -> History | None:
+        """What part of an append-only log (`audit`, `signatures`) the store holds: the
+        oldest entry loaded, whether that is everything, the server's total."""
+        fetcher = self._histories.get(name)
+        return fetcher.history if fetcher is not None else None
+
+    async def load_older(self, name: str, pages: int = 1) -> int:
+        """Load up to `pages` pages of history older than what the store holds; returns the
+        number of entries added (0 when everything is loaded already)."""
+        fetcher = self._histories.get(name)
+        if fetcher is None:
+            raise KeyError(f"{name} has no history to load")
+        return await fetcher.load_older(pages)
 
 
 # glibc's `mallopt` parameter for the size from which allocations get their own mapping.

@@ -23,10 +23,18 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from pydantic import SecretStr
 
 from stm_tui.api import models as m
-from stm_tui.api.adapter import HttpAdapter, RawResponse, was_maybe_sent
+from stm_tui.api.adapter import (
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BODY,
+    HttpAdapter,
+    RawResponse,
+    was_maybe_sent,
+)
 from stm_tui.api.errors import (
     AuthError,
     BadResponse,
+    ConfigError,
+    DeadlineExceeded,
     OfflineError,
     OutcomeUnknown,
     RateLimited,
@@ -34,6 +42,7 @@ from stm_tui.api.errors import (
     TransientError,
     error_for_status,
 )
+from stm_tui.api.hosts import validate_host
 from stm_tui.api.paging import (
     gc_paused,
     parse_array,
@@ -76,12 +85,12 @@ class ChangeResult:
 
 
 def normalize_host(host: str) -> str:
-    host = host.strip().rstrip("/")
-    if not host:
-        raise ValueError("empty host")
-    if "://" not in host:
-        host = "https://" + host
-    return host
+    """The base URL (`https://` assumed); ConfigError for a malformed host or for plain
+    HTTP to anything but loopback (the API key would travel in clear)."""
+    try:
+        return validate_host(host)
+    except ValueError as exc:
+        raise ConfigError(f"host: {exc}") from None
 
 
 def _query_value(value: Any) -> str:
@@ -117,6 +126,9 @@ class STMClient:
         ssl_context: ssl.SSLContext | None = None,
         connect_timeout: float = 10.0,
         read_timeout: float = 30.0,
+        deadline: float = DEFAULT_DEADLINE,
+        max_body_bytes: int = DEFAULT_MAX_BODY,
+        client_cert: bool = False,
         retry: RetryPolicy | None = None,
         page_size: int = 100,
         concurrency: int = 8,
@@ -140,6 +152,9 @@ class STMClient:
             ssl_context=ssl_context,
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
+            deadline=deadline,
+            max_body_bytes=max_body_bytes,
+            client_cert=client_cert,
             max_connections=max(16, self.concurrency * 2),
             transport=transport,
             read_only=read_only,
@@ -153,7 +168,6 @@ class STMClient:
     ) -> STMClient:
         """A client for a profile. Builds the TLS context (and opens the client certificate)
         here, so a wrong p12 password fails before any request is made."""
-        from stm_tui.api.errors import ConfigError
         from stm_tui.api.tls import build_ssl_context
 
         host = normalize_host(profile.host)
@@ -166,6 +180,11 @@ class STMClient:
         )
         kwargs.setdefault("read_only", profile.read_only)
         kwargs.setdefault("connect_timeout", profile.conn_timeout_ms / 1000)
+        kwargs.setdefault("read_timeout", profile.read_timeout_s)
+        kwargs.setdefault("deadline", profile.request_deadline_s)
+        kwargs.setdefault("max_body_bytes", profile.max_response_mb * 1024 * 1024)
+        kwargs.setdefault("page_size", profile.page_size)
+        kwargs.setdefault("client_cert", profile.client_cert_file is not None)
         return cls(
             host,
             credentials.api_key,
@@ -221,18 +240,27 @@ class STMClient:
         await self._sleep(remaining)
 
     def _explain_tls_rejection(self, err: StmError) -> StmError:
-        """A TLS server that has never answered and closes every connection unanswered is
-        almost certainly refusing the client certificate (or its absence): report that as
-        an auth problem, which is not retried, rather than as a network blip."""
+        """A TLS server that has never answered and closes the connection unanswered right
+        after the handshake is refusing the client certificate (or its absence): asyncio
+        servers drop the connection without the TLS alert. Report that as an auth problem,
+        which is not retried, rather than as a network blip that is asked again 1+3 times."""
         if (
             self.host.startswith("https://")
             and not self._http.ever_answered
             and getattr(err, "closed_without_answer", False)
         ):
+            if self._http.client_cert:
+                why = (
+                    "it most likely rejected the client certificate (wrong, expired or not "
+                    "issued for this host): check SM_CLIENT_CERT_FILE"
+                )
+            else:
+                why = (
+                    "it most likely requires a client certificate, and none is configured: "
+                    "set SM_CLIENT_CERT_FILE (or client_cert_file in the profile)"
+                )
             return AuthError(
-                "TLS: the server closed every connection without answering; it most likely "
-                "rejected the client certificate (missing, wrong or expired): check "
-                "SM_CLIENT_CERT_FILE",
+                f"TLS: {self.host} closed the connection without answering; {why}",
                 method=err.method,
                 path=err.path,
             )
@@ -255,9 +283,12 @@ class STMClient:
             await self._wait_for_gate("GET", route_path)
             try:
                 response = await self._http.send("GET", route_path, params=query, headers=headers)
+            except DeadlineExceeded:
+                raise
             except (OfflineError, TransientError) as err:
-                if attempt == attempts:
-                    raise self._explain_tls_rejection(err) from None
+                explained = self._explain_tls_rejection(err)
+                if attempt == attempts or explained is not err:
+                    raise explained from None
                 await self._sleep(self._retry.backoff(attempt, self._rng))
                 continue
             if 200 <= response.status < 300 or response.status == 304:
@@ -277,6 +308,7 @@ class STMClient:
                 method="GET",
                 path=route_path,
                 retry_after=retry_after,
+                content_type=response.headers.get("content-type"),
             )
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -316,6 +348,7 @@ class STMClient:
             method=method,
             path=route_path,
             retry_after=retry_after,
+            content_type=response.headers.get("content-type"),
         )
 
     @staticmethod
@@ -370,9 +403,11 @@ class STMClient:
         fast = parse_page_fast(spec.model, first.content)
         page = fast[0] if fast is not None else parse_envelope(first.content, where)
         step = page.limit if page.limit > 0 else max(1, len(page.items))
-        offsets = list(range(step, page.total, step))
-        if len(offsets) > _MAX_PAGES:
+        # The server controls `total`: judge it by arithmetic before building anything from
+        # it (50,000,000 offsets as a list cost 2 GB).
+        if page.total < 0 or -(-page.total // step) - 1 > _MAX_PAGES:
             raise BadResponse(f"implausible total {page.total} ({where})")
+        offsets = range(step, page.total, step)
         if fast is not None:
             yield first, fast[1], step
         else:
@@ -438,6 +473,21 @@ class STMClient:
         composite = json.dumps([step, tags]) if tags and all(tags) else None
         full = since is None or not spec.paged
         return ChangeResult(changed=True, items=items, full=full, etag=composite)
+
+    async def list_page(
+        self, resource: str, *, offset: int, limit: int, **filters: Any
+    ) -> tuple[int, list[m.Resource]]:
+        """One page of a paged collection, in the server's order: (total, items)."""
+        spec = spec_for(resource)
+        if not spec.paged:
+            raise KeyError(f"{spec.name} is not paged")
+        where = f"GET {spec.path}"
+        response = await self._get(spec.path, {**filters, "limit": limit, "offset": offset})
+        fast = parse_page_fast(spec.model, response.content)
+        if fast is not None:
+            return fast[0].total, list(fast[1])
+        page = parse_envelope(response.content, where)
+        return page.total, list(validate_items(spec.model, page.items, where))
 
     async def count(self, resource: str, **filters: Any) -> int:
         """How many items a paged collection holds (one request for a one-item page)."""

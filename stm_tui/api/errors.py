@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
+from stm_tui.sanitize import clean_message
+
 KINDS = frozenset(
     {
         "offline",
@@ -22,12 +24,20 @@ KINDS = frozenset(
         "server_error",
         "outcome_unknown",
         "config",
+        "second_factor",
     }
 )
 
+# Failures that asking again cannot fix: the poller stops polling the resource and says so
+# once; only a manual refresh asks again.
+NOT_TRANSIENT = frozenset({"auth", "permission", "second_factor"})
+
 # Longest server-provided message we keep: enough for a field name and a reason, short
-# enough that a large HTML page from a proxy does not end up in a status bar.
+# enough that a large page from a proxy does not end up in a status bar.
 _MAX_SERVER_MESSAGE = 300
+_MAX_SERVER_CODE = 80
+# Only the start of an error body is looked at: a hostile 50 MB body must cost nothing.
+_MAX_ERROR_BODY = 64 * 1024
 
 
 class StmError(Exception):
@@ -73,6 +83,11 @@ class TransientError(StmError):
     kind = "transient"
 
 
+class DeadlineExceeded(TransientError):
+    """The whole exchange took longer than the request deadline (a stalled or trickling
+    server). Not retried: asking again would only wait as long again."""
+
+
 class AuthError(StmError):
     """401, or the TLS layer rejected (or required) the client certificate."""
 
@@ -89,6 +104,16 @@ class PermissionDenied(StmError):
     """403: authenticated, but the role lacks the permission."""
 
     kind = "permission"
+
+
+class SecondFactorMissing(PermissionDenied):
+    """403 `access_denied` because the call needs the second factor (the client
+    authentication certificate) and the request came with the API key alone.
+
+    STM enforces this in the application for signing, keypair generation and import, and
+    certificate generation; reads work with the key alone."""
+
+    kind = "second_factor"
 
 
 class NotFound(StmError):
@@ -134,41 +159,75 @@ class ConfigError(StmError):
     kind = "config"
 
 
-def parse_error_body(body: bytes) -> tuple[str | None, str | None]:
-    """Return (code, message) from any of the three documented error shapes.
+def _clip(text: str, limit: int = _MAX_SERVER_MESSAGE) -> str:
+    """Server text made safe for a terminal (one line, no control sequences) and bounded."""
+    return clean_message(" ".join(text.split()), limit=limit)
 
-    Shapes: STM `{"error": {"status"|"code": ..., "message": ...}}`, production's
-    `{"error": "<plain string>"}` and Account Manager's `{"errors": [{"code", "message"}]}`.
-    Anything else yields (None, None) and the caller falls back to the HTTP status.
+
+def _text(value: object, limit: int = _MAX_SERVER_MESSAGE) -> str | None:
+    return _clip(value, limit) if isinstance(value, str) and value.strip() else None
+
+
+def _looks_like_html(head: bytes, content_type: str | None) -> bool:
+    if content_type and "html" in content_type.lower():
+        return True
+    start = head.lstrip()[:512].lower()
+    return start.startswith((b"<!doctype html", b"<html")) or b"<html" in start
+
+
+def parse_error_body(
+    body: bytes, content_type: str | None = None
+) -> tuple[str | None, str | None]:
+    """(code, message) from any error shape production is known to send; both already
+    sanitised. None where the body has no such part.
+
+    JSON shapes: STM `{"error": {"status"|"code", "message"}}`, `{"error": "<string>"}`,
+    Account Manager's and the DigiCert ONE gateway's `{"errors": [{"code", "message"}]}`, and
+    Spring Boot's `{"status": "500", "error": "Internal Server Error", "path", "message"?}`.
+    An HTML page (a proxy's or the gateway's) gives the message "HTML page"; an empty body
+    "empty body"; any other text its first line.
     """
+    head = body[:_MAX_ERROR_BODY]
+    if not head.strip():
+        return None, "empty body"
+    if _looks_like_html(head, content_type):
+        return None, "HTML page"
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None, None
+        data = json.loads(body) if len(body) <= _MAX_ERROR_BODY else None
+    except (ValueError, UnicodeDecodeError, RecursionError, MemoryError):
+        data = None
+    if data is None:
+        text = head.decode("utf-8", errors="replace").strip()
+        if text[:1] in ("{", "["):
+            return None, "unreadable JSON body"
+        return None, _text(text.splitlines()[0] if text else "")
     if not isinstance(data, dict):
         return None, None
     err = data.get("error")
-    if isinstance(err, str):
-        return None, _clip(err)
     if isinstance(err, dict):
-        code = err.get("status") if isinstance(err.get("status"), str) else err.get("code")
-        msg = err.get("message")
-        return _str_or_none(code), _clip(msg) if isinstance(msg, str) else None
+        raw_code = err.get("status") if isinstance(err.get("status"), str) else err.get("code")
+        return _text(raw_code, _MAX_SERVER_CODE), _text(err.get("message"))
     errs = data.get("errors")
     if isinstance(errs, list) and errs and isinstance(errs[0], dict):
         first = errs[0]
-        msg = first.get("message")
-        return _str_or_none(first.get("code")), _clip(msg) if isinstance(msg, str) else None
-    return None, None
+        return _text(first.get("code"), _MAX_SERVER_CODE), _text(first.get("message"))
+    if isinstance(err, str):
+        # Spring Boot puts the reason phrase in `error` and, when enabled, details in
+        # `message`; production's plain-string shape has only `error`.
+        detail = _text(data.get("message"))
+        reason = _text(err)
+        if detail and reason and detail != reason:
+            return None, f"{reason}: {detail}"
+        return None, reason or detail
+    return None, _text(data.get("message"))
 
 
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) else None
+_MFA_WORDS = ("multi-factor", "client authentication certificate", "second factor", "2fa")
 
 
-def _clip(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= _MAX_SERVER_MESSAGE else text[: _MAX_SERVER_MESSAGE - 1] + "…"
+def _is_second_factor(code: str | None, message: str | None) -> bool:
+    text = (message or "").lower()
+    return (code in (None, "access_denied")) and any(w in text for w in _MFA_WORDS)
 
 
 def error_for_status(
@@ -178,15 +237,28 @@ def error_for_status(
     method: str,
     path: str,
     retry_after: float | None = None,
+    content_type: str | None = None,
 ) -> StmError:
     """Map an HTTP error response to the hierarchy."""
-    code, server_msg = parse_error_body(body)
-    detail = server_msg or code or "no details"
+    code, server_msg = parse_error_body(body, content_type)
+    if server_msg == "HTML page":
+        # Production answers some failures (a `//` in the path, gateway errors) with an HTML
+        # page; its text is markup, not a message.
+        detail = f"the server answered with an HTML page (status {status})"
+    else:
+        detail = server_msg or code or "no details"
     where = f"{method} {path}"
     kw: dict[str, Any] = {"status": status, "code": code, "method": method, "path": path}
     if status == 401:
         return AuthError(f"authentication failed (401 {code or 'unauthorized'}): {detail}", **kw)
     if status == 403:
+        if _is_second_factor(code, server_msg):
+            return SecondFactorMissing(
+                "second factor missing (403): this call needs the client authentication "
+                "certificate as well as the API key; set SM_CLIENT_CERT_FILE (and its "
+                f"password) to your .p12. The server said: {detail}",
+                **kw,
+            )
         return PermissionDenied(f"permission denied (403): {detail}", **kw)
     if status == 404:
         return NotFound(f"not found (404): {detail}", **kw)

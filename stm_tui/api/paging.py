@@ -51,10 +51,18 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+# What decoding hostile bytes can raise: bad syntax or encoding (ValueError and its
+# UnicodeDecodeError), nesting deeper than the interpreter's stack (`[[[[...` 200,000 deep
+# raises RecursionError) and, for absurd bodies, MemoryError. All mean "bad response".
+DECODE_FAILURES = (ValueError, RecursionError, MemoryError)
+
+
 def decode_json(content: bytes, where: str) -> Any:
     try:
-        return json.loads(content)
-    except (ValueError, UnicodeDecodeError):
+        # Strict UTF-8 (RFC 8259): `json.loads(bytes)` would let encoded surrogates through
+        # (it decodes with "surrogatepass"), and those break every later encode.
+        return json.loads(content.decode("utf-8"))
+    except DECODE_FAILURES:
         raise BadResponse(f"response is not valid JSON ({where})") from None
 
 
@@ -108,7 +116,7 @@ def parse_page_fast(model: type[M], content: bytes) -> tuple[Page, list[M]] | No
     `validate_items`), which raises exactly the errors it always raised."""
     try:
         parsed = _envelope_of(model).model_validate_json(content)
-    except ValidationError:
+    except (ValidationError, *DECODE_FAILURES):
         return None
     items: list[M] = parsed.items
     page = Page(
@@ -125,6 +133,8 @@ def validate_items(model: type[M], items: list[Any], where: str) -> list[M]:
         return [model.model_validate(item) for item in items]
     except ValidationError as exc:
         raise BadResponse(_describe(exc, model, where)) from None
+    except DECODE_FAILURES:
+        raise BadResponse(f"unexpected {model.__name__} shape ({where})") from None
 
 
 def validate_one(model: type[M], content: bytes, where: str) -> M:
@@ -133,6 +143,8 @@ def validate_one(model: type[M], content: bytes, where: str) -> M:
         return model.model_validate(data)
     except ValidationError as exc:
         raise BadResponse(_describe(exc, model, where)) from None
+    except DECODE_FAILURES:
+        raise BadResponse(f"unexpected {model.__name__} shape ({where})") from None
 
 
 def _describe(exc: ValidationError, model: type[BaseModel], where: str) -> str:

@@ -60,6 +60,10 @@ ROUTES: Final[dict[str, str]] = {
 
 
 def path(name: str, **params: str) -> str:
-    """The path for route `name`, with ids percent-encoded so they cannot change the path."""
+    """The path for route `name`, with ids percent-encoded so they cannot change the path
+    (an empty id would leave `.../keypairs/`: refused)."""
     template = ROUTES[name]
+    for key, value in params.items():
+        if not value:
+            raise ValueError(f"empty {key} for route {name}")
     return template.format(**{k: quote(v, safe="") for k, v in params.items()})

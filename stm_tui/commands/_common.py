@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 
 import click
 
-from stm_tui.api.errors import ClientCertPasswordError, StmError
+from stm_tui.api.errors import NOT_TRANSIENT, ClientCertPasswordError, StmError
 from stm_tui.sanitize import clean_message
 
 EXIT_OK = 0
@@ -20,7 +20,7 @@ EXIT_UNAVAILABLE = 5
 
 
 def exit_code_for(err: StmError) -> int:
-    if isinstance(err, ClientCertPasswordError) or err.kind in ("auth", "permission"):
+    if isinstance(err, ClientCertPasswordError) or err.kind in NOT_TRANSIENT:
         return EXIT_AUTH
     if err.kind == "not_found":
         return EXIT_NOT_FOUND

@@ -21,7 +21,11 @@ def path_cmd() -> None:
         click.echo(f"{label + ':':<13} {location}")
 
 
-config.add_command(path_cmd, "locate")
+# An older name for `path`, kept working for scripts but not listed.
+locate_cmd = click.Command(
+    "locate", callback=path_cmd.callback, help=path_cmd.help, hidden=True
+)
+config.add_command(locate_cmd)
 
 
 @config.command("show")
@@ -45,7 +49,10 @@ def show(ctx: click.Context, profile: str | None) -> None:
         "account id": prof.account_id or "(primary)",
         "client cert": str(prof.client_cert_file or "(none)"),
         "CA file": str(prof.ca_file or "(system trust store)"),
-        "timeout": f"{prof.conn_timeout_ms} ms",
+        "timeout": f"{prof.conn_timeout_ms} ms connect, {prof.read_timeout_s:g} s read",
+        "deadline": f"{prof.request_deadline_s:g} s per request",
+        "max response": f"{prof.max_response_mb} MB",
+        "page size": str(prof.page_size),
         "read-only": "yes" if prof.read_only else "no",
         "API key": creds.api_key_source,
         "cert password": creds.client_cert_password_source,

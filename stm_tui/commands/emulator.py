@@ -10,6 +10,26 @@ from typing import Any
 import click
 
 
+def _cannot_listen(host: str, port: int, exc: OSError) -> int:
+    """Say why the listener could not be opened; the exit code (2: a usage problem)."""
+    import errno
+
+    where = f"{host}:{port}"
+    if exc.errno == errno.EADDRINUSE:
+        why = f"port {port} is already in use on {host} (another emulator?)"
+    elif exc.errno == errno.EACCES:
+        why = f"not allowed to listen on {where} (ports below 1024 need privileges)"
+    elif exc.errno == errno.EADDRNOTAVAIL:
+        why = f"{host} is not an address of this machine"
+    else:
+        why = f"cannot listen on {where}: {exc.strerror or exc}"
+    click.echo(
+        f"stm-tui: {why} ({where}); choose another with --port N, or --port 0 for a free one",
+        err=True,
+    )
+    return 2
+
+
 def default_data_dir() -> Path:
     import platformdirs
 
@@ -104,7 +124,10 @@ def emulator(
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        server.start()
+        try:
+            server.start()
+        except OSError as exc:
+            raise click.exceptions.Exit(_cannot_listen(host, port, exc)) from None
         if credentials_file is not None:
             server.write_credentials(credentials_file)
         click.echo(f"STM emulator listening on {server.url}")

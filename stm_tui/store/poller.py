@@ -1,9 +1,13 @@
 """Keeps the store fresh: one loop per resource, one request in flight per resource.
 
-Each resource has its own cadence. A failing resource backs off (exponential, jittered,
-capped) while its last good data stays in the store; a 429 pauses every resource of the
-host until its `Retry-After` has passed. Nothing here knows about Textual: the loops are
-plain asyncio tasks on whatever loop calls `start()`.
+Each resource has its own cadence. A failing resource keeps its last good data in the store
+and backs off its (expensive) listing, exponential, jittered and capped, while a cheap probe
+(a one-item page, or the identity call) asks at the normal cadence: as soon as a probe
+succeeds the listing runs, so data is fresh again about one interval after the service
+recovers rather than after the backoff. A 429 pauses every resource of the host until its
+`Retry-After` has passed. A 401/403 is not transient: that resource stops polling, says so,
+and asks again only on a manual refresh. Nothing here knows about Textual: the loops are
+plain asyncio tasks on whatever loop calls `start()`, and no exception ends one.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from stm_tui.api.errors import RateLimited, StmError
+from stm_tui.api.errors import NOT_TRANSIENT, RateLimited, StmError
 from stm_tui.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -33,6 +37,8 @@ class FetchResult:
 
 
 Fetch = Callable[[], Awaitable[FetchResult | Sequence[Any]]]
+Probe = Callable[[], Awaitable[Any]]
+Backoff = Callable[[int, float], float]
 
 
 @dataclass
@@ -40,6 +46,8 @@ class PollSpec:
     resource: str
     fetch: Fetch
     interval: float
+    # A cheap request that succeeds when the service is back (one-item page, identity).
+    probe: Probe | None = None
 
 
 @dataclass
@@ -48,10 +56,23 @@ class _Loop:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     failures: int = 0
     task: asyncio.Task[None] | None = None
+    # loop.time() before which the listing is not tried again (unless a probe says so).
+    listing_due: float = 0.0
+    # Whether a successful probe should bring the listing forward. Cleared when a listing
+    # started by a probe fails too: that probe does not predict the listing.
+    armed: bool = False
+    started_by_probe: bool = False
+    # Set by a 401/403: the loop waits for a manual refresh.
+    stopped: bool = False
+    busy: bool = False
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# What the status line says about a stopped resource.
+STOPPED_HINT = "r retries"
 
 
 class Poller:
@@ -67,11 +88,13 @@ class Poller:
         clock: Callable[[], datetime] = _utcnow,
         jitter: float = 0.1,
         rng: random.Random | None = None,
+        backoff: Backoff | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._jitter = jitter
         self._rng = rng or random.Random()
+        self._backoff = backoff or self._exponential
         self._loops = {spec.resource: _Loop(spec) for spec in specs}
         for name, loop in self._loops.items():
             store.set_interval(name, loop.spec.interval)
@@ -80,6 +103,9 @@ class Poller:
         self._host_pause_until = 0.0  # loop.time() before which nobody calls the host
         self._ticker: asyncio.Task[None] | None = None
         self._running = False
+
+    def _exponential(self, failures: int, interval: float) -> float:
+        return float(min(self.MAX_BACKOFF, interval * 2 ** (failures - 1)))
 
     # control -----------------------------------------------------------------------------
 
@@ -90,6 +116,16 @@ class Poller:
     @property
     def resources(self) -> tuple[str, ...]:
         return tuple(self._loops)
+
+    @property
+    def busy(self) -> frozenset[str]:
+        """Resources with a request in flight right now."""
+        return frozenset(name for name, loop in self._loops.items() if loop.busy)
+
+    def stopped(self, resource: str) -> bool:
+        """True when the resource stopped polling after a 401/403 (until a refresh)."""
+        loop = self._loops.get(resource)
+        return loop is not None and loop.stopped
 
     def start(self) -> None:
         if self._running:
@@ -122,17 +158,30 @@ class Poller:
         for name in self._loops:
             self._store.set_paused(name, False)
         self._resumed.set()
-        self.refresh()
+        # Poll at once, except what stopped on a permission error: that waits for `r`.
+        for loop in self._loops.values():
+            if not loop.stopped:
+                self._reset(loop)
+                loop.wake.set()
 
     def refresh(self, resource: str | None = None) -> None:
         """Poll now: one resource, or every resource, also while paused (once). Never starts a
-        second request."""
+        second request. This is the manual refresh, so it also retries what stopped on a
+        permission error."""
         names = self._loops if resource is None else [resource]
         for name in names:
             loop = self._loops.get(name)
             if loop is not None:
-                loop.failures = 0
+                self._reset(loop)
+                loop.stopped = False
                 loop.wake.set()
+
+    @staticmethod
+    def _reset(loop: _Loop) -> None:
+        loop.failures = 0
+        loop.listing_due = 0.0
+        loop.armed = False
+        loop.started_by_probe = False
 
     def set_interval(self, resource: str, seconds: float) -> None:
         loop = self._loops[resource]
@@ -150,36 +199,104 @@ class Poller:
                 await loop.wake.wait()
             await self._wait_for_host()
             loop.wake.clear()
-            delay = await self._poll_once(loop)
+            loop.busy = True
+            try:
+                delay = await self._step(loop)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a bug here must not end the loop for good
+                log.exception("poll of %s failed unexpectedly", loop.spec.resource)
+                delay = self._failed(loop, "bad_response", f"unexpected {type(exc).__name__}")
+            finally:
+                loop.busy = False
             if self.paused:
+                continue
+            if delay is None:  # stopped: only a manual refresh wakes it
+                await loop.wake.wait()
                 continue
             self._store.set_next_try(loop.spec.resource, self._clock() + timedelta(seconds=delay))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(loop.wake.wait(), timeout=delay)
 
-    async def _poll_once(self, loop: _Loop) -> float:
-        """Refresh one resource; return the seconds until the next attempt."""
-        name = loop.spec.resource
+    def _now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    async def _step(self, loop: _Loop) -> float | None:
+        """Probe or list, as the loop's state says; the seconds until the next step, or None
+        when the resource stopped."""
+        probe = loop.spec.probe
+        if loop.failures and probe is not None and self._now() < loop.listing_due:
+            if not loop.armed:
+                # The service answered a probe, and then the listing failed anyway: probes
+                # do not predict it, so let the listing's own backoff run out.
+                return max(0.0, loop.listing_due - self._now())
+            delay = await self._probe(loop, probe)
+            if delay is not None or loop.stopped:
+                return delay
+            loop.started_by_probe = True
+        return await self._poll_once(loop)
+
+    async def _probe(self, loop: _Loop, probe: Probe) -> float | None:
+        """Run the probe; None when it succeeded, else the seconds until the next step."""
         try:
-            result = await loop.spec.fetch()
+            await probe()
         except asyncio.CancelledError:
             raise
         except RateLimited as exc:
-            wait = min(max(exc.retry_after, 0.0), self.MAX_RETRY_AFTER)
-            self._host_pause_until = max(
-                self._host_pause_until, asyncio.get_running_loop().time() + wait
-            )
-            return self._failed(loop, exc.kind, exc.message, minimum=wait)
+            return self._rate_limited(loop, exc)
         except StmError as exc:
+            loop.armed = True
+            if exc.kind in NOT_TRANSIENT:
+                self._stop(loop, exc.kind, exc.message)
+                return None
+            return self._probe_failed(loop, exc.kind, exc.message)
+        except Exception as exc:
+            log.warning("probe of %s failed: %s", loop.spec.resource, type(exc).__name__)
+            loop.armed = True
+            return self._probe_failed(loop, "bad_response", f"unexpected {type(exc).__name__}")
+        return None
+
+    def _probe_failed(self, loop: _Loop, kind: str, message: str) -> float:
+        delay = self._jittered(loop.spec.interval)
+        self._store.mark_error(
+            loop.spec.resource, kind, message, self._clock() + timedelta(seconds=delay)
+        )
+        return delay
+
+    async def _poll_once(self, loop: _Loop) -> float | None:
+        """Refresh one resource; return the seconds until the next attempt (None: stopped)."""
+        name = loop.spec.resource
+        try:
+            result = await loop.spec.fetch()
+            self._apply(name, result)
+        except asyncio.CancelledError:
+            raise
+        except RateLimited as exc:
+            return self._rate_limited(loop, exc)
+        except StmError as exc:
+            if exc.kind in NOT_TRANSIENT:
+                self._stop(loop, exc.kind, exc.message)
+                return None
             return self._failed(loop, exc.kind, exc.message)
         except Exception as exc:  # a bug or a shape the client did not expect: keep polling
             log.warning("refresh of %s failed: %s", name, type(exc).__name__)
             return self._failed(loop, "bad_response", f"unexpected {type(exc).__name__}")
-        self._apply(name, result)
-        loop.failures = 0
+        self._reset(loop)
         delay = self._jittered(loop.spec.interval)
         self._store.mark_ok(name, self._clock(), self._clock() + timedelta(seconds=delay))
         return delay
+
+    def _rate_limited(self, loop: _Loop, exc: RateLimited) -> float:
+        wait = min(max(exc.retry_after, 0.0), self.MAX_RETRY_AFTER)
+        self._host_pause_until = max(self._host_pause_until, self._now() + wait)
+        return self._failed(loop, exc.kind, exc.message, minimum=wait)
+
+    def _stop(self, loop: _Loop, kind: str, message: str) -> None:
+        """401/403: asking again cannot help. Say so once and wait for a manual refresh."""
+        loop.stopped = True
+        self._reset(loop)
+        log.info("%s: %s; polling stopped until a manual refresh", loop.spec.resource, kind)
+        self._store.mark_error(loop.spec.resource, kind, message, None)
 
     def _apply(self, name: str, result: FetchResult | Sequence[Any]) -> None:
         if not isinstance(result, FetchResult):
@@ -193,8 +310,14 @@ class Poller:
 
     def _failed(self, loop: _Loop, kind: str, message: str, minimum: float = 0.0) -> float:
         loop.failures += 1
-        backoff = min(self.MAX_BACKOFF, loop.spec.interval * 2 ** (loop.failures - 1))
-        delay = max(minimum, self._jittered(backoff))
+        backoff = max(minimum, self._jittered(self._backoff(loop.failures, loop.spec.interval)))
+        loop.listing_due = self._now() + backoff
+        # A failure after a good probe means the probe does not predict this listing.
+        loop.armed = not loop.started_by_probe
+        loop.started_by_probe = False
+        delay = backoff
+        if loop.spec.probe is not None and not minimum:
+            delay = min(backoff, self._jittered(loop.spec.interval))
         self._store.mark_error(
             loop.spec.resource, kind, message, self._clock() + timedelta(seconds=delay)
         )
@@ -204,7 +327,7 @@ class Poller:
         return seconds * (1.0 + self._rng.uniform(-self._jitter, self._jitter))
 
     async def _wait_for_host(self) -> None:
-        now = asyncio.get_running_loop().time()
+        now = self._now()
         if self._host_pause_until > now:
             await asyncio.sleep(self._host_pause_until - now)
 

@@ -27,6 +27,7 @@ from stm_tui.tui.palette import AreaCommands, JumpCommands
 from stm_tui.tui.render import Sanitised
 from stm_tui.tui.row_cache import RowCache
 from stm_tui.tui.rows import VIEWS, Context
+from stm_tui.tui.screens.audit import AuditListScreen
 from stm_tui.tui.screens.base import AreaScreen
 from stm_tui.tui.screens.certificates import CertificateListScreen
 from stm_tui.tui.screens.help import HelpScreen
@@ -72,6 +73,8 @@ def _screen_for(area: Area) -> Callable[[], Screen[Any]]:
             return OverviewScreen(area)
         if area.mode == "certificates":
             return CertificateListScreen(area, VIEWS[area.mode])
+        if area.mode == "audit":
+            return AuditListScreen(area, VIEWS[area.mode])
         return ListScreen(area, VIEWS[area.mode])
 
     return make

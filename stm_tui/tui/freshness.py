@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 
 from rich.text import Text
 
+from stm_tui.api.errors import NOT_TRANSIENT
+from stm_tui.store.poller import STOPPED_HINT
 from stm_tui.store.store import Freshness, Status
 from stm_tui.tui import format as f
 
@@ -59,10 +61,31 @@ def describe(statuses: Iterable[Status], now: datetime, paused: bool = False) ->
         return Text(f"❚❚ paused · data from {age}", style="magenta")
     if state is Freshness.STALE:
         return Text(f"▲ stale · updated {age}", style="bold yellow")
-    retry = f" · retry {f.relative(status.next_try, now)}" if status.next_try else ""
+    if status.error_kind in NOT_TRANSIENT:
+        # Polling stopped: asking again cannot fix a missing permission or a refused key,
+        # so there is no countdown, only the key that asks again.
+        retry = f" · {STOPPED_HINT}"
+    elif status.next_try:
+        retry = f" · retry {f.relative(status.next_try, now)}"
+    else:
+        retry = ""
     data = f" · data from {age}" if status.last_ok else ""
     # Name the resource: an area such as the Overview shows several, and "permission" alone
     # would not say that it is only the threat scans this role may not read.
     what = status.resource.replace("_", " ")
-    kind = "no permission" if status.error_kind == "permission" else status.error_kind or "error"
+    kind = kind_label(status.error_kind)
     return Text(f"✖ {what}: {kind}{retry}{data}", style="bold red")
+
+
+_KIND_LABELS = {
+    "permission": "no permission",
+    "auth": "authentication failed",
+    "second_factor": "second factor missing",
+}
+
+
+def kind_label(kind: str | None) -> str:
+    """Words for an error kind (`bad_response` -> "bad response")."""
+    if kind is None:
+        return "error"
+    return _KIND_LABELS.get(kind, kind.replace("_", " "))

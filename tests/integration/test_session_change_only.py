@@ -93,7 +93,10 @@ async def test_change_only_refresh_picks_up_a_revocation_and_a_new_certificate(
         # Writes land while polling is paused: a write between a poll's change listing and
         # its count request would (rightly) look like a removal and force a full listing.
         session.poller.pause()
-        await asyncio.sleep(0.5)  # let a poll already in flight finish
+        # A poll already in flight must finish first: under load it can take longer than
+        # any fixed sleep, and a write landing between its change listing and its count
+        # looks like a removal (a complete listing follows, failing the count below).
+        await until(lambda: not session.poller.busy, "the polls in flight to finish")
         await writer.revoke_certificate(active.id, "superseded")
         kp = await writer.create_keypair("it-change-only", "RSA", key_size=2048)
         profile = next(p for p in await writer.certificate_profiles() if p.hierarchy == "PRIVATE")
@@ -105,7 +108,9 @@ async def test_change_only_refresh_picks_up_a_revocation_and_a_new_certificate(
             lambda: certs.items[active.id].certificate_status == "REVOKED", "the revocation"
         )
         assert len(certs) == held + 1
-        assert session.store.collection("keypairs").get(kp.id) is not None
+        # The keypairs loop polls on its own: wait for it rather than assume it ran first.
+        keypairs = session.store.collection("keypairs")
+        await until(lambda: keypairs.get(kp.id) is not None, "the new keypair")
         assert reader.change_only_polls("certificates") >= 1
         # No complete listing was needed: one at start, the rest were change-only.
         assert sum(1 for n, s in reader.calls if n == "certificates" and s is None) == 1

@@ -1,0 +1,144 @@
+"""The append-only logs against the emulator (issue 8 items 12 and 13): new entries keep
+appearing even after an entry stamped in the future, the session says how much history it
+holds, and older history loads page by page until it matches what `get audit` returns."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from stm_tui.api.client import STMClient
+from stm_tui.emulator.server import EmulatorServer
+from stm_tui.session import Session
+from tests.conftest import FROZEN_NOW
+from tests.integration._emu import client_for
+
+
+class MovableClock:
+    def __init__(self) -> None:
+        self.now = FROZEN_NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()
+
+
+@pytest.fixture
+def emulator_with_clock(tmp_path: Path, clock: MovableClock) -> Iterator[EmulatorServer]:
+    server = EmulatorServer(data_dir=tmp_path / "emu", seed="demo", activity=False, clock=clock)
+    with server:
+        yield server
+
+
+@pytest.fixture
+async def writer(emulator_with_clock: EmulatorServer) -> AsyncIterator[STMClient]:
+    async with client_for(emulator_with_clock, read_only=False) as client:
+        yield client
+
+
+async def until(check: Callable[[], bool], what: str, limit: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + limit
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"timed out waiting for: {what}")
+        await asyncio.sleep(0.02)
+
+
+def session_for(server: EmulatorServer, clock: MovableClock) -> Session:
+    # Pages of 20 so that the seed's ~200 entries span several pages either side of the
+    # 30-day window.
+    return Session(
+        client_for(server, page_size=20),
+        resources=("audit", "signatures"),
+        intervals={"audit": 0.05, "signatures": 0.05},
+        clock=clock,
+    )
+
+
+async def test_new_entries_appear_after_an_entry_stamped_in_the_future(
+    emulator_with_clock: EmulatorServer, writer: STMClient, clock: MovableClock
+) -> None:
+    # One audit entry and one signature two days ahead of everyone else's clock.
+    kp = await writer.create_keypair("it-history-key", "ECDSA", curve="P256", key_type="TEST")
+    clock.now = FROZEN_NOW + timedelta(days=2)
+    await writer.create_team("it-from-the-future")
+    future_sig = await writer.sign(kp.id, hashlib.sha256(b"future").digest(), "SHA256withECDSA")
+    clock.now = FROZEN_NOW
+
+    session = session_for(emulator_with_clock, clock)
+    await session.start()
+    try:
+        audit = session.store.collection("audit")
+        signatures = session.store.collection("signatures")
+        await until(lambda: audit.loaded and signatures.loaded, "the first loads")
+        assert signatures.get(future_sig.id) is not None
+        assert any(e.created_on > FROZEN_NOW for e in audit.items.values())
+
+        team = await writer.create_team("it-made-now")
+        sig = await writer.sign(kp.id, hashlib.sha256(b"now").digest(), "SHA256withECDSA")
+        await until(
+            lambda: any(e.resource_id == team.id for e in audit.items.values()),
+            "the new audit entry",
+        )
+        await until(lambda: signatures.get(sig.id) is not None, "the new signature")
+    finally:
+        await session.stop()
+
+
+async def test_the_session_says_what_history_it_holds_and_loads_older_on_request(
+    emulator_with_clock: EmulatorServer, clock: MovableClock
+) -> None:
+    async with client_for(emulator_with_clock) as reader:
+        server_total = await reader.count("audit")
+        everything = await reader.audit_log()
+    assert len(everything) == server_total
+    oldest_on_server = min(e.created_on for e in everything if e.created_on)
+    assert oldest_on_server < FROZEN_NOW - timedelta(days=31)  # the seed has older history
+
+    session = session_for(emulator_with_clock, clock)
+    await session.start()
+    try:
+        audit = session.store.collection("audit")
+        await until(lambda: audit.loaded, "the first load")
+        history = session.history("audit")
+        assert history is not None and history.loaded
+        assert history.complete is False
+        assert history.total == server_total
+        assert history.loaded_from is not None
+        # About 30 days: the first load stops at the page that crosses the window.
+        assert history.loaded_from < FROZEN_NOW - timedelta(days=30)
+        assert history.loaded_from > oldest_on_server
+        first = len(audit)
+        assert first < server_total
+
+        added = await session.load_older("audit")
+        assert added > 0 and len(audit) == first + added
+        assert session.history("audit").loaded_from <= history.loaded_from  # type: ignore[union-attr]
+
+        while not session.history("audit").complete:  # type: ignore[union-attr]
+            assert await session.load_older("audit", pages=5) > 0
+        assert len(audit) == server_total
+        assert set(audit.items) == {e.id for e in everything}
+        assert session.history("audit").loaded_from == oldest_on_server  # type: ignore[union-attr]
+        assert await session.load_older("audit") == 0
+    finally:
+        await session.stop()
+
+
+async def test_the_seed_writes_no_audit_entry_or_signature_in_the_future(
+    emulator: EmulatorServer,
+) -> None:
+    async with client_for(emulator) as reader:
+        entries = await reader.audit_log()
+        signatures = await reader.signatures()
+    stamps = [e.created_on for e in [*entries, *signatures] if e.created_on]
+    assert stamps and max(stamps) <= FROZEN_NOW

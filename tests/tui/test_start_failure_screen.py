@@ -1,0 +1,84 @@
+"""The start-failure screen: what it says, which keys it offers, and that server text in it
+cannot drive the terminal (issue 8 item 17)."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Static
+
+from stm_tui.api import errors
+from stm_tui.tui.screens.start_failure import (
+    StartFailureApp,
+    describe_start_failure,
+    render_problem,
+)
+
+
+def text_of(app: StartFailureApp) -> str:
+    from rich.console import Console
+
+    console = Console(width=120, record=True, color_system=None)
+    widget = app.screen.query_one("#start-problem", Static)
+    console.print(render_problem(app.problem))
+    assert widget is not None
+    return console.export_text()
+
+
+def refused() -> errors.StmError:
+    return errors.error_for_status(
+        401,
+        b'{"error": {"status": "invalid_api_key", "message": "bad\\u001b]0;owned\\u0007 key"}}',
+        method="GET",
+        path="/account/api/v1/user/me",
+    )
+
+
+@pytest.mark.parametrize(("key", "choice"), [("r", "retry"), ("q", "quit")])
+async def test_keys_choose_and_continue_is_offered_only_for_an_unreachable_host(
+    key: str, choice: str
+) -> None:
+    problem = describe_start_failure(
+        refused(), host="https://stm.example", credential_source="keyring", profile="p"
+    )
+    app = StartFailureApp(problem)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("c")  # not offered for a refused key: nothing happens
+        await pilot.pause()
+        assert app.is_running
+        await pilot.press(key)
+        await pilot.pause()
+    assert app.return_value == choice
+
+
+async def test_an_unreachable_host_can_be_opened_anyway() -> None:
+    offline = errors.OfflineError(
+        "cannot reach https://stm.example (GET /account/api/v1/user/me): connection refused",
+        method="GET",
+        path="/account/api/v1/user/me",
+    )
+    problem = describe_start_failure(
+        offline, host="https://stm.example", credential_source="keyring", profile="p"
+    )
+    app = StartFailureApp(problem)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "c opens the dashboard anyway" in text_of(app)
+        await pilot.press("c")
+        await pilot.pause()
+    assert app.return_value == "continue"
+
+
+async def test_the_screen_names_host_request_and_source_and_shows_no_control_bytes() -> None:
+    problem = describe_start_failure(
+        refused(), host="https://stm.example", credential_source="env (SM_API_KEY)", profile="p"
+    )
+    app = StartFailureApp(problem)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        shown = text_of(app)
+    assert "The API key was refused" in shown
+    assert "https://stm.example" in shown
+    assert "GET https://stm.example/account/api/v1/user/me" in shown
+    assert "env (SM_API_KEY)" in shown
+    assert "\x1b" not in shown and "\x07" not in shown
