@@ -20,22 +20,13 @@ from urllib.parse import urlsplit
 
 from stm_tui.api.errors import BadResponse, StmError
 from stm_tui.api.resources import RESOURCES as API_RESOURCES
+from stm_tui.api.writes.permissions import ROLE_NAMES
 from stm_tui.config import DEFAULT_POLL_INTERVALS
 from stm_tui.store.history import History, HistoryFetcher
 from stm_tui.store.poller import Backoff, FetchResult, Poller, PollSpec
 from stm_tui.store.store import RESOURCES, Store
 
 log = logging.getLogger(__name__)
-
-ROLE_NAMES: Mapping[str, str] = {
-    "SSM_LEAD": "Lead",
-    "SSM_TEAM_LEAD": "Team Lead",
-    "SSM_DEVELOPER": "Developer",
-    "SSM_SIGNER": "Signer",
-    "SSM_BUILD_ENGINEER": "Build Engineer",
-    "AM_ACCOUNT_ADMINISTRATOR": "Account Administrator",
-    "AM_ACCOUNT_VIEWER": "Account Viewer",
-}
 
 # Logs that only grow: a first load takes this much recent history; later polls fetch what
 # is new by id (see `stm_tui.store.history`); older history loads on request.

@@ -13,7 +13,7 @@ from stm_tui.api.writes.permissions import (
     action_availability,
     availability,
 )
-from stm_tui.emulator.rbac import ROLE_PERMISSIONS
+from stm_tui.emulator.rbac import AM_ROLE_PERMISSIONS, ROLE_PERMISSIONS
 from stm_tui.emulator.server import EmulatorServer
 from tests.conftest import AM, api_client
 
@@ -75,7 +75,7 @@ def test_irreversible_actions_are_refused_on_a_multi_row_selection() -> None:
 
 
 def test_every_mapped_permission_exists_in_the_contract() -> None:
-    known = set().union(*ROLE_PERMISSIONS.values())
+    known = set().union(*ROLE_PERMISSIONS.values(), *AM_ROLE_PERMISSIONS.values())
     assert set(ACTION_PERMISSIONS.values()) <= known
     assert known <= set(PERMISSION_NAMES)
 

@@ -16,7 +16,13 @@ PERMISSION_NAMES: Mapping[str, str] = {
     "MANAGE_SM_CERTCENTRAL_KEY": "Manage CertCentral key",
     "MANAGE_SM_ALL_TEAMS": "Manage all teams",
     "MANAGE_SM_MY_TEAMS": "Manage my teams",
-    "MANAGE_SM_USERS": "Manage users",
+    "MANAGE_AM_USER": "Manage users (Account Manager)",
+    "MANAGE_AM_ACCOUNT": "Manage account (Account Manager)",
+    "VIEW_AM_ACCOUNT": "View account (Account Manager)",
+    "VIEW_AM_USER": "View users (Account Manager)",
+    "VIEW_AM_ROLE": "View roles (Account Manager)",
+    "VIEW_AM_AUDIT_LOG": "View audit log (Account Manager)",
+    "MANAGE_AM_PERMISSION": "Manage permissions (Account Manager)",
     "APPROVE_SM_RELEASE": "Approve release",
     "APPROVE_SM_KEYPAIR_DELETE": "Approve keypair delete",
     "REVOKE_SM_CERTIFICATE": "Revoke certificate",
@@ -26,6 +32,7 @@ PERMISSION_NAMES: Mapping[str, str] = {
     "VIEW_SM_KEYPAIR": "View keypair",
     "GENERATE_SM_KEYPAIR": "Generate keypair",
     "MANAGE_SM_KEYPAIR": "Manage keypair",
+    "IMPORT_SM_KEYPAIR": "Import keypair",
     "VIEW_SM_CERTIFICATE": "View certificate",
     "GENERATE_SM_CERTIFICATE": "Generate certificate",
     "SIGN_SM_HASH": "Sign",
@@ -43,6 +50,8 @@ ROLE_NAMES: Mapping[str, str] = {
     "SSM_DEVELOPER": "Developer",
     "SSM_SIGNER": "Signer",
     "SSM_BUILD_ENGINEER": "Build Engineer",
+    "AM_ACCOUNT_ADMINISTRATOR": "Account Administrator",
+    "AM_ACCOUNT_VIEWER": "Account Viewer",
 }
 
 # What the server checks for each write (`WriteCall.action` -> permission code), from the
@@ -59,8 +68,8 @@ ACTION_PERMISSIONS: Mapping[str, str] = {
     "certificate.revoke": "REVOKE_SM_CERTIFICATE",
     "release.create": "REQUEST_SM_RELEASE",
     "release.approve": "APPROVE_SM_RELEASE",
-    "user.create": "MANAGE_SM_USERS",
-    "user.update": "MANAGE_SM_USERS",
+    "user.create": "MANAGE_AM_USER",
+    "user.update": "MANAGE_AM_USER",
 }
 
 
