@@ -26,6 +26,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "Check the API key (and p12 password) against the host, then store it.",
     ),
     "config": ("stm_tui.commands.config_cmd", "config", "Where config, data and logs live."),
+    "doctor": ("stm_tui.commands.doctor", "doctor", "Diagnose host, TLS, clock and each factor."),
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -129,6 +130,7 @@ async def connect_for_dashboard(
     A 401 for a key typed at the prompt asks again (up to `MAX_PROMPTS` keys in all); any
     other blocking failure (refused key from elsewhere, unreachable host, TLS) goes to the
     start-failure screen, which can retry, quit, or open the dashboard anyway."""
+    from stm_tui.diagnose import diagnose
     from stm_tui.redact import register_secret
     from stm_tui.tui.screens.start_failure import (
         BLOCKING_KINDS,
@@ -163,6 +165,7 @@ async def connect_for_dashboard(
             host=session.client.host,
             credential_source=credentials.api_key_source,
             profile=profile.name,
+            diagnose=functools.partial(diagnose, profile, credentials),
         )
         choice = await show_failure(problem)
         if choice == RETRY:

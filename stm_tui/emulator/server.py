@@ -187,6 +187,7 @@ class EmulatorServer:
             http=_tracking_protocol(state.transports),
             lifespan="off",
             timeout_graceful_shutdown=2,
+            date_header=False,  # the app stamps Date from the emulator's clock
             **ssl_kwargs,
         )
         server = uvicorn.Server(config)
