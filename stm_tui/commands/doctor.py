@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from stm_tui.commands._common import fail as fail_with
 from stm_tui.commands._common import profile_name, setup_logging
 from stm_tui.diagnose.findings import EXIT_CODES, EXIT_CONFIG, Finding, Report, fail
 from stm_tui.sanitize import clean_message
@@ -73,6 +74,8 @@ def doctor(
     try:
         prof = load_profile(profile_name(ctx, profile))
     except StmError as err:
+        if output != "json":
+            fail_with(err)  # the configuration message is written for people as it is
         report = Report(profile or "", "")
         report.add(fail("profile", "profile", clean_message(err.message),
                         "see docs/configuration.md", EXIT_CONFIG))
@@ -103,7 +106,7 @@ def emit(report: Report, output: str, strict: bool) -> None:
 def _wrap(text: str, width: int, indent: int) -> list[str]:
     return textwrap.wrap(
         text, width=width, initial_indent="", subsequent_indent=" " * indent,
-        break_on_hyphens=False, break_long_words=True,
+        break_on_hyphens=False, break_long_words=False,
     ) or [""]
 
 

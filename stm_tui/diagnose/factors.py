@@ -135,16 +135,24 @@ def _status_failure(id: str, title: str, answer: Answer, data: dict[str, object]
 
 
 def _transport_failure(
-    id: str, title: str, err: StmError, data: dict[str, object], *, cert: bool
+    id: str,
+    title: str,
+    err: StmError,
+    data: dict[str, object],
+    *,
+    cert: bool,
+    cert_named: str = "",
 ) -> Finding:
     message = clean_message(err.message, limit=400)
     closed = bool(getattr(err, "closed_without_answer", False))
     if isinstance(err, AuthError) or (cert and closed):
         if cert:
+            which = f" {cert_named}" if cert_named else ""
             return fail(
-                id, title, f"the server refused the client certificate in the TLS handshake: "
-                f"{message}", "use the .p12 issued for this host and API key; one from another "
-                "CA or environment is refused before any request", EXIT_SECOND_FACTOR, **data,
+                id, title, f"the server refused the client certificate{which} in the TLS "
+                f"handshake: {message}", "use the .p12 issued for this host and API key; one "
+                "from another CA or environment is refused before any request",
+                EXIT_SECOND_FACTOR, **data,
             )
         return fail(
             id, title, f"the host wants a client certificate for every connection: {message}",
@@ -210,9 +218,11 @@ def check_client_cert(
             "create a new client authentication certificate for your API token in Account "
             "Manager and point SM_CLIENT_CERT_FILE at it", EXIT_EXPIRY, **data,
         ))
-    if isinstance(answer, StmError):
-        return CertResult(_transport_failure("client_cert", title, answer, data, cert=True))
     named = f"{path} (from {file_source}, {facts.subject})"
+    if isinstance(answer, StmError):
+        return CertResult(
+            _transport_failure("client_cert", title, answer, data, cert=True, cert_named=named)
+        )
     if answer.status == 200:
         user = parse_user(answer)
         if user is not None and key_user is not None and user.id != key_user.id:
@@ -280,7 +290,10 @@ def check_second_factor(
         "checked": not plain_http,
     }
     if isinstance(answer, StmError):
-        return _transport_failure("second_factor", title, answer, data, cert=cert_path is not None)
+        named = f"{cert_path} (from {cert_source})" if cert_path else ""
+        return _transport_failure(
+            "second_factor", title, answer, data, cert=cert_path is not None, cert_named=named
+        )
     past = answer.status in (400, 422) or (path == SIGN_PROBE and answer.status == 404)
     if past and plain_http:
         return warn(

@@ -120,8 +120,8 @@ class Report:
         code = self.exit_code(strict=strict)
         return {
             "schema": SCHEMA,
-            "profile": self.profile,
-            "host": self.host,
+            "profile": self.profile or None,
+            "host": self.host or None,
             "ok": code == EXIT_OK,
             "exit_code": code,
             "strict": strict,

@@ -40,11 +40,17 @@ def sources_of(
 
 
 def check_sources(profile: Profile, sources: Sources) -> Finding:
-    parts = [f"API key from {sources.api_key}"]
+    if sources.api_key == "none":
+        parts = ["no API key (looked in SM_API_KEY, SM_API_KEY_FILE, the keyring, the file store)"]
+    else:
+        parts = [f"API key from {sources.api_key}"]
     if profile.client_cert_file is not None:
         cert = profile.client_cert_file
         parts.append(f"client certificate {cert} from {sources.client_cert_file}")
-        parts.append(f"its password from {sources.client_cert_password}")
+        if sources.client_cert_password == "none":
+            parts.append("no password for it")
+        else:
+            parts.append(f"its password from {sources.client_cert_password}")
     else:
         parts.append("no client certificate (SM_CLIENT_CERT_FILE unset)")
     parts.append(f"CA: {profile.ca_file} from {sources.ca_file}" if profile.ca_file else

@@ -235,11 +235,42 @@ def test_an_untrusted_certificate_is_refused_in_the_handshake_exit_6(
     stranger.chmod(0o600)
     env = tls_env(tls_emu)
     env.update(SM_CLIENT_CERT_FILE=str(stranger), SM_CLIENT_CERT_PASSWORD="stranger-pw")
-    done = doctor(tmp_path, **env)
+    done = doctor(tmp_path, "-o", "json", **env)
     assert done.returncode == 6, done.stdout + done.stderr
-    cert = line(done, "client cert")
-    assert cert.startswith("FAIL") and "refused the client certificate in the TLS handshake" in cert
-    assert line(done, "API key").startswith("ok")
+    found = checks(report_of(done))
+    cert = found["client_cert"]["summary"]
+    assert found["client_cert"]["status"] == "fail"
+    assert f"refused the client certificate {stranger} (from env (SM_CLIENT_CERT_FILE), " in cert
+    assert "in the TLS handshake" in cert
+    assert found["api_key"]["status"] == "ok"
+
+
+def test_an_untrusted_server_certificate_fails_at_the_chain_naming_sm_ca_file(
+    tls_emu: EmulatorServer, tmp_path: Path
+) -> None:
+    env = tls_env(tls_emu)
+    del env["SM_CA_FILE"]
+    done = doctor(tmp_path, "-o", "json", **env)
+    assert done.returncode == 5
+    found = checks(report_of(done))
+    assert found["tls"]["status"] == "ok"  # the handshake itself works
+    chain = found["chain"]
+    assert chain["status"] == "fail"
+    assert "does not verify against the system trust store" in chain["summary"]
+    assert "SM_CA_FILE" in chain["fix"] and "stm-tui emulator local CA" in chain["fix"]
+    assert found["api_key"]["status"] == "skip"  # no credential over an unverified host
+
+
+def test_https_to_a_plain_http_server_says_it_does_not_speak_tls(
+    plain_emu: tuple[EmulatorServer, SkewableClock], tmp_path: Path
+) -> None:
+    emu, _clock = plain_emu
+    https = emu.url.replace("http://", "https://")
+    done = doctor(tmp_path, SM_HOST=https, SM_API_KEY=CANARY_KEY)
+    assert done.returncode == 5
+    tls = line(done, "TLS")
+    assert tls.startswith("FAIL") and "does not speak TLS" in tls
+    assert f"did you mean {emu.url}?" in tls
 
 
 def test_a_wrong_p12_password_is_named_and_the_certificate_is_not_used(
