@@ -9,7 +9,6 @@ belongs to a connection, not to a request).
 
 from __future__ import annotations
 
-import json
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,9 +37,6 @@ class Answer:
     def error(self) -> tuple[str | None, str | None]:
         """(code, message) of an error body, sanitised."""
         return parse_error_body(self.body, self.content_type)
-
-    def json(self) -> Any:
-        return json.loads(self.body)
 
 
 class Prober:

@@ -60,7 +60,6 @@ class ServerCertificate:
     subject: str
     issuer: str
     not_after: datetime
-    self_issued: bool
 
 
 def describe_certificate(der: bytes) -> ServerCertificate | None:
@@ -70,7 +69,7 @@ def describe_certificate(der: bytes) -> ServerCertificate | None:
         return None
     subject = clean_message(cert.subject.rfc4514_string(), limit=200)
     issuer = clean_message(cert.issuer.rfc4514_string(), limit=200)
-    return ServerCertificate(subject, issuer, cert.not_valid_after_utc, cert.subject == cert.issuer)
+    return ServerCertificate(subject, issuer, cert.not_valid_after_utc)
 
 
 def _proxy_note(proxy: str | None) -> str:

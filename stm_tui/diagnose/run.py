@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 
 from stm_tui.api import models as m
-from stm_tui.api.errors import StmError
+from stm_tui.api.errors import ConfigError, StmError
 from stm_tui.api.tls import build_ssl_context
 from stm_tui.config import Profile
 from stm_tui.credentials import ResolvedCredentials
@@ -290,10 +290,19 @@ class _Doctor:
                 EXIT_CONFIG,
             ))
             return facts, None, False, None
-        ctx = build_ssl_context(
-            ca_file=profile.ca_file, client_cert_file=cert_path,
-            client_cert_password=creds.client_cert_password,
-        )
+        try:
+            ctx = build_ssl_context(
+                ca_file=profile.ca_file, client_cert_file=cert_path,
+                client_cert_password=creds.client_cert_password,
+            )
+        except (StmError, ssl.SSLError) as exc:  # OpenSSL refused the key or the chain
+            why = exc.message if isinstance(exc, StmError) else f"OpenSSL: {exc.reason or exc}"
+            report.add(factors.p12_problem(
+                ConfigError(f"client certificate {cert_path.name} cannot be used: {why}"),
+                path=str(cert_path), file_source=sources.client_cert_file,
+                password_source=creds.client_cert_password_source,
+            ))
+            return facts, None, False, None
         alone = self.prober(api_key=None, ctx=ctx, cert=True)
         answer = await self.send(alone, "GET", factors.ME_PATH)
         result = factors.check_client_cert(
