@@ -432,8 +432,9 @@ def list_page(
     py_filter: Callable[[dict[str, Any]], bool] | None = None,
     prefetch: Callable[[list[dict[str, Any]]], None] | None = None,
     cache_key: Callable[[dict[str, Any]], tuple[Any, ...]] | None = None,
+    order: str = "created_on, id",
 ) -> Response:
-    """The STM envelope over `table`, ordered by created_on then id.
+    """The STM envelope over `table`, ordered by created_on then id (or `order`).
 
     With `cache_key`, each item's JSON is kept (keyed by everything it depends on) so a
     dashboard polling the same page re-encodes nothing."""
@@ -452,14 +453,17 @@ def list_page(
             (table, sql, tuple(params)), lambda: state.db.count(source, sql, params)
         )
         if page.offset >= DEEP_OFFSET:
-            order = state.cached_order(
-                (table, sql, tuple(params)), lambda: state.db.select_rowids(source, sql, params)
+            rowids = state.cached_order(
+                (table, sql, tuple(params), order),
+                lambda: state.db.select_rowids(source, sql, params, order=order),
             )
-            rows = state.db.select_by_rowids(table, order[page.offset : page.offset + page.limit])
+            rows = state.db.select_by_rowids(table, rowids[page.offset : page.offset + page.limit])
         else:
-            rows = state.db.select(source, sql, params, limit=page.limit, offset=page.offset)
+            rows = state.db.select(
+                source, sql, params, order=order, limit=page.limit, offset=page.offset
+            )
     else:  # derived fields (release status): small tables, filtered after loading
-        matching = [r for r in state.db.select(source, sql, params) if py_filter(r)]
+        matching = [r for r in state.db.select(source, sql, params, order=order) if py_filter(r)]
         total = len(matching)
         rows = matching[page.offset : page.offset + page.limit]
     if prefetch is not None:

@@ -302,6 +302,16 @@ def sign_in(
     return sig_id
 
 
+def _open_window_of(c: Any, kp: dict[str, Any], now: str) -> str | None:
+    rows = c.execute(
+        "SELECT data FROM releases WHERE account_id=? ORDER BY created_on, id", (kp["account_id"],)
+    ).fetchall()
+    for rel in (json.loads(r[0]) for r in rows):
+        if kp["id"] in rel["keypair_ids"] and render.release_status(rel, now) == "OPEN":
+            return str(rel["id"])
+    return None
+
+
 def _signing_certificate(c: Any, keypair_id: str, now: str) -> str | None:
     row = c.execute(
         "SELECT id FROM certificates WHERE keypair_id=? AND status='ACTIVE'"
@@ -340,6 +350,10 @@ def refusal_in(
 ) -> str:
     now = state.now_iso()
     sig_id = new_id()
+    release_id = refused.release_id
+    if release_id is None and refused.reason != SignFailure.OUTSIDE_RELEASE_WINDOW:
+        # An attempt on a keypair of an open window shows in that window's log.
+        release_id = _open_window_of(c, kp, now)
     Database.insert(
         c,
         "signatures",
@@ -348,7 +362,7 @@ def refusal_in(
             account_id=account_id,
             keypair=kp,
             certificate_id=_signing_certificate(c, kp["id"], now),
-            release_id=refused.release_id,
+            release_id=release_id,
             user_id=user["id"],
             sig_alg=sig_alg,
             hash_b64=hash_b64,
