@@ -96,7 +96,16 @@ def require_step_up(state: EmulatorState, caller: Caller, code: str | None, oper
             " authenticator app (the account requires two-factor authentication): send it in"
             " the x-totp-code header.",
         )
-    _accept(state, caller.id, code, "x-totp-code", 401)
+    _accept(state, caller.id, _header_text(code), "x-totp-code", 401)
+
+
+def _header_text(value: str) -> str:
+    """Header bytes arrive decoded as Latin-1; a client that sent UTF-8 (full-width digits,
+    say) gets them read back as it meant them."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return value
 
 
 def _view(user: dict[str, Any]) -> dict[str, Any]:
