@@ -157,7 +157,7 @@ def _render(state: EmulatorState, caller: Caller, req: dict[str, Any]) -> dict[s
 
 
 def _visible(state: EmulatorState, caller: Caller, req: dict[str, Any], kps: set[str]) -> bool:
-    if caller.sees_all_keypairs or req["requested_by"] == caller.id:
+    if caller.sees_all_keypairs or caller.id in (req["requested_by"], req.get("decided_by")):
         return True
     if req["kind"] == "OFFLINE_RELEASE":
         rel = state.db.get("releases", req["release_id"])
