@@ -362,6 +362,8 @@ def request_certificate_revocation(
 
 def _decidable(state: EmulatorState, caller: Caller, request_id: str) -> dict[str, Any]:
     rec = _find(state, caller, request_id)
+    if rec["status"] != "PENDING":
+        raise invalid_state(f"the request is {rec['status']}, not PENDING")
     right = APPROVE_RIGHT[rec["kind"]]
     if not caller.may(right, _resource_teams(state, rec)):
         raise denied(right)
@@ -371,8 +373,6 @@ def _decidable(state: EmulatorState, caller: Caller, request_id: str) -> dict[st
             "access_denied",
             "a request is approved or rejected by someone other than its requester",
         )
-    if rec["status"] != "PENDING":
-        raise invalid_state(f"the request is {rec['status']}, not PENDING")
     return rec
 
 
