@@ -156,7 +156,7 @@ class ActivitySimulator:
             )
             self.refused += 1
             return True
-        key = crypto.load_private(state.db.key_material(kp["key_ref"]))
+        key = state.signing_key(kp["key_ref"])
         signature = crypto.sign_digest(key, kp["key_alg"], sig_alg, digest)  # like the API
         try:
             sign_and_record(state, user, kp, sig_alg, crypto.b64(digest), crypto.b64(signature), ip)
@@ -187,7 +187,7 @@ class ActivitySimulator:
                 kp = plan.keypair
                 digest = self.rng.getrandbits(256).to_bytes(32, "big")
                 sig_alg = _ALGS[kp["key_alg"]]
-                key = crypto.load_private(state.db.key_material(kp["key_ref"]))
+                key = state.signing_key(kp["key_ref"])
                 signature = crypto.b64(crypto.sign_digest(key, kp["key_alg"], sig_alg, digest))
                 ip = f"10.20.{self.rng.randint(0, 15)}.{self.rng.randint(2, 254)}"
                 plans.append((plan, sig_alg, crypto.b64(digest), ip, signature))

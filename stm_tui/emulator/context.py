@@ -60,10 +60,20 @@ class EmulatorState:
         self._orders: dict[tuple[Any, ...], list[int]] = {}
         self._ca: tuple[crypto.Authority, crypto.Authority] | None = None
         self._chain: list[dict[str, str]] | None = None
+        self._keys: dict[str, crypto.PrivateKey] = {}
         self.fragments: dict[tuple[Any, ...], bytes] = {}  # rendered list items, see list_page
         self.transports: dict[
             tuple[str, int], Any
         ] = {}  # live sockets, for dropped-connection faults
+
+    def signing_key(self, key_ref: str) -> crypto.PrivateKey:
+        """The private key behind `key_ref`, loaded once (signing bursts reuse it)."""
+        key = self._keys.get(key_ref)
+        if key is None:
+            if len(self._keys) > 256:
+                self._keys.clear()
+            key = self._keys[key_ref] = crypto.load_private(self.db.key_material(key_ref))
+        return key
 
     def now(self) -> datetime:
         return self.clock().replace(microsecond=0)

@@ -502,7 +502,7 @@ def download_export(request_id: RequestId, request: Request, caller: CallerDep) 
         if fresh.get("export_downloaded"):
             raise invalid_state("the export was already downloaded: request a new one")
         kp = json_row(c, "keypairs", rec["keypair_id"])
-        key = crypto.load_private(state.db.key_material(kp["key_ref"]))
+        key = state.signing_key(kp["key_ref"])
         pem = key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,

@@ -136,7 +136,7 @@ def sign_hash(
     key_alg = crypto.SIG_ALGS.get(body.sig_alg.lower(), ("", None))[0]
     if key_alg != kp["key_alg"]:
         raise unprocessable("sig_alg", f"{body.sig_alg} does not fit a {kp['key_alg']} keypair")
-    key = crypto.load_private(state.db.key_material(kp["key_ref"]))
+    key = state.signing_key(kp["key_ref"])
     try:
         signature = crypto.sign_digest(key, kp["key_alg"], body.sig_alg, digest)
     except crypto.SignError as exc:
