@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from stm_tui.emulator import crypto, render
+from stm_tui.emulator import render
 from stm_tui.emulator.context import (
     Caller,
     CallerDep,

@@ -14,7 +14,8 @@ import pyotp
 from stm_tui.emulator.server import EmulatorServer
 from tests.conftest import AM, FROZEN_NOW, STM, api_client
 
-FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+# Full-width digits U+FF10-U+FF19, which NFKC maps to 0-9.
+FULL_WIDTH = str.maketrans("0123456789", "".join(chr(0xFF10 + d) for d in range(10)))
 
 
 def code_at(secret: str, offset_steps: int = 0) -> str:

@@ -33,7 +33,8 @@ def test_the_step_either_side_counts_and_a_used_step_never_again() -> None:
     earlier = datetime.fromtimestamp(1111111111 - 30, UTC)
     assert totp.check(RFC_SECRET, "050471", earlier, None)[0] == totp.ACCEPTED  # one step late
     assert totp.check(RFC_SECRET, "050471", at, 37037037) == (totp.REPLAYED, 37037037)
-    assert totp.check(RFC_SECRET, "０５０４７１", at, 37037037)[0] == totp.REPLAYED
+    wide = "".join(chr(0xFF10 + int(d)) for d in "050471")  # full-width digits
+    assert totp.check(RFC_SECRET, wide, at, 37037037)[0] == totp.REPLAYED
     assert totp.check(RFC_SECRET, "050472", at, None) == (totp.WRONG, None)
     assert totp.check(RFC_SECRET, "05047", at, None) == (totp.WRONG, None)
 
