@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from stm_tui.emulator import crypto
-from stm_tui.emulator.db import Database
+from stm_tui.emulator.db import Database, next_sequence
 from stm_tui.emulator.records import certificate_record, keypair_record, signature_record
 from stm_tui.emulator.util import iso
 
@@ -143,6 +143,9 @@ def _flush(
     with db.tx() as c:
         Database.insert_many(c, "keypairs", keypairs)
         Database.insert_many(c, "certificates", certs)
+        first = next_sequence(c)
+        for n, sig in enumerate(signatures):
+            sig["sequence"] = first + n
         Database.insert_many(c, "signatures", signatures)
         c.executemany("INSERT INTO keypair_groups VALUES (?, ?)", groups)
     for batch in (keypairs, certs, groups, signatures):

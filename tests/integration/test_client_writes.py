@@ -70,7 +70,13 @@ async def test_release_window_request_approve_close(
     lead: STMClient, fresh_emulator: EmulatorServer
 ) -> None:
     kp = await lead.create_keypair(
-        "it-release-key", "RSA", key_size=2048, key_status="OFFLINE", groups=[], users=[]
+        "it-release-key",
+        "RSA",
+        key_size=2048,
+        key_status="OFFLINE",
+        groups=[],
+        users=[],
+        generate_cert=True,  # a keypair joins a release window only with an active certificate
     )
     await lead.update_keypair(kp.id, limit_by_users=False)
     # An offline release is approved by someone other than its requester.

@@ -25,6 +25,8 @@ PERMISSION_NAMES: Mapping[str, str] = {
     "MANAGE_AM_PERMISSION": "Manage permissions (Account Manager)",
     "APPROVE_SM_RELEASE": "Approve release",
     "APPROVE_SM_KEYPAIR_DELETE": "Approve keypair delete",
+    "APPROVE_SM_KEYPAIR_EXPORT": "Approve keypair export",
+    "REQUEST_SM_KEYPAIR_EXPORT": "Request keypair export",
     "REVOKE_SM_CERTIFICATE": "Revoke certificate",
     "MANAGE_SM_CERTIFICATE_PROFILE": "Manage certificate profile",
     "MANAGE_SM_KEYPAIR_PROFILE": "Manage keypair profile",
