@@ -11,7 +11,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from stm_tui import __version__
 from stm_tui.emulator import errors
 from stm_tui.emulator.context import EmulatorState
-from stm_tui.emulator.date_header import DateHeader
 from stm_tui.emulator.faults import EdgeMiddleware
 from stm_tui.emulator.openapi import build_openapi
 
@@ -62,4 +61,4 @@ def create_app(state: EmulatorState) -> Any:
     app.add_exception_handler(StarletteHTTPException, errors.handle_http)
     app.add_exception_handler(Exception, errors.handle_unexpected)
     app.openapi = lambda: build_openapi(app)  # type: ignore[method-assign]
-    return DateHeader(EdgeMiddleware(app, routes, lambda: state), state.now)
+    return EdgeMiddleware(app, routes, lambda: state)

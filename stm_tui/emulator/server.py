@@ -198,7 +198,6 @@ class EmulatorServer:
             date_header=False,
             lifespan="off",
             timeout_graceful_shutdown=2,
-            date_header=False,  # the app stamps Date from the emulator's clock
             **ssl_kwargs,
         )
         server = uvicorn.Server(config)
