@@ -190,7 +190,8 @@ async def test_threat_report_groups_findings_by_severity(
         assert failed
         screen.focus_key(failed[0].id)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: failed[0].id in app.scan_reports)
+        reports = app.session.store.collection("scan_reports")
+        await wait_until(pilot, lambda: failed[0].id in reports.items)
         await pilot.pause()
         body = detail_text(app)
         severities = [s for s in ("CRITICAL (", "HIGH (", "MEDIUM (", "LOW (") if s in body]

@@ -163,7 +163,7 @@ def test_the_missing_second_factor_is_its_own_error_and_names_the_factor() -> No
     assert err.kind == "second_factor"
     assert "client authentication certificate" in err.message.lower()
     assert "SM_CLIENT_CERT_FILE" in err.message
-    assert err.kind in errors.KINDS
+    assert err.kind in errors.ERROR_KINDS
     assert err.kind in errors.NOT_TRANSIENT
 
 

@@ -63,8 +63,10 @@ SCREENS: dict[str, Callable[[], Screen[Any]]] = {
     "irreversible": lambda: IrreversibleScreen(delete_keypair(KP_ID, "build-key"), IMPACT),
     "outcome_unknown": lambda: OutcomeScreen(
         Outcome.from_error(
-            generate_keypair(GenerateKeypair(alias="build-key", key_alg="RSA", key_size=3072)),
-            OutcomeUnknown("timed out"),
+            lost := generate_keypair(
+                GenerateKeypair(alias="build-key", key_alg="RSA", key_size=3072)
+            ),
+            OutcomeUnknown("timed out", call=lost),
             reread="keypair build-key exists, OFFLINE",
         )
     ),
