@@ -8,7 +8,6 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -62,8 +61,8 @@ def run_dashboard(obj: dict[str, Any]) -> int:
     from stm_tui.api.tls import build_ssl_context
     from stm_tui.commands._common import exit_code_for, tty_prompt
     from stm_tui.config import load_profile
+    from stm_tui.connect import session_for_profile
     from stm_tui.credentials import resolve_credentials
-    from stm_tui.session import Session
 
     try:
         cli_theme = resolve_theme(obj.get("theme"), "--theme")
@@ -83,7 +82,7 @@ def run_dashboard(obj: dict[str, Any]) -> int:
         mode = profile.read_only if read_only is None else read_only
 
         def make_session(creds: ResolvedCredentials) -> Session:
-            return Session.from_profile(profile, creds, read_only=mode)
+            return session_for_profile(profile, creds, read_only=mode)
 
         # Open the p12 now: a wrong password fails here, before any screen opens.
         build_ssl_context(
@@ -186,7 +185,6 @@ def run_app(
     obj: dict[str, Any],
     *,
     theme_default: str | None = None,
-    clock: Callable[[], datetime] | None = None,
     on_signal: Callable[[int], None] | None = None,
 ) -> int:
     """Run the dashboard on a session. Non-zero when the app crashed, 128+N after signal N.
@@ -197,9 +195,7 @@ def run_app(
     async def ready() -> Session | int:
         return session
 
-    return run_prepared(
-        ready, obj, theme_default=theme_default, clock=clock, on_signal=on_signal
-    )
+    return run_prepared(ready, obj, theme_default=theme_default, on_signal=on_signal)
 
 
 def run_prepared(
@@ -207,7 +203,6 @@ def run_prepared(
     obj: dict[str, Any],
     *,
     theme_default: str | None = None,
-    clock: Callable[[], datetime] | None = None,
     on_signal: Callable[[int], None] | None = None,
 ) -> int:
     """`run_app` on what `prepare()` returns, in the same event loop (the session's HTTP
@@ -238,7 +233,6 @@ def run_prepared(
             ready,
             mouse=mouse,
             theme=obj.get("theme") or theme_default,
-            clock=clock,
             time_zone=obj.get("time_zone"),
         )
         apps.append(app)

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from stm_tui.emulator import crypto
+from stm_tui.emulator.bulk import seed_bulk
 from stm_tui.emulator.db import Database
 from stm_tui.emulator.rbac import CREDENTIAL_ROLES, permissions_for
 from stm_tui.emulator.records import (
@@ -1087,8 +1088,6 @@ class Seeder:
 def seed_database(db: Database, kind: str, now: datetime, rng_seed: int) -> None:
     seeder = Seeder(db, now, rng_seed)
     if kind.startswith("scale:"):
-        from stm_tui.emulator.bulk import seed_bulk
-
         seeder.run("demo")
         seed_bulk(seeder, int(kind.split(":", 1)[1]))
         with db.tx() as c:

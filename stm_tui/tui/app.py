@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path, PurePath
 from typing import Any, ClassVar
 
@@ -16,10 +16,10 @@ from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from stm_tui.api.errors import StmError
 from stm_tui.api.models import Scan
 from stm_tui.sanitize import clean
 from stm_tui.session import Session
+from stm_tui.store.store import Diff
 from stm_tui.tui import format as f
 from stm_tui.tui.areas import AREAS, BY_MODE, Area
 from stm_tui.tui.details import DETAILS
@@ -63,10 +63,6 @@ def _css_paths() -> list[str | PurePath]:
                                           if p.name != "global.tcss")]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def _screen_for(area: Area) -> Callable[[], Screen[Any]]:
     def make() -> Screen[Any]:
         if area.mode == "overview":
@@ -104,17 +100,14 @@ class StmApp(App[None]):
         *,
         mouse: bool = True,
         theme: str | None = None,
-        clock: Callable[[], datetime] | None = None,
         time_zone: str | None = None,
     ) -> None:
         super().__init__()
         f.set_time_zone(time_zone)
         self.session = session
         self.mouse_enabled = mouse
-        self.clock = clock or _utcnow
-        self.scan_reports: dict[str, Scan] = {}
-        self.reports_loaded: list[Callable[[], None]] = []
-        self._report_requests: set[str] = set()
+        # Details waiting for a scan's report: redrawn when it lands in the store.
+        self._report_waiters: dict[str, list[Callable[[], None]]] = {}
         self._unsubscribe: list[Callable[[], None]] = []
         # One per list area: rows are built as the store changes, not when a list opens.
         self.row_caches: dict[str, RowCache] = {
@@ -132,6 +125,7 @@ class StmApp(App[None]):
         self._unsubscribe = [
             store.subscribe_status(self._on_status),
             store.subscribe(self._on_accounts, ("accounts",)),
+            store.subscribe(self._on_reports, ("scan_reports",)),
         ]
         for cache in self.row_caches.values():
             cache.start()
@@ -166,7 +160,11 @@ class StmApp(App[None]):
     # time and context --------------------------------------------------------------------
 
     def now(self) -> datetime:
-        return self.clock()
+        return self.session.now()
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.session.clock
 
     def context(self) -> Context:
         return Context(store=self.session.store, now=self.now())
@@ -189,6 +187,11 @@ class StmApp(App[None]):
     def _on_accounts(self, diff: Any) -> None:
         self._refresh_identity()
 
+    def _on_reports(self, diff: Diff) -> None:
+        for key in diff.touched:
+            for redraw in self._report_waiters.pop(key, ()):
+                redraw()
+
     def _refresh_identity(self) -> None:
         if self.session.identity is not None:
             self.session.refresh_identity()
@@ -197,8 +200,8 @@ class StmApp(App[None]):
             screen.update_identity()
 
     def _tick(self) -> None:
-        # Once a second: only the "updated 3 s ago" label of the visible screen changes.
-        self.session.store.tick(self.now())
+        # Once a second: only the "updated 3 s ago" label of the visible screen changes (the
+        # poller ticks the store).
         screen = self._area_screen()
         if screen is not None:
             screen.update_freshness()
@@ -308,11 +311,12 @@ class StmApp(App[None]):
         if item is None:
             return Text("this item is gone (removed on the server)", style="dim")
         if isinstance(item, Scan) and item.findings is None:
-            report = self.scan_reports.get(key)
+            report = self.session.store.collection("scan_reports").get(key)
             if report is not None:
                 item = item.model_copy(update={"findings": report.findings})
             else:
-                self.load_scan_reports([key], on_more)
+                self._report_waiters.setdefault(key, []).append(on_more)
+                self.session.want_scan_report(key)
         return Sanitised(DETAILS[resource](item, self.context()))
 
     def show_full_values(self, resource: str, key: str) -> None:
@@ -321,35 +325,8 @@ class StmApp(App[None]):
         if item is None:
             self.notify("this item is gone (removed on the server)", severity="warning")
             return
-        if isinstance(item, Scan) and key in self.scan_reports:
-            item = self.scan_reports[key]
+        report = self.session.store.collection("scan_reports").get(key)
+        if isinstance(item, Scan) and report is not None:
+            item = report
         data = item.model_dump(mode="json")  # secrets come out masked
         self.push_screen(PagerScreen(self.label_of(resource, item), data))
-
-    def load_scan_reports(
-        self, ids: Iterable[str], then: Callable[[], None] | None = None
-    ) -> None:
-        """Fetch full scans (the list omits findings) once each, in the background."""
-        wanted = [i for i in ids if i not in self.scan_reports and i not in self._report_requests]
-        if not wanted:
-            return
-        self._report_requests.update(wanted)
-        self.run_worker(
-            self._fetch_reports(wanted, then), name="scan reports", exit_on_error=False
-        )
-
-    async def _fetch_reports(self, ids: list[str], then: Callable[[], None] | None) -> None:
-        try:
-            for scan_id in ids:
-                report = await self.session.client.get_scan(scan_id)  # type: ignore[attr-defined]
-                if isinstance(report, Scan):
-                    self.scan_reports[scan_id] = report
-        except StmError as exc:
-            log.info("scan report not loaded: %s", exc.kind)
-        finally:
-            self._report_requests.difference_update(ids)
-        if then is not None:
-            then()
-        for callback in list(self.reports_loaded):
-            callback()
-

@@ -12,6 +12,7 @@ import base64
 import json
 import socket
 import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -23,13 +24,14 @@ import pytest
 from pydantic import SecretStr
 
 from stm_tui.config import Profile
+from stm_tui.connect import session_for_profile
 from stm_tui.credentials import ResolvedCredentials
 from stm_tui.diagnose import CHECK_IDS, diagnose
 from stm_tui.emulator.server import EmulatorServer
 from tests.conftest import AM, frozen_clock
 from tests.unit._certs import make_p12
 
-from ._cli import run_cli
+from ._cli import cli_env
 
 CANARY_KEY = "canary-key-DOCTOR-0123456789abcdef"
 CANARY_PASSWORD = "canary-password-DOCTOR-42"
@@ -77,7 +79,14 @@ def tls_env(emu: EmulatorServer, role: str = "lead", *, cert: bool = True) -> di
 
 
 def doctor(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    return run_cli(tmp_path, "doctor", *args, **env)
+    return subprocess.run(
+        [sys.executable, "-m", "stm_tui", "doctor", *args],
+        env=cli_env(tmp_path, **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
 
 
 def report_of(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
@@ -95,7 +104,7 @@ def line(done: subprocess.CompletedProcess[str], title: str) -> str:
     for i, text in enumerate(lines):
         if text[6:].startswith(title + " "):
             block = [text]
-            for more in lines[i + 1:]:
+            for more in lines[i + 1 :]:
                 if not more.startswith(" " * 8):
                     break
                 block.append(more)
@@ -144,8 +153,11 @@ def test_tls_with_the_right_key_and_certificate_exits_0(
     assert found["second_factor"]["data"]["client_certificate_sent"] is True
     assert found["second_factor"]["data"]["status"] == 400
     assert found["permissions"]["data"]["can"] == {
-        "sign": True, "generate_keypairs": True, "approve_releases": True,
-        "revoke_certificates": True, "manage_users": True,
+        "sign": True,
+        "generate_keypairs": True,
+        "approve_releases": True,
+        "revoke_certificates": True,
+        "manage_users": True,
     }
 
 
@@ -155,8 +167,16 @@ def test_json_has_a_stable_shape_and_carries_no_secret(
     env = tls_env(tls_emu, "developer")
     done = doctor(tmp_path, "-o", "json", **env)
     report = report_of(done)
-    assert set(report) == {"schema", "profile", "host", "ok", "exit_code", "strict", "counts",
-                           "checks"}
+    assert set(report) == {
+        "schema",
+        "profile",
+        "host",
+        "ok",
+        "exit_code",
+        "strict",
+        "counts",
+        "checks",
+    }
     assert report["schema"] == "stm-tui.doctor/1" and report["host"] == tls_emu.url
     assert [c["id"] for c in report["checks"]] == list(CHECK_IDS)
     for check in report["checks"]:
@@ -351,8 +371,13 @@ def test_strict_turns_credentials_ending_soon_into_exit_8(
     p12.write_bytes(base64.b64decode(made["p12"]))
     p12.chmod(0o600)
     assert tls_emu.ca_file is not None
-    env = {"SM_HOST": tls_emu.url, "SM_API_KEY": token["token"], "SM_CA_FILE": str(tls_emu.ca_file),
-           "SM_CLIENT_CERT_FILE": str(p12), "SM_CLIENT_CERT_PASSWORD": made["password"]}
+    env = {
+        "SM_HOST": tls_emu.url,
+        "SM_API_KEY": token["token"],
+        "SM_CA_FILE": str(tls_emu.ca_file),
+        "SM_CLIENT_CERT_FILE": str(p12),
+        "SM_CLIENT_CERT_PASSWORD": made["password"],
+    }
     relaxed = doctor(tmp_path, "-o", "json", **env)
     assert relaxed.returncode == 0, relaxed.stdout
     found = checks(report_of(relaxed))
@@ -401,17 +426,34 @@ def creds_for(emu: EmulatorServer, role: str) -> ResolvedCredentials:
 @pytest.mark.parametrize(
     ("role", "can"),
     [
-        ("signer", {"sign": True, "generate_keypairs": False, "approve_releases": False,
-                    "revoke_certificates": False, "manage_users": False}),
-        ("team_lead", {"sign": True, "generate_keypairs": True, "approve_releases": True,
-                       "revoke_certificates": True, "manage_users": False}),
+        (
+            "signer",
+            {
+                "sign": True,
+                "generate_keypairs": False,
+                "approve_releases": False,
+                "revoke_certificates": False,
+                "manage_users": False,
+            },
+        ),
+        (
+            "team_lead",
+            {
+                "sign": True,
+                "generate_keypairs": True,
+                "approve_releases": True,
+                "revoke_certificates": True,
+                "manage_users": False,
+            },
+        ),
     ],
 )
 async def test_identity_names_accounts_roles_and_what_they_allow(
     emulator: EmulatorServer, role: str, can: dict[str, bool]
 ) -> None:
-    report = await diagnose(Profile(host=emulator.url), creds_for(emulator, role), env={},
-                            clock=frozen_clock)
+    report = await diagnose(
+        Profile(host=emulator.url), creds_for(emulator, role), env={}, clock=frozen_clock
+    )
     who = report.get("identity")
     allowed = report.get("permissions")
     assert who is not None and allowed is not None
@@ -429,13 +471,22 @@ async def test_a_lead_sees_every_service_users_end_and_the_certcentral_key(
 ) -> None:
     lead = key_of(fresh_emulator)
     async with httpx.AsyncClient(base_url=fresh_emulator.url, headers={"x-api-key": lead}) as c:
-        made = await c.post(f"{AM}/user", json={
-            "user_type": "service", "friendly_name": "nightly-notary", "end_date": "2026-12-10",
-            "roles": ["SSM_SIGNER"],
-        })
+        made = await c.post(
+            f"{AM}/user",
+            json={
+                "user_type": "service",
+                "friendly_name": "nightly-notary",
+                "end_date": "2026-12-10",
+                "roles": ["SSM_SIGNER"],
+            },
+        )
     assert made.status_code == 201, made.text
-    report = await diagnose(Profile(host=fresh_emulator.url), creds_for(fresh_emulator, "lead"),
-                            env={}, clock=frozen_clock)
+    report = await diagnose(
+        Profile(host=fresh_emulator.url),
+        creds_for(fresh_emulator, "lead"),
+        env={},
+        clock=frozen_clock,
+    )
     service = report.get("service_users")
     assert service is not None and service.status == "warn" and service.code == 8
     assert "nightly-notary ends 2026-12-10 (13 days left)" in service.summary
@@ -445,8 +496,12 @@ async def test_a_lead_sees_every_service_users_end_and_the_certcentral_key(
     assert certcentral is not None and "region GLOBAL" in certcentral.summary
     assert "does not say when the key expires" in certcentral.summary
     assert report.exit_code() == 0  # someone else's credential ending: a warning only
-    signer = await diagnose(Profile(host=fresh_emulator.url), creds_for(fresh_emulator, "signer"),
-                            env={}, clock=frozen_clock)
+    signer = await diagnose(
+        Profile(host=fresh_emulator.url),
+        creds_for(fresh_emulator, "signer"),
+        env={},
+        clock=frozen_clock,
+    )
     only = signer.get("service_users")
     assert only is not None and only.status == "skip" and "only for a Lead" in only.summary
 
@@ -463,7 +518,6 @@ async def test_the_dashboards_start_failure_carries_the_same_diagnosis(
     plain_emu: tuple[EmulatorServer, SkewableClock],
 ) -> None:
     from stm_tui.commands.dashboard import connect_for_dashboard
-    from stm_tui.session import Session
     from stm_tui.tui.screens.start_failure import StartProblem
 
     emu, _clock = plain_emu
@@ -476,8 +530,11 @@ async def test_the_dashboards_start_failure_carries_the_same_diagnosis(
         return "quit"
 
     code = await connect_for_dashboard(
-        profile, creds, lambda c: Session.from_profile(profile, c, read_only=True),
-        prompt=None, show_failure=show,
+        profile,
+        creds,
+        lambda c: session_for_profile(profile, c, read_only=True),
+        prompt=None,
+        show_failure=show,
     )
     assert code == 3
     (problem,) = shown

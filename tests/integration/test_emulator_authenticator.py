@@ -87,14 +87,17 @@ def test_a_used_time_step_is_never_accepted_again_even_in_full_width_digits(
         assert first.status_code == 200
         lead.put(f"{AM}/account/{account}", json=on)
         again = lead.put(f"{AM}/account/{account}", json=off, headers={"x-totp-code": code})
-        wide = lead.put(
+        wide_reply = lead.put(
             f"{AM}/account/{account}",
             json=off,
-            headers={"x-totp-code": code.translate(FULL_WIDTH).encode()},
+            headers=[(b"x-totp-code", code.translate(FULL_WIDTH).encode())],
         )
     assert again.status_code == 401 and again.json()["errors"][0]["code"] == "totp_invalid"
     assert "already used" in again.json()["errors"][0]["message"]
-    assert wide.status_code == 401 and "already used" in wide.json()["errors"][0]["message"]
+    assert (
+        wide_reply.status_code == 401
+        and "already used" in wide_reply.json()["errors"][0]["message"]
+    )
 
 
 def test_sensitive_operations_ask_for_a_code_when_the_account_requires_2fa(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import httpx
 
 from stm_tui.emulator.server import EmulatorServer
@@ -129,9 +131,7 @@ def test_team_members_carry_nine_permissions(emulator: EmulatorServer) -> None:
         "keypairs",
         "certificates",
         "releases",
-    } == set(
-        resources  # type: ignore[arg-type]
-    )
+    } == set(cast(dict[str, object], resources))
     assert desktop["resource_counts"]["keypairs"] == 7  # type: ignore[index]
 
 

@@ -79,7 +79,8 @@ async def test_filter_narrows_the_list_and_escape_clears_it(
         await pilot.press("slash", *"status:revoked")
         await pilot.pause()
         revoked = [
-            c for c in app.session.store.collection("certificates").items.values()
+            c
+            for c in app.session.store.collection("certificates").items.values()
             if c.certificate_status == "REVOKED"
         ]
         assert 0 < screen.table.row_count == len(revoked) < total
@@ -104,8 +105,10 @@ async def test_sort_cycles_columns_and_reverses(app_factory: Callable[..., StmAp
         await pilot.press("s")
         first = screen.table.sort_column
         assert first is not None
-        aliases = [app.session.store.collection("keypairs").items[k].alias.lower()
-                   for k in screen.table.visible_keys()]
+        aliases = [
+            app.session.store.collection("keypairs").items[k].alias.lower()
+            for k in screen.table.visible_keys()
+        ]
         if first == "alias":
             assert aliases == sorted(aliases)
         await pilot.press("S")
@@ -147,8 +150,11 @@ async def test_enter_pushes_a_detail_screen_at_80_columns(
         await pilot.press("4")
         screen = app.screen
         assert isinstance(screen, ListScreen)
-        open_ids = [r.id for r in app.session.store.collection("releases").items.values()
-                    if r.status == "OPEN"]
+        open_ids = [
+            r.id
+            for r in app.session.store.collection("releases").items.values()
+            if r.status == "OPEN"
+        ]
         assert open_ids, "the demo seed has an open release"
         screen.focus_key(open_ids[0])
         await pilot.press("enter")
@@ -185,12 +191,14 @@ async def test_threat_report_groups_findings_by_severity(
         await pilot.press("5")
         screen = app.screen
         assert isinstance(screen, ListScreen)
-        failed = [s for s in app.session.store.collection("scans").items.values()
-                  if s.status == "FAIL"]
+        failed = [
+            s for s in app.session.store.collection("scans").items.values() if s.status == "FAIL"
+        ]
         assert failed
         screen.focus_key(failed[0].id)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: failed[0].id in app.scan_reports)
+        reports = app.session.store.collection("scan_reports")
+        await wait_until(pilot, lambda: failed[0].id in reports.items)
         await pilot.pause()
         body = detail_text(app)
         severities = [s for s in ("CRITICAL (", "HIGH (", "MEDIUM (", "LOW (") if s in body]

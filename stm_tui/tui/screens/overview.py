@@ -45,7 +45,7 @@ class OverviewScreen(AreaScreen):
         # While the cursor sits on the first row it stays on the first row as items arrive,
         # so the most urgent item is what the user sees selected.
         self._pinned = True
-        self._unsubscribe: Callable[[], None] | None = None
+        self._unsubscribe: list[Callable[[], None]] = []
         self._missing: dict[str, str] | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -60,22 +60,22 @@ class OverviewScreen(AreaScreen):
         super().on_mount()
         self.table.sort_by("urgency")
         self.rebuild()
-        self._unsubscribe = self.stm.session.store.subscribe(
-            self._on_diff, self.area.resources
-        )
-        self.stm.reports_loaded.append(self._reports_loaded)
+        store = self.stm.session.store
+        self._unsubscribe = [
+            store.subscribe(self._on_diff, self.area.resources),
+            # A failed scan's worst finding comes with its report (one per scan id).
+            store.subscribe(self._on_reports, ("scan_reports",)),
+        ]
         self.table.focus()
 
     def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        if self._reports_loaded in self.stm.reports_loaded:
-            self.stm.reports_loaded.remove(self._reports_loaded)
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
         if self._timer is not None:
             self._timer.stop()
 
-    def _reports_loaded(self) -> None:
-        self._mark("scans", None)
+    def _on_reports(self, diff: Diff) -> None:
+        self._mark("scans", diff.touched | diff.removed)
 
     def _on_diff(self, diff: Diff) -> None:
         self._mark(diff.resource, diff.touched | diff.removed)
@@ -125,12 +125,11 @@ class OverviewScreen(AreaScreen):
         ):
             self._last_full = now_mono
         dirty, self._dirty = self._dirty, {}
-        store, now, reports = app.session.store, app.now(), app.scan_reports
+        store, now = app.session.store, app.now()
+        reports = dict(store.collection("scan_reports").items)
         touched: set[str] = set()
         for resource, ids in dirty.items():
             touched |= self._triage.refresh(store, now, reports, resource, ids)
-        if "scans" in dirty:
-            app.load_scan_reports(self._triage.ids("scans"))
         upserts: list[Row] = []
         removed: list[str] = []
         for key in touched:

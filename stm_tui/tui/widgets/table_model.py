@@ -10,13 +10,13 @@ one `list.sort` over precomputed values.
 from __future__ import annotations
 
 import bisect
-import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 from rich.text import Text
+
+from stm_tui.memory import gc_paused as gc_paused  # the one GC policy; row_cache uses it too
 
 Cell = str | Text
 """A table cell. A `str` is ALWAYS plain text (server data), never parsed as Rich markup."""
@@ -55,19 +55,6 @@ class Row(NamedTuple):
     sort_keys: tuple[Any, ...] | None = None
     # Optional Rich style for the whole row (e.g. "red" for expired).
     style: str | None = None
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while many small objects are created at once:
-    building 100,000 rows otherwise triggers dozens of full collections that find nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def plain(cell: Cell) -> str:

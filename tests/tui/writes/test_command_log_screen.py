@@ -25,8 +25,9 @@ class Clock:
 def seeded() -> CommandLog:
     log = CommandLog(clock=Clock())
     log.record("GET", f"{STM}/keypairs?limit=100&offset=0", status=200, latency_ms=41)
-    log.record("GET", f"{STM}/certificates?alias=canary-filter-value", status=200,
-               latency_ms=87, retries=1)
+    log.record(
+        "GET", f"{STM}/certificates?alias=canary-filter-value", status=200, latency_ms=87, retries=1
+    )
     log.record("POST", f"{STM}/keypairs", status=409, latency_ms=30)
     return log
 
