@@ -119,7 +119,7 @@ async def _measure(kind: str, count: int) -> dict[str, Any]:
     table: Any
     if kind == "ours":
         from stm_tui.tui.widgets.resource_table import Column, ResourceTable, Row
-        from stm_tui.tui.widgets.table_model import gc_paused
+        from stm_tui.views.table_model import gc_paused
 
         columns = [
             Column("alias", "Alias"),

@@ -20,13 +20,8 @@ from stm_tui.api.errors import StmError
 from stm_tui.api.models import Scan
 from stm_tui.sanitize import clean
 from stm_tui.session import Session
-from stm_tui.tui import format as f
 from stm_tui.tui.areas import AREAS, BY_MODE, Area
-from stm_tui.tui.details import DETAILS
 from stm_tui.tui.palette import AreaCommands, JumpCommands
-from stm_tui.tui.render import Sanitised
-from stm_tui.tui.row_cache import RowCache
-from stm_tui.tui.rows import VIEWS, Context
 from stm_tui.tui.screens.audit import AuditListScreen
 from stm_tui.tui.screens.base import AreaScreen
 from stm_tui.tui.screens.certificates import CertificateListScreen
@@ -34,6 +29,11 @@ from stm_tui.tui.screens.help import HelpScreen
 from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.screens.overview import OverviewScreen
 from stm_tui.tui.screens.pager import PagerScreen
+from stm_tui.views import format as f
+from stm_tui.views.details import DETAILS
+from stm_tui.views.render import Sanitised
+from stm_tui.views.row_cache import RowCache
+from stm_tui.views.rows import VIEWS, Context
 
 log = logging.getLogger(__name__)
 

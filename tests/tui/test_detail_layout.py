@@ -18,15 +18,15 @@ from rich.text import Text
 
 from stm_tui.api import models as m
 from stm_tui.store.store import Store
-from stm_tui.tui import details, triage
-from stm_tui.tui import format as f
 from stm_tui.tui.app import StmApp
-from stm_tui.tui.rows import VIEWS, Context
-from stm_tui.tui.rows.activity import signatures_used
 from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.widgets.detail_pane import DetailPane
 from stm_tui.tui.widgets.resource_table import ResourceTable
-from stm_tui.tui.widgets.table_model import Column, layout_columns
+from stm_tui.views import details, triage
+from stm_tui.views import format as f
+from stm_tui.views.rows import VIEWS, Context
+from stm_tui.views.rows.activity import signatures_used
+from stm_tui.views.table_model import Column, layout_columns
 from tests.tui.conftest import FROZEN, loaded
 
 NOW = FROZEN

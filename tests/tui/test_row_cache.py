@@ -10,10 +10,10 @@ from pydantic import BaseModel
 
 from stm_tui.api.models import Certificate
 from stm_tui.store.store import Store
-from stm_tui.tui.row_cache import RowCache
-from stm_tui.tui.rows import VIEWS
-from stm_tui.tui.rows.base import Context, ResourceView
-from stm_tui.tui.widgets.table_model import Column, Row
+from stm_tui.views.row_cache import RowCache
+from stm_tui.views.rows import VIEWS
+from stm_tui.views.rows.base import Context, ResourceView
+from stm_tui.views.table_model import Column, Row
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

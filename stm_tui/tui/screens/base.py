@@ -11,9 +11,9 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from stm_tui.tui.areas import Area
-from stm_tui.tui.freshness import describe
 from stm_tui.tui.widgets.area_bar import AreaBar
 from stm_tui.tui.widgets.identity_bar import IdentityBar
+from stm_tui.views.freshness import describe
 
 if TYPE_CHECKING:
     from stm_tui.tui.app import StmApp

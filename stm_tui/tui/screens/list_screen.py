@@ -16,15 +16,15 @@ from textual.widgets import Input
 
 from stm_tui.sanitize import clean_cell
 from stm_tui.store.store import Diff
-from stm_tui.tui import export
 from stm_tui.tui.areas import Area
-from stm_tui.tui.rows.base import ResourceView
 from stm_tui.tui.screens.base import AreaScreen
 from stm_tui.tui.screens.detail_screen import DetailScreen
 from stm_tui.tui.widgets.detail_pane import DetailPane
 from stm_tui.tui.widgets.filter_input import FilterInput
 from stm_tui.tui.widgets.resource_table import ResourceTable
-from stm_tui.tui.widgets.table_model import Row
+from stm_tui.views import export
+from stm_tui.views.rows.base import ResourceView
+from stm_tui.views.table_model import Row
 
 log = logging.getLogger(__name__)
 

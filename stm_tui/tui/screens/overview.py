@@ -17,11 +17,11 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from stm_tui.store.store import Diff
-from stm_tui.tui import triage
 from stm_tui.tui.areas import Area
 from stm_tui.tui.screens.base import AreaScreen
 from stm_tui.tui.widgets.resource_table import ResourceTable
-from stm_tui.tui.widgets.table_model import Row
+from stm_tui.views import triage
+from stm_tui.views.table_model import Row
 
 # Pending work up to this many items is applied at once (a small account feels immediate);
 # more waits for the next slot, at most one such pass per `MIN_INTERVAL` seconds.

@@ -24,8 +24,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from stm_tui.sanitize import clean_cell
-from stm_tui.tui.format import zone_label
-from stm_tui.tui.widgets.table_model import (
+from stm_tui.views.format import zone_label
+from stm_tui.views.table_model import (
     Cell,
     Column,
     DiffResult,

@@ -7,9 +7,9 @@ import json
 from rich.text import Text
 
 from stm_tui.api.models import AuditEvent, ReleaseWindow, Scan, Signature
-from stm_tui.tui import format as f
-from stm_tui.tui.rows.base import Context, ResourceView, num, plain, when
-from stm_tui.tui.widgets.table_model import Column, Row
+from stm_tui.views import format as f
+from stm_tui.views.rows.base import Context, ResourceView, num, plain, when
+from stm_tui.views.table_model import Column, Row
 
 FINDING_CLASSES = ("malware", "vulnerabilities", "secrets", "licenses", "tampering")
 RISK_ORDER = {"NONE": 0, "LOW": 1, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4}

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 
 from stm_tui.api.models import Certificate, CertificateProfile, Keypair, KeypairProfile
-from stm_tui.tui import format as f
-from stm_tui.tui.rows.base import Context, ResourceView, days_left, num, plain, status, when
-from stm_tui.tui.widgets.table_model import Column, Row
+from stm_tui.views import format as f
+from stm_tui.views.rows.base import Context, ResourceView, days_left, num, plain, status, when
+from stm_tui.views.table_model import Column, Row
 
 
 def key_spec(alg: str | None, size: int | None, curve: str | None) -> str:

@@ -17,10 +17,10 @@ from rich.text import Text
 from stm_tui.api.models import Certificate, Keypair, ReleaseWindow, Scan, User
 from stm_tui.sanitize import clean_cell
 from stm_tui.store.store import Status, Store
-from stm_tui.tui import format as f
-from stm_tui.tui.rows.activity import RISK_ORDER, signatures_used
-from stm_tui.tui.rows.base import plain
-from stm_tui.tui.widgets.table_model import Column, Row
+from stm_tui.views import format as f
+from stm_tui.views.rows.activity import RISK_ORDER, signatures_used
+from stm_tui.views.rows.base import plain
+from stm_tui.views.table_model import Column, Row
 
 EXPIRY_WINDOWS = (7, 30, 90)
 EXPIRED_LOOKBACK_DAYS = 90

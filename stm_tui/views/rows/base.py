@@ -16,8 +16,8 @@ from rich.text import Text
 
 from stm_tui.sanitize import CELL_LIMIT, clean_cell
 from stm_tui.store.store import Store
-from stm_tui.tui import format as f
-from stm_tui.tui.widgets.table_model import Column, Row
+from stm_tui.views import format as f
+from stm_tui.views.table_model import Column, Row
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from typing import Any
 from rich.text import Text
 
 from stm_tui.api.models import Account, AccountSettings, Team, User
-from stm_tui.tui import format as f
-from stm_tui.tui.rows.base import Context, ResourceView, num, plain, when
-from stm_tui.tui.widgets.table_model import Column, Row
+from stm_tui.views import format as f
+from stm_tui.views.rows.base import Context, ResourceView, num, plain, when
+from stm_tui.views.table_model import Column, Row
 
 
 def yes_no(value: bool | None) -> str:

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 from stm_tui.store.store import Diff, Store
-from stm_tui.tui.rows.base import Context, ResourceView
-from stm_tui.tui.widgets.table_model import Row, gc_paused
+from stm_tui.views.rows.base import Context, ResourceView
+from stm_tui.views.table_model import Row, gc_paused
 
 log = logging.getLogger(__name__)
 
