@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import Any, ClassVar
@@ -18,9 +18,12 @@ from textual.screen import Screen
 
 from stm_tui.api.errors import StmError
 from stm_tui.api.models import Scan
+from stm_tui.api.writes.call import WriteCall
+from stm_tui.api.writes.permissions import Availability
 from stm_tui.sanitize import clean
 from stm_tui.session import Session
-from stm_tui.tui.areas import AREAS, BY_MODE, Area
+from stm_tui.tui import actions
+from stm_tui.tui.areas import AREAS, BY_COLLECTION, Area
 from stm_tui.tui.palette import AreaCommands, JumpCommands
 from stm_tui.tui.screens.audit import AuditListScreen
 from stm_tui.tui.screens.base import AreaScreen
@@ -29,11 +32,14 @@ from stm_tui.tui.screens.help import HelpScreen
 from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.screens.overview import OverviewScreen
 from stm_tui.tui.screens.pager import PagerScreen
+from stm_tui.tui.writes.confirm import confirmation_for
+from stm_tui.tui.writes.mode import toggle_write_mode
 from stm_tui.views import format as f
-from stm_tui.views.details import DETAILS
+from stm_tui.views.actions import WriteAction
 from stm_tui.views.render import Sanitised
+from stm_tui.views.resources import VIEWS, view_of
 from stm_tui.views.row_cache import RowCache
-from stm_tui.views.rows import VIEWS, Context
+from stm_tui.views.rows import Context
 
 log = logging.getLogger(__name__)
 
@@ -67,15 +73,19 @@ def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+# Lists with keys of their own; every other list area is a plain `ListScreen`.
+_LIST_SCREENS: dict[str, type[ListScreen]] = {
+    "certificates": CertificateListScreen,
+    "audit": AuditListScreen,
+}
+
+
 def _screen_for(area: Area) -> Callable[[], Screen[Any]]:
     def make() -> Screen[Any]:
-        if area.mode == "overview":
+        if area.collection is None:
             return OverviewScreen(area)
-        if area.mode == "certificates":
-            return CertificateListScreen(area, VIEWS[area.mode])
-        if area.mode == "audit":
-            return AuditListScreen(area, VIEWS[area.mode])
-        return ListScreen(area, VIEWS[area.mode])
+        screen = _LIST_SCREENS.get(area.collection, ListScreen)
+        return screen(area, VIEWS[area.collection])
 
     return make
 
@@ -86,17 +96,10 @@ class StmApp(App[None]):
     MODES: ClassVar[dict[str, Any]] = {area.mode: _screen_for(area) for area in AREAS}
     DEFAULT_MODE = "overview"
     COMMANDS = App.COMMANDS | {AreaCommands, JumpCommands}
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *(
-            Binding(area.key, f"switch_mode('{area.mode}')", area.title, show=False,
-                    id=f"area.{area.mode}")
-            for area in AREAS
-        ),
-        Binding("r", "refresh", "Refresh", id="refresh"),
-        Binding("p", "toggle_pause", "Pause", id="pause"),
-        Binding("question_mark,f1", "help", "Help", key_display="?", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = actions.bindings(
+        *(f"area.{area.mode}" for area in AREAS), "refresh", "pause", "write_mode", "help",
+        "quit",
+    )
 
     def __init__(
         self,
@@ -106,8 +109,12 @@ class StmApp(App[None]):
         theme: str | None = None,
         clock: Callable[[], datetime] | None = None,
         time_zone: str | None = None,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
+        # An unknown action id is refused before anything starts (KeymapError).
+        self.keymap = actions.check_keymap(keymap or {})
+        self._clashes_reported: set[frozenset[str]] = set()
         f.set_time_zone(time_zone)
         self.session = session
         self.mouse_enabled = mouse
@@ -118,9 +125,9 @@ class StmApp(App[None]):
         self._unsubscribe: list[Callable[[], None]] = []
         # One per list area: rows are built as the store changes, not when a list opens.
         self.row_caches: dict[str, RowCache] = {
-            area.mode: RowCache(VIEWS[area.mode], session.store, self.context)
+            area.collection: RowCache(VIEWS[area.collection], session.store, self.context)
             for area in AREAS
-            if area.mode in VIEWS
+            if area.collection is not None
         }
         if theme:
             self.theme = THEMES.get(theme, theme)
@@ -128,6 +135,8 @@ class StmApp(App[None]):
     # lifecycle ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if self.keymap:
+            self.set_keymap(self.keymap)
         store = self.session.store
         self._unsubscribe = [
             store.subscribe_status(self._on_status),
@@ -141,6 +150,7 @@ class StmApp(App[None]):
     async def _start_session(self) -> None:
         await self.session.start()
         self._refresh_identity()
+        self.refresh_bindings()  # who we are decides which write actions are enabled
 
     async def on_unmount(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -233,6 +243,86 @@ class StmApp(App[None]):
     def run_screen_action(self, action: str) -> None:
         self.call_later(self.screen.run_action, action)
 
+    # keys --------------------------------------------------------------------------------
+
+    def key_for(self, action_id: str) -> str:
+        declared = actions.ACTIONS.get(action_id)
+        if action_id not in self.keymap and declared is not None and declared.key_display:
+            return declared.key_display
+        keys = self.keymap.get(action_id) or actions.default_keys(action_id)
+        return self.get_key_display(Binding(keys.split(",")[0].strip(), ""))
+
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node: Any) -> None:
+        # Textual calls this on every key press while a keymap makes two bindings share a
+        # key; say so once per clash, so the user learns why a key does something else.
+        ids = frozenset(b.id or b.action for b in clashed_bindings)
+        if ids in self._clashes_reported:
+            return
+        self._clashes_reported.add(ids)
+        self.notify(
+            "keymap: these actions share a key now: " + ", ".join(sorted(ids)),
+            severity="warning", timeout=8, markup=False,
+        )
+
+    # writes ------------------------------------------------------------------------------
+
+    def write_availability(self, action: WriteAction, item: Any | None) -> Availability:
+        me = self.session.me
+        return action.availability(
+            item,
+            permissions=getattr(me, "permissions", None) or (),
+            role_codes=getattr(me, "role_codes", None) or (),
+            read_only=self.session.read_only,
+            write_key=self.key_for("write_mode"),
+        )
+
+    def request_write(self, action: WriteAction, item: Any) -> None:
+        """Confirm the action's call on `item` (the modal for its tier), then perform it."""
+        state = self.write_availability(action, item)
+        if not state:
+            self.notify(state.reason or "not available", severity="warning", markup=False)
+            return
+        call = action.build(item)
+        identity = self.session.identity
+        where = f"{identity.host} · account {identity.account_name}" if identity else None
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self.perform_write(call)
+
+        self.push_screen(
+            confirmation_for(call, impact=action.impact(item), where=where), answered
+        )
+
+    def perform_write(self, call: WriteCall) -> None:
+        """Send a confirmed write. The execution hook: once `Session.write` exists this
+        becomes `outcome = await self.session.write(call)` in a worker, then
+        `show_outcome(...)`; until then the call is only announced."""
+        self.notify(
+            f"not wired yet: {call.summary}", title=call.action, severity="warning",
+            markup=False,
+        )
+
+    def action_write_mode(self) -> None:
+        identity = self.session.identity
+        toggle_write_mode(
+            self,
+            read_only=self.session.read_only,
+            set_read_only=self._set_read_only,
+            host=identity.host if identity else "?",
+            account=identity.account_name if identity else "?",
+            user=identity.user_name if identity else None,
+            production=bool(identity and identity.is_production),
+            key=self.key_for("write_mode"),
+        )
+
+    def _set_read_only(self, read_only: bool) -> None:
+        self.session.read_only = read_only
+        self._refresh_identity()
+        self.refresh_bindings()
+        self.notify("read-only: no writes" if read_only else "write mode: for this session",
+                    timeout=3)
+
     def copy_text(self, value: str, what: str) -> None:
         """Copy through OSC 52 (works over SSH where the terminal allows it).
 
@@ -275,17 +365,18 @@ class StmApp(App[None]):
 
         Esc there comes back to the area the jump started from.
         """
-        if resource not in BY_MODE:
+        area = BY_COLLECTION.get(resource)
+        if area is None:
             return
         origin = self.current_mode
-        await self.switch_mode(resource)
+        await self.switch_mode(area.mode)
         screen = self.screen
         if not isinstance(screen, ListScreen):
             return
         if not screen.focus_key(key):
             self.notify("that item is not in the list any more", severity="warning", timeout=3)
             return
-        screen.came_from = origin if origin != resource else None
+        screen.came_from = origin if origin != area.mode else None
         if detail:
             screen.open_detail(key)
 
@@ -298,7 +389,7 @@ class StmApp(App[None]):
     # details -----------------------------------------------------------------------------
 
     def label_of(self, resource: str, item: Any) -> str:
-        view = VIEWS.get(resource)
+        view = view_of(resource)
         return view.label(item) if view is not None else str(getattr(item, "id", "?"))
 
     def detail_renderable(
@@ -313,7 +404,10 @@ class StmApp(App[None]):
                 item = item.model_copy(update={"findings": report.findings})
             else:
                 self.load_scan_reports([key], on_more)
-        return Sanitised(DETAILS[resource](item, self.context()))
+        view = view_of(resource)
+        if view is None or view.detail is None:
+            return Text("no detail view for this item", style="dim")
+        return Sanitised(view.detail(item, self.context()))
 
     def show_full_values(self, resource: str, key: str) -> None:
         """The pager with every field of one item, uncut (up to the pager's own bound)."""

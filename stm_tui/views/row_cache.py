@@ -13,9 +13,10 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Protocol
 
 from stm_tui.store.store import Diff, Store
-from stm_tui.views.rows.base import Context, ResourceView
+from stm_tui.views.rows.base import Context, RowFn
 from stm_tui.views.table_model import Row, gc_paused
 
 log = logging.getLogger(__name__)
@@ -24,15 +25,31 @@ log = logging.getLogger(__name__)
 Listener = Callable[[list[Row], set[str]], None]
 
 
+class ListSource(Protocol):
+    """What the cache needs of a view (`views.resources.ResourceView` is one)."""
+
+    @property
+    def resource(self) -> str: ...
+
+    @property
+    def depends_on(self) -> tuple[str, ...]: ...
+
+    @property
+    def row(self) -> RowFn | None: ...
+
+
 class RowCache:
     # Rows built between two yields to the event loop: ~1,000 x ~25-45 us keeps each step
     # well under 50 ms, so keys and redraws go on while a 100,000-item listing is built.
     CHUNK = 1000
 
     def __init__(
-        self, view: ResourceView, store: Store, context: Callable[[], Context]
+        self, view: ListSource, store: Store, context: Callable[[], Context]
     ) -> None:
+        if view.row is None:
+            raise ValueError(f"{view.resource} has no list rows to cache")
         self.view = view
+        self._row: RowFn = view.row
         self.rows: dict[str, Row] = {}
         self._store = store
         self._context = context
@@ -164,7 +181,7 @@ class RowCache:
                 if item is None:
                     continue  # gone from the store: its removal diff drops the row
                 try:
-                    row = self.view.row(item, ctx)
+                    row = self._row(item, ctx)
                 except Exception:
                     # One odd item must not take the whole list down; it is logged, not shown.
                     log.exception("could not build a %s row", self.view.resource)

@@ -43,6 +43,12 @@ class Column:
     whole: bool = False
     """A name: it needs its content's width (up to `WHOLE_CAP`), so a narrow terminal drops
     lower-priority columns before it cuts names into look-alikes (`mobile-andro…`)."""
+    cli: str = ""
+    """The heading `stm-tui get -o table` prints for it; default: the title in capitals."""
+
+    @property
+    def heading(self) -> str:
+        return self.cli or self.title.upper()
 
 
 class Row(NamedTuple):

@@ -58,7 +58,7 @@ async def test_every_area_opens_on_its_key_with_the_store_rows(
             screen = app.screen
             assert isinstance(screen, ListScreen), area.mode
             assert screen.area is area
-            expected = len(app.session.store.collection(area.mode).items)
+            expected = len(app.session.store.collection(area.collection).items)
             assert screen.table.total_count == expected, area.mode
             assert f"{expected}/{expected}" in label(app, "#view-info")
         await pilot.press("1")
@@ -172,7 +172,7 @@ async def test_overview_rows_jump_to_their_resource(app_factory: Callable[..., S
         await wait_until(pilot, lambda: isinstance(app.screen, ListScreen))
         screen = app.screen
         assert isinstance(screen, ListScreen)
-        assert screen.area.mode == resource
+        assert screen.area.collection == resource
         assert screen.table.cursor_key == ident
 
 

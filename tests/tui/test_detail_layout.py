@@ -24,7 +24,8 @@ from stm_tui.tui.widgets.detail_pane import DetailPane
 from stm_tui.tui.widgets.resource_table import ResourceTable
 from stm_tui.views import details, triage
 from stm_tui.views import format as f
-from stm_tui.views.rows import VIEWS, Context
+from stm_tui.views.resources import VIEWS
+from stm_tui.views.rows import Context
 from stm_tui.views.rows.activity import signatures_used
 from stm_tui.views.table_model import Column, layout_columns
 from tests.tui.conftest import FROZEN, loaded
@@ -80,9 +81,9 @@ def test_signature_quota_is_amber_from_80_percent_and_red_when_used_up(
 
 
 def test_the_overview_line_of_an_open_release_keeps_the_quota_colour() -> None:
-    (finding,) = triage.releases([release(40, 40, end_time="2026-11-28T12:00:00Z")], NOW)
-    quota = [span for span in finding.detail.spans
-             if finding.detail.plain[span.start : span.end] == "40/40"]
+    (line,) = triage.releases([release(40, 40, end_time="2026-11-28T12:00:00Z")], NOW)
+    quota = [span for span in line.detail.spans
+             if line.detail.plain[span.start : span.end] == "40/40"]
     assert quota and "red" in str(quota[0].style)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import NamedTuple
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -10,13 +10,22 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from stm_tui.api.writes.permissions import Availability
 from stm_tui.tui.areas import Area
+from stm_tui.tui.host import ScreenHost
 from stm_tui.tui.widgets.area_bar import AreaBar
 from stm_tui.tui.widgets.identity_bar import IdentityBar
+from stm_tui.views.actions import WriteAction
 from stm_tui.views.freshness import describe
 
-if TYPE_CHECKING:
-    from stm_tui.tui.app import StmApp
+
+class WriteState(NamedTuple):
+    """One write action as the help and the palette list it."""
+
+    key: str  # the key it is bound to now
+    action: WriteAction
+    availability: Availability
+    target: str  # what it would act on ("keypair build-key"); empty with nothing selected
 
 
 class AreaScreen(Screen[None]):
@@ -28,11 +37,10 @@ class AreaScreen(Screen[None]):
         self._freshness: Text | None = None
 
     @property
-    def stm(self) -> StmApp:
-        from stm_tui.tui.app import StmApp
-
+    def host(self) -> ScreenHost:
         app = self.app
-        assert isinstance(app, StmApp)
+        if not isinstance(app, ScreenHost):
+            raise TypeError(f"{type(self).__name__} needs an app that is a ScreenHost")
         return app
 
     def compose(self) -> ComposeResult:
@@ -57,15 +65,16 @@ class AreaScreen(Screen[None]):
         self.update_freshness()
 
     def update_identity(self) -> None:
-        app = self.stm
-        error = app.session.start_error.kind if app.session.start_error else None
-        self.query_one(IdentityBar).show(app.session.identity, app.session.read_only, error)
+        session = self.host.session
+        error = session.start_error.kind if session.start_error else None
+        self.query_one(IdentityBar).show(session.identity, session.read_only, error)
 
     def update_freshness(self) -> None:
         """Called every second by the app: touches only the freshness label."""
-        app = self.stm
-        statuses = [app.session.store.collection(r).status for r in self.area.resources]
-        label = describe(statuses, app.now(), paused=app.session.poller.paused)
+        host = self.host
+        store = host.session.store
+        statuses = [store.collection(r).status for r in self.area.resources]
+        label = describe(statuses, host.now(), paused=host.session.poller.paused)
         if label == self._freshness:
             return
         # Same width: repaint the label alone. A layout pass would repaint the table's
@@ -76,3 +85,10 @@ class AreaScreen(Screen[None]):
 
     def set_view_info(self, info: Text) -> None:
         self.query_one("#view-info", Static).update(info)
+
+    def write_states(self) -> list[WriteState]:
+        """The write actions this screen offers on its selected item (none by default)."""
+        return []
+
+    def action_write(self, action_id: str) -> None:
+        """Confirm and run one of `write_states`, or say why it may not run now."""

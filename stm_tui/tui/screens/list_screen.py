@@ -8,22 +8,25 @@ from typing import Any
 
 from rich.console import RenderableType
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingsMap
 from textual.containers import Horizontal
 from textual.widgets import Input
 
+from stm_tui.api.writes.permissions import Availability
 from stm_tui.sanitize import clean_cell
 from stm_tui.store.store import Diff
+from stm_tui.tui import actions
 from stm_tui.tui.areas import Area
-from stm_tui.tui.screens.base import AreaScreen
+from stm_tui.tui.screens.base import AreaScreen, WriteState
 from stm_tui.tui.screens.detail_screen import DetailScreen
 from stm_tui.tui.widgets.detail_pane import DetailPane
 from stm_tui.tui.widgets.filter_input import FilterInput
 from stm_tui.tui.widgets.resource_table import ResourceTable
 from stm_tui.views import export
-from stm_tui.views.rows.base import ResourceView
+from stm_tui.views.actions import WriteAction
+from stm_tui.views.resources import ResourceView
 from stm_tui.views.table_model import Row
 
 log = logging.getLogger(__name__)
@@ -33,21 +36,24 @@ SIDE_BY_SIDE_WIDTH = 110
 
 
 class ListScreen(AreaScreen):
-    BINDINGS = [
-        Binding("slash", "open_filter", "Filter", key_display="/"),
-        Binding("escape", "back", "Back", show=False),
-        Binding("y", "copy_label", "Copy name", show=False),
-        Binding("i", "copy_id", "Copy id", show=False),
-        Binding("e", "export('csv')", "Export CSV", show=False),
-        Binding("E", "export('json')", "Export JSON", show=False),
-        Binding("v", "view_full", "Full values", show=False),
-    ]
+    BINDINGS = actions.bindings(
+        "filter", "back", "copy_name", "copy_id", "export_csv", "export_json", "full_values"
+    )
 
     HELP = "Enter opens the detail; v shows every field in full; Esc goes back."
 
     def __init__(self, area: Area, view: ResourceView) -> None:
         super().__init__(area)
         self.view = view
+        # The view's write actions are this list's own keys: one screen class serves every
+        # resource, so they are added to this instance's bindings, not to the class's.
+        self._writes: dict[str, WriteAction] = {a.id: a for a in view.actions}
+        if view.actions:
+            self._bindings = BindingsMap.merge(
+                [self._bindings, BindingsMap([actions.write_binding(a) for a in view.actions])]
+            )
+        self._shown_states: tuple[bool | None, ...] = ()
+        self._write_keys: dict[str, WriteAction] | None = None
         self.detail_key: str | None = None
         # The area a jump came from (Overview, palette): Esc goes back there.
         self.came_from: str | None = None
@@ -77,10 +83,10 @@ class ListScreen(AreaScreen):
         self.table.sort_by(column, reverse)
         # Rows come prebuilt from the app's cache: the ones built so far now, the rest (and
         # every later change) as batches.
-        cache = self.stm.row_caches[self.view.resource]
+        cache = self.host.row_caches[self.view.resource]
         self._unsubscribe_rows = cache.subscribe(self._on_rows)
         self.table.set_rows(cache.rows.values())
-        self._unsubscribe = self.stm.session.store.subscribe(
+        self._unsubscribe = self.host.session.store.subscribe(
             self._on_diff, (self.view.resource, *self.view.depends_on, *self.detail_sources())
         )
         self.table.focus()
@@ -93,7 +99,7 @@ class ListScreen(AreaScreen):
 
     def detail_sources(self) -> tuple[str, ...]:
         """Collections shown in the detail besides our own (signature logs)."""
-        return ("signatures",) if self.view.resource in ("keypairs", "releases") else ()
+        return self.view.detail_sources
 
     # rows and detail updates -------------------------------------------------------------
 
@@ -115,6 +121,7 @@ class ListScreen(AreaScreen):
     def _highlighted(self, event: ResourceTable.RowHighlighted) -> None:
         if self.detail_key is not None and event.key is not None:
             self._show_detail(event.key)
+        self._refresh_write_keys()
 
     @on(ResourceTable.RowSelected)
     def _selected(self, event: ResourceTable.RowSelected) -> None:
@@ -142,16 +149,14 @@ class ListScreen(AreaScreen):
             self._show_detail(key)
         else:
             came_from, self.came_from = self.came_from, None
-            self.app.push_screen(
-                DetailScreen(self.area, self.view.resource, key, came_from=came_from)
-            )
+            self.app.push_screen(DetailScreen(self.area, self.view, key, came_from=came_from))
 
     def _show_detail(self, key: str) -> None:
         self.detail_key = key
         self.query_one("#detail", DetailPane).show(self.render_detail(key))
 
     def render_detail(self, key: str) -> RenderableType:
-        return self.stm.detail_renderable(
+        return self.host.detail_renderable(
             self.view.resource, key, lambda: self._redraw_detail(key)
         )
 
@@ -191,7 +196,7 @@ class ListScreen(AreaScreen):
         if self.came_from is not None:
             target, self.came_from = self.came_from, None
             self.close_detail()
-            self.stm.go_back(target)
+            self.host.go_back(target)
             return
         if self.close_detail():
             return
@@ -207,7 +212,7 @@ class ListScreen(AreaScreen):
     def action_view_full(self) -> None:
         key = self.detail_key or self.table.cursor_key
         if key is not None:
-            self.stm.show_full_values(self.view.resource, key)
+            self.host.show_full_values(self.view.resource, key)
 
     def focus_key(self, key: str) -> bool:
         """Put the cursor on `key`, clearing a filter that hides it."""
@@ -224,29 +229,29 @@ class ListScreen(AreaScreen):
         key = self.table.cursor_key
         if key is None:
             return None
-        return self.stm.session.store.collection(self.view.resource).get(key)
+        return self.host.session.store.collection(self.view.resource).get(key)
 
     def action_copy_id(self) -> None:
         item = self.selected_item()
         if item is not None:
-            self.stm.copy_text(item.id, "id")
+            self.host.copy_text(item.id, "id")
 
     def action_copy_label(self) -> None:
         item = self.selected_item()
         if item is not None:
-            self.stm.copy_text(self.view.label(item), "name")
+            self.host.copy_text(self.view.label(item), "name")
 
     def action_export(self, fmt: str) -> None:
         keys = self.table.visible_keys()
-        collection = self.stm.session.store.collection(self.view.resource)
+        collection = self.host.session.store.collection(self.view.resource)
         items = [collection.items[k] for k in keys if k in collection.items]
         try:
             if fmt == "json":
-                path = export.write_json(self.view.resource, items, self.stm.now())
+                path = export.write_json(self.view.resource, items, self.host.now())
             else:
                 rows = [self.table_row(k) for k in keys]
                 path = export.write_csv(
-                    self.view.resource, [c.title for c in self.view.columns], rows, self.stm.now()
+                    self.view.resource, [c.title for c in self.view.columns], rows, self.host.now()
                 )
         except OSError as exc:
             self.notify(f"export failed: {exc.strerror or exc}", severity="error", markup=False)
@@ -256,8 +261,84 @@ class ListScreen(AreaScreen):
                     title="Exported", markup=False)
 
     def table_row(self, key: str) -> list[str]:
-        item = self.stm.session.store.collection(self.view.resource).get(key)
-        if item is None:
+        item = self.host.session.store.collection(self.view.resource).get(key)
+        if item is None or self.view.row is None:
             return []
-        row = self.view.row(item, self.stm.context())
+        row = self.view.row(item, self.host.context())
         return [c if isinstance(c, str) else c.plain for c in row.cells]
+
+    # write actions -------------------------------------------------------------------------
+
+    def write_states(self) -> list[WriteState]:
+        item = self.selected_item()
+        host = self.host
+        noun = self.view.palette or self.view.resource
+        target = f"{noun} {clean_cell(self.view.label(item))}" if item is not None else ""
+        return [
+            WriteState(host.key_for(a.id), a, host.write_availability(a, item), target)
+            for a in self.view.actions
+        ]
+
+    def _availability(self, action: WriteAction) -> Availability:
+        return self.host.write_availability(action, self.selected_item())
+
+    def _footer_state(self, action: WriteAction) -> bool | None:
+        """In the footer when it applies to the selected item (suspend an ONLINE keypair),
+        dimmed while this user or mode may not run it: 80 columns hold no more."""
+        if not self.is_mounted:
+            return None
+        item = self.selected_item()
+        if item is not None and action.applies(item) is not None:
+            return False
+        return True if self._availability(action) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action != "write":
+            return True
+        found = self._writes.get(str(parameters[0])) if parameters else None
+        # None keeps it in the footer, dimmed: the help and the palette say why.
+        return False if found is None else self._footer_state(found)
+
+    def _refresh_write_keys(self) -> None:
+        """Redraw the footer's write keys when the selected item changes them, and only
+        then: a cursor step that changes nothing sends nothing to the terminal."""
+        if not self._writes:
+            return
+        states = tuple(self._footer_state(a) for a in self._writes.values())
+        if states != self._shown_states:
+            self._shown_states = states
+            self.refresh_bindings()
+
+    def _keys_of_writes(self) -> dict[str, WriteAction]:
+        """Key name -> write action, with the profile's keymap applied."""
+        out: dict[str, WriteAction] = {}
+        for action in self._writes.values():
+            keys = self.host.keymap.get(action.id) or action.key
+            for key in BindingsMap([Binding(keys, "")]).key_to_bindings:
+                out[key] = action
+        return out
+
+    def on_key(self, event: events.Key) -> None:
+        # A disabled or hidden binding swallows its key without a word; say why instead.
+        if not self._writes:
+            return
+        if self._write_keys is None:
+            self._write_keys = self._keys_of_writes()
+        action = self._write_keys.get(event.key)
+        if action is None:
+            return
+        state = self._availability(action)
+        if not state:
+            event.stop()
+            reason = state.reason or "not available now"
+            self.notify(f"{action.label}: {reason}", severity="warning", markup=False)
+
+    def action_write(self, action_id: str) -> None:
+        action = self._writes.get(action_id)
+        if action is None:
+            return
+        item = self.selected_item()
+        if item is None:
+            self.notify(f"{action.label}: nothing selected", severity="warning")
+            return
+        self.host.request_write(action, item)

@@ -15,13 +15,14 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from stm_tui.api.errors import StmError
 from stm_tui.sanitize import clean_message
+from stm_tui.tui import actions
 
 # Kinds of first-request failure that stop the start; the rest (a 403 on reading oneself,
 # a bad response) open the dashboard, which shows them per area.
@@ -137,11 +138,9 @@ class StartFailureScreen(Screen[str]):
     StartFailureScreen { align: center middle; }
     StartFailureScreen > VerticalScroll { width: 100%; height: 1fr; padding: 1 2; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "choose('retry')", "Retry"),
-        Binding("q,escape", "choose('quit')", "Quit"),
-        Binding("c", "choose('continue')", "Open anyway", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = actions.bindings(
+        "start.retry", "start.quit", "start.open_anyway"
+    )
 
     def __init__(self, problem: StartProblem) -> None:
         super().__init__()
