@@ -144,6 +144,13 @@ WRITE_ACTIONS: Mapping[str, WriteAction] = {
     action.id: action for view in VIEWS.values() for action in view.actions
 }
 
+# A repeated id would make one keymap line remap two unrelated keys: refuse it at import.
+_WRITES_DECLARED = sum(len(view.actions) for view in VIEWS.values())
+if (len(ACTIONS), len(WRITE_ACTIONS)) != (len(_DECLARED), _WRITES_DECLARED) or (
+    ACTIONS.keys() & WRITE_ACTIONS.keys()
+):
+    raise RuntimeError("two actions share an id")
+
 
 def bindings(*ids: str) -> list[BindingType]:
     """The bindings with these ids, for a class's `BINDINGS`."""

@@ -70,6 +70,7 @@ async def test_every_area_opens_on_its_key_with_the_store_rows(
             screen = app.screen
             assert isinstance(screen, ListScreen), area.mode
             assert screen.area is area
+            assert area.collection is not None
             expected = len(app.session.store.collection(area.collection).items)
             assert screen.table.total_count == expected, area.mode
             assert f"{expected}/{expected}" in label(app, "#view-info")
