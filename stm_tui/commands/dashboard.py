@@ -110,9 +110,12 @@ def run_dashboard(obj: dict[str, Any]) -> int:
             click.echo("To look around first, run the built-in demo: stm-tui demo", err=True)
         return exit_code_for(exc)
 
+    async def show_failure(problem: StartProblem) -> str:
+        return await show_start_failure(problem, keymap)
+
     async def prepare() -> Session | int:
         return await connect_for_dashboard(
-            profile, credentials, make_session, prompt=tty_prompt, show_failure=show_start_failure
+            profile, credentials, make_session, prompt=tty_prompt, show_failure=show_failure
         )
 
     options = {
@@ -126,10 +129,12 @@ def run_dashboard(obj: dict[str, Any]) -> int:
 MAX_PROMPTS = 3
 
 
-async def show_start_failure(problem: StartProblem) -> str:
+async def show_start_failure(
+    problem: StartProblem, keymap: dict[str, str] | None = None
+) -> str:
     from stm_tui.tui.screens.start_failure import QUIT, StartFailureApp
 
-    choice = await StartFailureApp(problem).run_async()
+    choice = await StartFailureApp(problem, keymap=keymap).run_async()
     return choice or QUIT
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import chain
+from typing import Any
 
+from textual.app import App
 from textual.binding import Binding, BindingType
 
 from stm_tui.config import suggest
@@ -170,6 +172,15 @@ def default_keys(action_id: str) -> str:
     if action_id in ACTIONS:
         return ACTIONS[action_id].keys
     return WRITE_ACTIONS[action_id].key
+
+
+def key_for(app: App[Any], keymap: Mapping[str, str], action_id: str) -> str:
+    """The key an action is bound to in `app` under `keymap`, as the footer shows it."""
+    declared = ACTIONS.get(action_id)
+    if action_id not in keymap and declared is not None and declared.key_display:
+        return declared.key_display
+    keys = keymap.get(action_id) or default_keys(action_id)
+    return app.get_key_display(Binding(keys.split(",")[0].strip(), ""))
 
 
 def known_ids() -> list[str]:

@@ -246,11 +246,7 @@ class StmApp(App[None]):
     # keys --------------------------------------------------------------------------------
 
     def key_for(self, action_id: str) -> str:
-        declared = actions.ACTIONS.get(action_id)
-        if action_id not in self.keymap and declared is not None and declared.key_display:
-            return declared.key_display
-        keys = self.keymap.get(action_id) or actions.default_keys(action_id)
-        return self.get_key_display(Binding(keys.split(",")[0].strip(), ""))
+        return actions.key_for(self, self.keymap, action_id)
 
     def handle_bindings_clash(self, clashed_bindings: set[Binding], node: Any) -> None:
         # Textual calls this on every key press while a keymap makes two bindings share a

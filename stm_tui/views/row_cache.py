@@ -1,9 +1,10 @@
 """Table rows for one list view, kept up to date from the store in the background.
 
-Building a row costs tens of microseconds (a certificate decodes its summary), so 100,000 of
-them take seconds. Building them when a list opens froze the dashboard; the cache builds them
-as the store changes instead, in chunks that give the event loop back in between, and a list
-screen that opens only hands the rows built so far to its table.
+A certificate row decodes the certificate's summary, so 100,000 of them take seconds (the
+README's Performance notes have the figures). Building them when a list opens froze the
+dashboard; the cache builds them as the store changes instead, in chunks that give the event
+loop back in between, and a list screen that opens only hands the rows built so far to its
+table.
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ class ListSource(Protocol):
 
 
 class RowCache:
-    # Rows built between two yields to the event loop: ~1,000 x ~25-45 us keeps each step
-    # well under 50 ms, so keys and redraws go on while a 100,000-item listing is built.
+    # Rows built between two yields to the event loop: small enough that each step stays
+    # well under a frame budget (see the README's Performance notes), so keys and redraws go
+    # on while a 100,000-item listing is built.
     CHUNK = 1000
 
     def __init__(

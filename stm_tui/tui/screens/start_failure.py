@@ -8,6 +8,7 @@ check, and offers to retry, quit or (for an unreachable host) open the dashboard
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
@@ -111,7 +112,14 @@ def describe_start_failure(
     )
 
 
-def render_problem(problem: StartProblem) -> Group:
+def _first_default_key(action_id: str) -> str:
+    return actions.default_keys(action_id).split(",")[0]
+
+
+def render_problem(
+    problem: StartProblem, key: Callable[[str], str] = _first_default_key
+) -> Group:
+    """The problem and what to check; `key` names the key of an action id (keymap applied)."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -121,9 +129,9 @@ def render_problem(problem: StartProblem) -> Group:
     grid.add_row("What to check", Text("• " + problem.checks[0]))
     for check in problem.checks[1:]:
         grid.add_row("", Text("• " + check))
-    keys = "r retries · q quits"
+    keys = f"{key('start.retry')} retries · {key('start.quit')} quits"
     if problem.can_continue:
-        keys += " · c opens the dashboard anyway (it keeps trying)"
+        keys += f" · {key('start.open_anyway')} opens the dashboard anyway (it keeps trying)"
     return Group(
         Text("✖ " + problem.title, style="bold red"),
         Text(""),
@@ -148,7 +156,9 @@ class StartFailureScreen(Screen[str]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(render_problem(self.problem), id="start-problem", markup=False)
+            keymap: Mapping[str, str] = getattr(self.app, "keymap", {})
+            shown = render_problem(self.problem, lambda i: actions.key_for(self.app, keymap, i))
+            yield Static(shown, id="start-problem", markup=False)
         yield Footer(compact=True)
 
     def action_choose(self, choice: str) -> None:
@@ -162,9 +172,12 @@ class StartFailureApp(App[str]):
 
     TITLE = "stm-tui"
 
-    def __init__(self, problem: StartProblem) -> None:
+    def __init__(self, problem: StartProblem, *, keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self.problem = problem
+        self.keymap = dict(keymap or {})  # checked already: the dashboard's own
 
     def on_mount(self) -> None:
+        if self.keymap:
+            self.set_keymap(self.keymap)
         self.push_screen(StartFailureScreen(self.problem), callback=self.exit)

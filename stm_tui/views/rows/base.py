@@ -42,10 +42,11 @@ def num(value: int | float | None) -> float:
     return float(value) if value is not None else float("-inf")
 
 
-# Lists of 100,000 rows: a `Text` per cell cost ~2.5 us and ~0.3 kB, eight per certificate
-# row. Unstyled server text is a plain `str` cell instead (the table makes every `str` cell
-# printable when it draws it), and the few distinct styled cells (statuses, day counts) are
-# shared `Text` instances: the table copies a `Text` before it changes one.
+# Lists of 100,000 rows: a `Text` per cell costs time and memory many times over (the figures
+# are in the README's Performance notes). Unstyled server text is a plain `str` cell instead
+# (the table makes every `str` cell printable when it draws it), and the few distinct styled
+# cells (statuses, day counts) are shared `Text` instances: the table copies a `Text` before
+# it changes one.
 
 
 def plain(value: object) -> str:
