@@ -11,6 +11,7 @@ import httpx
 from stm_tui.api.models import Certificate, Keypair
 from stm_tui.emulator.server import EmulatorServer
 from stm_tui.tui.app import StmApp
+from stm_tui.tui.screens.detail_screen import DetailScreen
 from stm_tui.tui.screens.help import HelpScreen
 from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.writes.confirm import ConfirmScreen, IrreversibleScreen
@@ -167,3 +168,24 @@ async def test_revoke_asks_for_the_alias_to_be_typed(app_factory: Callable[..., 
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen
+
+
+async def test_the_detail_on_its_own_screen_offers_the_same_actions_at_80_columns(
+    app_factory: Callable[..., StmApp],
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        notes = recording(app)
+        screen = await open_list_on(pilot, "2", online)
+        item = screen.selected_item()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        assert "X Suspend" in footer(app)
+        await pilot.press("X")
+        assert notes[-1] == f"Suspend: {READ_ONLY}"
+        await enter_write_mode(pilot)
+        await pilot.press("X")
+        modal = app.screen
+        assert isinstance(modal, ConfirmScreen) and isinstance(item, Keypair)
+        assert modal.call.target is not None and modal.call.target.item_id == item.id

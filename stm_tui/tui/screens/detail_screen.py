@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from textual.app import ComposeResult
 
@@ -22,7 +23,7 @@ class DetailScreen(AreaScreen):
     def __init__(
         self, area: Area, view: ResourceView, key: str, *, came_from: str | None = None
     ) -> None:
-        super().__init__(area, id=f"detail-{area.mode}")
+        super().__init__(area, id=f"detail-{area.mode}", view=view)
         self.view = view
         self.resource = view.resource
         self.key = key
@@ -48,6 +49,10 @@ class DetailScreen(AreaScreen):
     def _on_diff(self, diff: Diff) -> None:
         if diff.resource != self.resource or self.key in diff.touched | diff.removed:
             self.redraw()
+            self.refresh_write_keys()  # a suspended keypair offers unsuspend now
+
+    def selected_item(self) -> Any | None:
+        return self.host.session.store.collection(self.resource).get(self.key)
 
     def redraw(self) -> None:
         renderable = self.host.detail_renderable(self.resource, self.key, self.redraw)

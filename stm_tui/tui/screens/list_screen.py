@@ -8,24 +8,21 @@ from typing import Any
 
 from rich.console import RenderableType
 from rich.text import Text
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingsMap
 from textual.containers import Horizontal
 from textual.widgets import Input
 
-from stm_tui.api.writes.permissions import Availability
 from stm_tui.sanitize import clean_cell
 from stm_tui.store.store import Diff
 from stm_tui.tui import actions
 from stm_tui.tui.areas import Area
-from stm_tui.tui.screens.base import AreaScreen, WriteState
+from stm_tui.tui.screens.base import AreaScreen
 from stm_tui.tui.screens.detail_screen import DetailScreen
 from stm_tui.tui.widgets.detail_pane import DetailPane
 from stm_tui.tui.widgets.filter_input import FilterInput
 from stm_tui.tui.widgets.resource_table import ResourceTable
 from stm_tui.views import export
-from stm_tui.views.actions import WriteAction
 from stm_tui.views.resources import ResourceView
 from stm_tui.views.table_model import Row
 
@@ -43,17 +40,8 @@ class ListScreen(AreaScreen):
     HELP = "Enter opens the detail; v shows every field in full; Esc goes back."
 
     def __init__(self, area: Area, view: ResourceView) -> None:
-        super().__init__(area)
+        super().__init__(area, view=view)
         self.view = view
-        # The view's write actions are this list's own keys: one screen class serves every
-        # resource, so they are added to this instance's bindings, not to the class's.
-        self._writes: dict[str, WriteAction] = {a.id: a for a in view.actions}
-        if view.actions:
-            self._bindings = BindingsMap.merge(
-                [self._bindings, BindingsMap([actions.write_binding(a) for a in view.actions])]
-            )
-        self._shown_states: tuple[bool | None, ...] = ()
-        self._write_keys: dict[str, WriteAction] | None = None
         self.detail_key: str | None = None
         # The area a jump came from (Overview, palette): Esc goes back there.
         self.came_from: str | None = None
@@ -121,7 +109,7 @@ class ListScreen(AreaScreen):
     def _highlighted(self, event: ResourceTable.RowHighlighted) -> None:
         if self.detail_key is not None and event.key is not None:
             self._show_detail(event.key)
-        self._refresh_write_keys()
+        self.refresh_write_keys()
 
     @on(ResourceTable.RowSelected)
     def _selected(self, event: ResourceTable.RowSelected) -> None:
@@ -266,79 +254,3 @@ class ListScreen(AreaScreen):
             return []
         row = self.view.row(item, self.host.context())
         return [c if isinstance(c, str) else c.plain for c in row.cells]
-
-    # write actions -------------------------------------------------------------------------
-
-    def write_states(self) -> list[WriteState]:
-        item = self.selected_item()
-        host = self.host
-        noun = self.view.palette or self.view.resource
-        target = f"{noun} {clean_cell(self.view.label(item))}" if item is not None else ""
-        return [
-            WriteState(host.key_for(a.id), a, host.write_availability(a, item), target)
-            for a in self.view.actions
-        ]
-
-    def _availability(self, action: WriteAction) -> Availability:
-        return self.host.write_availability(action, self.selected_item())
-
-    def _footer_state(self, action: WriteAction) -> bool | None:
-        """In the footer when it applies to the selected item (suspend an ONLINE keypair),
-        dimmed while this user or mode may not run it: 80 columns hold no more."""
-        if not self.is_mounted:
-            return None
-        item = self.selected_item()
-        if item is not None and action.applies(item) is not None:
-            return False
-        return True if self._availability(action) else None
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action != "write":
-            return True
-        found = self._writes.get(str(parameters[0])) if parameters else None
-        # None keeps it in the footer, dimmed: the help and the palette say why.
-        return False if found is None else self._footer_state(found)
-
-    def _refresh_write_keys(self) -> None:
-        """Redraw the footer's write keys when the selected item changes them, and only
-        then: a cursor step that changes nothing sends nothing to the terminal."""
-        if not self._writes:
-            return
-        states = tuple(self._footer_state(a) for a in self._writes.values())
-        if states != self._shown_states:
-            self._shown_states = states
-            self.refresh_bindings()
-
-    def _keys_of_writes(self) -> dict[str, WriteAction]:
-        """Key name -> write action, with the profile's keymap applied."""
-        out: dict[str, WriteAction] = {}
-        for action in self._writes.values():
-            keys = self.host.keymap.get(action.id) or action.key
-            for key in BindingsMap([Binding(keys, "")]).key_to_bindings:
-                out[key] = action
-        return out
-
-    def on_key(self, event: events.Key) -> None:
-        # A disabled or hidden binding swallows its key without a word; say why instead.
-        if not self._writes:
-            return
-        if self._write_keys is None:
-            self._write_keys = self._keys_of_writes()
-        action = self._write_keys.get(event.key)
-        if action is None:
-            return
-        state = self._availability(action)
-        if not state:
-            event.stop()
-            reason = state.reason or "not available now"
-            self.notify(f"{action.label}: {reason}", severity="warning", markup=False)
-
-    def action_write(self, action_id: str) -> None:
-        action = self._writes.get(action_id)
-        if action is None:
-            return
-        item = self.selected_item()
-        if item is None:
-            self.notify(f"{action.label}: nothing selected", severity="warning")
-            return
-        self.host.request_write(action, item)
