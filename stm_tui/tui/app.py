@@ -18,7 +18,6 @@ from textual.screen import Screen
 
 from stm_tui.api.errors import StmError
 from stm_tui.api.models import Scan
-from stm_tui.api.writes.call import WriteCall
 from stm_tui.api.writes.permissions import Availability
 from stm_tui.sanitize import clean
 from stm_tui.session import Session
@@ -32,8 +31,7 @@ from stm_tui.tui.screens.help import HelpScreen
 from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.screens.overview import OverviewScreen
 from stm_tui.tui.screens.pager import PagerScreen
-from stm_tui.tui.writes.confirm import confirmation_for
-from stm_tui.tui.writes.mode import toggle_write_mode
+from stm_tui.tui.write_flow import WriteFlow
 from stm_tui.views import format as f
 from stm_tui.views.actions import WriteAction
 from stm_tui.views.render import Sanitised
@@ -129,6 +127,7 @@ class StmApp(App[None]):
             for area in AREAS
             if area.collection is not None
         }
+        self.writes = WriteFlow(self, session, self.key_for, self._mode_changed)
         if theme:
             self.theme = THEMES.get(theme, theme)
 
@@ -263,61 +262,17 @@ class StmApp(App[None]):
     # writes ------------------------------------------------------------------------------
 
     def write_availability(self, action: WriteAction, item: Any | None) -> Availability:
-        me = self.session.me
-        return action.availability(
-            item,
-            permissions=getattr(me, "permissions", None) or (),
-            role_codes=getattr(me, "role_codes", None) or (),
-            read_only=self.session.read_only,
-            write_key=self.key_for("write_mode"),
-        )
+        return self.writes.availability(action, item)
 
     def request_write(self, action: WriteAction, item: Any) -> None:
-        """Confirm the action's call on `item` (the modal for its tier), then perform it."""
-        state = self.write_availability(action, item)
-        if not state:
-            self.notify(state.reason or "not available", severity="warning", markup=False)
-            return
-        call = action.build(item)
-        identity = self.session.identity
-        where = f"{identity.host} · account {identity.account_name}" if identity else None
-
-        def answered(confirmed: bool | None) -> None:
-            if confirmed:
-                self.perform_write(call)
-
-        self.push_screen(
-            confirmation_for(call, impact=action.impact(item), where=where), answered
-        )
-
-    def perform_write(self, call: WriteCall) -> None:
-        """Send a confirmed write. The execution hook: once `Session.write` exists this
-        becomes `outcome = await self.session.write(call)` in a worker, then
-        `show_outcome(...)`; until then the call is only announced."""
-        self.notify(
-            f"not wired yet: {call.summary}", title=call.action, severity="warning",
-            markup=False,
-        )
+        self.writes.request(action, item)
 
     def action_write_mode(self) -> None:
-        identity = self.session.identity
-        toggle_write_mode(
-            self,
-            read_only=self.session.read_only,
-            set_read_only=self._set_read_only,
-            host=identity.host if identity else "?",
-            account=identity.account_name if identity else "?",
-            user=identity.user_name if identity else None,
-            production=bool(identity and identity.is_production),
-            key=self.key_for("write_mode"),
-        )
+        self.writes.toggle_mode()
 
-    def _set_read_only(self, read_only: bool) -> None:
-        self.session.read_only = read_only
+    def _mode_changed(self) -> None:
         self._refresh_identity()
         self.refresh_bindings()
-        self.notify("read-only: no writes" if read_only else "write mode: for this session",
-                    timeout=3)
 
     def copy_text(self, value: str, what: str) -> None:
         """Copy through OSC 52 (works over SSH where the terminal allows it).

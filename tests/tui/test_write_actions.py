@@ -16,6 +16,7 @@ from stm_tui.tui.screens.help import HelpScreen
 from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.writes.confirm import ConfirmScreen, IrreversibleScreen
 from stm_tui.tui.writes.mode import WriteModeScreen
+from stm_tui.views.actions import REVOKE_CERTIFICATE
 from tests.tui.conftest import loaded, wait_until
 
 READ_ONLY = "read-only: press W to enter write mode"
@@ -189,3 +190,18 @@ async def test_the_detail_on_its_own_screen_offers_the_same_actions_at_80_column
         modal = app.screen
         assert isinstance(modal, ConfirmScreen) and isinstance(item, Keypair)
         assert modal.call.target is not None and modal.call.target.item_id == item.id
+
+
+async def test_an_item_no_call_can_be_built_for_is_refused_without_ending_the_dashboard(
+    app_factory: Callable[..., StmApp],
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        notes = recording(app)
+        await enter_write_mode(pilot)
+        odd = Certificate.model_validate({"id": "", "alias": "", "certificate_status": "ACTIVE"})
+        app.request_write(REVOKE_CERTIFICATE, odd)  # what `R` does on such an item
+        await pilot.pause()
+        assert notes[-1] == "Revoke: this item cannot be changed from here"
+        assert not isinstance(app.screen, IrreversibleScreen) and app.is_running
