@@ -21,7 +21,7 @@ from stm_tui.api.models import Scan
 from stm_tui.api.writes.permissions import Availability
 from stm_tui.sanitize import clean
 from stm_tui.session import Session
-from stm_tui.tui import actions
+from stm_tui.tui import actions, keys
 from stm_tui.tui.areas import AREAS, BY_COLLECTION, Area
 from stm_tui.tui.palette import AreaCommands, JumpCommands
 from stm_tui.tui.screens.audit import AuditListScreen
@@ -94,7 +94,7 @@ class StmApp(App[None]):
     MODES: ClassVar[dict[str, Any]] = {area.mode: _screen_for(area) for area in AREAS}
     DEFAULT_MODE = "overview"
     COMMANDS = App.COMMANDS | {AreaCommands, JumpCommands}
-    BINDINGS: ClassVar[list[BindingType]] = actions.bindings(
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
         *(f"area.{area.mode}" for area in AREAS), "refresh", "pause", "write_mode", "help",
         "quit",
     )

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from stm_tui.views.resources import ResourceName
+if TYPE_CHECKING:
+    from stm_tui.views.resources import ResourceName
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 
 from stm_tui.sanitize import clean_cell
-from stm_tui.tui import actions
+from stm_tui.tui import keys
 from stm_tui.tui.host import ScreenHost
 from stm_tui.tui.screens.base import AreaScreen
 from stm_tui.views.resources import VIEWS
@@ -37,7 +37,7 @@ class AreaCommands(Provider):
         host = _host(self)
         app = self.app
         out: list[Command] = []
-        for action in actions.ACTIONS.values():
+        for action in keys.ACTIONS.values():
             if not action.palette:
                 continue
             key = f"key {host.key_for(action.id)}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from stm_tui.store.history import History
-from stm_tui.tui import actions
+from stm_tui.tui import keys
 from stm_tui.tui.screens.list_screen import ListScreen
 
 EVERYTHING = "for everything: stm-tui get audit -o csv, or the console's CSV export"
@@ -27,7 +27,7 @@ def history_note(history: History | None) -> str:
 
 
 class AuditListScreen(ListScreen):
-    BINDINGS = actions.bindings("load_older")
+    BINDINGS = keys.bindings("load_older")
 
     HELP = ListScreen.HELP + " L loads older audit history (30 days load at start)."
 

@@ -6,7 +6,7 @@ import base64
 import binascii
 
 from stm_tui.api.models import Certificate
-from stm_tui.tui import actions
+from stm_tui.tui import keys
 from stm_tui.tui.screens.list_screen import ListScreen
 
 
@@ -30,7 +30,7 @@ def to_pem(cert: Certificate) -> str | None:
 
 
 class CertificateListScreen(ListScreen):
-    BINDINGS = actions.bindings("copy_pem")
+    BINDINGS = keys.bindings("copy_pem")
 
     def action_copy_pem(self) -> None:
         item = self.selected_item()

@@ -8,7 +8,7 @@ from typing import Any
 from textual.app import ComposeResult
 
 from stm_tui.store.store import Diff
-from stm_tui.tui import actions
+from stm_tui.tui import keys
 from stm_tui.tui.areas import Area
 from stm_tui.tui.screens.base import AreaScreen
 from stm_tui.tui.widgets.detail_pane import DetailPane
@@ -16,7 +16,7 @@ from stm_tui.views.resources import ResourceView
 
 
 class DetailScreen(AreaScreen):
-    BINDINGS = [*actions.shown("back", "full_values"), *actions.bindings("copy_name", "copy_id")]
+    BINDINGS = [*keys.shown("back", "full_values"), *keys.bindings("copy_name", "copy_id")]
 
     HELP = "v shows every field in full (values are cut at a few kB here); Esc goes back."
 

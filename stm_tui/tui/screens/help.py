@@ -17,7 +17,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-from stm_tui.tui import actions
+from stm_tui.tui import keys
 from stm_tui.tui.areas import AREAS
 from stm_tui.tui.host import ScreenHost
 from stm_tui.tui.screens.base import AreaScreen, WriteState
@@ -136,7 +136,7 @@ class Columns:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = actions.bindings("help.close")
+    BINDINGS = keys.bindings("help.close")
 
     def __init__(self, under: Screen[object]) -> None:
         super().__init__(id="help")

@@ -15,7 +15,7 @@ from textual.widgets import Input
 
 from stm_tui.sanitize import clean_cell
 from stm_tui.store.store import Diff
-from stm_tui.tui import actions
+from stm_tui.tui import keys
 from stm_tui.tui.areas import Area
 from stm_tui.tui.screens.base import AreaScreen
 from stm_tui.tui.screens.detail_screen import DetailScreen
@@ -33,7 +33,7 @@ SIDE_BY_SIDE_WIDTH = 110
 
 
 class ListScreen(AreaScreen):
-    BINDINGS = actions.bindings(
+    BINDINGS = keys.bindings(
         "filter", "back", "copy_name", "copy_id", "export_csv", "export_json", "full_values"
     )
 

@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Log, Static
 
 from stm_tui.sanitize import clean_block, clean_cell
-from stm_tui.tui import actions
+from stm_tui.tui import keys
 
 PAGER_LIMIT = 1 << 20  # 1 MiB of text in all
 INDENT = "  "
@@ -57,7 +57,7 @@ def pager_lines(data: dict[str, Any], width: int, limit: int = PAGER_LIMIT) -> l
 
 
 class PagerScreen(Screen[None]):
-    BINDINGS = actions.bindings(
+    BINDINGS = keys.bindings(
         "pager.close", "pager.down", "pager.up", "pager.top", "pager.bottom"
     )
 

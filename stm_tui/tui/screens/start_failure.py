@@ -23,7 +23,7 @@ from textual.widgets import Footer, Static
 
 from stm_tui.api.errors import StmError
 from stm_tui.sanitize import clean_message
-from stm_tui.tui import actions
+from stm_tui.tui import actions, keys
 
 # Kinds of first-request failure that stop the start; the rest (a 403 on reading oneself,
 # a bad response) open the dashboard, which shows them per area.
@@ -146,7 +146,7 @@ class StartFailureScreen(Screen[str]):
     StartFailureScreen { align: center middle; }
     StartFailureScreen > VerticalScroll { width: 100%; height: 1fr; padding: 1 2; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = actions.bindings(
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
         "start.retry", "start.quit", "start.open_anyway"
     )
 

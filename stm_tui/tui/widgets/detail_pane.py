@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from stm_tui.tui import actions
+from stm_tui.tui import keys
 
 
 class DetailPane(VerticalScroll, can_focus=True):
@@ -17,7 +17,7 @@ class DetailPane(VerticalScroll, can_focus=True):
     DEFAULT_CSS = """
     DetailPane { scrollbar-gutter: stable; }
     """
-    BINDINGS = actions.bindings("pane.up", "pane.down", "pane.top", "pane.bottom")
+    BINDINGS = keys.bindings("pane.up", "pane.down", "pane.top", "pane.bottom")
 
     renderable: RenderableType = ""
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from textual.message import Message
 from textual.widgets import Input
 
-from stm_tui.tui import actions
+from stm_tui.tui import keys
 
 
 class FilterInput(Input):
-    BINDINGS = actions.bindings("filter.clear", "filter.done", "filter.to_list")
+    BINDINGS = keys.bindings("filter.clear", "filter.done", "filter.to_list")
 
     class Closed(Message):
         """The user left the filter line (the query stays unless it was cleared)."""

@@ -24,7 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from stm_tui.sanitize import clean_cell
-from stm_tui.tui import actions
+from stm_tui.tui import keys
 from stm_tui.views.format import zone_label
 from stm_tui.views.table_model import (
     Cell,
@@ -105,7 +105,7 @@ class ResourceTable(ScrollView, can_focus=True):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = actions.bindings(
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
         "table.up", "table.down", "table.page_up", "table.page_down", "table.half_page_up",
         "table.half_page_down", "table.first", "table.last", "table.open", "sort", "sort_reverse",
     )

@@ -26,7 +26,7 @@ from textual.widgets import Footer, Static
 
 from stm_tui.api.command_log import CallRecord, CommandLog, short_path
 from stm_tui.sanitize import clean_cell
-from stm_tui.tui import actions
+from stm_tui.tui import keys
 
 REDRAW_DELAY = 0.25  # seconds: a burst of calls (a sync of 100 pages) costs one redraw
 STATS_ROWS = 8
@@ -61,7 +61,7 @@ class CallList(ScrollView, can_focus=True):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = actions.bindings(
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
         "log.up", "log.down", "log.page_up", "log.page_down", "log.newest", "log.oldest"
     )
 
@@ -123,7 +123,7 @@ def stats_table(log: CommandLog) -> Table:
 class CommandLogScreen(Screen[None]):
     """The session's calls, live. Feed `log` from the HTTP adapter; this screen only reads."""
 
-    BINDINGS: ClassVar[list[BindingType]] = actions.bindings("log.close", "log.errors_only")
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings("log.close", "log.errors_only")
 
     def __init__(self, log: CommandLog, *, id: str | None = None) -> None:
         super().__init__(id=id)

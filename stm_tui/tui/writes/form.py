@@ -30,7 +30,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select,
 
 from stm_tui.api.writes.validation import M
 from stm_tui.sanitize import clean_cell, clean_message
-from stm_tui.tui import actions
+from stm_tui.tui import keys
 from stm_tui.tui.writes.picker import Picker
 from stm_tui.tui.writes.secret_input import SecretInput
 from stm_tui.tui.writes.spec import (
@@ -84,7 +84,7 @@ class FieldRow(Vertical):
 class RequestForm(ModalScreen[M | None]):
     """Fill in a request model; dismisses with the validated model, or None on Esc/Cancel."""
 
-    BINDINGS: ClassVar[list[BindingType]] = actions.bindings("modal.cancel", "form.submit")
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings("modal.cancel", "form.submit")
 
     def __init__(self, model: type[M], spec: FormSpec, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="write-modal")

@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from stm_tui.sanitize import clean_cell
-from stm_tui.tui import actions
+from stm_tui.tui import keys
 
 ALLOWS = (
     "generate, update, suspend and delete keypairs",
@@ -31,7 +31,7 @@ ALLOWS = (
 
 
 class WriteModeScreen(ModalScreen[bool]):
-    BINDINGS: ClassVar[list[BindingType]] = actions.bindings(
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
         "confirm.cancel", "write_mode.enter"
     )
 

@@ -27,7 +27,7 @@ from textual import events
 from textual.message import Message
 from textual.widget import Widget
 
-from stm_tui.tui import actions
+from stm_tui.tui import keys
 
 BULLET = "•"
 
@@ -65,7 +65,7 @@ class SecretInput(Widget, can_focus=True):
     ALLOW_SELECT = False
 
     # Only editing keys. No copy, cut or select-all: there is nothing a key can export.
-    BINDINGS = actions.bindings("secret.delete", "secret.clear", "secret.submit")
+    BINDINGS = keys.bindings("secret.delete", "secret.clear", "secret.submit")
 
     DEFAULT_CSS = """
     SecretInput {

@@ -22,11 +22,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from stm_tui.sanitize import clean, clean_message
-from stm_tui.tui import actions
+from stm_tui.tui import keys
 
 
 class ShownOnceScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = actions.bindings(
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
         "shown_once.copy", "shown_once.close"
     )
 
