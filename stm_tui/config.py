@@ -195,6 +195,9 @@ class Profile(BaseModel):
     theme: str = "dark"
     # How times are shown: "utc" (the API's own, the default) or "local".
     time_zone: Literal["utc", "local"] = "utc"
+    # Action id -> keys ("keypair.suspend" = "ctrl+x"); the ids are checked when the
+    # dashboard starts (stm_tui.tui.actions), which is the layer that knows them.
+    keymap: dict[str, str] = Field(default_factory=dict)
     # Where the profile's settings came from, for `config show` and the status screen.
     source: str = "file"
 
@@ -209,6 +212,20 @@ class Profile(BaseModel):
     @classmethod
     def _host(cls, value: str) -> str:
         return validate_host(value)
+
+    @field_validator("keymap", mode="before")
+    @classmethod
+    def _keymap(cls, value: Any) -> Any:
+        # An unquoted dotted key (`keypair.suspend = "X"`) is a nested table in TOML.
+        if not isinstance(value, dict):
+            raise ValueError("keymap: must be a table of action id = keys")
+        flat: dict[str, Any] = {}
+        for key, keys in value.items():
+            if isinstance(keys, dict):
+                flat.update({f"{key}.{k}": v for k, v in cls._keymap(keys).items()})
+            else:
+                flat[key] = keys
+        return flat
 
     @field_validator("poll", mode="before")
     @classmethod

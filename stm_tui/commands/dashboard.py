@@ -55,6 +55,19 @@ def config_theme_origin(profile: Any) -> str:
     return f"config file {app_paths().config_file}, profile {profile.name!r}: theme"
 
 
+def checked_keymap(profile: Any) -> dict[str, str]:
+    """The profile's keymap, or ConfigError naming the file, the profile and what is wrong."""
+    from stm_tui.api.errors import ConfigError
+    from stm_tui.config import app_paths
+    from stm_tui.tui.actions import KeymapError, check_keymap
+
+    try:
+        return check_keymap(profile.keymap)
+    except KeymapError as exc:
+        where = f"config file {app_paths().config_file}, profile {profile.name!r}"
+        raise ConfigError(f"{where}: {exc}") from None
+
+
 def run_dashboard(obj: dict[str, Any]) -> int:
     """Load the profile and credentials, then run the app. Returns the process exit code."""
     from stm_tui.api.errors import StmError
@@ -68,6 +81,7 @@ def run_dashboard(obj: dict[str, Any]) -> int:
         cli_theme = resolve_theme(obj.get("theme"), "--theme")
         profile = load_profile(obj.get("profile"))
         profile_theme = resolve_theme(profile.theme, config_theme_origin(profile))
+        keymap = checked_keymap(profile)
         credentials = resolve_credentials(profile, prompt=tty_prompt)
         if credentials.api_key is None:
             click.echo(
@@ -96,12 +110,18 @@ def run_dashboard(obj: dict[str, Any]) -> int:
             click.echo("To look around first, run the built-in demo: stm-tui demo", err=True)
         return exit_code_for(exc)
 
+    async def show_failure(problem: StartProblem) -> str:
+        return await show_start_failure(problem, keymap)
+
     async def prepare() -> Session | int:
         return await connect_for_dashboard(
-            profile, credentials, make_session, prompt=tty_prompt, show_failure=show_start_failure
+            profile, credentials, make_session, prompt=tty_prompt, show_failure=show_failure
         )
 
-    options = {**obj, "theme": cli_theme, "time_zone": obj.get("time_zone") or profile.time_zone}
+    options = {
+        **obj, "theme": cli_theme, "time_zone": obj.get("time_zone") or profile.time_zone,
+        "keymap": keymap,
+    }
     return run_prepared(prepare, options, theme_default=profile_theme)
 
 
@@ -109,10 +129,12 @@ def run_dashboard(obj: dict[str, Any]) -> int:
 MAX_PROMPTS = 3
 
 
-async def show_start_failure(problem: StartProblem) -> str:
+async def show_start_failure(
+    problem: StartProblem, keymap: dict[str, str] | None = None
+) -> str:
     from stm_tui.tui.screens.start_failure import QUIT, StartFailureApp
 
-    choice = await StartFailureApp(problem).run_async()
+    choice = await StartFailureApp(problem, keymap=keymap).run_async()
     return choice or QUIT
 
 
@@ -234,6 +256,7 @@ def run_prepared(
             mouse=mouse,
             theme=obj.get("theme") or theme_default,
             time_zone=obj.get("time_zone"),
+            keymap=obj.get("keymap"),
         )
         apps.append(app)
         loop = asyncio.get_running_loop()

@@ -565,7 +565,6 @@ def profile(rec: dict[str, Any]) -> dict[str, Any]:
 def keypair_profile(rec: dict[str, Any], now: str) -> dict[str, Any]:
     """A keypair profile with its derived `status` (DISABLED by hand, INACTIVE until
     `active_from`, else ACTIVE); `enabled` is what enable/disable set."""
-    from stm_tui.emulator.routes_profiles import keypair_profile_status
 
     out = {k: v for k, v in rec.items() if k != "account_id"}
     out.setdefault("key_storage", "HSM")
@@ -605,3 +604,12 @@ def default_sign_in_methods(mfa: bool) -> list[dict[str, Any]]:
             "clientAuthCertLoginEnabled": True,
         }
     ]
+
+
+def keypair_profile_status(rec: dict[str, Any], now: str) -> str:
+    """DISABLED (by hand), INACTIVE (until `active_from`), else ACTIVE."""
+    if not rec.get("enabled", True):
+        return "DISABLED"
+    if rec.get("active_from") and rec["active_from"] > now:
+        return "INACTIVE"
+    return "ACTIVE"

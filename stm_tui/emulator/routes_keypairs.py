@@ -297,9 +297,8 @@ def create_keypair(body: KeypairCreate, request: Request, caller: CallerDep) -> 
             raise unprocessable(
                 "keypair_profile_id", f"unknown keypair profile {body.keypair_profile_id}"
             )
-        from stm_tui.emulator.routes_profiles import keypair_profile_status
 
-        status = keypair_profile_status(profile, state.now_iso())
+        status = render.keypair_profile_status(profile, state.now_iso())
         if status != "ACTIVE":
             raise invalid_state(
                 f"keypair_profile_id: keypair profile {profile['name']} is {status}"

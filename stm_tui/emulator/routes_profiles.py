@@ -83,15 +83,6 @@ class KeypairProfileUpdate(StrictBody):
     team_ids: TeamIds | None = None
 
 
-def keypair_profile_status(rec: dict[str, Any], now: str) -> str:
-    """DISABLED (by hand), INACTIVE (until `active_from`), else ACTIVE."""
-    if not rec.get("enabled", True):
-        return "DISABLED"
-    if rec.get("active_from") and rec["active_from"] > now:
-        return "INACTIVE"
-    return "ACTIVE"
-
-
 def _algorithm(alg: str, size: int | None, curve: str | None) -> tuple[int | None, str | None]:
     if alg == "RSA":
         if size is None:

@@ -18,15 +18,16 @@ from rich.text import Text
 
 from stm_tui.api import models as m
 from stm_tui.store.store import Store
-from stm_tui.tui import details, triage
-from stm_tui.tui import format as f
 from stm_tui.tui.app import StmApp
-from stm_tui.tui.rows import VIEWS, Context
-from stm_tui.tui.rows.activity import signatures_used
 from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.widgets.detail_pane import DetailPane
 from stm_tui.tui.widgets.resource_table import ResourceTable
-from stm_tui.tui.widgets.table_model import Column, layout_columns
+from stm_tui.views import details, triage
+from stm_tui.views import format as f
+from stm_tui.views.resources import VIEWS, view_of
+from stm_tui.views.rows import Context
+from stm_tui.views.rows.activity import signatures_used
+from stm_tui.views.table_model import Column, Row, layout_columns
 from tests.tui.conftest import FROZEN, loaded
 
 NOW = FROZEN
@@ -40,6 +41,12 @@ def render(renderable: Any, width: int) -> list[str]:
 
 def ctx(store: Store | None = None) -> Context:
     return Context(store=store or Store(), now=NOW)
+
+
+def list_row(resource: str, item: Any) -> Row:
+    view = view_of(resource)
+    assert view is not None and view.row is not None
+    return view.row(item, ctx())
 
 
 def release(used: int, limit: int | None, **kw: Any) -> m.ReleaseWindow:
@@ -76,7 +83,7 @@ def test_signature_quota_is_amber_from_80_percent_and_red_when_used_up(
     style = Style.parse(str(cell.style)) if cell.style else Style()
     assert (style.color.name if style.color else None) == colour
     # The list row and the detail carry the same styled cell.
-    row = VIEWS["releases"].row(r, ctx())
+    row = list_row("releases", r)
     list_cell = next(c for c in row.cells if isinstance(c, Text) and c.plain == f"{used}/{limit}")
     assert list_cell.style == cell.style
     detail = details.release_detail(r, ctx())
@@ -86,12 +93,9 @@ def test_signature_quota_is_amber_from_80_percent_and_red_when_used_up(
 
 
 def test_the_overview_line_of_an_open_release_keeps_the_quota_colour() -> None:
-    (finding,) = triage.releases([release(40, 40, end_time="2026-11-28T12:00:00Z")], NOW)
-    quota = [
-        span
-        for span in finding.detail.spans
-        if finding.detail.plain[span.start : span.end] == "40/40"
-    ]
+    (line,) = triage.releases([release(40, 40, end_time="2026-11-28T12:00:00Z")], NOW)
+    quota = [span for span in line.detail.spans
+             if line.detail.plain[span.start : span.end] == "40/40"]
     assert quota and "red" in str(quota[0].style)
 
 
@@ -201,7 +205,7 @@ def revoked_cert() -> m.Certificate:
 
 def test_a_revoked_certificate_says_revoked_not_days_left() -> None:
     c = revoked_cert()
-    row = VIEWS["certificates"].row(c, ctx())
+    row = list_row("certificates", c)
     left = row.cells[[col.key for col in VIEWS["certificates"].columns].index("days")]
     assert isinstance(left, Text) and left.plain == "revoked"
     text = "\n".join(render(details.certificate_detail(c, ctx()), 100))

@@ -4,13 +4,13 @@ cannot drive the terminal (issue 8 item 17)."""
 from __future__ import annotations
 
 import pytest
+from rich.console import Group
 from textual.widgets import Static
 
 from stm_tui.api import errors
 from stm_tui.tui.screens.start_failure import (
     StartFailureApp,
     describe_start_failure,
-    render_problem,
 )
 
 
@@ -19,8 +19,8 @@ def text_of(app: StartFailureApp) -> str:
 
     console = Console(width=120, record=True, color_system=None)
     widget = app.screen.query_one("#start-problem", Static)
-    console.print(render_problem(app.problem))
-    assert widget is not None
+    assert isinstance(widget.content, Group)  # what the screen shows, keys as bound
+    console.print(widget.content)
     return console.export_text()
 
 
@@ -117,3 +117,17 @@ async def test_the_screen_adds_the_doctors_findings_once_they_are_in(emulator: o
     assert "✖ API key: the API key from keyring was refused (401)" in " ".join(shown.split())
     assert "checks passed · `stm-tui doctor` lists them all" in shown
     assert "\x1b" not in shown
+async def test_the_profile_keymap_applies_and_the_screen_names_the_keys_it_binds() -> None:
+    problem = describe_start_failure(
+        refused(), host="https://stm.example", credential_source="keyring", profile="p"
+    )
+    app = StartFailureApp(problem, keymap={"start.retry": "f5"})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "f5 retries · q quits" in text_of(app)
+        await pilot.press("r")  # no longer bound
+        await pilot.pause()
+        assert app.is_running
+        await pilot.press("f5")
+        await pilot.pause()
+    assert app.return_value == "retry"

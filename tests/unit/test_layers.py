@@ -102,19 +102,7 @@ def test_function_level_and_type_checking_imports_are_in_the_graph() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    "package",
-    [
-        pytest.param(
-            "tui",
-            marks=pytest.mark.xfail(
-                strict=False,
-                reason="tui/app <-> palette <-> screens: untangled on branch tui9 (issue 9)",
-            ),
-        ),
-        *(p for p in PACKAGES if p != "tui"),
-    ],
-)
+@pytest.mark.parametrize("package", PACKAGES)
 def test_no_import_cycle(package: str) -> None:
     touching = [c for c in stm_tui_cycles() if any(package_of(m) == package for m in c)]
     assert touching == [], "import cycles: " + "; ".join(" <-> ".join(c) for c in touching)

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from stm_tui.api import models as m
 from stm_tui.store.store import Store
 from stm_tui.store.sync import share_certificates
-from stm_tui.tui import triage
+from stm_tui.views import triage
 
 from ._certs import b64der, make_cert
 

@@ -8,7 +8,7 @@ check, and offers to retry, quit or (for an unreachable host) open the dashboard
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
@@ -16,7 +16,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -24,6 +24,7 @@ from textual.widgets import Footer, Static
 from stm_tui.api.errors import StmError
 from stm_tui.diagnose.findings import Report
 from stm_tui.sanitize import clean_message
+from stm_tui.tui import actions, keys
 
 # Kinds of first-request failure that stop the start; the rest (a 403 on reading oneself,
 # a bad response) open the dashboard, which shows them per area.
@@ -154,7 +155,17 @@ def _diagnosis_rows(grid: Table, diagnosis: Report | str) -> None:
                              style="dim"))
 
 
-def render_problem(problem: StartProblem, diagnosis: Report | str | None = None) -> Group:
+def _first_default_key(action_id: str) -> str:
+    return actions.default_keys(action_id).split(",")[0]
+
+
+def render_problem(
+    problem: StartProblem,
+    diagnosis: Report | str | None = None,
+    key: Callable[[str], str] = _first_default_key,
+) -> Group:
+    """The problem, what to check and the doctor's findings; `key` names the key of an action
+    id (keymap applied)."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -166,15 +177,15 @@ def render_problem(problem: StartProblem, diagnosis: Report | str | None = None)
         grid.add_row("", Text("• " + check))
     if diagnosis is not None:
         _diagnosis_rows(grid, diagnosis)
-    keys = "r retries · q quits"
+    hint = f"{key('start.retry')} retries · {key('start.quit')} quits"
     if problem.can_continue:
-        keys += " · c opens the dashboard anyway (it keeps trying)"
+        hint += f" · {key('start.open_anyway')} opens the dashboard anyway (it keeps trying)"
     return Group(
         Text("✖ " + problem.title, style="bold red"),
         Text(""),
         grid,
         Text(""),
-        Text(keys, style="dim"),
+        Text(hint, style="dim"),
     )
 
 
@@ -183,11 +194,9 @@ class StartFailureScreen(Screen[str]):
     StartFailureScreen { align: center middle; }
     StartFailureScreen > VerticalScroll { width: 100%; height: 1fr; padding: 1 2; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "choose('retry')", "Retry"),
-        Binding("q,escape", "choose('quit')", "Quit"),
-        Binding("c", "choose('continue')", "Open anyway", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
+        "start.retry", "start.quit", "start.open_anyway"
+    )
 
     def __init__(self, problem: StartProblem) -> None:
         super().__init__()
@@ -198,9 +207,7 @@ class StartFailureScreen(Screen[str]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(
-                render_problem(self.problem, self.diagnosis), id="start-problem", markup=False
-            )
+            yield Static(self._problem_view(), id="start-problem", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -212,8 +219,12 @@ class StartFailureScreen(Screen[str]):
             self.diagnosis = await run()
         except Exception as exc:  # a diagnosis that breaks must not take the screen with it
             self.diagnosis = f"the diagnosis could not run ({type(exc).__name__})"
-        self.query_one("#start-problem", Static).update(
-            render_problem(self.problem, self.diagnosis)
+        self.query_one("#start-problem", Static).update(self._problem_view())
+
+    def _problem_view(self) -> Group:
+        keymap: Mapping[str, str] = getattr(self.app, "keymap", {})
+        return render_problem(
+            self.problem, self.diagnosis, lambda i: actions.key_for(self.app, keymap, i)
         )
 
     def action_choose(self, choice: str) -> None:
@@ -227,9 +238,12 @@ class StartFailureApp(App[str]):
 
     TITLE = "stm-tui"
 
-    def __init__(self, problem: StartProblem) -> None:
+    def __init__(self, problem: StartProblem, *, keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self.problem = problem
+        self.keymap = dict(keymap or {})  # checked already: the dashboard's own
 
     def on_mount(self) -> None:
+        if self.keymap:
+            self.set_keymap(self.keymap)
         self.push_screen(StartFailureScreen(self.problem), callback=self.exit)

@@ -62,7 +62,7 @@ async def test_the_verdict_says_when_the_service_is_failing() -> None:
         await pilot.pause()
         verdict = app.screen.query_one("#log-verdict")
         assert verdict.has_class("-failing")
-        assert str(verdict.render()).startswith(  # type: ignore[attr-defined]
+        assert str(verdict.render()).startswith(
             "the service is failing: 6 of the last 9 calls failed on its side"
         )
         text = screen_text(app)

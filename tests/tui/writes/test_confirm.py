@@ -107,7 +107,7 @@ async def test_the_preview_is_the_exact_request_and_what_it_affects(
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         request = app.screen.query_one("#request")
-        assert str(request.render()) == clean_block(call.preview())  # type: ignore[attr-defined]
+        assert str(request.render()) == clean_block(call.preview())
         text = screen_text(app)
         assert "Generate keypair build-key (RSA 3072 HSM ONLINE TEST)" in text
         assert "• keypair build-key (new)" in text

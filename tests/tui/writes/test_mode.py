@@ -31,7 +31,7 @@ async def test_the_question_names_where_and_focuses_cancel(
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         assert app.focused is app.screen.query_one("#cancel", Button)
-        where = str(app.screen.query_one("#mode-where").render())  # type: ignore[attr-defined]
+        where = str(app.screen.query_one("#mode-where").render())
         assert where == (
             "Changes will be made on https://stm.demo.test, account Acme Corp, as Lee Lead"
         )

@@ -182,7 +182,7 @@ async def test_a_form_with_a_secret_field_validates_it_and_hands_it_over_once(
         await pilot.press(*CANARY[:12])
         await pilot.pause()
         line = app.screen.query_one("#msg-api_key")
-        assert str(line.render()) == "✗ at least 20 characters (12 so far)"  # type: ignore[attr-defined]
+        assert str(line.render()) == "✗ at least 20 characters (12 so far)"
         await pilot.press(*CANARY[12:])
         await pilot.pause()
         assert not line.display

@@ -102,9 +102,9 @@ def test_validator_messages_join_the_models_and_unknown_fields_become_general() 
     assert not ev.valid and ev.model is None
 
     update = FormState(UpdateKeypair, FormSpec("Update", [FieldSpec("alias", kind=Kind.TEXT)]))
-    ev = update.evaluate({"alias": ""})
-    assert ev.general == ("nothing to change",)
-    assert not ev.valid
+    nothing = update.evaluate({"alias": ""})
+    assert nothing.general == ("nothing to change",)
+    assert not nothing.valid
 
 
 def test_a_one_field_form_and_what_counts_as_empty() -> None:

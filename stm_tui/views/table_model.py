@@ -43,11 +43,17 @@ class Column:
     whole: bool = False
     """A name: it needs its content's width (up to `WHOLE_CAP`), so a narrow terminal drops
     lower-priority columns before it cuts names into look-alikes (`mobile-andro…`)."""
+    cli: str = ""
+    """The heading `stm-tui get -o table` prints for it; default: the title in capitals."""
+
+    @property
+    def heading(self) -> str:
+        return self.cli or self.title.upper()
 
 
 class Row(NamedTuple):
     """One table row. A NamedTuple: 100,000 of them are built per full load, and a tuple is
-    about a third cheaper to create than a frozen dataclass."""
+    cheaper to create than a frozen dataclass (README, Performance notes)."""
 
     key: str
     cells: tuple[Cell, ...]
