@@ -24,6 +24,17 @@ def frozen_clock() -> datetime:
     return FROZEN_NOW
 
 
+@pytest.fixture(autouse=True)
+def _private_user_dirs(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every test's config, data (the audit file), cache and state under its own temporary
+    directory: a test never writes to, or reads from, the real user's."""
+    base = tmp_path_factory.mktemp("user-dirs")
+    for name in ("CONFIG", "DATA", "CACHE", "STATE"):
+        monkeypatch.setenv(f"XDG_{name}_HOME", str(base / name.lower()))
+
+
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
     server = EmulatorServer(

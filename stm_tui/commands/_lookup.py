@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Any
 
 import click
 
 from stm_tui.api import models as m
 from stm_tui.api.resources import ResourceSpec
+from stm_tui.sanitize import clean_cell
 
 # Friendly filter names, each with the API fields it stands for (the first one a resource
 # has wins): `status` is certificate_status on certificates and key_status on keypairs.
@@ -106,3 +108,43 @@ def matching(spec: ResourceSpec, items: Sequence[m.Resource], wanted: str) -> li
         return exact
     folded = wanted.casefold()
     return [item for item in items if folded in (v.casefold() for v in values(item))]
+
+
+class AmbiguousName(Exception):
+    """More than one item has the name: `lines` list them with their ids (exit 2)."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("ambiguous")
+        self.lines = lines
+
+
+class NoSuchName(Exception):
+    """Nothing has that id or name (exit 4)."""
+
+
+async def find_item(client: Any, spec: ResourceSpec, wanted: str) -> Any:
+    """One item by id, or by its natural name (exit 2 when the name is not unique)."""
+    if spec.single or looks_like_id(wanted) or spec.name not in NAME_FIELDS:
+        return await client.get_item(spec.name, wanted)
+    server_filter = SERVER_NAME_FILTERS.get(spec.name)
+    items = await client.list_all(spec.name, **({server_filter: wanted} if server_filter else {}))
+    found = matching(spec, items, wanted)
+    if not found and server_filter:
+        # The server's filter is exact and case-sensitive: look through everything once.
+        found = matching(spec, await client.list_all(spec.name), wanted)
+    if len(found) > 1:
+        shown = clean_cell(wanted)
+        lines = [f"stm-tui: {len(found)} {spec.name} match {shown!r}; give one of their ids:"]
+        lines += [f"  {clean_cell(i.id)}  {clean_cell(name_of(spec, i))}" for i in found]
+        raise AmbiguousName(lines)
+    if found:
+        return await client.get_item(spec.name, found[0].id)
+    from stm_tui.api.errors import NotFound
+
+    try:
+        return await client.get_item(spec.name, wanted)  # a server may know other keys
+    except NotFound:
+        names = " or ".join(NAME_FIELDS[spec.name])
+        raise NoSuchName(
+            f"no {spec.name} with the id or {names} {clean_cell(wanted)!r}"
+        ) from None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Any
 
 import click
 
@@ -23,7 +22,7 @@ from stm_tui.commands._common import (
     setup_logging,
     tty_prompt,
 )
-from stm_tui.sanitize import clean_cell
+from stm_tui.commands._lookup import AmbiguousName, NoSuchName
 
 _NAMES = ", ".join(sorted(RESOURCES))
 
@@ -36,16 +35,6 @@ def _parse_filters(raw: tuple[str, ...]) -> list[tuple[str, str]]:
             raise click.BadParameter(f"expected FIELD=VALUE, got {item!r}", param_hint="--filter")
         out.append((key.strip(), value))
     return out
-
-
-class AmbiguousName(Exception):
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__("ambiguous")
-        self.lines = lines
-
-
-class NoSuchName(Exception):
-    pass
 
 
 @click.command(
@@ -112,34 +101,6 @@ def get(
     sys.stdout.write(text)
 
 
-async def _find(client: Any, spec: ResourceSpec, wanted: str) -> Any:
-    """One item by id, or by its natural name (exit 2 when the name is not unique)."""
-    if spec.single or _lookup.looks_like_id(wanted) or spec.name not in _lookup.NAME_FIELDS:
-        return await client.get_item(spec.name, wanted)
-    server_filter = _lookup.SERVER_NAME_FILTERS.get(spec.name)
-    items = await client.list_all(spec.name, **({server_filter: wanted} if server_filter else {}))
-    found = _lookup.matching(spec, items, wanted)
-    if not found and server_filter:
-        # The server's filter is exact and case-sensitive: look through everything once.
-        found = _lookup.matching(spec, await client.list_all(spec.name), wanted)
-    if len(found) > 1:
-        shown = clean_cell(wanted)
-        lines = [f"stm-tui: {len(found)} {spec.name} match {shown!r}; give one of their ids:"]
-        lines += [f"  {clean_cell(i.id)}  {clean_cell(_lookup.name_of(spec, i))}" for i in found]
-        raise AmbiguousName(lines)
-    if found:
-        return await client.get_item(spec.name, found[0].id)
-    from stm_tui.api.errors import NotFound
-
-    try:
-        return await client.get_item(spec.name, wanted)  # a server may know other keys
-    except NotFound:
-        names = " or ".join(_lookup.NAME_FIELDS[spec.name])
-        raise NoSuchName(
-            f"no {spec.name} with the id or {names} {clean_cell(wanted)!r}"
-        ) from None
-
-
 async def _run(
     ctx: click.Context,
     spec: ResourceSpec,
@@ -169,7 +130,7 @@ async def _run(
     # `get` never writes, whatever the profile says: the adapter refuses non-GET requests.
     async with client_for_profile(prof, creds, read_only=True) as client:
         if item_id is not None:
-            items = [await _find(client, spec, item_id)]
+            items = [await _lookup.find_item(client, spec, item_id)]
         else:
             server_filters = {k: v for k, v in filters if "." not in k}
             items = await client.list_all(resource, **server_filters, **server_only)

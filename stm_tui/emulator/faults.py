@@ -40,6 +40,9 @@ class FaultSpec:
     drop_rate: float = 0.0
     malformed_rate: float = 0.0
     spring_error_rate: float = 0.0
+    # A write (non-GET) is carried out, then its answer is lost: the connection is cut before
+    # the response, the case a client must call "outcome unknown".
+    lost_answer_rate: float = 0.0
     retry_after: int = 2
 
     def as_dict(self) -> dict[str, Any]:
@@ -54,6 +57,7 @@ class FaultSpec:
             or self.drop_rate
             or self.malformed_rate
             or self.spring_error_rate
+            or self.lost_answer_rate
         )
 
     @classmethod
@@ -140,7 +144,21 @@ class EdgeMiddleware:
         spec: FaultSpec = state.faults
         if spec.active and await self._inject(spec, state.fault_rng, state, scope, send):
             return
+        if (
+            spec.lost_answer_rate
+            and scope["method"] != "GET"
+            and state.fault_rng.random() < spec.lost_answer_rate
+        ):
+            await self._lose_answer(state, scope, receive, send)
+            return
         await self.app(scope, receive, send)
+
+    async def _lose_answer(self, state: Any, scope: Scope, receive: Receive, send: Send) -> None:
+        async def swallow(message: Message) -> None:
+            pass  # the write is done; its answer never leaves
+
+        await self.app(scope, receive, swallow)
+        await self._drop(state, scope, send)
 
     def _dated(self, send: Send) -> Send:
         """Every answer carries `Date` from the emulator's clock (uvicorn's own is off), so

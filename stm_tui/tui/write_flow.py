@@ -14,11 +14,17 @@ from typing import Any
 
 from textual.app import App
 
+from stm_tui.api.errors import OutcomeUnknown, StmError
+from stm_tui.api.models import Resource
 from stm_tui.api.writes.call import WriteCall
+from stm_tui.api.writes.execute import WriteOutcome
 from stm_tui.api.writes.permissions import Availability
+from stm_tui.audit_file import AuditUnavailable
+from stm_tui.sanitize import clean_cell
 from stm_tui.session import Session
 from stm_tui.tui.writes.confirm import confirmation_for
 from stm_tui.tui.writes.mode import toggle_write_mode
+from stm_tui.tui.writes.outcome import Outcome, show_outcome
 from stm_tui.views.actions import WriteAction
 
 log = logging.getLogger(__name__)
@@ -59,8 +65,11 @@ class WriteFlow:
         except ValueError as exc:
             # An item the server sent oddly (no usable id, say) must not end the dashboard.
             log.warning("%s not offered: %s", action.id, exc)
-            self.app.notify(f"{action.label}: this item cannot be changed from here",
-                            severity="error", markup=False)
+            self.app.notify(
+                f"{action.label}: this item cannot be changed from here",
+                severity="error",
+                markup=False,
+            )
             return
 
         def answered(confirmed: bool | None) -> None:
@@ -69,14 +78,36 @@ class WriteFlow:
 
         self.app.push_screen(modal, answered)
 
-    def perform(self, call: WriteCall) -> None:
-        """Send a confirmed write: the execution hook. Once `Session.write` exists this runs
-        `outcome = await self.session.write(call)` in a worker, then `show_outcome(...)`;
-        until then the call is only announced."""
-        self.app.notify(
-            f"not wired yet: {call.summary}", title=call.action, severity="warning",
-            markup=False,
+    def perform(self, call: WriteCall, then: Callable[[WriteOutcome], None] | None = None) -> None:
+        """Send a confirmed write through `Session.write` (audit, send once, store, refresh)
+        and say how it went; `then` gets an accepted outcome (a value shown once, a file to
+        save). The worker never raises: a failed write is an outcome on screen, not a crash."""
+        self.app.run_worker(
+            self._send(call, then),
+            name=f"write {call.action}",
+            group="writes",
+            exit_on_error=False,
         )
+
+    async def _send(self, call: WriteCall, then: Callable[[WriteOutcome], None] | None) -> None:
+        try:
+            outcome = await self.session.write(call)
+        except AuditUnavailable as exc:
+            show_outcome(self.app, Outcome.failure(call, f"not sent: {exc}"))
+            return
+        except OutcomeUnknown as exc:
+            reread = _describe(exc.current) if exc.checked else None
+            if exc.checked and exc.current is None:
+                reread = "nothing there"
+            show_outcome(self.app, Outcome.unknown(call, reread))
+            return
+        except StmError as exc:
+            show_outcome(self.app, Outcome.failure(call, exc))
+            return
+        note = None if outcome.audited else "the local audit file could not record the outcome"
+        show_outcome(self.app, Outcome.success(call, note))
+        if then is not None:
+            then(outcome)
 
     def toggle_mode(self) -> None:
         identity = self.session.identity
@@ -101,3 +132,15 @@ class WriteFlow:
     def _where(self) -> str | None:
         identity = self.session.identity
         return f"{identity.host} · account {identity.account_name}" if identity else None
+
+
+_STATUS_FIELDS = ("key_status", "certificate_status", "status")
+
+
+def _describe(item: Resource | None) -> str | None:
+    """What a re-read found, in words: "build-key (OFFLINE)"."""
+    if item is None:
+        return None
+    name = getattr(item, "alias", None) or getattr(item, "name", None) or item.id
+    status = next((getattr(item, f) for f in _STATUS_FIELDS if getattr(item, f, None)), None)
+    return clean_cell(f"{name} ({status})" if status else str(name))

@@ -1,8 +1,10 @@
 """Write actions on a list: offered in the footer, the help and the palette with the same
-reason when they may not run, confirmed by the modal of their tier, sent nowhere yet."""
+reason when they may not run, confirmed by the modal of their tier, then sent through the
+session."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +19,7 @@ from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.writes.confirm import ConfirmScreen, IrreversibleScreen
 from stm_tui.tui.writes.mode import WriteModeScreen
 from stm_tui.views.actions import REVOKE_CERTIFICATE
-from tests.tui.conftest import loaded, wait_until
+from tests.tui.conftest import loaded, make_app, wait_until
 
 READ_ONLY = "read-only: press W to enter write mode"
 
@@ -104,10 +106,10 @@ async def test_a_role_without_the_permission_is_told_which_one_even_in_write_mod
         assert notes[-1] == "Suspend: needs the Manage keypair permission (you are Signer)"
 
 
-async def test_suspend_confirms_the_exact_call_and_sends_nothing_until_writes_are_wired(
-    app_factory: Callable[..., StmApp], emulator: EmulatorServer
+async def test_suspend_confirms_the_exact_call_then_sends_it_once_and_records_it(
+    fresh_emulator: EmulatorServer,
 ) -> None:
-    app = app_factory()
+    app = make_app(fresh_emulator)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         notes = recording(app)
@@ -122,12 +124,17 @@ async def test_suspend_confirms_the_exact_call_and_sends_nothing_until_writes_ar
         assert modal.call.action == "keypair.suspend"
         assert modal.call.path.endswith(f"/keypairs/{item.id}/suspend")
         await pilot.press("y")
-        await pilot.pause()
-        assert notes[-1].startswith(f"not wired yet: Suspend keypair {item.alias}")
-    key = emulator.credentials["users"]["lead"]["api_key"]
-    async with httpx.AsyncClient(base_url=emulator.url, headers={"x-api-key": key}) as http:
+        keypairs = app.session.store.collection("keypairs")
+        await wait_until(pilot, lambda: keypairs.items[item.id].key_status == "OFFLINE")
+        await wait_until(pilot, lambda: f"keypair {item.alias} suspended (OFFLINE)" in notes)
+        audit = [json.loads(line) for line in app.session.audit_path.read_text().splitlines()]
+    key = fresh_emulator.credentials["users"]["lead"]["api_key"]
+    async with httpx.AsyncClient(base_url=fresh_emulator.url, headers={"x-api-key": key}) as http:
         on_server = (await http.get(f"/signingmanager/api/v1/keypairs/{item.id}")).json()
-    assert on_server["key_status"] == "ONLINE"
+    assert on_server["key_status"] == "OFFLINE"
+    # One intent line before the call, one outcome line after it.
+    assert [line["kind"] for line in audit] == ["intent", "outcome"]
+    assert audit[0]["call"]["action"] == "keypair.suspend" and audit[1]["result"] == "ok"
 
 
 async def test_an_action_that_does_not_fit_the_item_leaves_the_footer_and_says_why(
