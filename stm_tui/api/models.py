@@ -589,6 +589,7 @@ class Scan(Resource):
     created_on: Timestamp | None = None
     completed_on: Timestamp | None = None
     created_by_user: Ref | None = None
+    deleted: bool = False  # deleting a scan flags it; it stays listed (as smctl shows it)
 
 
 class AuditEvent(Resource):

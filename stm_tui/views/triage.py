@@ -143,7 +143,7 @@ def worst_finding(scan: Scan) -> str | None:
 def scans(items: Any, reports: dict[str, Scan], now: datetime) -> list[Attention]:
     out = []
     for s in items:
-        if not isinstance(s, Scan) or s.status != "FAIL":
+        if not isinstance(s, Scan) or s.status != "FAIL" or s.deleted:
             continue
         full = reports.get(s.id)
         worst = worst_finding(full) if full is not None else None

@@ -88,6 +88,8 @@ def test_a_release_waiting_for_approval_says_so() -> None:
         ({"status": "FAIL", "risk_level": "MEDIUM"}, [("MEDIUM", 3)]),
         ({"status": "FAIL"}, [("FAIL", 3)]),  # no risk level given
         ({"status": "PASS", "risk_level": "HIGH"}, []),
+        # A deleted scan stays listed by the service, flagged; it needs nobody's attention.
+        ({"status": "FAIL", "risk_level": "CRITICAL", "deleted": True}, []),
     ],
 )
 def test_failed_scans_ranked_by_risk(raw: dict[str, Any], expected: list[tuple[str, int]]) -> None:

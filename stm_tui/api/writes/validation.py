@@ -99,12 +99,14 @@ def _message(error: Any) -> str:
         return f"must be one of {expected.replace(' or ', ', ')}"
     if kind == "extra_forbidden":
         return "not a field of this request"
-    if kind == "string_too_long":
-        return f"at most {ctx.get('max_length')} characters"
-    if kind == "string_too_short":
-        return "required" if ctx.get("min_length") == 1 else (
-            f"at least {ctx.get('min_length')} characters"
-        )
+    # too_*: the bounds of a SecretStr (its text) or of a list (its items).
+    unit = "items" if ctx.get("field_type") in ("List", "Tuple", "Set") else "characters"
+    if kind in ("string_too_long", "too_long"):
+        return f"at most {ctx.get('max_length')} {unit}"
+    if kind in ("string_too_short", "too_short"):
+        if ctx.get("min_length") == 1:
+            return "required" if unit == "characters" else "choose at least one"
+        return f"at least {ctx.get('min_length')} {unit}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return "must be a whole number"
     if kind in ("greater_than_equal", "greater_than"):

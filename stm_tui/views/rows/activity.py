@@ -130,7 +130,7 @@ def scan_row(s: Scan, ctx: Context) -> Row:
             f.text(project),
             f.text(s.release.name if s.release else None),
             f.text(s.file_name),
-            f.status(s.status),
+            Text("DELETED", style="dim strike") if s.deleted else f.status(s.status),
             f.severity(s.risk_level),
             *(Text(str(n), style="bold" if n else "dim") for n in counts),
             f.dt(s.created_on),
@@ -140,7 +140,7 @@ def scan_row(s: Scan, ctx: Context) -> Row:
             project or "",
             (s.release.name or "") if s.release else "",
             s.file_name or "",
-            s.status or "",
+            "DELETED" if s.deleted else s.status or "",
             -severity.rank(s.risk_level),  # ascending: unknown, NONE, ... CRITICAL
             *counts,
             (when(s.created_on), s.id),
