@@ -8,7 +8,7 @@ The file lives at `<user_config_dir>/stm-tui/config.toml`:
     host = "https://clientauth.one.digicert.com"
     account_id = "..."                       # optional: act on another account
     client_cert_file = "~/.stm/me.p12"       # optional PKCS#12 for mTLS
-    ca_file = "/etc/ssl/corp-ca.pem"         # optional: the CA(s) to trust instead of the system store
+    ca_file = "/etc/ssl/corp-ca.pem"         # optional: CAs trusted instead of the system
     conn_timeout_ms = 10000
     read_timeout_s = 30                      # per wait for bytes
     request_deadline_s = 60                  # whole exchange, however the bytes trickle
