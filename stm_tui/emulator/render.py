@@ -163,6 +163,8 @@ def certificate_cache_key(lk: Lookup, rec: dict[str, Any]) -> tuple[Any, ...]:
         rec["id"],
         rec["modified_on"],
         cert_status(rec, lk.now),
+        # Changes within one second of the certificate's creation (set as default at once).
+        rec["default_cert"],
         ref["alias"],
         ref["limit_by_users"],
     )
