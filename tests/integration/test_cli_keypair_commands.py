@@ -54,7 +54,9 @@ def test_generate_from_a_profile_with_users_teams_and_a_certificate_named_not_nu
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     # The server's answer with the API's field names.
-    assert (answer["alias"], answer["key_alg"], answer["curve"]) == ("ci-build-key", "ECDSA", "P256")
+    assert (answer["alias"], answer["key_alg"], answer["curve"]) == (
+        "ci-build-key", "ECDSA", "P256",
+    )  # fmt: skip
     assert (answer["key_status"], answer["key_type"]) == ("OFFLINE", "TEST")
     assert [c["alias"] for c in answer["certificates"]] == ["ci-build-cert"]
     assert writes_seen(server) == {f"POST {STM}/keypairs": 1}
