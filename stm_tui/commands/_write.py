@@ -321,6 +321,13 @@ def request(model: type[M], data: Mapping[str, Any], flags: Mapping[str, str] | 
     return value
 
 
+def show_impact(lines: list[str]) -> None:
+    """What else an irreversible change touches, on stderr before it is confirmed (stdout
+    stays the dry run's or the answer's)."""
+    for line in lines or ["no other resource is known to depend on it"]:
+        click.echo(f"stm-tui: impact: {line}", err=True)
+
+
 async def find(session: Session, resource: str, wanted: str) -> Any:
     """One item by id or natural name (alias, name, email)."""
     from stm_tui.api.resources import spec_for

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from stm_tui.commands._common import EXIT_UNAVAILABLE, EXIT_USAGE
+from stm_tui.commands._impact import revocation_impact
 from stm_tui.commands._read import read_client, run_read
 from stm_tui.commands._resolve import check_certificate_profile, profile_named
 from stm_tui.commands._write import (
@@ -30,6 +31,7 @@ from stm_tui.commands._write import (
     find,
     request,
     run_write,
+    show_impact,
     write_options,
 )
 from stm_tui.sanitize import clean_cell, escape_json
@@ -157,6 +159,7 @@ def revoke(ctx: click.Context, alias: str, reason: str, opts: WriteOptions) -> N
 
     async def build(session: Session) -> WriteCall:
         cert = await find(session, "certificates", alias)
+        show_impact(await revocation_impact(session.client, cert))
         return revoke_certificate(cert.id, cert.alias or cert.id, req)
 
     run_write(ctx, opts, build)

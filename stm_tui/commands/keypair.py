@@ -12,13 +12,21 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from stm_tui.commands._impact import deletion_impact
 from stm_tui.commands._resolve import (
     check_certificate_profile,
     ids_of,
     profile_named,
     split_names,
 )
-from stm_tui.commands._write import WriteOptions, find, request, run_write, write_options
+from stm_tui.commands._write import (
+    WriteOptions,
+    find,
+    request,
+    run_write,
+    show_impact,
+    write_options,
+)
 from stm_tui.sanitize import clean_cell
 
 if TYPE_CHECKING:
@@ -42,6 +50,8 @@ def _by_alias(builder_name: str) -> Callable[..., None]:
 
         async def build(session: Session) -> WriteCall:
             item = await find(session, "keypairs", alias)
+            if builder_name == "delete_keypair":
+                show_impact(await deletion_impact(session.client, item))
             builder = getattr(keypairs, builder_name)
             call: WriteCall = builder(item.id, item.alias or item.id)
             return call

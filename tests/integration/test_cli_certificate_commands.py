@@ -115,6 +115,10 @@ def test_revoke_needs_the_alias_typed_and_records_the_reason(
     cert = api.certificate("desktop-nightly-cert")
     by_id = run_cli(tmp_path, "certificate", "revoke", cert["id"], "--yes", env=env)
     assert by_id.returncode == 20 and "--confirm desktop-nightly-cert" in by_id.stderr
+    # Before the refusal, what it would do to the keypair (its only certificate).
+    assert (
+        "impact: keypair desktop-nightly is left without an ACTIVE certificate" in by_id.stderr
+    )
     # (A --confirm that does not match is proven once for every write: test_cli_write_rules.)
     dry = run_cli(
         tmp_path, "certificate", "revoke", "desktop-nightly-cert", "--reason", "key-compromise",

@@ -258,3 +258,24 @@ def test_an_ambiguous_name_is_refused_with_the_candidates(
     assert exact.returncode == 0, exact.stderr
     assert api.keypair("ci-twin-key")["limit_by_users"] is False
     assert api.keypair("Ci-Twin-Key")["limit_by_users"] is True
+
+
+def test_a_deletion_lists_its_impact_first(emulator: EmulatorServer, tmp_path: Path) -> None:
+    api = Api(emulator)
+    kp = api.keypair("desktop-installer-ev")
+    signed = api.http.get(f"{STM}/signatures", params={"keypair_id": kp["id"], "limit": 1})
+    writes_before = writes_seen(emulator)
+    dry = run_cli(
+        tmp_path, "keypair", "delete", "desktop-installer-ev", "--dry-run", env=env_of(emulator)
+    )
+    assert dry.returncode == 0, dry.stderr
+    assert f"DELETE {STM}/keypairs/{kp['id']}" in dry.stdout
+    impact = [line for line in dry.stderr.splitlines() if line.startswith("stm-tui: impact: ")]
+    assert impact[:2] == [
+        "stm-tui: impact: its 1 ACTIVE certificate(s) are revoked with it: "
+        "desktop-installer-ev-cert",
+        "stm-tui: impact: release desktop-4.3.0 (OPEN, until 2026-11-28 12:00 UTC) lists it",
+    ]
+    assert impact[2].startswith("stm-tui: impact: last signature 2026-11-")
+    assert impact[2].endswith(f", {signed.json()['total']} in all")
+    assert writes_seen(emulator) == writes_before
