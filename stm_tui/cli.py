@@ -28,6 +28,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "config": ("stm_tui.commands.config_cmd", "config", "Where config, data and logs live."),
     "doctor": ("stm_tui.commands.doctor", "doctor", "Diagnose host, TLS, clock and each factor."),
     "keypair": ("stm_tui.commands.keypair", "keypair", "Generate, change or delete keypairs."),
+    "certificate": (
+        "stm_tui.commands.certificate",
+        "certificate",
+        "Generate, revoke, download or copy certificates.",
+    ),
 }
 
 

@@ -26,7 +26,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar, overload
 
 import click
 
@@ -66,11 +66,22 @@ class WriteOptions:
     profile: str | None = None
 
 
-def write_options(func: F) -> F:
+@overload
+def write_options(func: F) -> F: ...
+@overload
+def write_options(*, config_profile: bool = True) -> Callable[[F], F]: ...
+
+
+def write_options(func: F | None = None, *, config_profile: bool = True) -> Any:
     """--dry-run, --yes, --confirm, -o and --profile, gathered into a `WriteOptions` passed
-    as the `opts` keyword."""
+    as the `opts` keyword.
+
+    `config_profile=False` leaves --profile to the command (smctl's `keypair generate
+    --profile` names a keypair profile); the config profile then comes from `stm-tui
+    --profile NAME <command>` or the environment."""
+    if func is None:
+        return functools.partial(write_options, config_profile=config_profile)
     options = [
-        click.option("--profile", default=None, help="Profile to use (default: the config's)."),
         click.option(
             "-o",
             "--output",
@@ -88,6 +99,13 @@ def write_options(func: F) -> F:
         click.option("--yes", "-y", is_flag=True, help="Do it without asking (scripts)."),
         click.option("--dry-run", is_flag=True, help="Print the exact request; send nothing."),
     ]
+    if config_profile:
+        options.insert(
+            0,
+            click.option(
+                "--profile", default=None, help="Profile to use (default: the config's)."
+            ),
+        )
 
     def wrapper(**kw: Any) -> Any:
         opts = WriteOptions(
@@ -95,7 +113,7 @@ def write_options(func: F) -> F:
             yes=kw.pop("yes"),
             confirm=kw.pop("confirm"),
             output=kw.pop("output"),
-            profile=kw.pop("profile"),
+            profile=kw.pop("profile") if config_profile else None,
         )
         return func(opts=opts, **kw)
 
@@ -103,7 +121,7 @@ def write_options(func: F) -> F:
     wrapper = functools.wraps(func)(wrapper)
     for option in options:
         wrapper = option(wrapper)
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 class Refused(Exception):
@@ -143,9 +161,10 @@ def check_guard_rails(call: WriteCall, opts: WriteOptions) -> None:
                 refuse("the name typed does not match: nothing was sent")
             return
         else:
+            # The summary of an irreversible call already says it cannot be undone.
             refuse(
-                f"{clean_message(call.summary)} cannot be undone: without a terminal give "
-                f"--yes and --confirm {clean_cell(wanted)}"
+                f"{clean_message(call.summary)}: without a terminal an irreversible change "
+                f"needs --yes and --confirm {clean_cell(wanted)}"
             )
     if opts.yes:
         return
@@ -291,12 +310,22 @@ def request(model: type[M], data: Mapping[str, Any], flags: Mapping[str, str] | 
     value, problems = check(model, data)
     if value is None:
         names = flags or {}
+        # "_" is a problem of the whole request ("nothing to change"), not of one option.
         lines = [
-            f"{names.get(field, '--' + field.replace('_', '-'))}: {clean_message(message)}"
+            clean_message(message)
+            if field == "_"
+            else f"{names.get(field, '--' + field.replace('_', '-'))}: {clean_message(message)}"
             for field, message in problems.items()
         ]
         raise click.UsageError("; ".join(lines) or "invalid input")
     return value
+
+
+def show_impact(lines: list[str]) -> None:
+    """What else an irreversible change touches, on stderr before it is confirmed (stdout
+    stays the dry run's or the answer's)."""
+    for line in lines or ["no other resource is known to depend on it"]:
+        click.echo(f"stm-tui: impact: {line}", err=True)
 
 
 async def find(session: Session, resource: str, wanted: str) -> Any:

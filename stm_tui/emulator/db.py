@@ -50,6 +50,9 @@ TABLES: dict[str, tuple[str, ...]] = {
     "approval_requests": ("kind", "status", "keypair_id", "certificate_id"),
 }
 
+# Tables whose list items `render` caches (see `Database.update`).
+REVISIONED = frozenset({"keypairs", "certificates"})
+
 _INDEXES = (
     "CREATE INDEX IF NOT EXISTS {t}_order ON {t}(account_id, created_on, id)",
     "CREATE INDEX IF NOT EXISTS {t}_modified ON {t}(account_id, modified_on)",
@@ -222,6 +225,11 @@ class Database:
 
     @staticmethod
     def update(c: sqlite3.Connection, table: str, rec: dict[str, Any]) -> None:
+        if table in REVISIONED:
+            # Rendered list items are cached by id and modified_on, which has one-second
+            # steps (and none under a frozen clock): two changes within a second were served
+            # stale. The revision tells them apart; it is never rendered.
+            rec["revision"] = int(rec.get("revision", 0)) + 1
         cols = ("account_id", "created_on", "modified_on", *TABLES[table], "data")
         sets = ",".join(f"{col}=?" for col in cols)
         values = Database._row_values(table, rec)

@@ -162,6 +162,7 @@ def certificate_cache_key(lk: Lookup, rec: dict[str, Any]) -> tuple[Any, ...]:
         "certificate",
         rec["id"],
         rec["modified_on"],
+        rec.get("revision", 0),
         cert_status(rec, lk.now),
         ref["alias"],
         ref["limit_by_users"],
@@ -242,7 +243,15 @@ def keypair_cache_key(lk: Lookup, caller: Caller, rec: dict[str, Any]) -> tuple[
     """Everything a rendered keypair depends on, including the caller's right to sign."""
     teams = tuple((tid, (lk.get("teams", tid) or {}).get("modified_on")) for tid in rec["team_ids"])
     certs = tuple(certificate_cache_key(lk, c) for c in certificates_of(lk, rec["id"]))
-    return ("keypair", rec["id"], rec["modified_on"], certs, teams, signable_by(lk, caller, rec))
+    return (
+        "keypair",
+        rec["id"],
+        rec["modified_on"],
+        rec.get("revision", 0),
+        certs,
+        teams,
+        signable_by(lk, caller, rec),
+    )
 
 
 def keypair(lk: Lookup, caller: Caller, rec: dict[str, Any]) -> dict[str, Any]:

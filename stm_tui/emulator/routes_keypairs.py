@@ -87,6 +87,9 @@ class KeypairUpdate(StrictBody):
     limit_by_users: bool | None = None
     users: RefList | None = None
     groups: RefList | None = None
+    # Which certificate signs by default (I: smctl `keypair update`, the console's "set as
+    # default"): one of the keypair's own, ACTIVE.
+    default_certificate_id: Ref | None = None
 
 
 class CertificateGenerate(StrictBody):
@@ -477,6 +480,8 @@ def update_keypair(
     with state.db.tx() as c:
         if body.alias is not None and body.alias != kp["alias"]:
             _alias_free(c, caller.account_id, body.alias)
+        if body.default_certificate_id is not None:
+            _make_default(c, state, caller, kp, body.default_certificate_id)
         if body.alias is not None:
             kp["alias"] = body.alias
         if body.limit_by_users is not None:
@@ -492,6 +497,27 @@ def update_keypair(
             c, state, caller, "KEYPAIR", kp["id"], Action.UPDATE, f"Keypair {kp['alias']} updated"
         )
     return JSONResponse(render.keypair(render.Lookup(state), caller, kp))
+
+
+def _make_default(
+    c: Any, state: EmulatorState, caller: Caller, kp: dict[str, Any], cert_id: str
+) -> None:
+    rows = c.execute("SELECT id FROM certificates WHERE keypair_id=?", (kp["id"],)).fetchall()
+    certs = [json_row(c, "certificates", r[0]) for r in rows]
+    chosen = next((cert for cert in certs if cert["id"] == cert_id), None)
+    if chosen is None:
+        raise unprocessable(
+            "default_certificate_id", f"no certificate {cert_id} of keypair {kp['alias']}"
+        )
+    status = render.cert_status(chosen, state.now_iso())
+    if status != "ACTIVE":
+        raise invalid_state(f"certificate {chosen['alias']} is {status}")
+    for cert in certs:
+        if cert["default_cert"] != (cert is chosen):
+            cert.update(
+                default_cert=cert is chosen, modified_on=state.now_iso(), modified_by=caller.id
+            )
+            Database.update(c, "certificates", cert)
 
 
 def _set_status(request: Request, caller: Caller, keypair_id: str, status: str) -> JSONResponse:
