@@ -151,13 +151,17 @@ class AlertLedger:
         window_name: str,
         message: str,
         at: datetime,
+        *,
+        repeat: bool = True,
     ) -> Alert | None:
-        """The new alert, or None when this condition fired before (its count goes up)."""
+        """The new alert, or None when this condition fired before. `repeat`: a condition
+        seen again counts up (another refused attempt); a state still holding does not."""
         known = self._alerts.get(key)
         if known is not None:
-            known.count += 1
-            known.last_at = at
-            self.version += 1
+            if repeat:
+                known.count += 1
+                known.last_at = at
+                self.version += 1
             return None
         self._seq += 1
         alert = Alert(key, kind, severity, window_id, window_name, message, at, seq=self._seq)

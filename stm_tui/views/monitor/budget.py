@@ -174,6 +174,23 @@ def budget_report(tally: BudgetTally, now: datetime, config: BudgetConfig) -> Bu
     )
 
 
+_TITLES = {"keypair": "Keypairs", "signer": "Signers", "release": "Releases"}
+
+
+def budget_lines(report: BudgetReport, rows: int = 50) -> list[str]:
+    """The report as text lines: the summary, then each scope's busiest `rows`."""
+    lines = [f"Signature budget  {report.text}"]
+    for scope in ("keypair", "signer", "release"):
+        scoped = [r for r in report.rows if r.scope == scope]
+        lines += ["", f"{_TITLES[scope]} ({len(scoped)})"]
+        for row in scoped[:rows]:
+            lines.append(f"  {(row.name or row.id)[:40]:<40}  {row.signatures:>8}  "
+                         f"{row.per_day:>8.1f}/day")
+        if len(scoped) > rows:
+            lines.append(f"  … and {len(scoped) - rows} more (in the CSV export)")
+    return lines
+
+
 CSV_HEADER = ["month", "scope", "id", "name", "signatures", "per_day"]
 
 

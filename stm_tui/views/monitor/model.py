@@ -317,14 +317,15 @@ class MonitorModel:
     # ------------------------------------------------------------------ for rules.py
 
     def fire(self, alert_key: str, kind: str, severity: str, wm: WindowMonitor,
-             message: str) -> None:
+             message: str, *, repeat: bool = True) -> None:
         if not self.config.on(kind):
             return
         alert = self.alerts.fire(alert_key, kind, "error" if severity == "error" else "warning",
-                                 wm.window.id, wm.window.name, message, self.clock())
+                                 wm.window.id, wm.window.name, message, self.clock(),
+                                 repeat=repeat)
         if alert is not None:
             self._new_alerts.append(alert)
-        self._changed()
+            self._changed()
 
     # ------------------------------------------------------------------ queries
 

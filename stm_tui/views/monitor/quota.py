@@ -87,17 +87,16 @@ def project(
     runs_out = now + timedelta(minutes=left / rate)
     when = short_time(runs_out, now, tz)
     if end is None:
-        return Projection(rate, runs_out, None, f"at this rate ({per_min}) the quota runs out at"
-                          f" {when}")
+        return Projection(rate, runs_out, None, f"at this rate the quota runs out at {when}")
     if runs_out < end:
         return Projection(
             rate, runs_out, True,
-            f"at this rate ({per_min}) the quota runs out at {when}, before the window ends",
+            f"at this rate the quota runs out at {when}, before the window ends",
         )
     remaining_minutes = max(0.0, (end - now).total_seconds() / 60)
     expected = min(maximum, used + math.floor(rate * remaining_minutes))
     return Projection(
         rate, runs_out, False,
-        f"at this rate ({per_min}) {expected} of {maximum} are used when the window ends"
-        f" at {short_time(end, now, tz)}",
+        f"at this rate {expected} of {maximum} are used when the window ends at "
+        f"{short_time(end, now, tz)}",
     )

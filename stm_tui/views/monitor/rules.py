@@ -79,12 +79,13 @@ def _quota(model: MonitorModel, wm: WindowMonitor) -> None:
         model.fire(
             f"{window.id}:quota:warn", "quota_warn", "warning", wm,
             f"{window.name}: {used} of {maximum} signatures used "
-            f"({math.floor(fraction * 100)}%)",
+            f"({math.floor(fraction * 100)}%)", repeat=False,
         )
     if fraction >= config.quota_full:
         model.fire(
             f"{window.id}:quota:full", "quota_full", "error", wm,
             f"{window.name}: the maximum is reached: {used} of {maximum} signatures",
+            repeat=False,
         )
 
 
@@ -115,6 +116,7 @@ def _spike(model: MonitorModel, wm: WindowMonitor, now: datetime) -> None:
         f"{wm.window.id}:spike:{wm.spike_since}", "rate_spike", "warning", wm,
         f"{wm.window.name}: {rate:.1f} signatures/min over the last {recent_minutes} min, "
         f"{factor}the hour's {base:.1f}/min",
+        repeat=False,
     )
 
 
@@ -131,7 +133,7 @@ def _closing(model: MonitorModel, wm: WindowMonitor, now: datetime) -> None:
     model.fire(
         f"{window.id}:closing", "closing", "warning", wm,
         f"{window.name}: ends in {span(left, precise=True)} and signatures are still arriving "
-        f"(last at {clock_time(last)})",
+        f"(last at {clock_time(last)})", repeat=False,
     )
 
 
@@ -144,11 +146,12 @@ def _scan(model: MonitorModel, wm: WindowMonitor) -> None:
     model.fire(
         f"{window.id}:scan:{scan.id}:{scan.status}", "scan",
         "error" if summary.blocks else "warning", wm, f"{window.name}: {summary.text}",
+        repeat=False,
     )
     last = wm.last_success
     if summary.blocks and last is not None and (scan.created_on is None or last >= scan.created_on):
         model.fire(
             f"{window.id}:scan-signing:{scan.id}", "scan", "error", wm,
             f"{window.name}: signing goes on although scan {scan.alias or scan.id} "
-            f"{scan.status} blocks it (last signature at {clock_time(last)})",
+            f"{scan.status} blocks it (last signature at {clock_time(last)})", repeat=False,
         )

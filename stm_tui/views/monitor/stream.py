@@ -9,14 +9,17 @@ placed by its time. When full, the oldest falls off: a stream that runs for days
 from __future__ import annotations
 
 from bisect import insort
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from typing import overload
 
 from stm_tui.views.monitor.records import Attempt
 
 STREAM_LIMIT = 500
 
 
-class AttemptStream:
+class AttemptStream(Sequence[Attempt]):
+    """A sequence, newest first: views index it directly, without a copy."""
+
     def __init__(self, limit: int = STREAM_LIMIT) -> None:
         self.limit = max(1, limit)
         # Oldest first, sorted by (time, arrival): appending is the common case.
@@ -47,8 +50,20 @@ class AttemptStream:
     def __len__(self) -> int:
         return len(self._items)
 
-    def __getitem__(self, index: int) -> Attempt:
+    @overload
+    def __getitem__(self, index: int) -> Attempt: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Attempt]: ...
+
+    def __getitem__(self, index: int | slice) -> Attempt | list[Attempt]:
         """The `index`-th newest attempt (0 is the newest)."""
+        if isinstance(index, slice):
+            return list(self)[index]
+        if index < 0:
+            index += len(self._items)
+        if not 0 <= index < len(self._items):
+            raise IndexError(index)
         return self._items[len(self._items) - 1 - index][2]
 
     def __iter__(self) -> Iterator[Attempt]:
