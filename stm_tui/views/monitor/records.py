@@ -23,6 +23,7 @@ ID_LIMIT = 100
 NAME_LIMIT = 128
 VALUE_LIMIT = 256
 MESSAGE_LIMIT = 500
+SIGNATURE_LIMIT = 2048  # base64 of an RSA-4096 signature is 684 characters
 
 
 def field(obj: Any, name: str) -> Any:
@@ -108,6 +109,9 @@ class Attempt:
     client_ip: str
     keypair_type: str
     signature_type: str
+    certificate_id: str | None = None
+    certificate_alias: str = ""
+    signature: str | None = None  # base64, None for a refused attempt
 
     @property
     def ok(self) -> bool:
@@ -124,12 +128,16 @@ class Attempt:
             "keypair": None
             if self.keypair_id is None
             else {"id": self.keypair_id, "alias": self.keypair_alias},
+            "certificate": None
+            if self.certificate_id is None
+            else {"id": self.certificate_id, "alias": self.certificate_alias},
             "user": None if self.user_id is None else {"id": self.user_id, "name": self.user_name},
             "release": None
             if self.release_id is None
             else {"id": self.release_id, "name": self.release_name},
             "sig_alg": self.sig_alg,
             "hash": self.hash,
+            "signature": self.signature,
             "client_ip": self.client_ip,
             "keypair_type": self.keypair_type,
             "signature_type": self.signature_type,
@@ -142,6 +150,8 @@ def attempt_from(raw: Any) -> Attempt | None:
     if ident is None or ident == "":
         return None
     keypair = Named.of(field(raw, "keypair"), "alias", "name")
+    certificate = Named.of(field(raw, "certificate"), "alias", "name")
+    signature = field(raw, "signature")
     user = Named.of(field(raw, "user"), "name", "email")
     release = Named.of(field(raw, "release"), "name")
     status = text(field(raw, "status") or "", 32)
@@ -162,6 +172,9 @@ def attempt_from(raw: Any) -> Attempt | None:
         client_ip=text(field(raw, "client_ip") or "", 64),
         keypair_type=text(field(raw, "keypair_type") or "", 32),
         signature_type=text(field(raw, "signature_type") or "", 32),
+        certificate_id=certificate.id if certificate else None,
+        certificate_alias=certificate.name if certificate else "",
+        signature=None if not signature else text(signature, SIGNATURE_LIMIT, intern=False),
     )
 
 
