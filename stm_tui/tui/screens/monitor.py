@@ -267,8 +267,10 @@ class MonitorScreen(Screen[None]):
         style = "yellow" if projection.before_end else ""
         text = Text("Trend  ")
         text.append(projection.text, style)
-        if projection.rate_per_minute:
-            text.append(f" ({projection.rate_per_minute:.1f}/min)", "dim")
+        rate = f"  ({projection.rate_per_minute:.1f}/min)"
+        room = self.query_one("#mon-projection", TextLine).content_size.width
+        if projection.rate_per_minute and len(text) + len(rate) <= room:
+            text.append(rate, "dim")
         if self.feed is not None and self.feed.history_partial:
             text.append("  (history partial: counts from the server's total)", "dim")
         return text

@@ -15,7 +15,8 @@ def budget_text(report: BudgetReport | None, note: str = "") -> Text:
     if report is None:
         return Text(note or "Signature budget", style="dim")
     lines = budget_lines(report)
-    text = Text(lines[0], style="bold")
+    text = Text()
+    text.append(lines[0], "bold")
     if note:
         text.append(f"\n{note}", style="dim")
     for line in lines[1:]:

@@ -9,15 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 
-from stm_tui.tui.widgets.monitor_text import same_text
+from stm_tui.tui.widgets.monitor_text import middle, same_text
 from stm_tui.views.monitor.rates import MINUTES
 from stm_tui.views.monitor.spark import sparkline
 
-LABEL = 18
+LABEL = 18  # at 80 columns; wider terminals give labels more room
+WIDE_LABEL = 30
 TAIL = 12
 
 
@@ -60,13 +61,15 @@ class RateSparks(Widget):
         for row in self._rows:
             peaks[row.group] = max(peaks.get(row.group, 0), max(row.values, default=0))
         per_cell = 2 if self._glyphs == "braille" else 1
+        label_width = WIDE_LABEL if width >= 100 else LABEL
         # An hour at most: wider rows would only pad the left with empty minutes.
-        spark_width = max(0, min(width - LABEL - TAIL - 2, -(-MINUTES // per_cell)))
+        spark_width = max(0, min(width - label_width - TAIL - 2, -(-MINUTES // per_cell)))
         text = Text()
         for number, row in enumerate(self._rows):
             if number:
                 text.append("\n")
-            label = set_cell_size(row.label, LABEL - 1) + " "
+            shown = middle(row.label, label_width - 1)
+            label = shown + " " * (label_width - cell_len(shown))
             text.append(label, "dim" if row.group != "overall" else "bold")
             text.append(
                 sparkline(row.values, spark_width, self._glyphs, peaks.get(row.group)),

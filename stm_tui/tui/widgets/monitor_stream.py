@@ -25,6 +25,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from stm_tui.tui.widgets.monitor_text import middle
 from stm_tui.views.monitor.classify import failure_label, relation
 from stm_tui.views.monitor.records import Attempt, Window
 from stm_tui.views.monitor.timing import clock_time
@@ -46,8 +47,7 @@ class Columns:
 def columns_for(width: int) -> Columns:
     """Column widths that fill `width` (80 columns is the floor): the time, algorithm and
     status fixed, then the names first (they are what people read), then the IP and hash."""
-    time, status = 8, 7
-    alg = 15 if width >= 100 else 13
+    time, status, alg = 8, 7, 12
     rest = max(0, width - 1 - time - status - alg - 6)  # one leading, six gaps
     ip = 15 if rest >= 60 else 12
     hash_ = max(8, min(24, rest - ip - 40))
@@ -63,6 +63,19 @@ def _fit(text: str, width: int) -> str:
     if length > width:
         return set_cell_size(text, width - 1) + "…"
     return text + " " * (width - length)
+
+
+def _name(text: str, width: int) -> str:
+    """A name cut in the middle (aliases of one release share their start)."""
+    shown = middle(text, width)
+    return shown + " " * max(0, width - cell_len(shown))
+
+
+def short_alg(sig_alg: str) -> str:
+    """`SHA256withECDSA` as `SHA256/ECDSA`: every algorithm fits 80 columns whole."""
+    lowered = sig_alg.lower()
+    at = lowered.find("with")
+    return sig_alg if at <= 0 else f"{sig_alg[:at]}/{sig_alg[at + 4:]}"
 
 
 class AttemptStreamView(ScrollView, can_focus=True):
@@ -165,13 +178,13 @@ class AttemptStreamView(ScrollView, can_focus=True):
         else:
             status, kind = "OK", "ok"
         marked = base + self.get_component_rich_style(f"attempt-stream--{kind}")
-        lead = [
-            (clock_time(attempt.created_on, self.tz), c.time),
-            (attempt.keypair_alias or attempt.keypair_id or "?", c.keypair),
-            (attempt.user_name or attempt.user_id or "?", c.signer),
-            (attempt.sig_alg, c.alg),
-        ]
-        segments = [Segment(" " + " ".join(_fit(t, w) for t, w in lead) + " ", base)]
+        line = " ".join([
+            _fit(clock_time(attempt.created_on, self.tz), c.time),
+            _name(attempt.keypair_alias or attempt.keypair_id or "?", c.keypair),
+            _fit(attempt.user_name or attempt.user_id or "?", c.signer),
+            _fit(short_alg(attempt.sig_alg), c.alg),
+        ])
+        segments = [Segment(f" {line} ", base)]
         if attempt.ok:
             segments.append(Segment(_fit(attempt.hash, c.hash) + " " + _fit(attempt.client_ip,
                                                                              c.ip) + " ", base))

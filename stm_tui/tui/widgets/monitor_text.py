@@ -7,10 +7,25 @@ shows before asking for a repaint.
 
 from __future__ import annotations
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.widget import Widget
 
 from stm_tui.sanitize import clean
+
+
+def middle(text: str, width: int) -> str:
+    """`text` in at most `width` cells, cut in the middle: two keypairs named
+    `platform-firmware-update` and `platform-firmware-root` stay apart when cut."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return text
+    if width < 5:
+        return set_cell_size(text, width - 1) + "…"
+    head = (width - 1) // 2
+    tail = width - 1 - head
+    return set_cell_size(text, head) + "…" + text[-tail:]
 
 
 def same_text(a: Text, b: Text) -> bool:
