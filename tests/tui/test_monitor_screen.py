@@ -202,3 +202,56 @@ async def test_a_poll_that_changes_nothing_repaints_nothing() -> None:
         after = [w.repaints for w in widgets]  # type: ignore[attr-defined]
         changed = {s for s, b, a in zip(SELECTORS, before, after, strict=True) if a != b}
         assert changed == {"#mon-gauge", "#mon-projection", "#mon-sparks", "#mon-stream"}
+
+
+def recording(path: Path) -> Path:
+    """Ten minutes of a window being signed in, a signature every 30 s."""
+    from stm_tui.views.monitor.alerts import AlertConfig
+    from stm_tui.views.monitor.recording import Recorder
+    from tests.tui._monitor_scene import FIRMWARE, scene_model
+
+    clock = ManualClock(NOW)
+    recorder = Recorder(path, config=AlertConfig(), started=NOW)
+    model = MonitorModel([FIRMWARE], clock=clock, recorder=recorder)
+    sample = next(iter(scene_model().windows[FIRMWARE.id].stream))
+    for n in range(20):
+        clock.advance(seconds=30)
+        model.ingest([replace(sample, id=f"rec-{n}", created_on=clock.now)])
+        model.poll_ok()
+        model.evaluate()
+    recorder.close()
+    return path
+
+
+async def test_replay_pauses_speeds_up_and_seeks(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from stm_tui.views.monitor.recording import Recording, Replay
+
+    replay = Replay(Recording(recording(tmp_path / "rec.jsonl")))
+    app = MonitorApp(lambda: MonitorScreen(replay=replay))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = screen_of(pilot)
+        stream = screen.query_one("#mon-stream", AttemptStreamView)
+        await pilot.press("space")  # pause at the start
+        assert replay.paused
+        assert "PAUSED" in screen.query_one("#mon-title", TextLine).text.plain
+        position = replay.position
+        await pilot.pause(0.3)
+        assert replay.position == position  # paused: the replayed clock stands still
+        await pilot.press("right")  # 30 s on: the first signature
+        assert [a.id for a in stream.shown] == ["rec-0"]
+        await pilot.press("end")
+        assert len(stream.shown) == 20 and stream.shown[0].id == "rec-19"
+        await pilot.press("left", "left")  # a minute back: the model is rebuilt to there
+        assert stream.shown[0].id == "rec-17"
+        await pilot.press("home")
+        assert len(stream.shown) == 0
+        await pilot.press("f", "f")
+        assert replay.speed == 4.0
+        assert "x4" in screen.query_one("#mon-title", TextLine).text.plain
+        await pilot.press("space")
+        await wait_until(pilot, lambda: len(stream.shown) >= 1)
+        assert replay.position > replay.recording.start + timedelta(seconds=29)
+        await pilot.press("plus")  # live-only: ignored in a replay
+        assert replay.model.freshness.interval == 2.0

@@ -76,10 +76,16 @@ class MonitorScreen(Screen[None]):
         Binding("space", "pause", "Pause", id="monitor.pause"),
         Binding("f", "speed(1)", "Faster", id="monitor.speed_up"),
         Binding("s", "speed(-1)", "Slower", show=False, id="monitor.speed_down"),
-        Binding("right", "seek(30)", "Seek", key_display="←→", id="monitor.seek_on"),
-        Binding("left", "seek(-30)", "Back 30 s", show=False, id="monitor.seek_back"),
-        Binding("home", "seek_edge(0)", "Start", show=False, id="monitor.seek_start"),
-        Binding("end", "seek_edge(1)", "End", show=False, id="monitor.seek_end"),
+        # Priority: in a replay these keys seek before the stream would scroll with them
+        # (live, `check_action` turns them off and the stream has them back).
+        Binding("right", "seek(30)", "Seek", key_display="←→", id="monitor.seek_on",
+                priority=True),
+        Binding("left", "seek(-30)", "Back 30 s", show=False, id="monitor.seek_back",
+                priority=True),
+        Binding("home", "seek_edge(0)", "Start", show=False, id="monitor.seek_start",
+                priority=True),
+        Binding("end", "seek_edge(1)", "End", show=False, id="monitor.seek_end",
+                priority=True),
         Binding("b", "budget", "Budget", id="monitor.budget"),
         Binding("e", "export", "Export CSV", show=False, id="monitor.export"),
         Binding("g", "glyphs", "Glyphs", id="monitor.glyphs"),
@@ -241,7 +247,7 @@ class MonitorScreen(Screen[None]):
     def _title(self, wm: WindowMonitor | None, now: datetime) -> Text:
         text = Text()
         if self.replay is not None:
-            state = "PAUSED" if self.replay.paused else f"x{self.replay.speed:g}"
+            state = f"x{self.replay.speed:g}" + (" PAUSED" if self.replay.paused else "")
             text.append(f" REPLAY {clock_time(self.replay.position, self.tz)} {state} ",
                         "bold reverse")
             text.append(" ")
@@ -294,8 +300,9 @@ class MonitorScreen(Screen[None]):
                 " · space pause · f/s speed · ←/→ 30 s · home/end", "dim")
         if not fresh.connected:
             return Text(f" {fresh.text(now)}", "bold red")
+        cadence = max(fresh.interval, fresh.cadence or 0.0)
         late = fresh.last_ok is not None and (now - fresh.last_ok).total_seconds() > (
-            3 * fresh.interval + 5)
+            3 * cadence + 5)
         text = Text(f" {fresh.text(now)}", "yellow" if late else "dim")
         text.append(" · +/- to change", "dim")
         return text

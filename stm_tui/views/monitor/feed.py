@@ -213,8 +213,10 @@ class MonitorFeed:
             self._wake.clear()
             if self._stopped or (polls is not None and done >= polls):
                 break
+            delay = self.next_delay()
+            self.model.freshness.cadence = delay
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.next_delay())
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
 
 
 async def watch_windows(source: MonitorSource, ids: Sequence[str]) -> list[Window]:

@@ -150,6 +150,8 @@ class Freshness:
     failing_since: datetime | None = None
     error: str | None = None
     error_kind: str | None = None
+    # Seconds to the next poll when that is not `interval` (no watched window open).
+    cadence: float | None = None
 
     @property
     def connected(self) -> bool:
@@ -157,6 +159,8 @@ class Freshness:
 
     def text(self, now: datetime) -> str:
         every = f"every {self.interval:g} s"
+        if self.cadence is not None and self.cadence > self.interval:
+            every = f"every {self.cadence:g} s (no window open)"
         if self.failing_since is not None:
             held = "no data yet" if self.last_ok is None else (
                 f"showing data as of {clock_time(self.last_ok)}")
