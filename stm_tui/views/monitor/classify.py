@@ -37,10 +37,14 @@ def failure_label(attempt: Attempt) -> str:
     return FAILURE_LABELS.get(reason.upper(), reason.lower().replace("_", " "))
 
 
-def relation(attempt: Attempt, window: Window) -> Relation | None:
+def relation(attempt: Attempt, window: Window,
+             keypair_ids: frozenset[str] | None = None) -> Relation | None:
+    """`keypair_ids`: the window's, when the caller has them at hand (a burst asks this
+    for every attempt)."""
     if attempt.release_id == window.id:
         return "in" if attempt.ok else "failed"
-    if attempt.keypair_id is None or attempt.keypair_id not in window.keypair_ids:
+    kp_ids = window.keypair_ids if keypair_ids is None else keypair_ids
+    if attempt.keypair_id is None or attempt.keypair_id not in kp_ids:
         return None
     if window.status not in OPENED:
         return None  # never open (pending approval, rejected)

@@ -54,11 +54,24 @@ class WindowMonitor:
     """Everything the monitor knows about one window."""
 
     def __init__(self, window: Window, stream_limit: int = STREAM_LIMIT) -> None:
-        self.window = window
+        self._window = window
+        self.signer_ids = window.signer_ids
+        self.keypair_ids = window.keypair_ids
         self.scans: tuple[ScanState, ...] = ()
         self.stream = AttemptStream(stream_limit)
         self.version = 0
         self._clear_counts()
+
+    @property
+    def window(self) -> Window:
+        return self._window
+
+    @window.setter
+    def window(self, window: Window) -> None:
+        # Sets of ids asked for on every attempt: computed once per window record.
+        self._window = window
+        self.signer_ids = window.signer_ids
+        self.keypair_ids = window.keypair_ids
 
     def _clear_counts(self) -> None:
         self.rates = RateBook()  # successful signatures attributed to the window
@@ -237,19 +250,24 @@ class MonitorModel:
         """Take new attempts from the log (each id once; the feed de-duplicates) and return
         those that concern a watched window."""
         related: list[Related] = []
+        streamed: dict[str, list[Attempt]] = {}
         for attempt in attempts:
             for wm in self.windows.values():
-                rel = relation(attempt, wm.window)
+                rel = relation(attempt, wm.window, wm.keypair_ids)
                 if rel is None:
                     continue
                 wm.add(attempt, rel)
-                wm.stream.add((attempt,))
+                streamed.setdefault(wm.window.id, []).append(attempt)
                 related.append(Related(wm.window.id, attempt, rel))
                 rules.on_attempt(self, wm, attempt, rel)
+        for window_id, batch in streamed.items():
+            self.windows[window_id].stream.add(batch)
         if related:
-            # One attempt may concern two windows; it is recorded once.
-            unique = {r.attempt.id: r.attempt for r in related}
-            self._emit({"type": "attempts", "items": [a.as_dict() for a in unique.values()]})
+            if self.recorder is not None:
+                # One attempt may concern two windows; it is recorded once.
+                unique = {r.attempt.id: r.attempt for r in related}
+                self._emit({"type": "attempts",
+                            "items": [a.as_dict() for a in unique.values()]})
             self._changed()
         return related
 

@@ -34,10 +34,12 @@ def _keypair(attempt: Attempt) -> str:
 
 def on_attempt(model: MonitorModel, wm: WindowMonitor, attempt: Attempt, rel: Relation) -> None:
     window = wm.window
+    listed = attempt.user_id is not None and attempt.user_id in wm.signer_ids
+    if rel == "in" and listed:
+        return  # the common case, thousands a burst: nothing to look at
     name = window.name
     at = clock_time(attempt.created_on)
-    listed = attempt.user_id is not None and attempt.user_id in window.signer_ids
-    if rel == "in" and not listed:
+    if rel == "in":
         model.fire(
             f"{window.id}:unlisted:{attempt.user_id}", "unlisted_signer", "error", wm,
             f"{name}: {_who(attempt)} is not a listed signer but signed with "

@@ -39,7 +39,7 @@ class AttemptStream(Sequence[Attempt]):
             if not self._items or entry[:2] > self._items[-1][:2]:
                 self._items.append(entry)
             else:
-                insort(self._items, entry, key=lambda e: e[:2])
+                insort(self._items, entry)  # arrival numbers differ: attempts never compared
             kept += 1
         if kept:
             if len(self._items) > self.limit:
