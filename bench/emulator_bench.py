@@ -30,7 +30,7 @@ def timed_start(data_dir: Path, seed: str) -> tuple[float, EmulatorServer]:
     return time.perf_counter() - started, emu
 
 
-def median_ms(client: httpx.Client, path: str, params: dict[str, object], n: int) -> float:
+def median_ms(client: httpx.Client, path: str, params: dict[str, str | int], n: int) -> float:
     client.get(path, params=params)  # warm caches (and the COUNT cache)
     samples = []
     for _ in range(n):

@@ -27,14 +27,16 @@ async def _measure(creds: dict[str, Any]) -> dict[str, float]:
     from pydantic import SecretStr
 
     from stm_tui.api.client import STMClient
-    from stm_tui.session import ChangeOnlyFetcher, Session
+    from stm_tui.api.writes.certificates import RevokeCertificate, revoke_certificate
+    from stm_tui.session import Session
+    from stm_tui.store.sync import ChangeOnlyFetcher
 
     key = SecretStr(creds["users"]["lead"]["api_key"])
     client = STMClient(creds["url"], key, read_only=True)
     writer = STMClient(creds["url"], key)
     session = Session(client, resources=("certificates",))
     store = session.store
-    fetch = ChangeOnlyFetcher(session, "certificates", full_every=3600.0)
+    fetch = ChangeOnlyFetcher(client, store, "certificates", full_every=3600.0)
     out: dict[str, float] = {}
     try:
         start, cpu = time.perf_counter(), time.process_time()
@@ -45,7 +47,9 @@ async def _measure(creds: dict[str, Any]) -> dict[str, float]:
         out["items"] = len(store.collection("certificates"))
 
         victim = next(iter(store.collection("certificates").items))
-        await writer.revoke_certificate(victim, "superseded")
+        await writer.execute(
+            revoke_certificate(victim, victim, RevokeCertificate(reason="superseded"))
+        )
         start = time.perf_counter()
         result = await fetch()
         store.upsert("certificates", result.items)

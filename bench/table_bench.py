@@ -118,8 +118,8 @@ async def _measure(kind: str, count: int) -> dict[str, Any]:
     lowered = {r["id"]: " ".join(str(r[f]) for f in FIELDS).lower() for r in records}
     table: Any
     if kind == "ours":
+        from stm_tui.memory import gc_paused
         from stm_tui.tui.widgets.resource_table import Column, ResourceTable, Row
-        from stm_tui.tui.widgets.table_model import gc_paused
 
         columns = [
             Column("alias", "Alias"),

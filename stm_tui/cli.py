@@ -37,6 +37,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "release",
         "Release windows: what a release signed (report), the signature budget.",
     ),
+    "doctor": ("stm_tui.commands.doctor", "doctor", "Diagnose host, TLS, clock and each factor."),
 }
 
 

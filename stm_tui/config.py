@@ -15,6 +15,7 @@ The file lives at `<user_config_dir>/stm-tui/config.toml`:
     max_response_mb = 64                     # decompressed body bound
     page_size = 100
     read_only = true
+    signature_log_limit = 50000              # newest signatures held; older ones evicted
     theme = "dark"
     [profiles.prod.poll]                     # seconds, per resource
     releases = 5
@@ -45,6 +46,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from stm_tui.api.errors import ConfigError
 from stm_tui.api.hosts import validate_host
+from stm_tui.api.resources import ResourceName
 
 __all__ = ["validate_host"]  # re-exported: config is where people look for host rules
 
@@ -53,10 +55,11 @@ DEFAULT_PROFILE = "default"
 
 # Seconds between polls. Live monitoring (releases, signatures) is fast; inventories slower;
 # people and profiles change rarely.
-DEFAULT_POLL_INTERVALS: dict[str, float] = {
+DEFAULT_POLL_INTERVALS: dict[ResourceName, float] = {
     "releases": 2.0,
     "signatures": 2.0,
     "scans": 15.0,
+    "scan_reports": 15.0,  # also as soon as the scans change
     "audit": 15.0,
     "keypairs": 30.0,
     "certificates": 60.0,
@@ -187,9 +190,14 @@ class Profile(BaseModel):
     page_size: int = Field(default=100, ge=1, le=1000)
     poll: dict[str, float] = Field(default_factory=dict)
     read_only: bool = True
+    # The newest signatures a dashboard holds; older ones are evicted as new ones arrive.
+    signature_log_limit: int = Field(default=50_000, ge=1_000, le=10_000_000)
     theme: str = "dark"
     # How times are shown: "utc" (the API's own, the default) or "local".
     time_zone: Literal["utc", "local"] = "utc"
+    # Action id -> keys ("keypair.suspend" = "ctrl+x"); the ids are checked when the
+    # dashboard starts (stm_tui.tui.actions), which is the layer that knows them.
+    keymap: dict[str, str] = Field(default_factory=dict)
     # Where the profile's settings came from, for `config show` and the status screen.
     source: str = "file"
 
@@ -205,14 +213,28 @@ class Profile(BaseModel):
     def _host(cls, value: str) -> str:
         return validate_host(value)
 
+    @field_validator("keymap", mode="before")
+    @classmethod
+    def _keymap(cls, value: Any) -> Any:
+        # An unquoted dotted key (`keypair.suspend = "X"`) is a nested table in TOML.
+        if not isinstance(value, dict):
+            raise ValueError("keymap: must be a table of action id = keys")
+        flat: dict[str, Any] = {}
+        for key, keys in value.items():
+            if isinstance(keys, dict):
+                flat.update({f"{key}.{k}": v for k, v in cls._keymap(keys).items()})
+            else:
+                flat[key] = keys
+        return flat
+
     @field_validator("poll", mode="before")
     @classmethod
     def _poll(cls, value: Any) -> Any:
         if not isinstance(value, dict):
             raise ValueError("poll: must be a table of resource = seconds")
-        known = tuple(DEFAULT_POLL_INTERVALS)
+        known: tuple[str, ...] = tuple(DEFAULT_POLL_INTERVALS)
         for resource, seconds in value.items():
-            if resource not in DEFAULT_POLL_INTERVALS:
+            if resource not in known:
                 raise ValueError(
                     f"poll.{resource}: unknown resource{suggest(resource, known)}; "
                     f"known: {', '.join(sorted(known))}"
@@ -227,11 +249,11 @@ class Profile(BaseModel):
         return value
 
     @property
-    def poll_intervals(self) -> dict[str, float]:
+    def poll_intervals(self) -> dict[ResourceName, float]:
         """The profile's own poll overrides (seconds per resource)."""
-        return dict(self.poll)
+        return {name: self.poll[name] for name in DEFAULT_POLL_INTERVALS if name in self.poll}
 
-    def poll_interval(self, resource: str) -> float:
+    def poll_interval(self, resource: ResourceName) -> float:
         return self.poll.get(resource, DEFAULT_POLL_INTERVALS.get(resource, 60.0))
 
 

@@ -1,65 +1,83 @@
-"""One connected profile: its API client, the store and the poller that feeds it.
+"""One connected profile: its API client, the store and the poller that feeds it, the clock,
+the command log and the local audit file.
 
-The dashboard is given a `Session`; it never builds clients or polls by itself. Everything
-here is plain asyncio so it runs on the UI's event loop without knowing Textual exists.
+The dashboard is given a `Session`; it never builds clients, polls or sends by itself: reads
+arrive in the store, writes go through `Session.write`. Everything here is plain asyncio so
+it runs on the UI's event loop without knowing Textual exists.
 """
 
 from __future__ import annotations
 
-import ctypes
-import gc
 import getpass
 import logging
 import socket
-import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlsplit
 
-from stm_tui.api.errors import BadResponse, StmError
+from stm_tui import memory
+from stm_tui.api import models as m
+from stm_tui.api.adapter import ReadOnlyError
+from stm_tui.api.command_log import CommandLog
+from stm_tui.api.errors import BadResponse, OutcomeUnknown, StmError
+from stm_tui.api.reads import ChangeResult
 from stm_tui.api.resources import RESOURCES as API_RESOURCES
+from stm_tui.api.resources import ResourceName
+from stm_tui.api.writes.call import WriteCall
+from stm_tui.api.writes.execute import WriteOutcome
 from stm_tui.api.writes.permissions import ROLE_NAMES
-from stm_tui.config import DEFAULT_POLL_INTERVALS
+from stm_tui.audit_file import Actor, AuditFile
+from stm_tui.config import DEFAULT_POLL_INTERVALS, app_paths
 from stm_tui.store.history import History, HistoryFetcher
-from stm_tui.store.poller import Backoff, FetchResult, Poller, PollSpec
-from stm_tui.store.store import RESOURCES, Store
+from stm_tui.store.poller import Backoff, Fetch, FetchResult, Poller, PollSpec, Probe
+from stm_tui.store.store import RESOURCES, Diff, Store
+from stm_tui.store.sync import (
+    SIGNATURE_LOG_LIMIT,
+    ScanReportFetcher,
+    fetcher_for,
+    share_certificates,
+)
 
 log = logging.getLogger(__name__)
 
-# Logs that only grow: a first load takes this much recent history; later polls fetch what
-# is new by id (see `stm_tui.store.history`); older history loads on request.
-APPEND_ONLY: Mapping[str, timedelta] = {
-    "signatures": timedelta(days=30),
-    "audit": timedelta(days=30),
-}
+AUDIT_FILE_NAME = "audit.jsonl"
 
-
-# Inventories that can be large (100,000 certificates): most polls ask only for items
-# modified since the newest one held (`modified_since`) plus the collection's size, and a
-# complete listing is fetched only this often (seconds), when the size shows that something
-# was removed, or when the server turns out to ignore `modified_since`. Removals and the
-# ACTIVE -> EXPIRED change (computed from `valid_to`, so `modified_on` does not move) are
-# learnt there.
-CHANGE_ONLY: Mapping[str, float] = {
-    "certificates": 600.0,
-    "keypairs": 600.0,
-}
-
-# `modified_since` is strict and has one-second precision, and an item's `modified_on` is
-# stamped before its transaction commits: ask again for a little of the past so that an item
-# modified in the same second as the newest one held is not missed. Items already held come
-# back equal and the store ignores them.
-CHANGE_OVERLAP = timedelta(seconds=2)
+# From this many items a complete listing is followed by `memory.settle`.
+LARGE_LISTING = 10_000
 
 
 class Client(Protocol):
+    """What a session needs of its client (`STMClient` is the one; tests wrap it)."""
+
     host: str
+    read_only: bool
 
-    async def me(self) -> Any: ...
+    @property
+    def page_size(self) -> int: ...
 
-    async def list_all(self, resource: str, **filters: Any) -> list[Any]: ...
+    @property
+    def command_log(self) -> CommandLog: ...
+
+    async def me(self) -> m.User: ...
+
+    async def list_all(self, resource: str) -> list[m.Resource]: ...
+
+    async def list_changed(
+        self, resource: str, *, since: datetime | None = None
+    ) -> ChangeResult: ...
+
+    async def list_page(
+        self, resource: str, *, offset: int, limit: int
+    ) -> tuple[int, list[m.Resource]]: ...
+
+    async def count(self, resource: str) -> int: ...
+
+    async def get_item(self, resource: str, item_id: str) -> m.Resource: ...
+
+    async def execute(self, call: WriteCall) -> WriteOutcome: ...
 
     async def aclose(self) -> None: ...
 
@@ -95,6 +113,11 @@ def is_production_host(host: str) -> bool:
     return "digicert" in name and "demo" not in labels and "stage" not in labels
 
 
+def default_audit_path() -> Path:
+    """`<user data dir>/stm-tui/audit.jsonl`: the user's own record of this tool's writes."""
+    return app_paths().data_dir / AUDIT_FILE_NAME
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -106,33 +129,54 @@ class Session:
         *,
         profile_name: str = "default",
         read_only: bool = True,
-        intervals: Mapping[str, float] | None = None,
-        resources: Sequence[str] = RESOURCES,
+        intervals: Mapping[ResourceName, float] | None = None,
+        resources: Sequence[ResourceName] = RESOURCES,
         clock: Callable[[], datetime] = _utcnow,
         local: str | None = None,
         backoff: Backoff | None = None,
+        audit_path: Path | None = None,
+        signature_log_limit: int = SIGNATURE_LOG_LIMIT,
     ) -> None:
         self.client = client
         self.profile_name = profile_name
         self._read_only = read_only
         self._sync_client_mode()
-        self.clock = clock
+        self._clock = clock
         self.local = local if local is not None else local_identity()
-        merged = {**DEFAULT_POLL_INTERVALS, **(intervals or {})}
+        self.audit_path = audit_path if audit_path is not None else default_audit_path()
+        self._audit: AuditFile | None = None
+        merged: dict[ResourceName, float] = {**DEFAULT_POLL_INTERVALS, **(intervals or {})}
         self.store = Store(resources=resources, intervals=merged)
-        self._histories: dict[str, HistoryFetcher] = {}
+        self._fetchers: dict[str, Fetch] = {
+            name: fetcher_for(
+                name, client, self.store, clock=clock, signature_log_limit=signature_log_limit
+            )
+            for name in resources
+        }
         self.poller = Poller(
             self.store,
             [
-                PollSpec(name, self._fetcher(name), merged.get(name, 30.0), self._probe(name))
+                PollSpec(name, self._settled(name), merged.get(name, 30.0), self._probe(name))
                 for name in resources
             ],
             clock=clock,
             backoff=backoff,
         )
+        self._unsubscribe = self.store.subscribe(self._scans_changed, ("scans",))
         self.identity: Identity | None = None
-        self.me: Any = None
+        self.me: m.User | None = None
         self.start_error: StmError | None = None
+
+    # the clock, the mode, the logs ------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The one clock of the session (UTC): freshness, relative times and history windows
+        all read it, so a test that freezes it freezes everything."""
+        return self._clock()
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self._clock
 
     @property
     def read_only(self) -> bool:
@@ -146,26 +190,18 @@ class Session:
     def _sync_client_mode(self) -> None:
         # The HTTP adapter refuses every non-GET in read-only mode: a second guard under the
         # UI's, so it must never disagree with what the identity bar shows.
-        if hasattr(self.client, "read_only"):
-            self.client.read_only = self._read_only
+        self.client.read_only = self._read_only
 
-    @classmethod
-    def from_profile(
-        cls, profile: Any, credentials: Any, *, read_only: bool | None = None, **kw: Any
-    ) -> Session:
-        from stm_tui.api.client import STMClient
+    @property
+    def command_log(self) -> CommandLog:
+        """Every API call of this session (bounded): method, path, status, latency, retries."""
+        return self.client.command_log
 
-        if read_only is None:
-            read_only = bool(getattr(profile, "read_only", True))
-        client = STMClient.from_profile(profile, credentials, read_only=read_only)
-        intervals = getattr(profile, "poll_intervals", None) or None
-        return cls(
-            client,
-            profile_name=getattr(profile, "name", "default"),
-            read_only=read_only,
-            intervals=intervals,
-            **kw,
-        )
+    @property
+    def audit_file(self) -> AuditFile:
+        if self._audit is None:
+            self._audit = AuditFile(self.audit_path, clock=self._clock)
+        return self._audit
 
     # lifecycle ---------------------------------------------------------------------------
 
@@ -192,7 +228,7 @@ class Session:
 
     async def start(self) -> None:
         """Learn who we are, then start polling. Never raises for a misbehaving server."""
-        keep_page_bodies_out_of_the_heap()
+        memory.tune_heap()
         if self.me is None:
             # The identity bar says what went wrong; polling still starts so the areas show
             # their own errors and recover on their own once the server does.
@@ -204,6 +240,7 @@ class Session:
         self.poller.start()
 
     async def stop(self) -> None:
+        self._unsubscribe()
         await self.poller.stop()
         await self.client.aclose()
 
@@ -213,244 +250,157 @@ class Session:
 
     def _identity(self) -> Identity:
         me = self.me
-        account_id = str(getattr(me, "primary_account_id", None) or "")
-        held = "accounts" in self.store.names
-        account = self.store.collection("accounts").get(account_id) if account_id and held else None
-        if account is None and me is not None:
-            for ref in getattr(me, "accounts", []) or []:
-                if getattr(ref, "id", None) == account_id:
-                    account = ref
-        roles = tuple(ROLE_NAMES.get(code, code) for code in getattr(me, "role_codes", []) or [])
-        user_name = getattr(me, "display_name", None) if me is not None else None
+        account_id = (me.primary_account_id or "") if me is not None else ""
+        account_name: str | None = None
+        if account_id and "accounts" in self.store.names:
+            held = self.store.collection("accounts").get(account_id)
+            account_name = held.name if held is not None else None
+        if account_name is None and me is not None:
+            ref = next((r for r in me.accounts if r.id == account_id), None)
+            account_name = ref.name if ref is not None else None
+        codes = me.role_codes if me is not None else []
         return Identity(
             profile=self.profile_name,
             host=self.client.host,
-            account_name=str(getattr(account, "name", None) or account_id or "?"),
+            account_name=account_name or account_id or "?",
             account_id=account_id,
-            user_name=str(user_name or "?"),
-            roles=roles,
+            user_name=me.display_name if me is not None else "?",
+            roles=tuple(ROLE_NAMES.get(code, code) for code in codes),
             local=self.local,
             is_production=is_production_host(self.client.host),
         )
 
-    # fetchers ----------------------------------------------------------------------------
+    # fetching ----------------------------------------------------------------------------
 
-    def _probe(self, name: str) -> Callable[[], Any] | None:
+    def _probe(self, name: ResourceName) -> Probe | None:
         """A cheap request that succeeds once the service is back: a one-item page of the
-        same collection (same endpoint, same permission), or the identity call for the
-        Account Manager's unpaged lists."""
+        same collection (same endpoint, same permission), or the identity call otherwise."""
         spec = API_RESOURCES.get(name)
-        count = getattr(self.client, "count", None)
-        if spec is not None and spec.paged and count is not None:
+        if spec is not None and spec.paged:
 
-            async def one_item_page() -> Any:
-                return await count(name)
+            async def one_item_page() -> int:
+                return await self.client.count(name)
 
             return one_item_page
-        if hasattr(self.client, "me"):
-            return self.client.me
-        return None
+        return self.client.me
 
-    def _fetcher(self, name: str) -> Callable[[], Any]:
-        fetch = self._plain_fetcher(name)
+    def _settled(self, name: ResourceName) -> Fetch:
+        """The collection's fetch, plus the memory policy for the two large inventories:
+        their certificates shared, and a settle after a complete large listing."""
+        fetch = self._fetchers[name]
         if name not in ("certificates", "keypairs"):
             return fetch
 
-        async def fetch_shared() -> Any:
+        async def fetch_shared() -> FetchResult | Sequence[m.Resource]:
             result = await fetch()
             items = result.items if isinstance(result, FetchResult) else result
             share_certificates(self.store, name, items)
             complete = not isinstance(result, FetchResult) or result.complete
             if complete and len(items) >= LARGE_LISTING:
-                settle_after_listing()
+                memory.settle()
             return result
 
         return fetch_shared
 
-    def _plain_fetcher(self, name: str) -> Callable[[], Any]:
-        history = APPEND_ONLY.get(name)
-        if history is not None:
-            return self._append_only_fetcher(name, history)
-        full_every = CHANGE_ONLY.get(name)
-        if full_every is not None and hasattr(self.client, "list_changed"):
-            return ChangeOnlyFetcher(self, name, full_every)
+    def _scans_changed(self, diff: Diff) -> None:
+        # New or changed scans may need their report: ask for it now, not a poll later.
+        if "scan_reports" in self.store.names:
+            self.poller.poke("scan_reports")
 
-        async def fetch_all() -> list[Any]:
-            return await self.client.list_all(name)
-
-        return fetch_all
-
-    def _append_only_fetcher(self, name: str, history: timedelta) -> Callable[[], Any]:
-        if not hasattr(self.client, "list_page"):
-
-            async def fetch_all() -> list[Any]:
-                return await self.client.list_all(name)
-
-            return fetch_all
-        fetcher = HistoryFetcher(
-            self.client,  # type: ignore[arg-type]
-            self.store,
-            name,
-            window=history,
-            clock=self.clock,
-            page_size=int(getattr(self.client, "page_size", 100)),
-        )
-        self._histories[name] = fetcher
-        return fetcher
+    def want_scan_report(self, scan_id: str) -> None:
+        """Load the full scan (its findings) into `scan_reports` soon: a view shows it."""
+        fetcher = self._fetchers.get("scan_reports")
+        if isinstance(fetcher, ScanReportFetcher):
+            fetcher.want(scan_id)
+            self.poller.poke("scan_reports")
 
     # history of the append-only logs -------------------------------------------------------
 
     def history(self, name: str) -> History | None:
         """What part of an append-only log (`audit`, `signatures`) the store holds: the
         oldest entry loaded, whether that is everything, the server's total."""
-        fetcher = self._histories.get(name)
-        return fetcher.history if fetcher is not None else None
+        fetcher = self._fetchers.get(name)
+        return fetcher.history if isinstance(fetcher, HistoryFetcher) else None
 
     async def load_older(self, name: str, pages: int = 1) -> int:
         """Load up to `pages` pages of history older than what the store holds; returns the
         number of entries added (0 when everything is loaded already)."""
-        fetcher = self._histories.get(name)
-        if fetcher is None:
+        fetcher = self._fetchers.get(name)
+        if not isinstance(fetcher, HistoryFetcher):
             raise KeyError(f"{name} has no history to load")
         return await fetcher.load_older(pages)
 
+    # writes ------------------------------------------------------------------------------
 
-# glibc's `mallopt` parameter for the size from which allocations get their own mapping.
-_M_MMAP_THRESHOLD = -3
-_MMAP_THRESHOLD = 128 * 1024
+    def actor(self) -> Actor:
+        identity = self.identity
+        return Actor(
+            user=identity.user_name if identity is not None else "?",
+            profile=self.profile_name,
+            host=self.client.host,
+            local=self.local,
+        )
 
+    async def write(self, call: WriteCall, *, audit: AuditFile | None = None) -> WriteOutcome:
+        """Send one write the way every write goes: the intent recorded in the local audit
+        file (if that fails, `AuditUnavailable` and nothing is sent), the call sent once, its
+        outcome recorded ("ok", "failed" or "unknown"), the answer put in the store, and the
+        collections it touches polled at once.
 
-def _libc() -> Any:
-    global _libc_handle
-    if _libc_handle is None:
+        `audit` overrides the session's own audit file (`audit_path`). Raises what the client
+        raises: `OutcomeUnknown` (with what a re-read showed, also put in the store), or the
+        error the server answered with; `ReadOnlyError` in read-only mode (nothing sent or
+        recorded)."""
+        if self.read_only:
+            raise ReadOnlyError(
+                f"read-only mode: {call.request_line} was not sent (enter write mode first)",
+                method=call.method,
+                path=call.path,
+            )
+        record = audit if audit is not None else self.audit_file
+        intent = record.intent(self.actor(), call.record())
         try:
-            _libc_handle = ctypes.CDLL("libc.so.6")
-            _libc_handle.malloc_trim  # noqa: B018 (glibc, not musl or another libc)
-            _libc_handle.mallopt  # noqa: B018
-        except (OSError, AttributeError):
-            _libc_handle = False
-    return _libc_handle
+            outcome = await self.client.execute(call)
+        except OutcomeUnknown as exc:
+            record.outcome(intent, "unknown", error=exc.message)
+            if exc.current is not None:
+                self._put(call, exc.current)
+            self._refresh(call)
+            raise
+        except StmError as exc:
+            record.outcome(intent, "failed", status=exc.status, error=exc.message)
+            if exc.status is not None:
+                self._refresh(call)  # the server answered: what is shown may be out of date
+            raise
+        resource_id = outcome.resource.id if outcome.resource is not None else None
+        audited = record.outcome(intent, "ok", status=outcome.status, resource_id=resource_id)
+        if not audited:
+            log.warning("%s: the outcome could not be added to %s", call.action, record.path)
+        if outcome.resource is not None:
+            self._put(call, outcome.resource)
+        elif call.method == "DELETE":
+            self._drop(call)
+        self._refresh(call)
+        return replace(outcome, audited=audited)
 
+    def _put(self, call: WriteCall, resource: m.Resource) -> None:
+        """Put the answer where it belongs: the target's collection, when it is of its kind
+        (a sign answers with a signature receipt, not a keypair)."""
+        target = call.target
+        if target is None or target.resource not in self.store.names:
+            return
+        spec = API_RESOURCES.get(target.resource)
+        if spec is not None and isinstance(resource, spec.model):
+            self.store.upsert(target.resource, [resource])
 
-_libc_handle: Any = None
+    def _drop(self, call: WriteCall) -> None:
+        """A delete the server accepted: the item leaves the store now (the refresh that
+        follows puts it back if the server still lists it)."""
+        target = call.target
+        if target is not None and target.item_id and target.resource in self.store.names:
+            self.store.remove(target.resource, [target.item_id])
 
-
-def keep_page_bodies_out_of_the_heap() -> None:
-    """Give every large block (a page body: 0.3-0.9 MB) its own mapping, returned to the OS
-    when freed (glibc only). glibc otherwise raises that threshold after the first such free
-    and carves later bodies out of the heap, where the models parsed in between pin the
-    freed space: ~0.5 GB more resident memory after a sync of 100,000 certificates."""
-    libc = _libc()
-    if libc:
-        libc.mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD)
-
-
-# From this many items a complete listing is followed by `settle_after_listing`.
-LARGE_LISTING = 10_000
-
-
-def settle_after_listing() -> None:
-    """After a complete listing of a large collection: take its millions of long-lived
-    objects out of the cyclic collector's scans, and hand the heap's free pages back.
-
-    The models are acyclic (reference counting frees them), but every full collection
-    walked all of them: ~1 s each, triggered again and again by building a list's 100,000
-    rows. `gc.freeze()` moves what is alive now to the permanent generation; a young-
-    generation pass first clears recent cycles so that they are not frozen with it.
-    """
-    gc.collect(1)
-    gc.freeze()
-    libc = _libc()
-    if libc:
-        libc.malloc_trim(0)  # glibc only; elsewhere nothing happens
-
-
-def share_certificates(store: Store, name: str, items: Sequence[Any]) -> None:
-    """Make each keypair's embedded certificates and the certificates collection share one
-    object per equal certificate (in place), so 100,000 certificates are held once, not twice.
-
-    Only equal objects are shared: what each item says is unchanged. Whichever collection
-    loads first provides the objects; the other reuses them (found via `keypair.id`).
-    """
-    if name == "keypairs" and "certificates" in store.names:
-        held = store.collection("certificates")
-        for kp in items:
-            embedded = getattr(kp, "certificates", None)
-            if not isinstance(embedded, list):
-                continue
-            for i, cert in enumerate(embedded):
-                same = held.get(cert.id)
-                if same is not None and same is not cert and same == cert:
-                    embedded[i] = same
-    elif name == "certificates" and "keypairs" in store.names and isinstance(items, list):
-        keypairs = store.collection("keypairs")
-        for i, cert in enumerate(items):
-            ref = getattr(cert, "keypair", None)
-            kp = keypairs.get(ref.id) if ref is not None and ref.id else None
-            for other in getattr(kp, "certificates", None) or ():
-                if other.id == cert.id and other is not cert and other == cert:
-                    items[i] = other
-                    break
-
-
-def _newest_modified(items: Sequence[Any]) -> datetime | None:
-    stamps = [s for s in (getattr(i, "modified_on", None) for i in items) if s is not None]
-    return max(stamps) if stamps else None
-
-
-class ChangeOnlyFetcher:
-    """Refreshes one large collection mostly by asking only for what changed.
-
-    A complete listing first; then, each poll, the items modified since the newest one held
-    (merged into the store) and the collection's size. The size tells whether anything was
-    removed: after the merge the store must hold exactly as many items as the server, or a
-    complete listing follows at once. One also runs every `full_every` seconds.
-    """
-
-    def __init__(
-        self,
-        session: Session,
-        name: str,
-        full_every: float,
-        monotonic: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.session = session
-        self.name = name
-        self.full_every = full_every
-        self.monotonic = monotonic
-        self.newest: datetime | None = None
-        self.last_full: float | None = None
-
-    async def __call__(self) -> FetchResult:
-        due = self.last_full is None or self.monotonic() - self.last_full >= self.full_every
-        if due or self.newest is None:
-            return await self.full()
-        return await self.changes(self.newest - CHANGE_OVERLAP)
-
-    async def full(self) -> FetchResult:
-        client: Any = self.session.client
-        result = await client.list_changed(self.name)
-        self.last_full = self.monotonic()
-        self.newest = _newest_modified(result.items)
-        return FetchResult(items=result.items, complete=True)
-
-    async def changes(self, since: datetime) -> FetchResult:
-        client: Any = self.session.client
-        result = await client.list_changed(self.name, since=since)
-        items: list[Any] = list(result.items)
-        if result.full or any(
-            getattr(i, "modified_on", None) is None or i.modified_on <= since for i in items
-        ):
-            # The server ignored `modified_since` and sent everything: a complete listing.
-            self.last_full = self.monotonic()
-            self.newest = _newest_modified(items)
-            return FetchResult(items=items, complete=True)
-        held = self.session.store.collection(self.name)
-        expected = len(held) + sum(1 for i in items if held.get(i.id) is None)
-        if await client.count(self.name) != expected:
-            log.info("%s: the server's count differs; reloading the whole list", self.name)
-            return await self.full()
-        newest = _newest_modified(items)
-        if newest is not None and (self.newest is None or newest > self.newest):
-            self.newest = newest
-        return FetchResult(items=items, complete=False)
+    def _refresh(self, call: WriteCall) -> None:
+        for name in call.touches:
+            if name in self.poller.resources:
+                self.poller.refresh(name)

@@ -178,9 +178,9 @@ def classify_transport_error(
         return OfflineError(f"cannot reach {base_url} ({method} {path}): "
                             f"{connect_failure_class(exc)}", **kw)
     if isinstance(exc, httpx.PoolTimeout):
-        err: StmError = TransientError(f"too many requests in flight ({where})", **kw)
-        err.maybe_sent = False  # type: ignore[attr-defined]
-        return err
+        pooled = TransientError(f"too many requests in flight ({where})", **kw)
+        pooled.maybe_sent = False
+        return pooled
     if isinstance(exc, httpx.TimeoutException):
         return TransientError(f"timed out waiting for {base_url} ({method} {path})", **kw)
     short = text[:160] or type(exc).__name__
@@ -188,7 +188,7 @@ def classify_transport_error(
     # The server closed the connection instead of answering. Over TLS that is also how a
     # rejected (or missing) client certificate can look: asyncio-based servers drop the
     # connection without sending the TLS alert. The client decides with what it knows.
-    err.closed_without_answer = isinstance(  # type: ignore[attr-defined]
+    err.closed_without_answer = isinstance(
         exc, httpx.RemoteProtocolError | httpx.ReadError | ConnectionResetError
     )
     return err
@@ -208,9 +208,9 @@ def _client_cert_message(base_url: str, client_cert: bool) -> str:
 
 def was_maybe_sent(err: StmError) -> bool:
     """Could the server have received (and acted on) the request that failed this way?"""
-    if isinstance(err, OfflineError):
-        return False
-    return bool(getattr(err, "maybe_sent", True))
+    if isinstance(err, TransientError):
+        return err.maybe_sent
+    return not isinstance(err, OfflineError)
 
 
 class HttpAdapter:

@@ -31,8 +31,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CAPACITY = 2000
 
-# Error kinds (stm_tui.api.errors.KINDS) that say the service, or the way to it, is at fault.
-# `auth`, `permission`, `not_found` and `config` are about the caller; 400/409/422 too.
+# Error kinds (stm_tui.api.errors.ERROR_KINDS) that say the service, or the way to it, is at
+# fault. `auth`, `permission`, `not_found` and `config` are about the caller; 400/409/422 too.
 SERVICE_FAULT_KINDS = frozenset(
     {"offline", "transient", "server_error", "rate_limited", "bad_response", "outcome_unknown"}
 )

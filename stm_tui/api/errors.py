@@ -8,11 +8,15 @@ own wording: never from request headers, so no secret can reach them.
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from stm_tui.sanitize import clean_message
 
-KINDS = frozenset(
+if TYPE_CHECKING:
+    from stm_tui.api.models import Resource
+    from stm_tui.api.writes.call import WriteCall
+
+ERROR_KINDS = frozenset(
     {
         "offline",
         "transient",
@@ -41,7 +45,7 @@ _MAX_ERROR_BODY = 64 * 1024
 
 
 class StmError(Exception):
-    """Base of every client error. `.kind` is one of `KINDS`; `.message` is safe to show."""
+    """Base of every client error. `.kind` is one of `ERROR_KINDS`; `.message` is safe to show."""
 
     kind: ClassVar[str] = "server_error"
 
@@ -78,9 +82,15 @@ class OfflineError(StmError):
 
 
 class TransientError(StmError):
-    """A network blip after connecting (reset, dropped, read timeout); safe to retry a GET."""
+    """A network blip after connecting (reset, dropped, read timeout); safe to retry a GET.
+
+    `maybe_sent`: whether the server could have received (and acted on) the request; False
+    when it never left the pool. `closed_without_answer`: the server hung up instead of
+    answering, which over TLS is also how a refused client certificate can look."""
 
     kind = "transient"
+    maybe_sent: bool = True
+    closed_without_answer: bool = False
 
 
 class DeadlineExceeded(TransientError):
@@ -148,9 +158,32 @@ class RequestRejected(ServerError):
 
 
 class OutcomeUnknown(StmError):
-    """A write timed out or the connection dropped: it may or may not have happened."""
+    """A write timed out or the connection dropped: it may or may not have happened.
+
+    `call` is the write that was sent (once; it is never retried). `current` is what a re-read
+    of its target showed afterwards: the item by id, or for a creation the item its `lookup`
+    finds; None when there is nothing there or the re-read failed too. `checked` tells those
+    apart: True when the re-read got an answer (so None means "not there")."""
 
     kind = "outcome_unknown"
+
+    call: WriteCall
+    current: Resource | None
+    checked: bool
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        call: WriteCall,
+        current: Resource | None = None,
+        checked: bool = False,
+        **kw: Any,
+    ) -> None:
+        super().__init__(message, **kw)
+        self.call = call
+        self.current = current
+        self.checked = checked
 
 
 class ConfigError(StmError):

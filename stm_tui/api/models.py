@@ -7,7 +7,7 @@ fields stay base64 strings; decoded views turn them into `cryptography` objects.
 Memory matters: a dashboard holds 100,000 certificates (and each keypair embeds its own
 certificates again). So a certificate keeps only a small summary of its display fields, full
 `x509` objects live in a bounded LRU, and the bookkeeping pydantic keeps per model (the set of
-fields that were sent) is shared between models with the same set.
+fields that were sent) is shared between models with the same set (`stm_tui.memory`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import binascii
 import hashlib
 import sys
 from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
@@ -26,6 +25,8 @@ from typing import Annotated, Any, Self
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, model_validator
+
+from stm_tui import memory
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -37,52 +38,21 @@ def _as_utc(value: datetime) -> datetime:
 Timestamp = Annotated[datetime, AfterValidator(_as_utc)]
 
 
-# One set per distinct set of sent fields, shared by every model that has it: pydantic keeps a
-# `set` per instance (2.2 kB for a certificate's 29 fields), the biggest single cost. Shared
-# sets are never mutated: an instance gets its own copy before pydantic would add to it.
-# (A frozenset would be safer but pydantic-core's serialiser insists on a `set`.)
-_FIELD_SETS: dict[frozenset[str], set[str]] = {}
-_SHARED_SET_IDS: set[int] = set()
-
-
-def _shared_fields(fields: set[str]) -> set[str]:
-    if id(fields) in _SHARED_SET_IDS:
-        return fields
-    key = frozenset(fields)
-    shared = _FIELD_SETS.get(key)
-    if shared is None:
-        shared = _FIELD_SETS[key] = fields
-        _SHARED_SET_IDS.add(id(fields))  # kept alive by _FIELD_SETS, so the id stays its own
-    return shared
-
-
 class ApiModel(BaseModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
     @model_validator(mode="after")
     def _share_fields_set(self) -> Self:
-        object.__setattr__(self, "__pydantic_fields_set__",
-                           _shared_fields(self.__pydantic_fields_set__))
+        memory.share_fields_set(self)
         return self
 
-    def _thaw_fields_set(self) -> None:
-        # Pydantic adds to the set on assignment: give this instance its own set first.
-        # (`model_copy` copies the set itself.)
-        if id(self.__pydantic_fields_set__) in _SHARED_SET_IDS:
-            object.__setattr__(self, "__pydantic_fields_set__", set(self.__pydantic_fields_set__))
-
     def __setattr__(self, name: str, value: Any) -> None:
-        self._thaw_fields_set()
+        memory.own_fields_set(self)
         super().__setattr__(name, value)
 
 
 class Resource(ApiModel):
     id: str
-
-
-_SHARED_VALUES: dict[tuple[Any, ...], Any] = {}
-_SHARED_VALUES_MAX = 8192
-_CONSTRUCTING: ContextVar[bool] = ContextVar("_CONSTRUCTING", default=False)
 
 
 class SharedValue(ApiModel):
@@ -92,34 +62,14 @@ class SharedValue(ApiModel):
     model_config = ConfigDict(frozen=True)
 
     def __init__(self, /, **data: Any) -> None:
-        # `Ref(...)` must build this very instance; only parsed ones can be shared.
-        token = _CONSTRUCTING.set(True)
-        try:
+        with memory.constructing():
             super().__init__(**data)
-        finally:
-            _CONSTRUCTING.reset(token)
 
-    # Tell pydantic this is still its own `__init__`, so parsing nested values does not call
-    # it (a Python call per reference: a third of the parse time of a page).
-    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+    memory.mark_pydantic_init(__init__)
 
     @model_validator(mode="after")
     def _shared_instance(self) -> Self:
-        if _CONSTRUCTING.get():
-            return self
-        extra = self.__pydantic_extra__
-        key = (type(self), frozenset(self.__pydantic_fields_set__), tuple(self.__dict__.values()),
-               tuple(extra.items()) if extra else ())
-        try:
-            shared = _SHARED_VALUES.get(key)
-        except TypeError:  # an unhashable extra field: keep this one to itself
-            return self
-        if shared is not None:
-            return shared  # type: ignore[no-any-return]
-        if len(_SHARED_VALUES) >= _SHARED_VALUES_MAX:
-            _SHARED_VALUES.clear()  # bounded; the instances in use live on where they are
-        _SHARED_VALUES[key] = self
-        return self
+        return memory.shared_instance(self)
 
 
 class Ref(SharedValue):
@@ -225,7 +175,9 @@ class ClientCertificate(Resource):
     valid_to: Timestamp | None = None
     status: str | None = None
     created_at: Timestamp | None = None
-    p12: SecretStr | None = None  # only in the create response
+    # Only in the create response: the PKCS#12 and the password the service generated for it.
+    p12: SecretStr | None = None
+    password: SecretStr | None = None
 
 
 # ---------------------------------------------------------------- STM

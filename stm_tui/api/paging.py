@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, TypeVar
@@ -23,32 +20,6 @@ class Page:
     offset: int
     limit: int
     items: list[Any]  # raw JSON objects, validated by the caller
-
-
-_gc_pauses = 0
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while a large listing is parsed.
-
-    Parsing 100,000 items creates millions of acyclic objects, and the collector kept
-    re-scanning the growing heap: ~45% of the CPU of a full sync. Reference counting still
-    frees everything; the collector resumes when the last listing in progress is done.
-    """
-    global _gc_pauses
-    was_enabled = gc.isenabled()
-    if _gc_pauses == 0 and not was_enabled:
-        yield  # someone else turned it off: not ours to turn back on
-        return
-    _gc_pauses += 1
-    gc.disable()
-    try:
-        yield
-    finally:
-        _gc_pauses -= 1
-        if _gc_pauses == 0:
-            gc.enable()
 
 
 # What decoding hostile bytes can raise: bad syntax or encoding (ValueError and its

@@ -1,16 +1,45 @@
-"""The collections the store and `stm-tui get` know, mapped to their list route and model."""
+"""Every collection's name (`ResourceName`), and the ones the API lists, mapped to their list
+route and model.
+
+`ResourceName` is the one key of every per-resource table: these specs, the store's
+collections, the poll cadences, the dashboard's views. `tests/unit/test_resource_tables.py`
+says which table must cover which names, so adding a resource is one entry per layer.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final, Literal, get_args
 
 from stm_tui.api import models
 from stm_tui.api.routes import ROUTES
 
+ResourceName = Literal[
+    "accounts",
+    "account_settings",
+    "users",
+    "roles",
+    "teams",
+    "keypair_profiles",
+    "keypairs",
+    "certificate_profiles",
+    "certificates",
+    "releases",
+    "signatures",
+    "scans",
+    # The full scans (with their findings) the dashboard needs; read one by one from the
+    # scans' item route, never listed.
+    "scan_reports",
+    "audit",
+    "api_tokens",
+    "client_certificates",
+]
+RESOURCE_NAMES: Final[tuple[ResourceName, ...]] = get_args(ResourceName)
+
 
 @dataclass(frozen=True, slots=True)
 class ResourceSpec:
-    name: str
+    name: ResourceName
     route: str  # key into ROUTES
     model: type[models.Resource]
     paged: bool  # True: STM envelope with limit/offset; False: bare array (Account Manager)
@@ -22,7 +51,7 @@ class ResourceSpec:
         return ROUTES[self.route]
 
 
-RESOURCES: dict[str, ResourceSpec] = {
+RESOURCES: dict[ResourceName, ResourceSpec] = {
     spec.name: spec
     for spec in (
         ResourceSpec("accounts", "accounts", models.Account, paged=False, item_route="account"),
@@ -66,11 +95,16 @@ RESOURCES: dict[str, ResourceSpec] = {
 }
 
 
-def spec_for(name: str) -> ResourceSpec:
-    """The spec for a collection name; accepts `-` for `_` (`keypair-profiles`)."""
+def resource_name(name: str) -> ResourceName | None:
+    """The `ResourceName` a person or a config file means (`keypair-profiles` too), or None."""
     key = name.strip().lower().replace("-", "_")
-    try:
-        return RESOURCES[key]
-    except KeyError:
+    return next((known for known in RESOURCE_NAMES if known == key), None)
+
+
+def spec_for(name: str) -> ResourceSpec:
+    """The spec for a listable collection; accepts `-` for `_` (`keypair-profiles`)."""
+    key = resource_name(name)
+    if key is None or key not in RESOURCES:
         known = ", ".join(sorted(RESOURCES))
-        raise KeyError(f"unknown resource {name!r}; known: {known}") from None
+        raise KeyError(f"unknown resource {name!r}; known: {known}")
+    return RESOURCES[key]

@@ -33,6 +33,7 @@ ROUTES: Final[dict[str, str]] = {
     "releases": f"{STM}/release-windows",
     "release": f"{STM}/release-windows/{{id}}",
     "release_approve": f"{STM}/release-windows/{{id}}/approve",
+    "release_reject": f"{STM}/release-windows/{{id}}/reject",
     "release_close": f"{STM}/release-windows/{{id}}/close",
     "signatures": f"{STM}/signatures",
     "signature": f"{STM}/signatures/{{id}}",
@@ -59,11 +60,30 @@ ROUTES: Final[dict[str, str]] = {
 }
 
 
-def path(name: str, **params: str) -> str:
+class RoutePath(str):
+    """A path built from the table that remembers its template (`.../keypairs/{id}`), so the
+    command log can group calls by endpoint without guessing which segments are ids."""
+
+    __slots__ = ("template",)
+    template: str
+
+    def __new__(cls, value: str, template: str) -> RoutePath:
+        made = super().__new__(cls, value)
+        made.template = template
+        return made
+
+
+def path(name: str, **params: str) -> RoutePath:
     """The path for route `name`, with ids percent-encoded so they cannot change the path
     (an empty id would leave `.../keypairs/`: refused)."""
     template = ROUTES[name]
     for key, value in params.items():
         if not value:
             raise ValueError(f"empty {key} for route {name}")
-    return template.format(**{k: quote(v, safe="") for k, v in params.items()})
+    ids = {k: quote(v, safe="") for k, v in params.items()}
+    return RoutePath(template.format(**ids), template)
+
+
+def template_of(route_path: str) -> str:
+    """The template a path was built from; a path from elsewhere is its own template."""
+    return route_path.template if isinstance(route_path, RoutePath) else route_path

@@ -1,5 +1,9 @@
 """Rendering resources for `stm-tui get`: stable JSON, CSV with a header, a readable table.
 
+The table prints the columns the resource's view names for it (`stm_tui.views.resources`):
+list columns with the dashboard's own text and heading, and API fields the list does not
+show. JSON and CSV keep the API's field names and values, for scripts.
+
 Server text is data and goes through `stm_tui.sanitize`: table cells are cleaned and cut,
 CSV cells are cleaned and never spreadsheet formulas, JSON keeps every value exactly but
 writes the characters a terminal would act on as `\\uXXXX` escapes.
@@ -16,6 +20,11 @@ from typing import Any
 
 from stm_tui.api import models as m
 from stm_tui.sanitize import clean_cell, escape_json, spreadsheet_cell
+from stm_tui.store.store import Store
+from stm_tui.views import format as f
+from stm_tui.views.resources import CliColumn, Field, ResourceView, view_of
+from stm_tui.views.rows.base import Context
+from stm_tui.views.table_model import plain
 
 _MAX_CELL = 60
 
@@ -41,156 +50,70 @@ def field_path(dotted: str) -> Getter:
     return get
 
 
-def _days_left(item: m.Resource, _data: dict[str, Any]) -> Any:
-    if not isinstance(item, m.Certificate):
-        return None
-    if item.certificate_status == "REVOKED":
-        return "revoked"  # no time left to count
-    return item.days_left(datetime.now(UTC))
+def _time(value: Any) -> Any:
+    """An API time as a datetime, so it is shown in the chosen zone (text it cannot read
+    is shown as it came)."""
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    return value
 
 
-def _not_after(item: m.Resource, _data: dict[str, Any]) -> Any:
-    return item.not_after if isinstance(item, m.Certificate) else None
-
-
-class TimeField:
-    """A time column: the API's ISO text as a datetime, so it is shown in the chosen zone
-    and its header can say which zone that is."""
-
-    def __init__(self, get: Getter) -> None:
-        self.get = get
-
-    def __call__(self, item: m.Resource, data: dict[str, Any]) -> Any:
-        value = self.get(item, data)
-        if isinstance(value, str):
-            try:
-                return datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                return value
-        return value
-
-
-def time_field(dotted: str) -> TimeField:
-    return TimeField(field_path(dotted))
-
-
-def _roles(item: m.Resource, _data: dict[str, Any]) -> Any:
-    return ",".join(item.role_codes) if isinstance(item, m.User) else None
-
-
-def _name(item: m.Resource, _data: dict[str, Any]) -> Any:
-    return item.display_name if isinstance(item, m.User) else None
-
-
-def _count(key: str) -> Getter:
-    return lambda _item, data: len(data.get(key) or [])
-
-
-def _size(_item: m.Resource, data: dict[str, Any]) -> Any:
-    return data.get("key_size") or data.get("curve")
-
-
-def _signatures(_item: m.Resource, data: dict[str, Any]) -> Any:
-    count, limit = data.get("signature_count"), data.get("max_signatures")
-    return f"{count or 0}/{limit}" if limit else count
-
-
-F = field_path
-T = time_field
-COLUMNS: dict[str, list[tuple[str, Getter]]] = {
-    "keypairs": [
-        ("ID", F("id")), ("ALIAS", F("alias")), ("ALG", F("key_alg")), ("SIZE", _size),
-        ("TYPE", F("key_type")), ("STATUS", F("key_status")),
-        ("ACTIVE CERTS", F("number_of_active_certificates")),
-    ],
-    "certificates": [
-        ("ID", F("id")), ("ALIAS", F("alias")), ("STATUS", F("certificate_status")),
-        ("KEYPAIR", F("keypair.alias")), ("EXPIRES", TimeField(_not_after)), ("DAYS", _days_left),
-        ("SUBJECT", F("subject")),
-    ],
-    "users": [
-        ("ID", F("id")), ("NAME", _name), ("EMAIL", F("email")), ("TYPE", F("user_type")),
-        ("STATUS", F("status")), ("ROLES", _roles),
-    ],
-    "accounts": [("ID", F("id")), ("NAME", F("name")), ("STATUS", F("status"))],
-    "account_settings": [
-        ("ID", F("id")), ("ACCOUNT", F("account.name")), ("2FA", F("two_factor_required")),
-        ("KEYPAIR PROFILE REQUIRED", F("require_keypair_profile")),
-        ("CERTCENTRAL", F("certcentral.configured")),
-    ],
-    "roles": [("ID", F("id")), ("CODE", F("code")), ("NAME", F("name"))],
-    "teams": [
-        ("ID", F("id")), ("NAME", F("name")), ("STATUS", F("status")),
-        ("MEMBERS", _count("members")),
-    ],
-    "keypair_profiles": [
-        ("ID", F("id")), ("NAME", F("name")), ("PROFILE", F("profile_type")),
-        ("ALG", F("key_alg")), ("SIZE", _size), ("TYPE", F("key_type")),
-    ],
-    "certificate_profiles": [
-        ("ID", F("id")), ("NAME", F("name")), ("STATUS", F("status")),
-        ("HIERARCHY", F("hierarchy")), ("TYPE", F("certificate_type")),
-        ("DAYS", F("validity_days")),
-    ],
-    "releases": [
-        ("ID", F("id")), ("NAME", F("name")), ("VERSION", F("version")), ("STATUS", F("status")),
-        ("TYPE", F("release_type")), ("START", T("start_time")), ("END", T("end_time")),
-        ("SIGNATURES", _signatures),
-    ],
-    "signatures": [
-        ("ID", F("id")), ("TIME", T("created_on")), ("KEYPAIR", F("keypair.alias")),
-        ("USER", F("user.name")), ("ALG", F("sig_alg")), ("STATUS", F("status")),
-    ],
-    "scans": [
-        ("ID", F("id")), ("ALIAS", F("alias")), ("STATUS", F("status")),
-        ("RISK", F("risk_level")), ("FILE", F("file_name")), ("CREATED", T("created_on")),
-    ],
-    "audit": [
-        ("TIME", T("created_on")), ("ACTION", F("action")), ("RESOURCE", F("resource_type")),
-        ("RESOURCE ID", F("resource_id")), ("USER", F("user_name")), ("STATUS", F("status")),
-    ],
-    "api_tokens": [
-        ("ID", F("id")), ("NAME", F("name")), ("HINT", F("key_hint")), ("STATUS", F("status")),
-        ("ENDS", T("end_date")),
-    ],
-    "client_certificates": [
-        ("ID", F("id")), ("NAME", F("name")), ("STATUS", F("status")),
-        ("VALID TO", T("valid_to")),
-    ],
-}
-
-
-def show_time(value: datetime, local: bool) -> str:
-    shown = value.astimezone() if local else value.astimezone(UTC)
-    return shown.strftime("%Y-%m-%d %H:%M")
-
-
-def zone_label(local: bool) -> str:
-    return (datetime.now(UTC).astimezone().strftime("%Z") or "local") if local else "UTC"
-
-
-def cell(value: Any, *, local: bool = False) -> str:
+def cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, datetime):
-        return show_time(value, local)
+        return f.dt(value)
     if isinstance(value, dict | list):
         value = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
     text = clean_cell(value)
     return text if len(text) <= _MAX_CELL else text[: _MAX_CELL - 1] + "…"
 
 
-def render_table(resource: str, items: Sequence[m.Resource], *, local: bool = False) -> str:
-    columns = COLUMNS.get(resource) or [("ID", F("id"))]
-    rows = []
-    for item in items:
-        data = dump(item)
-        rows.append([cell(getter(item, data), local=local) for _h, getter in columns])
-    # Times carry their zone in the header: `EXPIRES (UTC)`.
-    zone = zone_label(local)
-    headers = [f"{h} ({zone})" if isinstance(g, TimeField) else h for h, g in columns]
+def _heading(view: ResourceView, column: CliColumn) -> str:
+    # Times carry their zone in the heading: `EXPIRES (UTC)`.
+    if isinstance(column, Field):
+        return f"{column.header} ({f.zone_label()})" if column.time else column.header
+    listed = view.column(column)
+    return f"{listed.heading} ({f.zone_label()})" if listed.zone else listed.heading
+
+
+def _cells(view: ResourceView, item: m.Resource, ctx: Context) -> list[str]:
+    # List columns show what the dashboard's list shows: the same row function builds them.
+    row = view.row(item, ctx) if view.row is not None else None
+    data = dump(item)
+    out = []
+    for column in view.cli:
+        if isinstance(column, Field):
+            value = field_path(column.path)(item, data)
+            out.append(cell(_time(value) if column.time else value))
+        else:
+            assert row is not None  # the registry test holds: list columns need a row
+            out.append(cell(plain(row.cells[view.column_index(column)])))
+    return out
+
+
+def render_table(
+    resource: str, items: Sequence[m.Resource], *, local: bool = False,
+    now: datetime | None = None,
+) -> str:
+    view = view_of(resource)
+    if view is None:
+        raise KeyError(f"no view of {resource!r}")
+    shown_before = f.time_zone()
+    f.set_time_zone("local" if local else "utc")
+    try:
+        # Row functions look some cells up in the store (an account's settings): `get` has
+        # none loaded, and those cells say so as the dashboard does before they load.
+        ctx = Context(store=Store(), now=now or datetime.now(UTC))
+        headers = [_heading(view, column) for column in view.cli]
+        rows = [_cells(view, item, ctx) for item in items]
+    finally:
+        f.set_time_zone(shown_before)
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()]
     lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -55,19 +55,33 @@ def config_theme_origin(profile: Any) -> str:
     return f"config file {app_paths().config_file}, profile {profile.name!r}: theme"
 
 
+def checked_keymap(profile: Any) -> dict[str, str]:
+    """The profile's keymap, or ConfigError naming the file, the profile and what is wrong."""
+    from stm_tui.api.errors import ConfigError
+    from stm_tui.config import app_paths
+    from stm_tui.tui.actions import KeymapError, check_keymap
+
+    try:
+        return check_keymap(profile.keymap)
+    except KeymapError as exc:
+        where = f"config file {app_paths().config_file}, profile {profile.name!r}"
+        raise ConfigError(f"{where}: {exc}") from None
+
+
 def run_dashboard(obj: dict[str, Any]) -> int:
     """Load the profile and credentials, then run the app. Returns the process exit code."""
     from stm_tui.api.errors import StmError
     from stm_tui.api.tls import build_ssl_context
     from stm_tui.commands._common import exit_code_for, tty_prompt
     from stm_tui.config import load_profile
+    from stm_tui.connect import session_for_profile
     from stm_tui.credentials import resolve_credentials
-    from stm_tui.session import Session
 
     try:
         cli_theme = resolve_theme(obj.get("theme"), "--theme")
         profile = load_profile(obj.get("profile"))
         profile_theme = resolve_theme(profile.theme, config_theme_origin(profile))
+        keymap = checked_keymap(profile)
         credentials = resolve_credentials(profile, prompt=tty_prompt)
         if credentials.api_key is None:
             click.echo(
@@ -82,7 +96,7 @@ def run_dashboard(obj: dict[str, Any]) -> int:
         mode = profile.read_only if read_only is None else read_only
 
         def make_session(creds: ResolvedCredentials) -> Session:
-            return Session.from_profile(profile, creds, read_only=mode)
+            return session_for_profile(profile, creds, read_only=mode)
 
         # Open the p12 now: a wrong password fails here, before any screen opens.
         build_ssl_context(
@@ -96,12 +110,18 @@ def run_dashboard(obj: dict[str, Any]) -> int:
             click.echo("To look around first, run the built-in demo: stm-tui demo", err=True)
         return exit_code_for(exc)
 
+    async def show_failure(problem: StartProblem) -> str:
+        return await show_start_failure(problem, keymap)
+
     async def prepare() -> Session | int:
         return await connect_for_dashboard(
-            profile, credentials, make_session, prompt=tty_prompt, show_failure=show_start_failure
+            profile, credentials, make_session, prompt=tty_prompt, show_failure=show_failure
         )
 
-    options = {**obj, "theme": cli_theme, "time_zone": obj.get("time_zone") or profile.time_zone}
+    options = {
+        **obj, "theme": cli_theme, "time_zone": obj.get("time_zone") or profile.time_zone,
+        "keymap": keymap,
+    }
     return run_prepared(prepare, options, theme_default=profile_theme)
 
 
@@ -109,10 +129,12 @@ def run_dashboard(obj: dict[str, Any]) -> int:
 MAX_PROMPTS = 3
 
 
-async def show_start_failure(problem: StartProblem) -> str:
+async def show_start_failure(
+    problem: StartProblem, keymap: dict[str, str] | None = None
+) -> str:
     from stm_tui.tui.screens.start_failure import QUIT, StartFailureApp
 
-    choice = await StartFailureApp(problem).run_async()
+    choice = await StartFailureApp(problem, keymap=keymap).run_async()
     return choice or QUIT
 
 
@@ -129,6 +151,7 @@ async def connect_for_dashboard(
     A 401 for a key typed at the prompt asks again (up to `MAX_PROMPTS` keys in all); any
     other blocking failure (refused key from elsewhere, unreachable host, TLS) goes to the
     start-failure screen, which can retry, quit, or open the dashboard anyway."""
+    from stm_tui.diagnose import diagnose
     from stm_tui.redact import register_secret
     from stm_tui.tui.screens.start_failure import (
         BLOCKING_KINDS,
@@ -163,6 +186,7 @@ async def connect_for_dashboard(
             host=session.client.host,
             credential_source=credentials.api_key_source,
             profile=profile.name,
+            diagnose=functools.partial(diagnose, profile, credentials),
         )
         choice = await show_failure(problem)
         if choice == RETRY:
@@ -183,7 +207,6 @@ def run_app(
     obj: dict[str, Any],
     *,
     theme_default: str | None = None,
-    clock: Callable[[], datetime] | None = None,
     on_signal: Callable[[int], None] | None = None,
 ) -> int:
     """Run the dashboard on a session. Non-zero when the app crashed, 128+N after signal N.
@@ -194,9 +217,7 @@ def run_app(
     async def ready() -> Session | int:
         return session
 
-    return run_prepared(
-        ready, obj, theme_default=theme_default, clock=clock, on_signal=on_signal
-    )
+    return run_prepared(ready, obj, theme_default=theme_default, on_signal=on_signal)
 
 
 def run_prepared(
@@ -204,7 +225,6 @@ def run_prepared(
     obj: dict[str, Any],
     *,
     theme_default: str | None = None,
-    clock: Callable[[], datetime] | None = None,
     on_signal: Callable[[int], None] | None = None,
 ) -> int:
     """`run_app` on what `prepare()` returns, in the same event loop (the session's HTTP
@@ -235,8 +255,8 @@ def run_prepared(
             ready,
             mouse=mouse,
             theme=obj.get("theme") or theme_default,
-            clock=clock,
             time_zone=obj.get("time_zone"),
+            keymap=obj.get("keymap"),
         )
         apps.append(app)
         loop = asyncio.get_running_loop()

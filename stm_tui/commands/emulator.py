@@ -85,7 +85,14 @@ def default_data_dir() -> Path:
     "--activity/--no-activity",
     default=True,
     show_default=True,
-    help="Sign inside open release windows every few seconds.",
+    help="Sign inside open release windows (see --activity-rate).",
+)
+@click.option(
+    "--activity-rate",
+    default=15.0,
+    show_default=True,
+    type=click.FloatRange(0, 6000),
+    help="Signature attempts per minute of the activity simulator (0 pauses it).",
 )
 @click.option(
     "--rng-seed", default=1, show_default=True, type=int, help="Seed of the demo data generator."
@@ -99,6 +106,7 @@ def emulator(
     tls: bool,
     faults: str | None,
     activity: bool,
+    activity_rate: float,
     rng_seed: int,
 ) -> None:
     """Run the STM emulator in the foreground; Ctrl-C stops it."""
@@ -113,6 +121,7 @@ def emulator(
             tls=tls,
             faults=faults,
             activity=activity,
+            activity_rate=activity_rate,
             rng_seed=rng_seed,
         )
     except ValueError as exc:

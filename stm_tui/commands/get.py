@@ -149,9 +149,9 @@ async def _run(
     profile: str | None,
     local_time: bool | None,
 ) -> str:
-    from stm_tui.api.client import STMClient
     from stm_tui.commands import _output
     from stm_tui.config import load_profile
+    from stm_tui.connect import client_for_profile
     from stm_tui.credentials import resolve_credentials_async
 
     resource = spec.name
@@ -167,7 +167,7 @@ async def _run(
         )
         sys.exit(EXIT_AUTH)
     # `get` never writes, whatever the profile says: the adapter refuses non-GET requests.
-    async with STMClient.from_profile(prof, creds, read_only=True) as client:
+    async with client_for_profile(prof, creds, read_only=True) as client:
         if item_id is not None:
             items = [await _find(client, spec, item_id)]
         else:

@@ -120,7 +120,7 @@ async def check_key(
     profile: Profile, api_key: SecretStr | None, password: SecretStr | None
 ) -> Verdict:
     """One read (the current user) with the given credentials, read-only, short deadline."""
-    from stm_tui.api.client import STMClient
+    from stm_tui.connect import client_for_profile
     from stm_tui.credentials import ResolvedCredentials
 
     creds = ResolvedCredentials(
@@ -130,11 +130,10 @@ async def check_key(
         client_cert_password_source="login" if password is not None else "none",
     )
     try:
-        async with STMClient.from_profile(profile, creds, read_only=True, deadline=20.0) as c:
+        async with client_for_profile(profile, creds, read_only=True, deadline=20.0) as c:
             me = await c.me()
     except PermissionDenied:
         return Verdict()  # authenticated; this role just may not read its own user
     except StmError as exc:
         return Verdict(error=exc)
-    name = getattr(me, "display_name", None) or getattr(me, "email", None)
-    return Verdict(user=clean_cell(name) if name else None)
+    return Verdict(user=clean_cell(me.display_name))

@@ -23,6 +23,8 @@ def create_app(state: EmulatorState) -> Any:
     from stm_tui.emulator import (
         routes_account,
         routes_admin,
+        routes_approvals,
+        routes_authenticator,
         routes_certificates,
         routes_keypairs,
         routes_logs,
@@ -49,6 +51,8 @@ def create_app(state: EmulatorState) -> Any:
         routes_settings,
         routes_account,
         routes_admin,
+        routes_approvals,
+        routes_authenticator,
     ):
         app.include_router(module.router)
         routes.extend(module.router.routes)

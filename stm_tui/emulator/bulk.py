@@ -8,23 +8,37 @@ certificate issued by the demo intermediate CA.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+import random
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from stm_tui.emulator import crypto
-from stm_tui.emulator.db import Database
+from stm_tui.emulator.db import Database, next_sequence
 from stm_tui.emulator.records import certificate_record, keypair_record, signature_record
 from stm_tui.emulator.util import iso
 
-if TYPE_CHECKING:
-    from stm_tui.emulator.seed import Seeder
+
+class Seeded(Protocol):
+    """What the bulk rows build on: the demo organisation a `Seeder` made (named here rather
+    than imported, so `seed` uses this module and not the other way round)."""
+
+    db: Database
+    now: datetime
+    rng: random.Random
+    accounts: list[dict[str, Any]]
+    users: dict[str, dict[str, Any]]
+    teams: list[dict[str, Any]]
+    cert_profiles: list[dict[str, Any]]
+    issuer: crypto.Authority | None
+
+    def uid(self) -> str: ...
 
 BATCH = 5000
 _SIG_ALGS = {"RSA": "SHA256withRSA", "ECDSA": "SHA256withECDSA", "EDDSA": "ED25519"}
 _POOL = [("RSA", 2048), ("ECDSA", "P256"), ("ECDSA", "P384"), ("EDDSA", "Ed25519")]
 
 
-def seed_bulk(seeder: Seeder, total_certs: int) -> None:
+def seed_bulk(seeder: Seeded, total_certs: int) -> None:
     db = seeder.db
     remaining = total_certs - db.count("certificates")
     if remaining <= 0:
@@ -143,6 +157,9 @@ def _flush(
     with db.tx() as c:
         Database.insert_many(c, "keypairs", keypairs)
         Database.insert_many(c, "certificates", certs)
+        first = next_sequence(c)
+        for n, sig in enumerate(signatures):
+            sig["sequence"] = first + n
         Database.insert_many(c, "signatures", signatures)
         c.executemany("INSERT INTO keypair_groups VALUES (?, ?)", groups)
     for batch in (keypairs, certs, groups, signatures):

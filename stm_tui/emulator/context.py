@@ -53,14 +53,27 @@ class EmulatorState:
         self.stats: Counter[str] = Counter()
         self.stats_lock = threading.Lock()
         self.version = __version__
+        # Seconds a submitted scan stays IN_PROGRESS (0: done before the answer).
+        self.scan_delay = 1.0
+        self.activity: Any = None  # the ActivitySimulator, made by the server
         self._totals: dict[tuple[Any, ...], int] = {}
         self._orders: dict[tuple[Any, ...], list[int]] = {}
         self._ca: tuple[crypto.Authority, crypto.Authority] | None = None
         self._chain: list[dict[str, str]] | None = None
+        self._keys: dict[str, crypto.PrivateKey] = {}
         self.fragments: dict[tuple[Any, ...], bytes] = {}  # rendered list items, see list_page
         self.transports: dict[
             tuple[str, int], Any
         ] = {}  # live sockets, for dropped-connection faults
+
+    def signing_key(self, key_ref: str) -> crypto.PrivateKey:
+        """The private key behind `key_ref`, loaded once (signing bursts reuse it)."""
+        key = self._keys.get(key_ref)
+        if key is None:
+            if len(self._keys) > 256:
+                self._keys.clear()
+            key = self._keys[key_ref] = crypto.load_private(self.db.key_material(key_ref))
+        return key
 
     def now(self) -> datetime:
         return self.clock().replace(microsecond=0)
@@ -143,6 +156,9 @@ class Caller:
     # None; `second_factor_checked` is False on a plain-HTTP listener, which cannot see one.
     client_cert: dict[str, Any] | None = None
     second_factor_checked: bool = False
+    # team id -> the STM permission codes the caller's member permissions grant there
+    # (active teams only; see team_perms.py)
+    team_grants: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -158,6 +174,30 @@ class Caller:
 
     def has(self, permission: str) -> bool:
         return permission in self.permissions
+
+    def may(self, permission: str, team_ids: Any = ()) -> bool:
+        """The role grants `permission`, or a member permission does in one of `team_ids`
+        (the teams the resource belongs to)."""
+        if permission in self.permissions:
+            return True
+        return any(permission in self.team_grants.get(t, frozenset()) for t in team_ids or ())
+
+    def require_on(self, permission: str, team_ids: Any = ()) -> None:
+        if not self.may(permission, team_ids):
+            raise denied(permission)
+
+    def may_somewhere(self, permission: str) -> bool:
+        """The role grants it, or a member permission in some team does."""
+        return permission in self.permissions or any(
+            permission in g for g in self.team_grants.values()
+        )
+
+    def require_somewhere(self, permission: str) -> None:
+        if not self.may_somewhere(permission):
+            raise denied(permission)
+
+    def teams_granting(self, permission: str) -> set[str]:
+        return {t for t, g in self.team_grants.items() if permission in g}
 
     @property
     def sees_all_keypairs(self) -> bool:
@@ -283,6 +323,7 @@ def authenticate(
         led = set(user.get("led_team_ids", []))
     client = request.client
     return Caller(
+        team_grants=team_grants_of(state, user),
         user=user,
         account_id=acting,
         account_ids=accounts,
@@ -295,6 +336,21 @@ def authenticate(
         client_cert=cert,
         second_factor_checked=state.tls,
     )
+
+
+def team_grants_of(state: EmulatorState, user: dict[str, Any]) -> dict[str, frozenset[str]]:
+    """What the user's member permissions grant, per active team they belong to."""
+    from stm_tui.emulator.team_perms import granted_codes
+
+    grants: dict[str, frozenset[str]] = {}
+    for team_id in user.get("team_ids", []):
+        team = state.db.get("teams", team_id)
+        if team is None or team["status"] != "ACTIVE":
+            continue
+        for member in team["members"]:
+            if member["user_id"] == user["id"]:
+                grants[team_id] = granted_codes(member["permissions"])
+    return grants
 
 
 def _touch_token(state: EmulatorState, token: dict[str, Any], now: str) -> None:
@@ -386,8 +442,9 @@ def list_page(
     py_filter: Callable[[dict[str, Any]], bool] | None = None,
     prefetch: Callable[[list[dict[str, Any]]], None] | None = None,
     cache_key: Callable[[dict[str, Any]], tuple[Any, ...]] | None = None,
+    order: str = "created_on, id",
 ) -> Response:
-    """The STM envelope over `table`, ordered by created_on then id.
+    """The STM envelope over `table`, ordered by created_on then id (or `order`).
 
     With `cache_key`, each item's JSON is kept (keyed by everything it depends on) so a
     dashboard polling the same page re-encodes nothing."""
@@ -406,14 +463,17 @@ def list_page(
             (table, sql, tuple(params)), lambda: state.db.count(source, sql, params)
         )
         if page.offset >= DEEP_OFFSET:
-            order = state.cached_order(
-                (table, sql, tuple(params)), lambda: state.db.select_rowids(source, sql, params)
+            rowids = state.cached_order(
+                (table, sql, tuple(params), order),
+                lambda: state.db.select_rowids(source, sql, params, order=order),
             )
-            rows = state.db.select_by_rowids(table, order[page.offset : page.offset + page.limit])
+            rows = state.db.select_by_rowids(table, rowids[page.offset : page.offset + page.limit])
         else:
-            rows = state.db.select(source, sql, params, limit=page.limit, offset=page.offset)
+            rows = state.db.select(
+                source, sql, params, order=order, limit=page.limit, offset=page.offset
+            )
     else:  # derived fields (release status): small tables, filtered after loading
-        matching = [r for r in state.db.select(source, sql, params) if py_filter(r)]
+        matching = [r for r in state.db.select(source, sql, params, order=order) if py_filter(r)]
         total = len(matching)
         rows = matching[page.offset : page.offset + page.limit]
     if prefetch is not None:

@@ -65,7 +65,11 @@ def private_der(key: PrivateKey) -> bytes:
 
 
 def load_private(der: bytes) -> PrivateKey:
-    key = serialization.load_der_private_key(der, password=None)
+    """A key the emulator generated or already checked on import: OpenSSL's RSA
+    consistency check (a quarter of a second for RSA-4096 under load) is skipped."""
+    key = serialization.load_der_private_key(
+        der, password=None, unsafe_skip_rsa_key_validation=True
+    )
     assert isinstance(
         key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
     )

@@ -21,7 +21,8 @@ from stm_tui.emulator.util import dumps, make_private_dirs
 
 # 2: client certificates carry their fingerprint and token; suspend is key_status OFFLINE
 # (no `suspended` flag); account 2FA lives on the account; Leads hold Account Administrator.
-SCHEMA_VERSION = 2
+# 3: signatures carry an insertion `sequence` (a cursor monitors poll from); approval requests.
+SCHEMA_VERSION = 3
 
 # table -> extra indexed columns copied from the record (besides id/account_id/created_on/
 # modified_on). The record itself is stored whole in `data`.
@@ -43,9 +44,10 @@ TABLES: dict[str, tuple[str, ...]] = {
         "certificate_profile_id",
     ),
     "releases": ("name", "team_id", "release_type"),
-    "signatures": ("keypair_id", "release_id", "user_id"),
+    "signatures": ("keypair_id", "release_id", "user_id", "sequence"),
     "scans": ("status", "release_id", "project_alias"),
     "audit": ("resource_type", "resource_id", "status", "client_ip", "user_id"),
+    "approval_requests": ("kind", "status", "keypair_id", "certificate_id"),
 }
 
 _INDEXES = (
@@ -62,6 +64,7 @@ _EXTRA_INDEXES = (
     "CREATE INDEX IF NOT EXISTS api_tokens_hash ON api_tokens(key_hash)",
     "CREATE INDEX IF NOT EXISTS signatures_keypair ON signatures(keypair_id, created_on)",
     "CREATE INDEX IF NOT EXISTS signatures_release ON signatures(release_id)",
+    "CREATE INDEX IF NOT EXISTS signatures_sequence ON signatures(sequence)",
     "CREATE INDEX IF NOT EXISTS audit_resource ON audit(resource_id)",
     "CREATE INDEX IF NOT EXISTS keypair_groups_team ON keypair_groups(team_id)",
     "CREATE INDEX IF NOT EXISTS client_certs_fingerprint ON client_certs(fingerprint)",
@@ -142,8 +145,10 @@ class Database:
     def _create_schema(self) -> None:
         with self.tx() as c:
             found = int(c.execute("PRAGMA user_version").fetchone()[0])
-            if 0 < found < SCHEMA_VERSION:
+            if 0 < found < 2:
                 _upgrade_to_2(c)
+            if 0 < found < 3:
+                _upgrade_to_3(c)
             for table, cols in TABLES.items():
                 extra = "".join(f", {col}" for col in cols)
                 c.execute(
@@ -304,3 +309,25 @@ def _upgrade_to_2(c: sqlite3.Connection) -> None:
         "UPDATE users SET data=json_insert(data, '$.roles[#]', 'AM_ACCOUNT_ADMINISTRATOR')"
         " WHERE EXISTS (SELECT 1 FROM json_each(users.data, '$.roles') WHERE value='SSM_LEAD')"
     )
+
+
+def _upgrade_to_3(c: sqlite3.Connection) -> None:
+    """Signatures get their `sequence` in (created_on, id) order; the approval_requests
+    table is created with the others."""
+    have = {row[1] for row in c.execute("PRAGMA table_info(signatures)")}
+    if "sequence" not in have:
+        c.execute("ALTER TABLE signatures ADD COLUMN sequence INTEGER")
+    rows = c.execute("SELECT id FROM signatures ORDER BY created_on, id").fetchall()
+    for n, (sig_id,) in enumerate(rows, start=1):
+        c.execute(
+            "UPDATE signatures SET sequence=?, data=json_set(data, '$.sequence', ?) WHERE id=?",
+            (n, n, sig_id),
+        )
+
+
+def next_sequence(c: sqlite3.Connection) -> int:
+    """The next signature `sequence`: strictly increasing in commit order, because it is
+    taken inside the writing transaction (a monitor polling `after_sequence` never skips a
+    signature made in the same second as the last one it saw)."""
+    row = c.execute("SELECT MAX(sequence) FROM signatures").fetchone()
+    return int(row[0] or 0) + 1

@@ -12,6 +12,7 @@ import json
 import random
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import asdict, dataclass, fields
+from email.utils import format_datetime
 from typing import Any
 
 from starlette.routing import BaseRoute, Match
@@ -118,10 +119,11 @@ class EdgeMiddleware:
             self._templates[key] = found
         return f"{scope['method']} {found}"
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, outer_send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, outer_send)
             return
+        send = self._dated(outer_send)
         path = scope["path"]
         if "//" in path:
             # Counted under the path as sent, so a test can prove a client never sends one.
@@ -139,6 +141,21 @@ class EdgeMiddleware:
         if spec.active and await self._inject(spec, state.fault_rng, state, scope, send):
             return
         await self.app(scope, receive, send)
+
+    def _dated(self, send: Send) -> Send:
+        """Every answer carries `Date` from the emulator's clock (uvicorn's own is off), so
+        clients can tell their clock's skew from the server's (TOTP needs both close)."""
+
+        async def dated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                if not any(name.lower() == b"date" for name, _ in headers):
+                    when = format_datetime(self.get_state().now(), usegmt=True)
+                    headers.append((b"date", when.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        return dated
 
     async def _inject(
         self, spec: FaultSpec, rng: random.Random, state: Any, scope: Scope, send: Send

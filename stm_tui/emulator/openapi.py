@@ -32,6 +32,7 @@ DESCRIPTIONS = {
     " missing, or `account_id` names an account the caller is not a member of",
     404: "nothing with that id (or alias) that the caller may see",
     409: "the name or alias is already used, or the keypair is already in a live release",
+    413: "the uploaded file is larger than the emulator scans (20 MB)",
     422: "well formed, but not possible: fields that contradict each other, a reference to"
     " something that does not exist, or a state that forbids it",
     429: "rate limited; retry after `Retry-After` seconds",

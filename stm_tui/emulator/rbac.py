@@ -69,6 +69,8 @@ _LEAD_ONLY = frozenset(
         "MANAGE_SM_KEYPAIR_PROFILE",
         "EXPORT_SM_AUDIT_LOG",
         "IMPORT_SM_KEYPAIR",
+        "APPROVE_SM_KEYPAIR_EXPORT",
+        "REQUEST_SM_KEYPAIR_EXPORT",
     }
 )
 

@@ -61,6 +61,8 @@ class SignFailure:
     OUTSIDE_RELEASE_WINDOW = "OUTSIDE_RELEASE_WINDOW"
     NOT_A_RELEASE_SIGNER = "NOT_A_RELEASE_SIGNER"
     QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
+    # The window blocks signing on a failed threat scan, and its latest scan failed (I).
+    SCAN_FAILED = "SCAN_FAILED"
 
     ALL = (
         MISSING_SECOND_FACTOR,
@@ -68,6 +70,7 @@ class SignFailure:
         OUTSIDE_RELEASE_WINDOW,
         NOT_A_RELEASE_SIGNER,
         QUOTA_EXCEEDED,
+        SCAN_FAILED,
     )
 
 
@@ -86,10 +89,13 @@ def signature_record(
     created_on: str,
     failure: str | None = None,
     failure_message: str | None = None,
+    sequence: int | None = None,
 ) -> dict[str, Any]:
-    """One signature-log row: a signature made, or an attempt refused (C: N15 fields)."""
+    """One signature-log row: a signature made, or an attempt refused (C: N15 fields).
+    `sequence` increases in commit order (I: a cursor for monitors)."""
     return {
         "id": sig_id,
+        "sequence": sequence,
         "account_id": account_id,
         "keypair_id": keypair["id"],
         "keypair_alias": keypair["alias"],

@@ -16,7 +16,6 @@ from stm_tui.emulator.rbac import (
     am_permissions,
     stm_permissions,
 )
-from stm_tui.emulator.visibility import assigned
 
 HSM_PARTITIONS = {
     "HSM": {
@@ -193,15 +192,20 @@ def open_releases_for(lk: Lookup, keypair_id: str) -> list[dict[str, Any]]:
 
 
 def may_use_keypair(caller: Caller, kp: dict[str, Any]) -> bool:
-    """`limit_by_users`: the caller must be listed, or in a listed team (a Lead sees every
-    keypair but signs only with those assigned to them)."""
-    return assigned(caller, kp)
+    """Whether the caller may sign with the keypair: an open keypair or one listing the
+    caller, with the Sign permission of the role; or, through a team of the keypair, the
+    team's `sign` member permission (a Lead sees every keypair but signs only with those
+    assigned to them)."""
+    direct = not kp["limit_by_users"] or caller.id in kp["user_ids"]
+    if direct and caller.has("SIGN_SM_HASH"):
+        return True
+    return bool(caller.teams_granting("SIGN_SM_HASH") & set(kp["team_ids"]))
 
 
 def signable_by(lk: Lookup, caller: Caller, kp: dict[str, Any]) -> bool:
     """ONLINE keys sign any time; OFFLINE (suspended) keys only inside an open OFFLINE
     release window that lists the keypair and the caller (C: N6)."""
-    if not caller.has("SIGN_SM_HASH") or not may_use_keypair(caller, kp):
+    if not may_use_keypair(caller, kp):
         return False
     if kp["key_status"] == "ONLINE":
         return True
@@ -327,6 +331,7 @@ def signature(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
         "failure_message": rec.get("failure_message"),
         "client_ip": rec["client_ip"],
         "created_on": rec["created_on"],
+        "sequence": rec.get("sequence"),
     }
 
 
@@ -334,36 +339,96 @@ def scan(rec: dict[str, Any], with_findings: bool) -> dict[str, Any]:
     out = {
         k: v
         for k, v in rec.items()
-        if k not in ("account_id", "findings", "project_alias", "release_id", "modified_on")
+        if k
+        not in ("account_id", "findings", "project_alias", "release_id", "modified_on", "_pending")
     }
     if with_findings:
         out["findings"] = rec["findings"]
     return out
 
 
-def team(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
+RESOURCE_LIST_CAP = 200
+
+
+def team(lk: Lookup, rec: dict[str, Any], detail: bool = False) -> dict[str, Any]:
+    """A team with its members' nine permissions; the detail view (GET /teams/{id} and
+    every write) also lists the mapped resources, each list capped at 200 (counts are
+    whole)."""
+    from stm_tui.emulator.team_perms import member_defaults
+
     members = []
     for m in rec["members"]:
         user = lk.get("users", m["user_id"])
+        perms = member_defaults(m["is_lead"])  # only to fill names a record lacks
+        perms.update({k: bool(v) for k, v in m["permissions"].items() if k in perms})
         members.append(
             {
                 "user_id": m["user_id"],
                 "name": user["name"] if user else "unknown",
                 "is_lead": m["is_lead"],
-                "permissions": m["permissions"],
+                "roles": list(user.get("roles", [])) if user else [],
+                "permissions": perms,
             }
         )
-    return {
+    out: dict[str, Any] = {
         "id": rec["id"],
         "name": rec["name"],
         "description": rec.get("description"),
         "status": rec["status"],
         "members": members,
+        "resource_counts": {},
         "created_on": rec["created_on"],
         "created_by": rec["created_by"],
         "modified_on": rec["modified_on"],
         "modified_by": rec["modified_by"],
     }
+    resources, counts = team_resources(lk, rec)
+    out["resource_counts"] = counts
+    if detail:
+        out["resources"] = resources
+    return out
+
+
+def team_resources(
+    lk: Lookup, rec: dict[str, Any]
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+    """(resources, whole counts): a team of a scale seed holds tens of thousands of keypairs."""
+    db = lk.state.db
+    team_id, account_id = rec["id"], rec["account_id"]
+    with db.read() as c:
+        keypairs = [
+            {"id": r[0], "alias": r[1]}
+            for r in c.execute(
+                "SELECT k.id, k.alias FROM keypair_groups g JOIN keypairs k ON k.id=g.keypair_id"
+                " WHERE g.team_id=? ORDER BY k.created_on, k.id LIMIT ?",
+                (team_id, RESOURCE_LIST_CAP),
+            ).fetchall()
+        ]
+        keypair_count = c.execute(
+            "SELECT COUNT(*) FROM keypair_groups WHERE team_id=?", (team_id,)
+        ).fetchone()[0]
+    profiles = {
+        table: [
+            {"id": p["id"], "name": p["name"]}
+            for p in db.select(table, "account_id=?", (account_id,))
+            if any(t["id"] == team_id for t in p.get("teams", []))
+        ]
+        for table in ("keypair_profiles", "certificate_profiles")
+    }
+    certs = [lk.get("certificates", cid) for cid in rec.get("certificate_ids", [])]
+    releases = db.select(
+        "releases", "account_id=? AND team_id=?", (account_id, team_id)
+    )
+    resources = {
+        "keypair_profiles": profiles["keypair_profiles"],
+        "certificate_profiles": profiles["certificate_profiles"],
+        "keypairs": keypairs,
+        "certificates": [{"id": c["id"], "alias": c["alias"]} for c in certs if c],
+        "releases": [{"id": r["id"], "name": r["name"]} for r in releases],
+    }
+    counts = {k: len(v) for k, v in resources.items()}
+    counts["keypairs"] = int(keypair_count)
+    return {k: v[:RESOURCE_LIST_CAP] for k, v in resources.items()}, counts
 
 
 def _application(app_id: str, name: str, roles: list[str], perms: frozenset[str]) -> dict[str, Any]:
@@ -405,7 +470,36 @@ def user(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
         "end_date": rec.get("end_date"),
         "applications": applications,
         "teams": [{"id": t["id"], "name": t["name"]} for t in teams if t],
-        "two_factor_enabled": rec.get("two_factor_enabled", True),
+        **two_factor_readiness(lk, rec),
+    }
+
+
+# A client certificate that ends sooner than this does not count as ready (I).
+READY_MARGIN_DAYS = 30
+
+
+def two_factor_readiness(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
+    """Whether the user can meet a two-factor requirement: an enrolled authenticator (the
+    browser) or an active client authentication certificate (tools) that is not about to
+    expire. `two_factor_enabled` is the enrolment, kept under its older name."""
+    from datetime import timedelta
+
+    from stm_tui.emulator.util import iso, parse_ts
+
+    enrolled = (rec.get("authenticator") or {}).get("status") == "ENROLLED"
+    certs = [
+        c
+        for c in lk.state.db.select("client_certs", "user_id=?", (rec["id"],))
+        if c["status"] == "ACTIVE" and c["valid_to"] > lk.now
+    ]
+    valid_to = max((c["valid_to"] for c in certs), default=None)
+    margin = iso(parse_ts(lk.now) + timedelta(days=READY_MARGIN_DAYS))
+    return {
+        "authenticator_enrolled": enrolled,
+        "two_factor_enabled": enrolled,
+        "active_client_certificates": len(certs),
+        "client_certificate_valid_to": valid_to,
+        "two_factor_ready": enrolled or (valid_to is not None and valid_to > margin),
     }
 
 
@@ -463,7 +557,22 @@ def client_cert(rec: dict[str, Any], now: str) -> dict[str, Any]:
 
 
 def profile(rec: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in rec.items() if k != "account_id"}
+    out = {k: v for k, v in rec.items() if k != "account_id"}
+    out.setdefault("teams", [])
+    return out
+
+
+def keypair_profile(rec: dict[str, Any], now: str) -> dict[str, Any]:
+    """A keypair profile with its derived `status` (DISABLED by hand, INACTIVE until
+    `active_from`, else ACTIVE); `enabled` is what enable/disable set."""
+
+    out = {k: v for k, v in rec.items() if k != "account_id"}
+    out.setdefault("key_storage", "HSM")
+    out.setdefault("active_from", None)
+    out.setdefault("teams", [])
+    out["enabled"] = rec.get("enabled", True)
+    out["status"] = keypair_profile_status(rec, now)
+    return out
 
 
 def account(rec: dict[str, Any], admins: list[dict[str, Any]]) -> dict[str, Any]:
@@ -495,3 +604,12 @@ def default_sign_in_methods(mfa: bool) -> list[dict[str, Any]]:
             "clientAuthCertLoginEnabled": True,
         }
     ]
+
+
+def keypair_profile_status(rec: dict[str, Any], now: str) -> str:
+    """DISABLED (by hand), INACTIVE (until `active_from`), else ACTIVE."""
+    if not rec.get("enabled", True):
+        return "DISABLED"
+    if rec.get("active_from") and rec["active_from"] > now:
+        return "INACTIVE"
+    return "ACTIVE"

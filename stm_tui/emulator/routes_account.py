@@ -40,6 +40,7 @@ from stm_tui.emulator.rbac import (
     STM_ROLE_CODES,
 )
 from stm_tui.emulator.records import Action, api_token_record, client_cert_record, new_api_key
+from stm_tui.emulator.routes_authenticator import TotpHeader, require_step_up
 from stm_tui.emulator.util import iso, new_id
 
 router = APIRouter(prefix="/account/api/v1", tags=["account manager"])
@@ -165,11 +166,18 @@ def create_user(body: UserCreate, request: Request, caller: CallerDep) -> JSONRe
         "modified_on": now,
         "created_by": caller.id,
         "end_date": end_date,
-        "two_factor_enabled": body.user_type == "standard",
+        "authenticator": None,
     }
     token_value = None
     with state.db.tx() as c:
-        if body.email and c.execute("SELECT 1 FROM users WHERE email=?", (body.email,)).fetchone():
+        # A standard user's e-mail is their sign-in; a service user's is only where alerts
+        # go, and several service users may share a team mailbox.
+        if (
+            body.user_type == "standard"
+            and c.execute(
+                "SELECT 1 FROM users WHERE email=? AND user_type='standard'", (body.email,)
+            ).fetchone()
+        ):
             raise conflict(f"a user with e-mail {body.email} already exists")
         if (
             friendly
@@ -204,16 +212,30 @@ def create_user(body: UserCreate, request: Request, caller: CallerDep) -> JSONRe
 
 
 @router.put("/user/{user_id}", responses=documented(404, 422))
-def update_user(user_id: Id, body: UserUpdate, request: Request, caller: CallerDep) -> JSONResponse:
+def update_user(
+    user_id: Id,
+    body: UserUpdate,
+    request: Request,
+    caller: CallerDep,
+    x_totp_code: TotpHeader = None,
+) -> JSONResponse:
+    """Roles, description, end date, or `status` DISABLED: deactivation is irreversible (a
+    deactivated user cannot be re-activated; its API tokens and client certificates are
+    revoked at once)."""
     state = state_of(request)
     caller.require("MANAGE_AM_USER")
     rec = state.db.get("users", user_id)
     if rec is None or caller.account_id not in rec["account_ids"]:
         raise not_found("User", user_id)
-    if body.status is not None:
-        if rec["id"] == caller.id and body.status == "DISABLED":
-            raise invalid_state("status: you cannot disable yourself")
-        rec["status"] = body.status
+    deactivate = body.status == "DISABLED" and rec["status"] != "DISABLED"
+    if rec["status"] == "DISABLED" and (
+        body.status == "ACTIVE" or body.roles is not None or body.end_date is not None
+    ):
+        raise invalid_state(
+            f"user {rec['name']} is deactivated, which cannot be undone: create a new user"
+        )
+    if body.status == "DISABLED" and rec["id"] == caller.id:
+        raise invalid_state("status: you cannot disable yourself")
     if body.roles is not None:
         if rec["id"] == caller.id and set(body.roles) != set(rec.get("roles", [])):
             # As in STM's teams, nobody edits their own permissions (C: team permissions).
@@ -223,13 +245,39 @@ def update_user(user_id: Id, body: UserUpdate, request: Request, caller: CallerD
         rec["description"] = body.description
     if body.end_date is not None:
         rec["end_date"] = _future(state, "end_date", end_of_day(body.end_date))
-    rec["modified_on"] = state.now_iso()
+    if deactivate:
+        require_step_up(state, caller, x_totp_code, "deactivate_user")
+        rec["status"] = "DISABLED"
+    now = state.now_iso()
+    rec["modified_on"] = now
     with state.db.tx() as c:
         Database.update(c, "users", rec)
+        revoked = _revoke_credentials(c, rec["id"], now) if deactivate else 0
         record_audit(
-            c, state, caller, "USER", rec["id"], Action.UPDATE, f"User {rec['name']} updated"
+            c,
+            state,
+            caller,
+            "USER",
+            rec["id"],
+            Action.UPDATE,
+            f"User {rec['name']} deactivated ({revoked} credentials revoked)"
+            if deactivate
+            else f"User {rec['name']} updated",
         )
     return JSONResponse(render.user(render.Lookup(state), rec))
+
+
+def _revoke_credentials(c: Any, user_id: str, now: str) -> int:
+    """A deactivated user's tokens and client certificates stop working for good."""
+    count = 0
+    for table in ("api_tokens", "client_certs"):
+        rows = c.execute(f"SELECT data FROM {table} WHERE user_id=?", (user_id,)).fetchall()
+        for rec in [json.loads(r[0]) for r in rows]:
+            if rec["status"] == "ACTIVE":
+                rec.update(status="REVOKED", modified_on=now)
+                Database.update(c, table, rec)
+                count += 1
+    return count
 
 
 # ---- roles and accounts -----------------------------------------------------------------
@@ -300,7 +348,11 @@ class AccountUpdate(AmBody):
 
 @router.put("/account/{account_ref}", responses=documented(404))
 def update_account(
-    account_ref: Id, body: AccountUpdate, request: Request, caller: CallerDep
+    account_ref: Id,
+    body: AccountUpdate,
+    request: Request,
+    caller: CallerDep,
+    x_totp_code: TotpHeader = None,
 ) -> JSONResponse:
     """The account's sign-in settings: two-factor authentication is the `mfaStatus` of the
     standard sign-in method (C: N10 shape; the path and body are I)."""
@@ -316,6 +368,8 @@ def update_account(
             if method["signInMethod"] != update.signInMethod:
                 continue
             if update.mfaStatus is not None:
+                if update.mfaStatus == "disabled" and method.get("mfaStatus") == "enabled":
+                    require_step_up(state, caller, x_totp_code, "mfa_off")
                 method["mfaStatus"] = update.mfaStatus
                 changes.append(f"two-factor authentication {update.mfaStatus}")
             if update.clientAuthCertLoginEnabled is not None:
@@ -449,10 +503,13 @@ def _owned_credential(
 
 
 @router.delete("/api-token/{token_id}", status_code=204, responses=documented(404))
-def delete_token(token_id: Id, request: Request, caller: CallerDep) -> Response:
+def delete_token(
+    token_id: Id, request: Request, caller: CallerDep, x_totp_code: TotpHeader = None
+) -> Response:
     """Deleting a token revokes the client certificates that belong to it."""
     state = state_of(request)
     rec = _owned_credential(state, caller, "api_tokens", token_id, "API token")
+    require_step_up(state, caller, x_totp_code, "revoke_token")
     now = state.now_iso()
     with state.db.tx() as c:
         c.execute("DELETE FROM api_tokens WHERE id=?", (token_id,))
@@ -574,11 +631,14 @@ def create_client_cert(body: ClientCertCreate, request: Request, caller: CallerD
 
 
 @router.delete("/client-certificate/{cert_id}", status_code=204, responses=documented(404, 422))
-def revoke_client_cert(cert_id: Id, request: Request, caller: CallerDep) -> Response:
+def revoke_client_cert(
+    cert_id: Id, request: Request, caller: CallerDep, x_totp_code: TotpHeader = None
+) -> Response:
     state = state_of(request)
     rec = _owned_credential(state, caller, "client_certs", cert_id, "Client certificate")
     if rec["status"] != "ACTIVE":
         raise invalid_state(f"client certificate {rec['name']} is already {rec['status']}")
+    require_step_up(state, caller, x_totp_code, "revoke_client_certificate")
     with state.db.tx() as c:
         rec.update(status="REVOKED", modified_on=state.now_iso())
         Database.update(c, "client_certs", rec)

@@ -115,32 +115,51 @@ def revoke_certificate(
     body: RevokeRequest | None = None,
 ) -> JSONResponse:
     state = state_of(request)
-    caller.require("REVOKE_SM_CERTIFICATE")
+    caller.require_somewhere("REVOKE_SM_CERTIFICATE")
     rec = find_certificate(state, caller, certificate_id)
+    caller.require_on("REVOKE_SM_CERTIFICATE", certificate_teams(state, rec))
     reason = (body or RevokeRequest()).reason
-    now = state.now_iso()
     with state.db.tx() as c:
-        fresh = json_row(c, "certificates", rec["id"])
-        if fresh["status"] == "REVOKED":
-            raise invalid_state(f"certificate {fresh['alias']} is already revoked")
-        fresh.update(
-            status="REVOKED",
-            revoked_on=now,
-            revocation_reason=reason,
-            modified_on=now,
-            modified_by=caller.id,
-        )
-        Database.update(c, "certificates", fresh)
-        record_audit(
-            c,
-            state,
-            caller,
-            "CERTIFICATE",
-            rec["id"],
-            Action.UPDATE,
-            f"Certificate {fresh['alias']} revoked ({reason})",
-        )
+        fresh = revoke_in(c, state, caller, rec["id"], reason)
     return JSONResponse(render.certificate(render.Lookup(state), fresh))
+
+
+def certificate_teams(state: EmulatorState, rec: dict[str, Any]) -> list[str]:
+    """The teams a certificate belongs to: its keypair's, and those it is mapped to."""
+    kp = state.db.get("keypairs", rec["keypair_id"])
+    teams = list(kp["team_ids"]) if kp else []
+    for team in state.db.select("teams", "account_id=?", (rec["account_id"],)):
+        if rec["id"] in team.get("certificate_ids", []):
+            teams.append(team["id"])
+    return teams
+
+
+def revoke_in(
+    c: Any, state: EmulatorState, caller: Caller, cert_id: str, reason: str
+) -> dict[str, Any]:
+    """Revoke inside the caller's transaction (422 if already revoked)."""
+    now = state.now_iso()
+    fresh = json_row(c, "certificates", cert_id)
+    if fresh["status"] == "REVOKED":
+        raise invalid_state(f"certificate {fresh['alias']} is already revoked")
+    fresh.update(
+        status="REVOKED",
+        revoked_on=now,
+        revocation_reason=reason,
+        modified_on=now,
+        modified_by=caller.id,
+    )
+    Database.update(c, "certificates", fresh)
+    record_audit(
+        c,
+        state,
+        caller,
+        "CERTIFICATE",
+        cert_id,
+        Action.UPDATE,
+        f"Certificate {fresh['alias']} revoked ({reason})",
+    )
+    return fresh
 
 
 @router.get(

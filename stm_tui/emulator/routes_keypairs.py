@@ -116,7 +116,8 @@ def second_factor(permission: str, operation: str) -> Any:
     (so a `POST` with an empty body is a side-effect-free probe of both factors)."""
 
     def check(caller: CallerDep) -> None:
-        caller.require(permission)
+        # The role, or a member permission in some team (checked per team in the handler).
+        caller.require_somewhere(permission)
         caller.require_second_factor(operation)
 
     return Depends(check)
@@ -221,10 +222,14 @@ def _cert_profile(
         raise invalid_state(f"certificate profile {profile['name']} is disabled")
     if key_alg not in profile["allowed_key_algs"]:
         raise unprocessable(field, f"profile {profile['name']} does not allow {key_alg} keys")
-    if profile["hierarchy"] == "PUBLIC" and not read_settings(state, caller.account_id).get(
-        "certcentral", {}
-    ).get("configured"):
-        raise invalid_state("a PUBLIC profile needs the CertCentral integration to be configured")
+    if profile["hierarchy"] == "PUBLIC":
+        from stm_tui.emulator.routes_settings import certcentral_problem
+
+        problem = certcentral_problem(read_settings(state, caller.account_id))
+        if problem is not None:
+            raise invalid_state(
+                f"{field}: profile {profile['name']} is a CertCentral profile: it needs {problem}"
+            )
     return profile
 
 
@@ -292,15 +297,40 @@ def create_keypair(body: KeypairCreate, request: Request, caller: CallerDep) -> 
             raise unprocessable(
                 "keypair_profile_id", f"unknown keypair profile {body.keypair_profile_id}"
             )
-        fixed = ("key_alg", "key_size", "curve", "key_status", "key_type")
-        if profile["profile_type"] == "FIXED":
-            spec.update({k: profile[k] for k in fixed})
+
+        status = render.keypair_profile_status(profile, state.now_iso())
+        if status != "ACTIVE":
+            raise invalid_state(
+                f"keypair_profile_id: keypair profile {profile['name']} is {status}"
+                + (f" until {profile['active_from']}" if status == "INACTIVE" else "")
+            )
+        fixed = ("key_alg", "key_size", "curve", "key_status", "key_type", "key_storage")
+        if profile["profile_type"] == "FIXED":  # a Fixed profile's values win (C)
+            spec.update({k: profile[k] for k in fixed if profile.get(k) is not None})
+            if profile["key_alg"] != "RSA":
+                spec["key_size"] = None
+            if profile["key_alg"] == "RSA":
+                spec["curve"] = None
         else:
-            spec.update({k: profile[k] for k in fixed if spec.get(k) is None})
+            # Customizable: the caller's values, the profile's where none was sent.
+            sent = body.model_fields_set
+            spec.update(
+                {k: profile[k] for k in fixed if k not in sent and profile.get(k) is not None}
+            )
     elif read_settings(state, caller.account_id).get("require_keypair_profile"):
         raise unprocessable(
             "keypair_profile_id", "required: the account requires a keypair profile"
         )
+    if not caller.has("GENERATE_SM_KEYPAIR"):
+        # Only the member permission of a team grants it: the keypair must belong there.
+        allowed = caller.teams_granting("GENERATE_SM_KEYPAIR")
+        if not body.groups or not set(body.groups) <= allowed:
+            raise ApiError(
+                403,
+                "access_denied",
+                "groups: your team permission to generate keypairs covers only keypairs of "
+                "those teams; name one of them in groups",
+            )
     alg = spec["key_alg"]
     if alg == "RSA":
         if spec["key_size"] not in (2048, 3072, 4096):
@@ -332,7 +362,7 @@ def create_keypair(body: KeypairCreate, request: Request, caller: CallerDep) -> 
         key_size=spec["key_size"],
         curve=spec["curve"],
         key_type=spec["key_type"],
-        key_storage=body.key_storage,
+        key_storage=spec["key_storage"],
         key_status=spec["key_status"],
         public_key_der=crypto.public_der(key),
         key_ref=new_id(),
@@ -419,9 +449,19 @@ def import_keypair(body: KeypairImport, request: Request, caller: CallerDep) -> 
     return JSONResponse(render.keypair(render.Lookup(state), caller, kp), status_code=201)
 
 
+def permitted_keypair(
+    state: EmulatorState, caller: Caller, ref: str, permission: str
+) -> dict[str, Any]:
+    """The keypair, if the role grants `permission` or a member permission does in one of
+    the keypair's teams (403 first when neither could, as before team permissions)."""
+    caller.require_somewhere(permission)
+    kp = find_keypair(state, caller, ref)
+    caller.require_on(permission, kp["team_ids"])
+    return kp
+
+
 def _manageable(state: EmulatorState, caller: Caller, ref: str) -> dict[str, Any]:
-    caller.require("MANAGE_SM_KEYPAIR")
-    return find_keypair(state, caller, ref)
+    return permitted_keypair(state, caller, ref, "MANAGE_SM_KEYPAIR")
 
 
 @router.put("/keypairs/{keypair_id}", responses=documented(404, 409, 422))
@@ -491,38 +531,42 @@ def unsuspend_keypair(keypair_id: KeypairRef, request: Request, caller: CallerDe
 @router.delete("/keypairs/{keypair_id}", status_code=204, responses=documented(404))
 def delete_keypair(keypair_id: KeypairRef, request: Request, caller: CallerDep) -> Response:
     state = state_of(request)
-    caller.require("APPROVE_SM_KEYPAIR_DELETE")
-    kp = find_keypair(state, caller, keypair_id)
-    now = state.now_iso()
+    kp = permitted_keypair(state, caller, keypair_id, "APPROVE_SM_KEYPAIR_DELETE")
     with state.db.tx() as c:
-        json_row(c, "keypairs", kp["id"])  # still there (a concurrent delete loses)
-        for cert in [
-            json_row(c, "certificates", r[0])
-            for r in c.execute(
-                "SELECT id FROM certificates WHERE keypair_id=?", (kp["id"],)
-            ).fetchall()
-        ]:
-            if cert["status"] != "REVOKED":
-                cert.update(
-                    status="REVOKED",
-                    revoked_on=now,
-                    default_cert=False,
-                    revocation_reason="cessation_of_operation",
-                    modified_on=now,
-                    modified_by=caller.id,
-                )
-                Database.update(c, "certificates", cert)
-        c.execute("DELETE FROM keypairs WHERE id=?", (kp["id"],))
-        c.execute("DELETE FROM keypair_groups WHERE keypair_id=?", (kp["id"],))
-        c.execute(
-            "DELETE FROM key_material WHERE id=? AND NOT EXISTS (SELECT 1 FROM keypairs"
-            " WHERE json_extract(data, '$.key_ref')=?)",
-            (kp["key_ref"], kp["key_ref"]),
-        )
-        record_audit(
-            c, state, caller, "KEYPAIR", kp["id"], Action.DELETE, f"Keypair {kp['alias']} deleted"
-        )
+        delete_keypair_in(c, state, caller, kp)
     return Response(status_code=204)
+
+
+def delete_keypair_in(c: Any, state: EmulatorState, caller: Caller, kp: dict[str, Any]) -> None:
+    """Delete a keypair inside the caller's transaction: its certificates become REVOKED."""
+    now = state.now_iso()
+    json_row(c, "keypairs", kp["id"])  # still there (a concurrent delete loses)
+    for cert in [
+        json_row(c, "certificates", r[0])
+        for r in c.execute(
+            "SELECT id FROM certificates WHERE keypair_id=?", (kp["id"],)
+        ).fetchall()
+    ]:
+        if cert["status"] != "REVOKED":
+            cert.update(
+                status="REVOKED",
+                revoked_on=now,
+                default_cert=False,
+                revocation_reason="cessation_of_operation",
+                modified_on=now,
+                modified_by=caller.id,
+            )
+            Database.update(c, "certificates", cert)
+    c.execute("DELETE FROM keypairs WHERE id=?", (kp["id"],))
+    c.execute("DELETE FROM keypair_groups WHERE keypair_id=?", (kp["id"],))
+    c.execute(
+        "DELETE FROM key_material WHERE id=? AND NOT EXISTS (SELECT 1 FROM keypairs"
+        " WHERE json_extract(data, '$.key_ref')=?)",
+        (kp["key_ref"], kp["key_ref"]),
+    )
+    record_audit(
+        c, state, caller, "KEYPAIR", kp["id"], Action.DELETE, f"Keypair {kp['alias']} deleted"
+    )
 
 
 @router.post(
@@ -539,6 +583,7 @@ def generate_certificate(
 ) -> JSONResponse:
     state = state_of(request)
     kp = find_keypair(state, caller, keypair_id)
+    caller.require_on("GENERATE_SM_CERTIFICATE", kp["team_ids"])
     profile = _cert_profile(
         state, caller, body.certificate_profile_id, "certificate_profile_id", kp["key_alg"]
     )

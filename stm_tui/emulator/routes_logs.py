@@ -44,7 +44,23 @@ def list_signatures(
     status: Literal["SUCCESS", "FAILED"] | None = None,
     from_: Annotated[str | None, Query(alias="from", **TIMESTAMP)] = None,
     to: Annotated[str | None, Query(**TIMESTAMP)] = None,
+    order: Annotated[
+        Literal["asc", "desc"],
+        Query(description="by time: asc (oldest first, the default) or desc (newest first)"),
+    ] = "asc",
+    after_sequence: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            le=2**53,
+            description="only attempts logged after this `sequence`, in log order (a cursor:"
+            " nothing logged later is ever skipped)",
+        ),
+    ] = None,
 ) -> Response:
+    """The signature log. A monitor polls `after_sequence=<the last sequence seen>` (one
+    request per interval; a weak ETag makes an unchanged page a 304) and pages newest-first
+    with `order=desc` for history."""
     state = state_of(request)
     caller.require("VIEW_SM_AUDIT_LOG")
     if status is not None:
@@ -63,8 +79,15 @@ def list_signatures(
     if scope:
         page.where.append(scope[0])
         page.params.extend(scope[1])
+    sort = "created_on DESC, id DESC" if order == "desc" else "created_on, id"
+    if after_sequence is not None:
+        page.where.append("sequence>?")
+        page.params.append(after_sequence)
+        sort = "sequence DESC" if order == "desc" else "sequence"
     lk = render.Lookup(state)
-    return list_page(request, state, "signatures", caller, page, lambda r: render.signature(lk, r))
+    return list_page(
+        request, state, "signatures", caller, page, lambda r: render.signature(lk, r), order=sort
+    )
 
 
 @router.get("/signatures/{signature_id}", responses=documented(404))

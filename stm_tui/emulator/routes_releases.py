@@ -33,7 +33,7 @@ from stm_tui.emulator.errors import (
 from stm_tui.emulator.fields import ProjectAlias, Ref, ReleaseName, Timestamp, Version, text
 from stm_tui.emulator.openapi import documented
 from stm_tui.emulator.records import Action
-from stm_tui.emulator.routes_common import StrictBody, json_row
+from stm_tui.emulator.routes_common import StrictBody, json_row, read_settings
 from stm_tui.emulator.routes_keypairs import find_keypair
 from stm_tui.emulator.util import iso, new_id, parse_ts
 from stm_tui.emulator.visibility import release_visible, visible_keypair_set
@@ -42,6 +42,8 @@ router = APIRouter(prefix="/signingmanager/api/v1", tags=["release windows"])
 
 STATUSES = ("PENDING_APPROVAL", "APPROVED", "REJECTED", "OPEN", "CLOSED", "EXPIRED")
 LIVE = ("PENDING_APPROVAL", "APPROVED", "OPEN")
+# A window may start this long before the request arrives (clocks and forms are not exact).
+START_GRACE = timedelta(minutes=5)
 ReleaseId = Annotated[str, Path(max_length=64)]
 FilterStr = Annotated[str | None, Query(max_length=100)]
 
@@ -57,7 +59,9 @@ class ReleaseCreate(StrictBody):
     duration_minutes: int | None = Field(None, ge=1, le=60 * 24 * 366)
     keypair_ids: Annotated[list[Ref], Field(min_length=1, max_length=50)]
     signer_ids: Annotated[list[Ref], Field(max_length=200)] = []
-    max_signatures: int | None = Field(None, ge=1, le=10_000_000)
+    max_signatures: int | None = Field(
+        None, ge=0, le=10_000_000, description="null: unlimited; 0 is refused (422)"
+    )
     block_on_failed_scan: bool = False
     project: ProjectAlias | None = None
     notes: text(4000, multiline=True) | None = None  # type: ignore[valid-type]
@@ -118,6 +122,11 @@ def get_release(release_id: ReleaseId, request: Request, caller: CallerDep) -> J
 def _window(state: EmulatorState, body: ReleaseCreate) -> tuple[Any, Any]:
     now = state.now()
     start = parse_ts(timestamp_param("start_time", body.start_time)) if body.start_time else now
+    if start < now - START_GRACE:
+        raise invalid_state(
+            f"start_time: {iso(start)} is in the past (now {iso(now)}; a window may start at"
+            " most 5 minutes ago)"
+        )
     if body.end_time is not None:
         end = parse_ts(timestamp_param("end_time", body.end_time))
     elif body.duration_minutes is not None:
@@ -141,7 +150,48 @@ def _check_keypairs(
             keypairs.append(find_keypair(state, caller, kid))
         except ApiError:
             raise unprocessable("keypair_ids", f"unknown keypair id {kid}") from None
+    return keypairs
+
+
+def _certificates_last(
+    state: EmulatorState, keypairs: list[dict[str, Any]], end: Any
+) -> None:
+    """Guard rails (I, after Keyfactor's "refuse near expiry"): every keypair needs an
+    active certificate, and the one it signs with (the default, else the newest active)
+    must outlast the window."""
+    now = state.now_iso()
     for kp in keypairs:
+        active = [
+            c
+            for c in state.db.select("certificates", "keypair_id=?", (kp["id"],))
+            if c["status"] == "ACTIVE" and c["valid_to"] > now
+        ]
+        if not active:
+            raise invalid_state(
+                f"keypair_ids: keypair {kp['alias']} has no active certificate: generate one"
+                " before it joins a release window"
+            )
+        active.sort(key=lambda c: (bool(c["default_cert"]), c["created_on"]), reverse=True)
+        signing = active[0]
+        if signing["valid_to"] < iso(end):
+            which = "default certificate" if signing["default_cert"] else "certificate"
+            raise invalid_state(
+                f"keypair_ids: the {which} {signing['alias']} of keypair {kp['alias']} expires"
+                f" at {signing['valid_to']}, inside the window (it ends {iso(end)})"
+            )
+
+
+def _kinds_allowed(
+    keypairs: list[dict[str, Any]], body: ReleaseCreate, prefs: dict[str, Any]
+) -> None:
+    allowed = prefs.get("allowed_keypair_types") or ["ONLINE", "OFFLINE", "TEST"]
+    for kp in keypairs:
+        kind = "TEST" if kp["key_type"] == "TEST" else kp["key_status"]
+        if kind not in allowed:
+            raise invalid_state(
+                f"keypair_ids: the account's release preferences do not allow {kind} keypairs"
+                f" in releases ({kp['alias']})"
+            )
         if body.release_type == "TEST" and kp["key_type"] != "TEST":
             raise unprocessable(
                 "keypair_ids", f"a TEST release holds TEST keypairs only, not {kp['alias']}"
@@ -151,13 +201,17 @@ def _check_keypairs(
                 "keypair_ids",
                 f"keypair {kp['alias']} is OFFLINE: offline keypairs sign in offline releases",
             )
-    return keypairs
 
 
 @router.post("/release-windows", status_code=201, responses=documented(409, 422))
 def create_release(body: ReleaseCreate, request: Request, caller: CallerDep) -> JSONResponse:
     state = state_of(request)
     caller.require("REQUEST_SM_RELEASE")
+    if body.max_signatures == 0:
+        raise invalid_state(
+            "max_signatures: a maximum of zero allows no signature; leave it out for no limit"
+        )
+    prefs = read_settings(state, caller.account_id)["release_preferences"]
     start, end = _window(state, body)
     if body.team_id is not None:
         team = state.db.get("teams", body.team_id)
@@ -168,6 +222,14 @@ def create_release(body: ReleaseCreate, request: Request, caller: CallerDep) -> 
             403, "access_denied", "team_id: a Team Lead requests releases for teams they lead"
         )
     keypairs = _check_keypairs(state, caller, body)
+    _kinds_allowed(keypairs, body, prefs)
+    _certificates_last(state, keypairs, end)
+    block = body.block_on_failed_scan
+    if "block_on_failed_scan" not in body.model_fields_set:
+        block = prefs.get("block_signing_on_failed_scan") == "YES"
+    purpose = body.purpose
+    if "purpose" not in body.model_fields_set:
+        purpose = prefs.get("default_purpose") or "SIGN"
     for uid in body.signer_ids:
         user = state.db.get("users", uid)
         if user is None or caller.account_id not in user["account_ids"]:
@@ -181,14 +243,14 @@ def create_release(body: ReleaseCreate, request: Request, caller: CallerDep) -> 
         "version": body.version,
         "team_id": body.team_id,
         "release_type": body.release_type,
-        "purpose": body.purpose,
+        "purpose": purpose,
         "status": "PENDING_APPROVAL" if requested else "APPROVED",
         "start_time": iso(start),
         "end_time": iso(end),
         "keypair_ids": [kp["id"] for kp in keypairs],
         "signer_ids": list(dict.fromkeys(body.signer_ids)),
         "max_signatures": body.max_signatures,
-        "block_on_failed_scan": body.block_on_failed_scan,
+        "block_on_failed_scan": block,
         "project": body.project,
         "notes": body.notes,
         "approved_by": None if requested else caller.id,
@@ -208,14 +270,20 @@ def create_release(body: ReleaseCreate, request: Request, caller: CallerDep) -> 
         ]
         if any(o["name"] == body.name for o in others):
             raise conflict(f"a release window named {body.name} already exists")
+        aliases = {kp["id"]: kp["alias"] for kp in keypairs}
         for other in others:
-            if render.release_status(other, now_s) in LIVE:
-                busy = set(other["keypair_ids"]) & set(rec["keypair_ids"])
-                if busy:
-                    raise conflict(
-                        f"keypair {sorted(busy)[0]} is already in the active release "
-                        f"window {other['name']}"
-                    )
+            # One keypair in one release at a time (C): any live window whose time overlaps.
+            if render.release_status(other, now_s) not in LIVE:
+                continue
+            if other["start_time"] >= rec["end_time"] or other["end_time"] <= rec["start_time"]:
+                continue
+            busy = set(other["keypair_ids"]) & set(rec["keypair_ids"])
+            if busy:
+                raise invalid_state(
+                    f"keypair_ids: keypair {aliases[sorted(busy)[0]]} is already in the"
+                    f" {render.release_status(other, now_s).lower().replace('_', ' ')} release"
+                    f" window {other['name']} ({other['start_time']} to {other['end_time']})"
+                )
         Database.insert(c, "releases", rec)
         kind = body.release_type.lower()
         record_audit(
@@ -234,10 +302,17 @@ def create_release(body: ReleaseCreate, request: Request, caller: CallerDep) -> 
 def _decide(
     request: Request, caller: Caller, release_id: str, approve: bool, reason: str | None
 ) -> JSONResponse:
-    """Approve or reject a requested (offline) release: a second person's decision (C)."""
     state = state_of(request)
+    fresh = decide_release(state, caller, release_id, approve, reason)
+    return JSONResponse(render.release(render.Lookup(state), fresh))
+
+
+def decide_release(
+    state: EmulatorState, caller: Caller, release_id: str, approve: bool, reason: str | None
+) -> dict[str, Any]:
+    """Approve or reject a requested (offline) release: a second person's decision (C)."""
     rec = find_release(state, caller, release_id)
-    caller.require("APPROVE_SM_RELEASE")
+    caller.require_on("APPROVE_SM_RELEASE", [rec.get("team_id")])
     if rec["created_by"] == caller.id:
         raise ApiError(
             403,
@@ -268,7 +343,7 @@ def _decide(
             f"Release window {fresh['name']} {'approved' if approve else 'rejected'}"
             + (f": {reason}" if reason else ""),
         )
-    return JSONResponse(render.release(render.Lookup(state), fresh))
+    return fresh
 
 
 @router.post("/release-windows/{release_id}/approve", responses=documented(404, 422))
@@ -293,7 +368,7 @@ def close_release(release_id: ReleaseId, request: Request, caller: CallerDep) ->
     caller.require("VIEW_SM_RELEASE")
     rec = find_release(state, caller, release_id)
     if rec["created_by"] != caller.id:
-        caller.require("APPROVE_SM_RELEASE")
+        caller.require_on("APPROVE_SM_RELEASE", [rec.get("team_id")])
     now = state.now_iso()
     with state.db.tx() as c:
         fresh = json_row(c, "releases", rec["id"])

@@ -9,6 +9,7 @@ pool of key material (each still has its own id, alias, serial and certificate).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import random
@@ -18,8 +19,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from stm_tui.emulator import crypto
+from stm_tui.emulator.bulk import seed_bulk
 from stm_tui.emulator.db import Database
-from stm_tui.emulator.rbac import CREDENTIAL_ROLES
+from stm_tui.emulator.rbac import CREDENTIAL_ROLES, permissions_for
 from stm_tui.emulator.records import (
     Action,
     SignFailure,
@@ -33,18 +35,23 @@ from stm_tui.emulator.records import (
 from stm_tui.emulator.render import default_sign_in_methods
 from stm_tui.emulator.seed_data import (
     ACCOUNTS,
+    APPROVAL_REQUESTS,
     CERT_PROFILES,
     KEYPAIR_PROFILES,
     KEYPAIRS,
     LABS_KEYPAIRS,
+    MEMBER_EXTRAS,
+    NO_AUTHENTICATOR,
     OPEN_KEYPAIRS,
     ORG,
     SUSPENDED,
     TEAMS,
     USERS,
 )
+from stm_tui.emulator.team_perms import member_defaults
 from stm_tui.emulator.util import iso, uuid_from
 
+CC_REFUSED = "CertCentral refused the API key: it was revoked or has expired; enter a new one"
 SEED_SIG_ALGS = {"RSA": "SHA256withRSA", "ECDSA": "SHA256withECDSA", "EDDSA": "ED25519"}
 FAILURE_MESSAGES = {
     SignFailure.MISSING_SECOND_FACTOR: "Missing Client Authentication Certificate",
@@ -52,6 +59,7 @@ FAILURE_MESSAGES = {
     SignFailure.OUTSIDE_RELEASE_WINDOW: "the keypair is OFFLINE and no release window is open",
     SignFailure.NOT_A_RELEASE_SIGNER: "not a signer of the open release window",
     SignFailure.QUOTA_EXCEEDED: "the release window reached its maximum signatures",
+    SignFailure.SCAN_FAILED: "the release window blocks signing: its threat scan failed",
 }
 
 
@@ -60,6 +68,7 @@ class Seeder:
         self.db = db
         self.now = now.replace(microsecond=0)
         self.rng = random.Random(rng_seed)
+        self.totp_rng = random.Random(rng_seed * 7919 + 17)
         self.accounts: list[dict[str, Any]] = []
         self.users: dict[str, dict[str, Any]] = {}
         self.teams: list[dict[str, Any]] = []
@@ -149,8 +158,9 @@ class Seeder:
                     "to": iso(self.now + timedelta(days=400))[:10],
                 },
                 "locale": "en_US",
-                # The account's 2FA requirement (C: Account Manager's sign-in settings).
-                "sign_in_methods": default_sign_in_methods(True),
+                # The account's 2FA requirement (C: Account Manager's sign-in settings). The
+                # demo's main account has not turned it on yet: a setup step to do.
+                "sign_in_methods": default_sign_in_methods(i != 0),
                 "created_on": when,
                 "modified_on": when,
             }
@@ -182,12 +192,27 @@ class Seeder:
                 "end_date": (self.now + timedelta(days=400)).strftime("%Y-%m-%dT23:59:59Z")
                 if user_type == "service"
                 else None,
-                "two_factor_enabled": user_type == "standard",
+                "authenticator": self.authenticator(key, user_type, created),
             }
             self.users[key] = user
         lead_id = self.users["lead"]["id"] if "lead" in self.users else None
         for user in self.users.values():
             user["created_by"] = lead_id if user["id"] != lead_id else None
+
+    def authenticator(self, key: str, user_type: str, created: str) -> dict[str, Any] | None:
+        """Standard users have an enrolled authenticator app, except two who have not
+        done it yet (a setup step to show). Secrets come from their own generator so the
+        rest of the demo does not shift."""
+        if user_type != "standard" or key in NO_AUTHENTICATOR:
+            return None
+        secret = base64.b32encode(self.totp_rng.getrandbits(160).to_bytes(20, "big"))
+        return {
+            "status": "ENROLLED",
+            "secret": secret.decode().rstrip("="),
+            "started_on": created,
+            "enrolled_on": created,
+            "last_step": None,
+        }
 
     def seed_tokens(self, c: sqlite3.Connection) -> None:
         for key, user in self.users.items():
@@ -205,6 +230,9 @@ class Seeder:
             Database.insert(c, "api_tokens", token)
             if key in CREDENTIAL_ROLES:
                 self.credentials[key] = {"id": user["id"], "api_key": value}
+                if user.get("authenticator"):
+                    # For tests and SM_TOTP_SECRET: the role's authenticator seed.
+                    self.credentials[key]["totp_secret"] = user["authenticator"]["secret"]
         for uk in ("lead", "developer"):  # a revoked and an expired token for the lists
             if uk not in self.users:
                 continue
@@ -235,18 +263,16 @@ class Seeder:
                 {
                     "user_id": self.users[lead_key]["id"],
                     "is_lead": True,
-                    "permissions": {"manage": True, "approve": True, "operation": True},
+                    "permissions": member_defaults(True),
                 }
             ]
             self.users[lead_key]["led_team_ids"].append(team_id)
             self.users[lead_key]["team_ids"].append(team_id)
             for mk in member_keys:
+                perms = member_defaults(False, permissions_for(self.users[mk]["roles"]))
+                perms.update(MEMBER_EXTRAS.get((name, mk), {}))
                 members.append(
-                    {
-                        "user_id": self.users[mk]["id"],
-                        "is_lead": False,
-                        "permissions": {"manage": False, "approve": False, "operation": True},
-                    }
+                    {"user_id": self.users[mk]["id"], "is_lead": False, "permissions": perms}
                 )
                 self.users[mk]["team_ids"].append(team_id)
             team = {
@@ -303,8 +329,12 @@ class Seeder:
                 "key_size": size,
                 "curve": curve,
                 "key_type": ktype,
+                "key_storage": "HSM",
+                "enabled": True,
+                "active_from": None,
                 "teams": [{"id": t["id"], "name": t["name"]} for t in self.teams[: n % 3]],
                 "created_on": when,
+                "created_by": self.users["lead"]["id"] if "lead" in self.users else None,
                 "modified_on": when,
             }
             self.kp_profiles.append(prof)
@@ -327,6 +357,7 @@ class Seeder:
                         "organization": acc["name"],
                         "country": "US",
                     },
+                    "teams": [],
                     "created_on": when,
                     "modified_on": when,
                 }
@@ -342,12 +373,19 @@ class Seeder:
                 "id": acc["id"],
                 "account_id": acc["id"],
                 "require_keypair_profile": False,
+                # Set up months ago; CertCentral has since refused the key (revoked there):
+                # "not connected" is a setup step for the demo to show.
                 "certcentral": {
                     "configured": n == 0,
+                    "enabled": n == 0,
+                    "connected": False,
                     "region": "GLOBAL" if n == 0 else None,
                     "api_key_hint": "…b3f9" if n == 0 else None,
                     "configured_on": when if n == 0 else None,
                     "configured_by": lead["id"] if (n == 0 and lead) else None,
+                    "validated_on": iso(self.ago(2)) if n == 0 else None,
+                    "connection_error": CC_REFUSED if n == 0 else None,
+                    "key_problem": CC_REFUSED if n == 0 else None,
                 },
                 "release_preferences": {
                     "comparison_matches_required": 2,
@@ -578,7 +616,7 @@ class Seeder:
                 30,
                 ["desktop-installer-ev"],
                 ["signer", "ci_bot", "developer"],
-                500,
+                50,
                 "APPROVED",
                 "desktop-client",
             ),
@@ -688,7 +726,8 @@ class Seeder:
                 "keypair_ids": [k[a]["id"] for a in kps],
                 "signer_ids": [u[s]["id"] for s in signers],
                 "max_signatures": max_sig,
-                "block_on_failed_scan": "THREATS" in purpose,
+                # desktop-4.3.0 signs on although its scan failed: the monitor's alert case.
+                "block_on_failed_scan": "THREATS" in purpose and name != "desktop-4.3.0",
                 "project": project,
                 "notes": f"Release {version} of {project}",
                 # Online releases are created approved; offline ones by a second person (C).
@@ -901,19 +940,25 @@ class Seeder:
             if kp["key_status"] == "OFFLINE" and release_id is None:
                 continue
             failed = self.rng.random() < 0.03
-            failure = self.rng.choice(SignFailure.ALL) if failed else None
+            failure = self.rng.choice(SignFailure.ALL[:5]) if failed else None
             rows.append(self.signature(kp, certs_by_kp, release_id, user["id"], when, failure))
         # Signatures inside the open offline releases, so their counters are believable.
         for rel in releases:
             if rel["name"] in ("desktop-4.3.0", "platform-fw-7.1", "desktop-4.2.0"):
                 start = datetime.fromisoformat(rel["start_time"].replace("Z", "+00:00"))
-                for i in range(12 if rel["name"] != "desktop-4.2.0" else 37):
+                count = {"desktop-4.2.0": 37, "desktop-4.3.0": 39}.get(rel["name"], 12)
+                for i in range(count):
                     when = min(
                         start + timedelta(minutes=7 * i + 3), self.now - timedelta(minutes=1)
                     )
+                    if rel["name"] == "desktop-4.3.0":  # 39 of 50 over the last six hours
+                        when = start + timedelta(minutes=9 * i + 2)
                     kp = self.keypairs_by_id(rel["keypair_ids"][i % len(rel["keypair_ids"])])
                     user_id = rel["signer_ids"][i % len(rel["signer_ids"])]
                     rows.append(self.signature(kp, certs_by_kp, rel["id"], user_id, when, None))
+        rows.sort(key=lambda r: (r["created_on"], r["id"]))
+        for n, row in enumerate(rows, start=1):
+            row["sequence"] = n
         Database.insert_many(c, "signatures", rows)
         users_by_id = {u["id"]: u for u in self.users.values()}
         for row in rows[::4]:  # the audit log records a sample of signing events
@@ -966,6 +1011,50 @@ class Seeder:
             failure_message=FAILURE_MESSAGES[failure] if failure else None,
         )
 
+    def seed_approval_requests(self, c: sqlite3.Connection) -> None:
+        """One pending request of each kind, waiting for the Lead (the requested offline
+        release desktop-4.4.0-rc1 is the fourth kind)."""
+        account = self.accounts[0]["id"]
+        for n, (kind, requester, alias, reason) in enumerate(APPROVAL_REQUESTS):
+            kp = self.keypairs[alias]
+            cert = None
+            if kind == "CERTIFICATE_REVOCATION":
+                cert = next(
+                    x for x in self.certs if x["keypair_id"] == kp["id"] and x["default_cert"]
+                )
+            when = self.ago(0, 20 - n * 6)
+            user = self.users[requester]
+            name = cert["alias"] if cert else kp["alias"]
+            rec = {
+                "id": self.uid(),
+                "account_id": account,
+                "kind": kind,
+                "status": "PENDING",
+                "keypair_id": kp["id"],
+                "certificate_id": cert["id"] if cert else None,
+                "release_id": None,
+                "resource_name": name,
+                "reason": reason,
+                "revocation_reason": "superseded" if cert else None,
+                "requested_by": user["id"],
+                "created_on": iso(when),
+                "decided_by": None,
+                "decided_on": None,
+                "decision_reason": None,
+                "modified_on": iso(when),
+            }
+            Database.insert(c, "approval_requests", rec)
+            what = kind.lower().replace("_", " ")
+            self.log(
+                account,
+                "CERTIFICATE" if cert else "KEYPAIR",
+                cert["id"] if cert else kp["id"],
+                Action.REQUEST,
+                user,
+                when,
+                f"Requested the {what} of {name}: {reason}",
+            )
+
     def keypairs_by_id(self, keypair_id: str) -> dict[str, Any]:
         return next(kp for kp in self.keypairs.values() if kp["id"] == keypair_id)
 
@@ -989,6 +1078,7 @@ class Seeder:
                 releases = self.seed_releases(c)
                 self.seed_scans(c, releases)
                 self.seed_signatures(c, releases)
+                self.seed_approval_requests(c)
             self.audit.sort(key=lambda a: (a["created_on"], a["id"]))
             Database.insert_many(c, "audit", self.audit)
             Database.meta_set(c, "credentials", json.dumps(self.credentials))
@@ -998,8 +1088,6 @@ class Seeder:
 def seed_database(db: Database, kind: str, now: datetime, rng_seed: int) -> None:
     seeder = Seeder(db, now, rng_seed)
     if kind.startswith("scale:"):
-        from stm_tui.emulator.bulk import seed_bulk
-
         seeder.run("demo")
         seed_bulk(seeder, int(kind.split(":", 1)[1]))
         with db.tx() as c:

@@ -38,7 +38,14 @@ USERS: list[tuple[str, str, str, list[str], list[int], str]] = [
         [0],
         "standard",
     ),
-    ("lena", "Lena Fischer", "lena.fischer@acme.example", ["SSM_TEAM_LEAD"], [0], "standard"),
+    (
+        "lena",
+        "Lena Fischer",
+        "lena.fischer@acme.example",
+        ["SSM_TEAM_LEAD", "AM_ACCOUNT_VIEWER"],
+        [0],
+        "standard",
+    ),
     ("omar", "Omar Haddad", "omar.haddad@acme.example", ["SSM_DEVELOPER"], [0], "standard"),
     ("sofia", "Sofia Russo", "sofia.russo@acme.example", ["SSM_DEVELOPER"], [0], "standard"),
     ("grace", "Grace Chen", "grace.chen@acme.example", ["SSM_SIGNER"], [0], "standard"),
@@ -52,6 +59,32 @@ USERS: list[tuple[str, str, str, list[str], list[int], str]] = [
     ),
     ("ci_bot", "ci-release-bot", "", ["SSM_SIGNER", "SSM_BUILD_ENGINEER"], [0], "service"),
     ("nightly", "nightly-build-svc", "", ["SSM_BUILD_ENGINEER"], [0], "service"),
+]
+
+# Standard users who have not enrolled an authenticator yet (a setup step to show).
+NO_AUTHENTICATOR = {"omar", "sofia"}
+
+# Pending approval requests: (kind, requester key, keypair alias, reason). Revocation
+# requests are for the keypair's default certificate.
+APPROVAL_REQUESTS = [
+    (
+        "KEYPAIR_DELETE",
+        "omar",
+        "desktop-legacy-signer",
+        "Retired with the 3.x installers; its certificate expired",
+    ),
+    (
+        "KEYPAIR_EXPORT",
+        "sofia",
+        "mobile-android-upload",
+        "Escrow copy for the Play Store upload key",
+    ),
+    (
+        "CERTIFICATE_REVOCATION",
+        "developer",
+        "platform-rpm-repo",
+        "Replaced by the 2027 repository certificate",
+    ),
 ]
 
 # (name, description, lead key, member keys)
@@ -70,6 +103,13 @@ TEAMS = [
         ["developer", "build_engineer", "nightly", "ci_bot"],
     ),
 ]
+
+# Member permissions beyond what the member's role gives (team, member key) -> permissions:
+# a Developer of Desktop Apps who approves keypair deletions for the team.
+MEMBER_EXTRAS: dict[tuple[str, str], dict[str, bool]] = {
+    ("Desktop Apps", "developer"): {"approve_keypair_deletion": True},
+    ("Platform Services", "build_engineer"): {"approve_offline_releases": True},
+}
 
 KEYPAIR_PROFILES = [
     ("RSA-3072 production (HSM)", "FIXED", "ONLINE", "RSA", 3072, None, "PRODUCTION"),

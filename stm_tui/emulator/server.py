@@ -75,6 +75,8 @@ class EmulatorServer:
         rng_seed: int = 1,
         journal_mode: str | None = None,
         admin_token: str | None = None,
+        activity_rate: float = 15.0,
+        scan_delay: float = 1.0,
     ) -> None:
         if seed not in ("demo", "empty") and not _is_scale(seed):
             raise ValueError(f"seed: must be demo, empty or scale:N, not {seed!r}")
@@ -86,6 +88,8 @@ class EmulatorServer:
         self.port = port
         self.tls = tls
         self.activity = activity
+        self.activity_rate = activity_rate  # signatures per minute of the simulator
+        self.scan_delay = scan_delay  # seconds a submitted scan stays IN_PROGRESS
         self.clock: Clock = clock or utc_now
         self.rng_seed = rng_seed
         self.journal_mode = journal_mode
@@ -115,7 +119,13 @@ class EmulatorServer:
         state = EmulatorState(
             db, self.clock, self.admin_token, self.fault_spec, self.rng_seed, tls=self.tls
         )
+        state.scan_delay = self.scan_delay
         self.state = state
+        from stm_tui.emulator.activity import ActivitySimulator
+        from stm_tui.emulator.routes_scans import finish_pending_scans
+
+        finish_pending_scans(state)
+        state.activity = ActivitySimulator(state, self.rng_seed, self.activity_rate)
         sock = socket.socket(socket.AF_INET6 if ":" in self.host else socket.AF_INET)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self.host, self.port))
@@ -147,10 +157,8 @@ class EmulatorServer:
         self.credentials = {"url": self.url, "users": users}
         self._serve(sock, state, ssl_kwargs)
         if self.activity:
-            from stm_tui.emulator.activity import ActivitySimulator
-
-            self._activity = ActivitySimulator(state, self.rng_seed)
-            self._activity.start()
+            state.activity.start()
+        self._activity = state.activity
 
     def _seed(self, db: Database) -> None:
         from stm_tui.emulator.seed import seed_database
@@ -185,6 +193,9 @@ class EmulatorServer:
             log_level="warning",
             access_log=False,
             http=_tracking_protocol(state.transports),
+            # The Date header comes from the emulator's clock (EdgeMiddleware), so a client
+            # comparing it with its own clock sees the skew a frozen or shifted clock makes.
+            date_header=False,
             lifespan="off",
             timeout_graceful_shutdown=2,
             **ssl_kwargs,

@@ -19,9 +19,10 @@ import random
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
+from stm_tui.api import models as m
 from stm_tui.api.errors import NOT_TRANSIENT, RateLimited, StmError
+from stm_tui.api.resources import ResourceName
 from stm_tui.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -31,19 +32,19 @@ log = logging.getLogger(__name__)
 class FetchResult:
     """What one refresh learnt: a complete listing, or only the changes since the last one."""
 
-    items: Sequence[Any]
+    items: Sequence[m.Resource]
     complete: bool = True
     removed: Sequence[str] = ()
 
 
-Fetch = Callable[[], Awaitable[FetchResult | Sequence[Any]]]
-Probe = Callable[[], Awaitable[Any]]
+Fetch = Callable[[], Awaitable[FetchResult | Sequence[m.Resource]]]
+Probe = Callable[[], Awaitable[object]]
 Backoff = Callable[[int, float], float]
 
 
 @dataclass
 class PollSpec:
-    resource: str
+    resource: ResourceName
     fetch: Fetch
     interval: float
     # A cheap request that succeeds when the service is back (one-item page, identity).
@@ -95,7 +96,7 @@ class Poller:
         self._jitter = jitter
         self._rng = rng or random.Random()
         self._backoff = backoff or self._exponential
-        self._loops = {spec.resource: _Loop(spec) for spec in specs}
+        self._loops: dict[str, _Loop] = {spec.resource: _Loop(spec) for spec in specs}
         for name, loop in self._loops.items():
             store.set_interval(name, loop.spec.interval)
         self._resumed = asyncio.Event()
@@ -163,6 +164,15 @@ class Poller:
             if not loop.stopped:
                 self._reset(loop)
                 loop.wake.set()
+
+    def poke(self, resource: str) -> None:
+        """Poll `resource` soon because something it depends on changed. Unlike `refresh`
+        this is not a person asking: a failing resource keeps its backoff, a stopped one
+        stays stopped, and a paused poller stays quiet."""
+        loop = self._loops.get(resource)
+        if loop is None or loop.stopped or loop.failures or self.paused:
+            return
+        loop.wake.set()
 
     def refresh(self, resource: str | None = None) -> None:
         """Poll now: one resource, or every resource, also while paused (once). Never starts a
@@ -298,7 +308,7 @@ class Poller:
         log.info("%s: %s; polling stopped until a manual refresh", loop.spec.resource, kind)
         self._store.mark_error(loop.spec.resource, kind, message, None)
 
-    def _apply(self, name: str, result: FetchResult | Sequence[Any]) -> None:
+    def _apply(self, name: str, result: FetchResult | Sequence[m.Resource]) -> None:
         if not isinstance(result, FetchResult):
             result = FetchResult(items=result)
         if result.complete:

@@ -14,11 +14,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Generic, Literal, TypeVar, overload
+
+from stm_tui.api import models as m
+from stm_tui.api.resources import ResourceName
 
 log = logging.getLogger(__name__)
 
-RESOURCES: tuple[str, ...] = (
+# The collections a session keeps (the dashboard's); `roles`, `api_tokens` and
+# `client_certificates` are read on demand, not held.
+RESOURCES: tuple[ResourceName, ...] = (
     "accounts",
     "account_settings",
     "users",
@@ -30,8 +35,11 @@ RESOURCES: tuple[str, ...] = (
     "releases",
     "signatures",
     "scans",
+    "scan_reports",
     "audit",
 )
+
+T = TypeVar("T", bound=m.Resource, covariant=True)
 
 
 class Freshness(StrEnum):
@@ -46,7 +54,7 @@ class Freshness(StrEnum):
 class Diff:
     """What one write changed in one collection."""
 
-    resource: str
+    resource: ResourceName
     version: int
     added: frozenset[str]
     changed: frozenset[str]
@@ -61,7 +69,7 @@ class Diff:
 class Status:
     """How fresh one collection is. Times are UTC wall-clock."""
 
-    resource: str
+    resource: ResourceName
     state: Freshness
     interval: float
     last_ok: datetime | None = None
@@ -74,24 +82,24 @@ DiffCallback = Callable[[Diff], None]
 StatusCallback = Callable[[Status], None]
 
 
-def _key_of(item: Any) -> str:
-    key = getattr(item, "id", None)
+def _key_of(item: m.Resource) -> str:
+    key = item.id
     if not isinstance(key, str) or not key:
         raise ValueError(f"{type(item).__name__} has no string id")
     return key
 
 
-class Collection:
+class Collection(Generic[T]):
     """One resource's items. Read through `items`; write only through the `Store`."""
 
-    def __init__(self, name: str, interval: float) -> None:
+    def __init__(self, name: ResourceName, interval: float) -> None:
         self.name = name
         self.version = 0
-        self._items: dict[str, Any] = {}
-        self.items: Mapping[str, Any] = MappingProxyType(self._items)
+        self._items: dict[str, T] = {}
+        self.items: Mapping[str, T] = MappingProxyType(self._items)
         self.status = Status(resource=name, state=Freshness.LOADING, interval=interval)
 
-    def get(self, key: str) -> Any | None:
+    def get(self, key: str) -> T | None:
         return self._items.get(key)
 
     def __len__(self) -> int:
@@ -109,11 +117,11 @@ class Store:
 
     def __init__(
         self,
-        resources: Iterable[str] = RESOURCES,
-        intervals: Mapping[str, float] | None = None,
+        resources: Iterable[ResourceName] = RESOURCES,
+        intervals: Mapping[ResourceName, float] | None = None,
     ) -> None:
         intervals = intervals or {}
-        self._collections = {
+        self._collections: dict[str, Collection[m.Resource]] = {
             name: Collection(name, intervals.get(name, self.DEFAULT_INTERVAL))
             for name in resources
         }
@@ -122,15 +130,53 @@ class Store:
 
     # reading -----------------------------------------------------------------------------
 
-    def collection(self, name: str) -> Collection:
+    # One overload per collection, so `store.collection("keypairs").get(key)` is a Keypair.
+    @overload
+    def collection(self, name: Literal["accounts"]) -> Collection[m.Account]: ...
+    @overload
+    def collection(self, name: Literal["account_settings"]) -> Collection[m.AccountSettings]: ...
+    @overload
+    def collection(self, name: Literal["users"]) -> Collection[m.User]: ...
+    @overload
+    def collection(self, name: Literal["roles"]) -> Collection[m.Role]: ...
+    @overload
+    def collection(self, name: Literal["teams"]) -> Collection[m.Team]: ...
+    @overload
+    def collection(self, name: Literal["keypair_profiles"]) -> Collection[m.KeypairProfile]: ...
+    @overload
+    def collection(self, name: Literal["keypairs"]) -> Collection[m.Keypair]: ...
+    @overload
+    def collection(
+        self, name: Literal["certificate_profiles"]
+    ) -> Collection[m.CertificateProfile]: ...
+    @overload
+    def collection(self, name: Literal["certificates"]) -> Collection[m.Certificate]: ...
+    @overload
+    def collection(self, name: Literal["releases"]) -> Collection[m.ReleaseWindow]: ...
+    @overload
+    def collection(self, name: Literal["signatures"]) -> Collection[m.Signature]: ...
+    @overload
+    def collection(self, name: Literal["scans", "scan_reports"]) -> Collection[m.Scan]: ...
+    @overload
+    def collection(self, name: Literal["audit"]) -> Collection[m.AuditEvent]: ...
+    @overload
+    def collection(self, name: Literal["api_tokens"]) -> Collection[m.ApiToken]: ...
+    @overload
+    def collection(
+        self, name: Literal["client_certificates"]
+    ) -> Collection[m.ClientCertificate]: ...
+    @overload
+    def collection(self, name: str) -> Collection[m.Resource]: ...
+
+    def collection(self, name: str) -> Collection[Any]:
         try:
             return self._collections[name]
         except KeyError:
             raise KeyError(f"unknown resource {name!r}") from None
 
     @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(self._collections)
+    def names(self) -> tuple[ResourceName, ...]:
+        return tuple(coll.name for coll in self._collections.values())
 
     # subscriptions -----------------------------------------------------------------------
 
@@ -157,7 +203,7 @@ class Store:
 
     # writing items -----------------------------------------------------------------------
 
-    def replace_all(self, name: str, items: Iterable[Any]) -> Diff | None:
+    def replace_all(self, name: str, items: Iterable[m.Resource]) -> Diff | None:
         """Make the collection exactly `items` (a complete listing)."""
         coll = self.collection(name)
         new = {_key_of(item): item for item in items}
@@ -174,7 +220,7 @@ class Store:
             old[key] = new[key]
         return self._commit(coll, added, changed, removed)
 
-    def upsert(self, name: str, items: Iterable[Any]) -> Diff | None:
+    def upsert(self, name: str, items: Iterable[m.Resource]) -> Diff | None:
         """Add or update `items`, leaving the others alone (a change-only listing)."""
         coll = self.collection(name)
         added: set[str] = set()
@@ -203,7 +249,11 @@ class Store:
         return self._commit(coll, set(), set(), removed)
 
     def _commit(
-        self, coll: Collection, added: Iterable[str], changed: Iterable[str], removed: Iterable[str]
+        self,
+        coll: Collection[m.Resource],
+        added: Iterable[str],
+        changed: Iterable[str],
+        removed: Iterable[str],
     ) -> Diff:
         coll.version += 1
         diff = Diff(
@@ -288,7 +338,7 @@ class Store:
             return Freshness.LOADING
         return Freshness.FRESH
 
-    def _set_status(self, coll: Collection, status: Status) -> None:
+    def _set_status(self, coll: Collection[m.Resource], status: Status) -> None:
         if status == coll.status:
             return
         coll.status = status

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from pathlib import Path, PurePath
 from typing import Any, ClassVar
 
@@ -16,17 +16,14 @@ from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from stm_tui.api.errors import StmError
 from stm_tui.api.models import Scan
+from stm_tui.api.writes.permissions import Availability
 from stm_tui.sanitize import clean
 from stm_tui.session import Session
-from stm_tui.tui import format as f
-from stm_tui.tui.areas import AREAS, BY_MODE, Area
-from stm_tui.tui.details import DETAILS
+from stm_tui.store.store import Diff
+from stm_tui.tui import actions, keys
+from stm_tui.tui.areas import AREAS, BY_COLLECTION, Area
 from stm_tui.tui.palette import AreaCommands, JumpCommands
-from stm_tui.tui.render import Sanitised
-from stm_tui.tui.row_cache import RowCache
-from stm_tui.tui.rows import VIEWS, Context
 from stm_tui.tui.screens.audit import AuditListScreen
 from stm_tui.tui.screens.base import AreaScreen
 from stm_tui.tui.screens.certificates import CertificateListScreen
@@ -34,6 +31,13 @@ from stm_tui.tui.screens.help import HelpScreen
 from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.screens.overview import OverviewScreen
 from stm_tui.tui.screens.pager import PagerScreen
+from stm_tui.tui.write_flow import WriteFlow
+from stm_tui.views import format as f
+from stm_tui.views.actions import WriteAction
+from stm_tui.views.render import Sanitised
+from stm_tui.views.resources import VIEWS, view_of
+from stm_tui.views.row_cache import RowCache
+from stm_tui.views.rows import Context
 
 log = logging.getLogger(__name__)
 
@@ -63,19 +67,19 @@ def _css_paths() -> list[str | PurePath]:
                                           if p.name != "global.tcss")]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
+# Lists with keys of their own; every other list area is a plain `ListScreen`.
+_LIST_SCREENS: dict[str, type[ListScreen]] = {
+    "certificates": CertificateListScreen,
+    "audit": AuditListScreen,
+}
 
 
 def _screen_for(area: Area) -> Callable[[], Screen[Any]]:
     def make() -> Screen[Any]:
-        if area.mode == "overview":
+        if area.collection is None:
             return OverviewScreen(area)
-        if area.mode == "certificates":
-            return CertificateListScreen(area, VIEWS[area.mode])
-        if area.mode == "audit":
-            return AuditListScreen(area, VIEWS[area.mode])
-        return ListScreen(area, VIEWS[area.mode])
+        screen = _LIST_SCREENS.get(area.collection, ListScreen)
+        return screen(area, VIEWS[area.collection])
 
     return make
 
@@ -86,17 +90,10 @@ class StmApp(App[None]):
     MODES: ClassVar[dict[str, Any]] = {area.mode: _screen_for(area) for area in AREAS}
     DEFAULT_MODE = "overview"
     COMMANDS = App.COMMANDS | {AreaCommands, JumpCommands}
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *(
-            Binding(area.key, f"switch_mode('{area.mode}')", area.title, show=False,
-                    id=f"area.{area.mode}")
-            for area in AREAS
-        ),
-        Binding("r", "refresh", "Refresh", id="refresh"),
-        Binding("p", "toggle_pause", "Pause", id="pause"),
-        Binding("question_mark,f1", "help", "Help", key_display="?", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
+        *(f"area.{area.mode}" for area in AREAS), "refresh", "pause", "write_mode", "help",
+        "quit",
+    )
 
     def __init__(
         self,
@@ -104,34 +101,39 @@ class StmApp(App[None]):
         *,
         mouse: bool = True,
         theme: str | None = None,
-        clock: Callable[[], datetime] | None = None,
         time_zone: str | None = None,
+        keymap: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
+        # An unknown action id is refused before anything starts (KeymapError).
+        self.keymap = actions.check_keymap(keymap or {})
+        self._clashes_reported: set[frozenset[str]] = set()
         f.set_time_zone(time_zone)
         self.session = session
         self.mouse_enabled = mouse
-        self.clock = clock or _utcnow
-        self.scan_reports: dict[str, Scan] = {}
-        self.reports_loaded: list[Callable[[], None]] = []
-        self._report_requests: set[str] = set()
+        # Details waiting for a scan's report: redrawn when it lands in the store.
+        self._report_waiters: dict[str, list[Callable[[], None]]] = {}
         self._unsubscribe: list[Callable[[], None]] = []
         # One per list area: rows are built as the store changes, not when a list opens.
         self.row_caches: dict[str, RowCache] = {
-            area.mode: RowCache(VIEWS[area.mode], session.store, self.context)
+            area.collection: RowCache(VIEWS[area.collection], session.store, self.context)
             for area in AREAS
-            if area.mode in VIEWS
+            if area.collection is not None
         }
+        self.writes = WriteFlow(self, session, self.key_for, self._mode_changed)
         if theme:
             self.theme = THEMES.get(theme, theme)
 
     # lifecycle ---------------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        if self.keymap:
+            self.set_keymap(self.keymap)
         store = self.session.store
         self._unsubscribe = [
             store.subscribe_status(self._on_status),
             store.subscribe(self._on_accounts, ("accounts",)),
+            store.subscribe(self._on_reports, ("scan_reports",)),
         ]
         for cache in self.row_caches.values():
             cache.start()
@@ -141,6 +143,7 @@ class StmApp(App[None]):
     async def _start_session(self) -> None:
         await self.session.start()
         self._refresh_identity()
+        self.refresh_bindings()  # who we are decides which write actions are enabled
 
     async def on_unmount(self) -> None:
         for unsubscribe in self._unsubscribe:
@@ -166,7 +169,11 @@ class StmApp(App[None]):
     # time and context --------------------------------------------------------------------
 
     def now(self) -> datetime:
-        return self.clock()
+        return self.session.now()
+
+    @property
+    def clock(self) -> Callable[[], datetime]:
+        return self.session.clock
 
     def context(self) -> Context:
         return Context(store=self.session.store, now=self.now())
@@ -189,6 +196,11 @@ class StmApp(App[None]):
     def _on_accounts(self, diff: Any) -> None:
         self._refresh_identity()
 
+    def _on_reports(self, diff: Diff) -> None:
+        for key in diff.touched:
+            for redraw in self._report_waiters.pop(key, ()):
+                redraw()
+
     def _refresh_identity(self) -> None:
         if self.session.identity is not None:
             self.session.refresh_identity()
@@ -197,8 +209,8 @@ class StmApp(App[None]):
             screen.update_identity()
 
     def _tick(self) -> None:
-        # Once a second: only the "updated 3 s ago" label of the visible screen changes.
-        self.session.store.tick(self.now())
+        # Once a second: only the "updated 3 s ago" label of the visible screen changes (the
+        # poller ticks the store).
         screen = self._area_screen()
         if screen is not None:
             screen.update_freshness()
@@ -232,6 +244,38 @@ class StmApp(App[None]):
 
     def run_screen_action(self, action: str) -> None:
         self.call_later(self.screen.run_action, action)
+
+    # keys --------------------------------------------------------------------------------
+
+    def key_for(self, action_id: str) -> str:
+        return actions.key_for(self, self.keymap, action_id)
+
+    def handle_bindings_clash(self, clashed_bindings: set[Binding], node: Any) -> None:
+        # Textual calls this on every key press while a keymap makes two bindings share a
+        # key; say so once per clash, so the user learns why a key does something else.
+        ids = frozenset(b.id or b.action for b in clashed_bindings)
+        if ids in self._clashes_reported:
+            return
+        self._clashes_reported.add(ids)
+        self.notify(
+            "keymap: these actions share a key now: " + ", ".join(sorted(ids)),
+            severity="warning", timeout=8, markup=False,
+        )
+
+    # writes ------------------------------------------------------------------------------
+
+    def write_availability(self, action: WriteAction, item: Any | None) -> Availability:
+        return self.writes.availability(action, item)
+
+    def request_write(self, action: WriteAction, item: Any) -> None:
+        self.writes.request(action, item)
+
+    def action_write_mode(self) -> None:
+        self.writes.toggle_mode()
+
+    def _mode_changed(self) -> None:
+        self._refresh_identity()
+        self.refresh_bindings()
 
     def copy_text(self, value: str, what: str) -> None:
         """Copy through OSC 52 (works over SSH where the terminal allows it).
@@ -275,17 +319,18 @@ class StmApp(App[None]):
 
         Esc there comes back to the area the jump started from.
         """
-        if resource not in BY_MODE:
+        area = BY_COLLECTION.get(resource)
+        if area is None:
             return
         origin = self.current_mode
-        await self.switch_mode(resource)
+        await self.switch_mode(area.mode)
         screen = self.screen
         if not isinstance(screen, ListScreen):
             return
         if not screen.focus_key(key):
             self.notify("that item is not in the list any more", severity="warning", timeout=3)
             return
-        screen.came_from = origin if origin != resource else None
+        screen.came_from = origin if origin != area.mode else None
         if detail:
             screen.open_detail(key)
 
@@ -298,7 +343,7 @@ class StmApp(App[None]):
     # details -----------------------------------------------------------------------------
 
     def label_of(self, resource: str, item: Any) -> str:
-        view = VIEWS.get(resource)
+        view = view_of(resource)
         return view.label(item) if view is not None else str(getattr(item, "id", "?"))
 
     def detail_renderable(
@@ -308,12 +353,16 @@ class StmApp(App[None]):
         if item is None:
             return Text("this item is gone (removed on the server)", style="dim")
         if isinstance(item, Scan) and item.findings is None:
-            report = self.scan_reports.get(key)
+            report = self.session.store.collection("scan_reports").get(key)
             if report is not None:
                 item = item.model_copy(update={"findings": report.findings})
             else:
-                self.load_scan_reports([key], on_more)
-        return Sanitised(DETAILS[resource](item, self.context()))
+                self._report_waiters.setdefault(key, []).append(on_more)
+                self.session.want_scan_report(key)
+        view = view_of(resource)
+        if view is None or view.detail is None:
+            return Text("no detail view for this item", style="dim")
+        return Sanitised(view.detail(item, self.context()))
 
     def show_full_values(self, resource: str, key: str) -> None:
         """The pager with every field of one item, uncut (up to the pager's own bound)."""
@@ -321,35 +370,8 @@ class StmApp(App[None]):
         if item is None:
             self.notify("this item is gone (removed on the server)", severity="warning")
             return
-        if isinstance(item, Scan) and key in self.scan_reports:
-            item = self.scan_reports[key]
+        report = self.session.store.collection("scan_reports").get(key)
+        if isinstance(item, Scan) and report is not None:
+            item = report
         data = item.model_dump(mode="json")  # secrets come out masked
         self.push_screen(PagerScreen(self.label_of(resource, item), data))
-
-    def load_scan_reports(
-        self, ids: Iterable[str], then: Callable[[], None] | None = None
-    ) -> None:
-        """Fetch full scans (the list omits findings) once each, in the background."""
-        wanted = [i for i in ids if i not in self.scan_reports and i not in self._report_requests]
-        if not wanted:
-            return
-        self._report_requests.update(wanted)
-        self.run_worker(
-            self._fetch_reports(wanted, then), name="scan reports", exit_on_error=False
-        )
-
-    async def _fetch_reports(self, ids: list[str], then: Callable[[], None] | None) -> None:
-        try:
-            for scan_id in ids:
-                report = await self.session.client.get_scan(scan_id)  # type: ignore[attr-defined]
-                if isinstance(report, Scan):
-                    self.scan_reports[scan_id] = report
-        except StmError as exc:
-            log.info("scan report not loaded: %s", exc.kind)
-        finally:
-            self._report_requests.difference_update(ids)
-        if then is not None:
-            then()
-        for callback in list(self.reports_loaded):
-            callback()
-

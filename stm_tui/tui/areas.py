@@ -3,39 +3,58 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from stm_tui.views.resources import ResourceName
 
 
 @dataclass(frozen=True)
 class Area:
-    mode: str  # Textual mode name; also the store collection for list areas
+    mode: str  # Textual mode name
     title: str
     short: str  # label in the area strip when the terminal is narrow
     key: str
     resources: tuple[str, ...]  # collections whose freshness the area reports
     tiny: str = ""  # label at 80 columns; defaults to `short`
+    collection: ResourceName | None = None  # the store collection it lists; None: not a list
 
     @property
     def smallest(self) -> str:
         return self.tiny or self.short
 
 
+def listing(
+    collection: ResourceName,
+    title: str,
+    short: str,
+    key: str,
+    *also: str,
+    tiny: str = "",
+) -> Area:
+    """The area that lists `collection` (its mode has the same name); `also` names the other
+    collections whose freshness it reports."""
+    return Area(collection, title, short, key, (collection, *also), tiny, collection)
+
+
 OVERVIEW_RESOURCES = ("certificates", "releases", "scans", "keypairs", "users")
 
 AREAS: tuple[Area, ...] = (
     Area("overview", "Overview", "Ovw", "1", OVERVIEW_RESOURCES),
-    Area("keypairs", "Keypairs", "Keys", "2", ("keypairs", "signatures")),
-    Area("certificates", "Certificates", "Certs", "3", ("certificates",)),
-    Area("releases", "Releases", "Rel", "4", ("releases", "signatures")),
-    Area("scans", "Threat reports", "Threat", "5", ("scans",), "Scan"),
-    Area("audit", "Audit log", "Audit", "6", ("audit",)),
-    Area("users", "Users", "Users", "7", ("users",)),
-    Area("teams", "Teams", "Teams", "8", ("teams",)),
-    Area("accounts", "Accounts", "Accts", "9", ("accounts", "account_settings")),
-    Area("keypair_profiles", "Keypair profiles", "KP-prof", "K", ("keypair_profiles",), "KPP"),
-    Area(
-        "certificate_profiles", "Certificate profiles", "CP-prof", "C",
-        ("certificate_profiles",), "CPP",
-    ),
+    listing("keypairs", "Keypairs", "Keys", "2", "signatures"),
+    listing("certificates", "Certificates", "Certs", "3"),
+    listing("releases", "Releases", "Rel", "4", "signatures"),
+    listing("scans", "Threat reports", "Threat", "5", tiny="Scan"),
+    listing("audit", "Audit log", "Audit", "6"),
+    listing("users", "Users", "Users", "7"),
+    listing("teams", "Teams", "Teams", "8"),
+    listing("accounts", "Accounts", "Accts", "9", "account_settings"),
+    listing("keypair_profiles", "Keypair profiles", "KP-prof", "K", tiny="KPP"),
+    listing("certificate_profiles", "Certificate profiles", "CP-prof", "C", tiny="CPP"),
 )
 
 BY_MODE: dict[str, Area] = {area.mode: area for area in AREAS}
+# The area listing each collection: where a jump to one of its items goes.
+BY_COLLECTION: dict[str, Area] = {
+    area.collection: area for area in AREAS if area.collection is not None
+}

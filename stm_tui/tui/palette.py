@@ -1,91 +1,90 @@
-"""Command palette providers: area and app actions, and jump-to-resource by name.
+"""Command palette providers: the actions of the registry, and jump-to-resource by name.
 
-The jump provider searches the store in memory (a snapshot taken when the palette opens);
-it never calls the API per keystroke.
+`AreaCommands` lists what `tui.actions` marks for the palette, under the key each is bound to
+now (a profile's keymap included), and the write actions of the screen underneath with the
+reason a disabled one may not run. The jump provider searches the store in memory (a
+snapshot taken when the palette opens); it never calls the API per keystroke.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.markup import escape
 
 from stm_tui.sanitize import clean_cell
-from stm_tui.tui.areas import AREAS
+from stm_tui.tui import keys
+from stm_tui.tui.host import ScreenHost
+from stm_tui.tui.screens.base import AreaScreen
+from stm_tui.views.resources import VIEWS
 
-if TYPE_CHECKING:
-    from stm_tui.tui.app import StmApp
-
-# Resources worth jumping to by name, with the word shown before the name.
-JUMP_KINDS = {
-    "keypairs": "keypair",
-    "certificates": "certificate",
-    "releases": "release",
-    "scans": "scan",
-    "users": "user",
-    "teams": "team",
-    "accounts": "account",
-    "keypair_profiles": "keypair profile",
-    "certificate_profiles": "certificate profile",
-}
 MAX_HITS = 50
 
+Command = tuple[str, str, Callable[[], object]]
 
-def _app(provider: Provider) -> StmApp:
-    from stm_tui.tui.app import StmApp
 
+def _host(provider: Provider) -> ScreenHost:
     app = provider.app
-    assert isinstance(app, StmApp)
+    if not isinstance(app, ScreenHost):
+        raise TypeError("the palette needs an app that is a ScreenHost")
     return app
 
 
 class AreaCommands(Provider):
-    def _commands(self) -> list[tuple[str, str, object]]:
-        app = _app(self)
-        out: list[tuple[str, str, object]] = [
-            (f"Go to {area.title}", f"key {area.key}", partial(app.switch_mode, area.mode))
-            for area in AREAS
-        ]
-        out += [
-            ("Refresh now", "key r: fetch every resource now (also while paused)",
-             app.action_refresh),
-            ("Pause / resume polling", "key p", app.action_toggle_pause),
-            ("Export list to CSV", "key e: the current filtered list", partial(
-                app.run_screen_action, "export('csv')")),
-            ("Export list to JSON", "key E: the current filtered list", partial(
-                app.run_screen_action, "export('json')")),
-            ("Help: keys of this screen", "key ? or F1", app.action_help),
-        ]
+    def _commands(self) -> list[Command]:
+        host = _host(self)
+        app = self.app
+        out: list[Command] = []
+        for action in keys.ACTIONS.values():
+            if not action.palette:
+                continue
+            key = f"key {host.key_for(action.id)}"
+            help_text = f"{key}: {action.palette_help}" if action.palette_help else key
+            run = app.run_action if action.on_app else host.run_screen_action
+            out.append((action.palette, help_text, partial(run, action.action)))
+        screen = self.screen
+        if isinstance(screen, AreaScreen):
+            for state in screen.write_states():
+                title = f"{state.action.label} {state.target}".strip()
+                if state.availability:
+                    help_text = f"key {state.key}"
+                else:
+                    help_text = f"key {state.key}: {state.availability.reason}"
+                # What its key does: confirm and run it, or say why it may not run now.
+                out.append((title, help_text, partial(screen.action_write, state.action.id)))
         return out
 
     async def discover(self) -> Hits:
         for name, help_text, command in self._commands():
-            yield DiscoveryHit(name, command, help=help_text)  # type: ignore[arg-type]
+            yield DiscoveryHit(name, command, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, help_text, command in self._commands():
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), command, text=name,  # type: ignore[arg-type]
+                # Names may come from the server (the selected item's): never markup.
+                yield Hit(score, matcher.highlight(escape(name)), command, text=name,
                           help=help_text)
 
 
 class JumpCommands(Provider):
     async def startup(self) -> None:
-        app = _app(self)
+        host = _host(self)
         self._targets: list[tuple[str, str, str]] = []
-        for resource, kind in JUMP_KINDS.items():
-            collection = app.session.store.collection(resource)
+        for view in VIEWS.values():
+            if view.palette is None:
+                continue
+            collection = host.session.store.collection(view.resource)
             for key, item in collection.items.items():
                 # Cleaned and bounded: the matcher runs over every target on each keystroke.
-                label = clean_cell(app.label_of(resource, item))
-                self._targets.append((f"{kind}: {label}", resource, key))
+                label = clean_cell(view.label(item))
+                self._targets.append((f"{view.palette}: {label}", view.resource, key))
 
     async def search(self, query: str) -> Hits:
-        app = _app(self)
+        host = _host(self)
         matcher = self.matcher(query)
         hits = []
         for text, resource, key in self._targets:
@@ -95,5 +94,5 @@ class JumpCommands(Provider):
         hits.sort(key=lambda h: -h[0])
         for score, text, resource, key in hits[:MAX_HITS]:
             # Names come from the server: escape them so the highlighter never reads markup.
-            yield Hit(score, matcher.highlight(escape(text)), partial(app.jump_soon, resource, key),
-                      text=text, help="jump to it")
+            jump = partial(host.jump_soon, resource, key)
+            yield Hit(score, matcher.highlight(escape(text)), jump, text=text, help="jump to it")

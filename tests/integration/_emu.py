@@ -5,18 +5,23 @@ Read tests use the shared session `emulator` (tests/conftest.py); tests that cha
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from pydantic import SecretStr
 
+from stm_tui.api import models as m
 from stm_tui.api.client import STMClient
 from stm_tui.api.retry import RetryPolicy
+from stm_tui.api.writes.call import WriteCall
+from stm_tui.api.writes.keypairs import GenerateKeypair, generate_keypair
 from stm_tui.emulator.server import EmulatorServer
 from tests.conftest import frozen_clock
+
+R = TypeVar("R", bound=m.Resource)
 
 # Fast retries: the behaviour (how many tries, what is raised) is what is tested, not waits.
 FAST = RetryPolicy(base_delay=0.001, max_delay=0.01, max_inline_wait=0.05)
@@ -37,6 +42,29 @@ def api_key(server: EmulatorServer, role: str = "lead") -> SecretStr:
 def client_for(server: EmulatorServer, role: str = "lead", **kw: Any) -> STMClient:
     kw.setdefault("retry", FAST)
     return STMClient(server.url, api_key(server, role), **kw)
+
+
+def one(model: type[R], item: object) -> R:
+    """`item`, checked to be a `model` (a listing is typed by its resource name only)."""
+    assert isinstance(item, model), f"expected a {model.__name__}, got {type(item).__name__}"
+    return item
+
+
+def of(model: type[R], items: Iterable[object]) -> list[R]:
+    return [one(model, item) for item in items]
+
+
+def keypair_call(alias: str, **fields: object) -> WriteCall:
+    """The call that generates a keypair (RSA 2048 unless `fields` say otherwise)."""
+    spec: dict[str, object] = {"key_alg": "RSA", "key_size": 2048}
+    if fields.get("key_alg", "RSA") != "RSA":
+        spec.pop("key_size")
+    return generate_keypair(GenerateKeypair.model_validate({"alias": alias, **spec, **fields}))
+
+
+async def create_keypair(client: STMClient, alias: str, **fields: object) -> m.Keypair:
+    outcome = await client.execute(keypair_call(alias, **fields))
+    return one(m.Keypair, outcome.resource)
 
 
 def set_faults(server: EmulatorServer, **spec: float) -> None:

@@ -21,9 +21,7 @@ def write_config(tmp_path: Path, text: str) -> Path:
 
 
 def test_an_unknown_theme_flag_is_a_usage_error(tmp_path: Path) -> None:
-    result = run_cli(
-        tmp_path, "--theme", "neon", SM_HOST="https://127.0.0.1:9", SM_API_KEY=KEY
-    )
+    result = run_cli(tmp_path, "--theme", "neon", SM_HOST="https://127.0.0.1:9", SM_API_KEY=KEY)
     assert result.returncode == 2, result.stderr
     assert "unknown theme 'neon'" in result.stderr and "--theme" in result.stderr
     assert "dark" in result.stderr and "light" in result.stderr

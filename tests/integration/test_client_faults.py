@@ -13,7 +13,7 @@ from stm_tui.api import errors
 from stm_tui.api.retry import RetryPolicy
 from stm_tui.emulator.server import EmulatorServer
 
-from ._emu import clean_faults, client_for, private_emulator, set_faults, stats
+from ._emu import clean_faults, client_for, keypair_call, private_emulator, set_faults, stats
 
 
 @pytest.fixture(scope="module")
@@ -81,16 +81,20 @@ async def test_a_create_is_sent_once_and_a_dropped_one_is_outcome_unknown(
 ) -> None:
     set_faults(faults, drop_rate=1.0)
     async with client_for(faults, read_only=False) as client:
-        with pytest.raises(errors.OutcomeUnknown):
-            await client.create_keypair("dropped-key", "RSA", key_size=2048)
+        call = keypair_call("dropped-key")
+        with pytest.raises(errors.OutcomeUnknown) as info:
+            await client.execute(call)
     assert stats(faults)[CREATE] == 1
+    # The re-read (by the new alias) was dropped too: nothing is claimed either way.
+    assert info.value.call is call
+    assert info.value.current is None and not info.value.checked
 
 
 async def test_a_create_during_a_503_storm_is_sent_once(faults: EmulatorServer) -> None:
     set_faults(faults, error_rate=1.0, retry_after=0)
     async with client_for(faults, read_only=False) as client:
         with pytest.raises(errors.ServerError):
-            await client.create_keypair("storm-key", "RSA", key_size=2048)
+            await client.execute(keypair_call("storm-key"))
     assert stats(faults)[CREATE] == 1
 
 

@@ -11,13 +11,14 @@ import pytest
 from pydantic import SecretStr
 
 from stm_tui.api import errors
-from stm_tui.api.client import STMClient
+from stm_tui.api import models as m
 from stm_tui.config import Profile
+from stm_tui.connect import client_for_profile
 from stm_tui.credentials import ResolvedCredentials
 from stm_tui.emulator.server import EmulatorServer
 from tests.conftest import frozen_clock
 
-from ._emu import FAST, api_key
+from ._emu import FAST, api_key, of
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,9 @@ def tls_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorS
         yield server
 
 
-def setup(server: EmulatorServer, *, password: str | None, cert: bool = True, ca: bool = True):
+def setup(
+    server: EmulatorServer, *, password: str | None, cert: bool = True, ca: bool = True
+) -> tuple[Profile, ResolvedCredentials]:
     p12, real_password = server.client_p12("lead")
     os.chmod(p12, 0o600)
     profile = Profile(
@@ -48,16 +51,16 @@ def setup(server: EmulatorServer, *, password: str | None, cert: bool = True, ca
 
 async def test_right_certificate_and_password_work(tls_emulator: EmulatorServer) -> None:
     profile, creds = setup(tls_emulator, password=None)
-    async with STMClient.from_profile(profile, creds, retry=FAST) as client:
+    async with client_for_profile(profile, creds, retry=FAST) as client:
         me = await client.me()
         assert "SSM_LEAD" in me.role_codes
-        assert await client.keypairs()
+        assert of(m.Keypair, await client.list_all("keypairs"))
 
 
 async def test_wrong_password_fails_before_any_request(tls_emulator: EmulatorServer) -> None:
     profile, creds = setup(tls_emulator, password="not-the-password")
     with pytest.raises(errors.ClientCertPasswordError) as info:
-        STMClient.from_profile(profile, creds)
+        client_for_profile(profile, creds)
     assert info.value.kind == "config"
     assert "not-the-password" not in str(info.value) and "not-the-password" not in repr(info.value)
 
@@ -66,9 +69,10 @@ async def test_without_a_client_certificate_reads_work_and_signing_is_refused(
     tls_emulator: EmulatorServer,
 ) -> None:
     profile, creds = setup(tls_emulator, password=None, cert=False)
-    async with STMClient.from_profile(profile, creds, retry=FAST, read_only=False) as client:
+    async with client_for_profile(profile, creds, retry=FAST, read_only=False) as client:
         assert "SSM_LEAD" in (await client.me()).role_codes
-        kp = next(k for k in await client.keypairs() if k.alias == "shared-java-jars")
+        listed = of(m.Keypair, await client.list_all("keypairs"))
+        kp = next(k for k in listed if k.alias == "shared-java-jars")
         with pytest.raises(errors.PermissionDenied) as info:
             await client.sign(kp.id, bytes(32), "SHA256withRSA")
     assert "Missing Client Authentication Certificate" in info.value.message
@@ -76,7 +80,7 @@ async def test_without_a_client_certificate_reads_work_and_signing_is_refused(
 
 async def test_an_untrusted_server_certificate_is_refused(tls_emulator: EmulatorServer) -> None:
     profile, creds = setup(tls_emulator, password=None, ca=False)
-    async with STMClient.from_profile(profile, creds, retry=FAST) as client:
+    async with client_for_profile(profile, creds, retry=FAST) as client:
         with pytest.raises(errors.ConfigError) as info:
             await client.me()
     assert "certificate verify failed" in info.value.message
@@ -90,7 +94,7 @@ def test_a_group_readable_p12_is_refused(tls_emulator: EmulatorServer, tmp_path:
     profile = Profile(host=tls_emulator.url, client_cert_file=loose, ca_file=tls_emulator.ca_file)
     creds = ResolvedCredentials(api_key=None, api_key_source="none")
     with pytest.raises(errors.ConfigError, match="readable by other users"):
-        STMClient.from_profile(profile, creds)
+        client_for_profile(profile, creds)
 
 
 def test_the_private_key_never_reaches_a_file(
@@ -113,7 +117,7 @@ def test_the_private_key_never_reaches_a_file(
 
     monkeypatch.setattr(os, "open", open_spy)
     profile, creds = setup(tls_emulator, password=None)
-    STMClient.from_profile(profile, creds)
+    client_for_profile(profile, creds)
     # The PEM key went only into the anonymous memfd (os.write); nothing was opened for
     # writing on a filesystem.
     assert any(b"PRIVATE KEY" in chunk for chunk in written)

@@ -1,24 +1,36 @@
 """The client never sends `//` (issue 10 item 1: production answers such paths with an HTML
 page) and builds every path from the one route table: every request of a full refresh, a
-sign and each write method is recorded at the transport and checked."""
+sign and the call of each write builder is recorded at the transport and checked."""
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import inspect
+import pkgutil
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 import pytest
 from pydantic import SecretStr
 
-from stm_tui.api import errors
+from stm_tui.api import errors, writes
+from stm_tui.api import models as m
 from stm_tui.api.client import STMClient
 from stm_tui.api.resources import RESOURCES
 from stm_tui.api.routes import ROUTES, path
+from stm_tui.api.writes import certificates as cert
+from stm_tui.api.writes import credentials as creds
+from stm_tui.api.writes import keypairs as kp
+from stm_tui.api.writes import profiles as prof
+from stm_tui.api.writes import releases as rel
+from stm_tui.api.writes import settings, teams, users
+from stm_tui.api.writes import signing as sign
+from stm_tui.api.writes.call import WriteCall
 from stm_tui.emulator.server import EmulatorServer
-from tests.integration._emu import FAST, api_key
+from tests.integration._emu import FAST, api_key, of, one
 
 
 class Recording(httpx.AsyncBaseTransport):
@@ -39,21 +51,24 @@ ROUTE_PATTERNS = [
     for t in ROUTES.values()
 ]
 
-WRITE_PREFIXES = (
-    "create_", "update_", "delete_", "suspend_", "unsuspend_", "revoke_", "approve_",
-    "close_", "set_", "generate_", "sign",
-)  # "sign" also matches the `signatures` listing, which is a read
+
+def builders() -> dict[str, Callable[..., WriteCall]]:
+    """Every write builder: the public functions of `stm_tui.api.writes`' modules that
+    return a `WriteCall`."""
+    found: dict[str, Callable[..., WriteCall]] = {}
+    for info in pkgutil.iter_modules(writes.__path__):
+        module = importlib.import_module(f"{writes.__name__}.{info.name}")
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if (
+                fn.__module__ == module.__name__
+                and not name.startswith("_")
+                and (inspect.signature(fn).return_annotation in ("WriteCall", WriteCall))
+            ):
+                found[name] = fn
+    return found
 
 
-def write_methods() -> set[str]:
-    return {
-        name
-        for name, fn in inspect.getmembers(STMClient, inspect.iscoroutinefunction)
-        if name.startswith(WRITE_PREFIXES) and name != "signatures"
-    }
-
-
-async def attempt(call: Any) -> Any:
+async def attempt(call: Awaitable[Any]) -> Any:
     """Run one call; the answer does not matter here, only what was sent."""
     try:
         return await call
@@ -77,45 +92,109 @@ async def test_no_request_path_contains_a_double_slash_and_all_come_from_the_rou
             items = await client.list_all(name)
             if items and (spec.item_route or spec.single):
                 await attempt(client.get_item(name, items[0].id))
-        keypair = await client.create_keypair("it-paths", "ECDSA", curve="P256", key_type="TEST")
-        profile = next(p for p in await client.certificate_profiles() if p.hierarchy == "PRIVATE")
-        cert = await attempt(client.generate_certificate(keypair.id, "it-paths-cert", profile.id))
-        release = await attempt(client.create_release("it-paths-release", keypair_ids=[keypair.id]))
+        keypair = one(
+            m.Keypair,
+            (
+                await client.execute(
+                    kp.generate_keypair(
+                        kp.GenerateKeypair(alias="it-paths", key_alg="ECDSA", curve="P256")
+                    )
+                )
+            ).resource,
+        )
+        profile = next(
+            p
+            for p in of(m.CertificateProfile, await client.list_all("certificate_profiles"))
+            if p.hierarchy == "PRIVATE"
+        )
+        made = await attempt(
+            client.execute(
+                cert.generate_certificate(
+                    keypair.id,
+                    "it-paths",
+                    cert.GenerateCertificate(
+                        alias="it-paths-cert", certificate_profile_id=profile.id
+                    ),
+                )
+            )
+        )
+        cert_id = made.resource.id if made is not None else "x"
+        asked = await attempt(
+            client.execute(
+                rel.create_release(
+                    rel.CreateRelease(name="it-paths-release", keypair_ids=(keypair.id,))
+                )
+            )
+        )
+        release_id = asked.resource.id if asked is not None else "x"
         me = await client.me()
-        called = {
-            "create_keypair",
-            "generate_certificate",
-            "create_release",
-        }
-        calls: dict[str, Any] = {
-            "sign": client.sign(keypair.id, hashlib.sha256(b"x").digest(), "SHA256withECDSA"),
-            "update_keypair": client.update_keypair(keypair.id, alias="it-paths-2"),
-            "suspend_keypair": client.suspend_keypair(keypair.id),
-            "unsuspend_keypair": client.unsuspend_keypair(keypair.id),
-            "create_keypair_profile": client.create_keypair_profile("it-paths-kpp", key_alg="RSA"),
-            "create_certificate_profile": client.create_certificate_profile("it-paths-cpp"),
-            "revoke_certificate": client.revoke_certificate(cert.id if cert else "x", "superseded"),
-            "approve_release": client.approve_release(release.id if release else "x"),
-            "close_release": client.close_release(release.id if release else "x"),
-            "create_team": client.create_team("it-paths-team"),
-            "update_team": client.update_team("x-team", name="renamed"),
-            "create_user": client.create_user(user_type="service", friendly_name="it-paths"),
-            "update_user": client.update_user(me.id, friendly_name="Lead"),
-            "create_api_token": client.create_api_token("it paths"),
-            "delete_api_token": client.delete_api_token("x-token"),
-            "create_client_certificate": client.create_client_certificate(
-                "it-paths", SecretStr("pw-0123456789")
+        calls: dict[str, WriteCall] = {
+            "generate_keypair": kp.generate_keypair(
+                kp.GenerateKeypair(alias="it-paths-9", key_alg="RSA", key_size=2048)
             ),
-            "update_account_settings": client.update_account_settings(),
-            "set_certcentral": client.set_certcentral(SecretStr("cc-key-0123456789")),
-            "delete_certcentral": client.delete_certcentral(),
-            "delete_keypair": client.delete_keypair(keypair.id),
+            "generate_certificate": cert.generate_certificate(
+                keypair.id,
+                "it-paths",
+                cert.GenerateCertificate(
+                    alias="it-paths-cert-2", certificate_profile_id=profile.id
+                ),
+            ),
+            "create_release": rel.create_release(
+                rel.CreateRelease(name="it-paths-release-2", keypair_ids=(keypair.id,))
+            ),
+            "sign_hash": sign.sign_hash(
+                keypair.id,
+                "it-paths",
+                sign.SignHash(digest=hashlib.sha256(b"x").digest(), sig_alg="SHA256withECDSA"),
+            ),
+            "update_keypair": kp.update_keypair(
+                keypair.id, "it-paths", kp.UpdateKeypair(alias="it-paths-2")
+            ),
+            "suspend_keypair": kp.suspend_keypair(keypair.id, "it-paths-2"),
+            "unsuspend_keypair": kp.unsuspend_keypair(keypair.id, "it-paths-2"),
+            "set_default_certificate": cert.set_default_certificate(
+                keypair.id, "it-paths-2", cert_id, "it-paths-cert"
+            ),
+            "create_keypair_profile": prof.create_keypair_profile(
+                prof.CreateKeypairProfile(name="it-paths-kpp", key_alg="RSA", key_size=2048)
+            ),
+            "create_certificate_profile": prof.create_certificate_profile(
+                prof.CreateCertificateProfile(name="it-paths-cpp")
+            ),
+            "revoke_certificate": cert.revoke_certificate(
+                cert_id, "it-paths-cert", cert.RevokeCertificate()
+            ),
+            "approve_release": rel.approve_release(release_id, "it-paths-release"),
+            "reject_release": rel.reject_release(
+                release_id, "it-paths-release", rel.RejectRelease(reason="no")
+            ),
+            "close_release": rel.close_release(release_id, "it-paths-release"),
+            "create_team": teams.create_team(teams.CreateTeam(name="it-paths-team")),
+            "update_team": teams.update_team("x-team", "x", teams.UpdateTeam(name="renamed")),
+            "create_user": users.create_user(
+                users.CreateUser(user_type="service", friendly_name="it-paths")
+            ),
+            "update_user": users.update_user(me.id, "Lead", users.UpdateUser(description="x")),
+            "create_api_token": creds.create_api_token(creds.CreateApiToken(name="it paths")),
+            "delete_api_token": creds.delete_api_token("x-token", "x"),
+            "create_client_certificate": creds.create_client_certificate(
+                creds.CreateClientCertificate(name="it-paths")
+            ),
+            "revoke_client_certificate": creds.revoke_client_certificate("x-cc", "x"),
+            "update_account_settings": settings.update_account_settings(
+                "Acme", settings.UpdateAccountSettings(require_keypair_profile=False)
+            ),
+            "set_certcentral": settings.set_certcentral(
+                "Acme", settings.SetCertCentral(api_key=SecretStr("cc-key-0123456789"))
+            ),
+            "delete_certcentral": settings.delete_certcentral("Acme"),
+            "delete_keypair": kp.delete_keypair(keypair.id, "it-paths-2"),
         }
         for call in calls.values():
-            await attempt(call)
-        called |= set(calls)
+            await attempt(client.execute(call))
+        await attempt(client.sign(keypair.id, hashlib.sha256(b"y").digest(), "SHA256withECDSA"))
 
-    assert called == write_methods(), "a write method is missing from this test"
+    assert set(calls) == set(builders()), "a write builder is missing from this test"
     methods = {method for method, _ in transport.sent}
     assert {"GET", "POST", "PUT", "DELETE"} <= methods
     assert len(transport.sent) > 40

@@ -10,10 +10,11 @@ import pytest
 from stm_tui.api import errors
 from stm_tui.api import models as m
 from stm_tui.api.client import STMClient
-from stm_tui.api.resources import RESOURCES
+from stm_tui.api.resources import RESOURCES, ResourceName
+from stm_tui.api.writes.keypairs import UpdateKeypair, update_keypair
 from stm_tui.emulator.server import EmulatorServer
 
-from ._emu import client_for
+from ._emu import client_for, of, one
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ LISTS = [name for name in RESOURCES if name not in ("api_tokens", "client_certif
 
 
 @pytest.mark.parametrize("name", LISTS)
-async def test_every_collection_lists_with_its_model(lead: STMClient, name: str) -> None:
+async def test_every_collection_lists_with_its_model(lead: STMClient, name: ResourceName) -> None:
     items = await lead.list_all(name)
     spec = RESOURCES[name]
     assert items, f"the demo organisation has {name}"
@@ -62,57 +63,59 @@ async def test_iter_pages_yields_pages_in_order(emulator: EmulatorServer) -> Non
 
 
 async def test_filters_are_sent_as_query_parameters(lead: STMClient) -> None:
-    rsa = await lead.keypairs(key_alg="RSA")
+    rsa = of(m.Keypair, await lead.list_all("keypairs", key_alg="RSA"))
     assert rsa and all(k.key_alg == "RSA" for k in rsa)
-    everything = await lead.keypairs()
+    everything = await lead.list_all("keypairs")
     assert len(everything) > len(rsa)
 
 
 async def test_identity_and_account_manager_reads(lead: STMClient) -> None:
     me = await lead.me()
     assert "SSM_LEAD" in me.role_codes and me.display_name
-    assert (await lead.get_user(me.id)).id == me.id
-    assert {r.code for r in await lead.roles()} >= {"SSM_LEAD", "SSM_SIGNER"}
-    accounts = await lead.accounts()
-    assert accounts and (await lead.get_account(accounts[0].id)).id == accounts[0].id
-    settings = await lead.account_settings()
+    assert (await lead.get_item("users", me.id)).id == me.id
+    roles = of(m.Role, await lead.list_all("roles"))
+    assert {r.code for r in roles} >= {"SSM_LEAD", "SSM_SIGNER"}
+    accounts = await lead.list_all("accounts")
+    assert accounts and (await lead.get_item("accounts", accounts[0].id)).id == accounts[0].id
+    settings = one(m.AccountSettings, await lead.get_item("account_settings", ""))
     assert settings.id and settings.account is not None
-    assert isinstance(await lead.api_tokens(), list)
-    assert isinstance(await lead.client_certificates(), list)
-    assert isinstance(await lead.account_manager_audit_log(), list)
+    # Typed lists, possibly empty: `of` checks every item's model.
+    of(m.ApiToken, await lead.list_all("api_tokens"))
+    of(m.ClientCertificate, await lead.list_all("client_certificates"))
 
 
 async def test_certificates_decode_from_their_der(lead: STMClient) -> None:
-    cert = (await lead.certificates(certificate_status="ACTIVE"))[0]
+    cert = one(m.Certificate, (await lead.list_all("certificates", certificate_status="ACTIVE"))[0])
     assert cert.x509_cert is not None
     assert cert.subject_name and cert.issuer_name and cert.serial_hex
     assert cert.not_after is not None and cert.days_left() is not None
     assert cert.decoded_chain, "the chain decodes too"
-    keypair = await lead.get_keypair(cert.keypair.id)  # type: ignore[union-attr]
+    assert cert.keypair is not None and cert.keypair.id
+    keypair = one(m.Keypair, await lead.get_item("keypairs", cert.keypair.id))
     assert keypair.public_key_fingerprint
 
 
 async def test_certificate_download_is_pem(fresh_emulator: EmulatorServer) -> None:
     # A download is an audit entry: not on the shared emulator the snapshots render.
     async with client_for(fresh_emulator) as lead:
-        cert = (await lead.certificates(certificate_status="ACTIVE"))[0]
+        cert = (await lead.list_all("certificates", certificate_status="ACTIVE"))[0]
         pem = await lead.download_certificate(cert.id)
     assert pem.startswith(b"-----BEGIN CERTIFICATE-----")
 
 
 async def test_scan_detail_has_findings_and_audit_export_is_csv(lead: STMClient) -> None:
-    scan = (await lead.scans())[0]
-    detail = await lead.get_scan(scan.id)
+    scan = (await lead.list_all("scans"))[0]
+    detail = one(m.Scan, await lead.get_item("scans", scan.id))
     assert isinstance(detail.findings, list)
     assert (await lead.export_audit_log()).splitlines()[0]
 
 
 async def test_unknown_ids_are_not_found(lead: STMClient) -> None:
     with pytest.raises(errors.NotFound) as info:
-        await lead.get_keypair(str(uuid.uuid4()))
+        await lead.get_item("keypairs", str(uuid.uuid4()))
     assert "Keypair not present" in info.value.message
     with pytest.raises(errors.NotFound):
-        await lead.get_certificate(str(uuid.uuid4()))
+        await lead.get_item("certificates", str(uuid.uuid4()))
 
 
 async def test_a_wrong_api_key_is_an_auth_error_not_retried(emulator: EmulatorServer) -> None:
@@ -136,7 +139,8 @@ async def test_list_changed_answers_not_modified_until_something_changes(
         assert not again.changed
         target = first.items[-1]  # on the last page: a per-page ETag must still notice
         assert isinstance(target, m.Keypair)
-        await client.update_keypair(target.id, alias=f"renamed-{uuid.uuid4().hex[:6]}x")
+        rename = UpdateKeypair(alias=f"renamed-{uuid.uuid4().hex[:6]}x")
+        await client.execute(update_keypair(target.id, target.alias or "", rename))
         after = await client.list_changed("keypairs", etag=first.etag)
         assert after.changed and after.full
         assert {k.id for k in after.items} == {k.id for k in first.items}
@@ -145,7 +149,7 @@ async def test_list_changed_answers_not_modified_until_something_changes(
 async def test_list_changed_since_returns_only_recent_changes(emulator: EmulatorServer) -> None:
     stm = emulator
     async with client_for(stm, read_only=False) as client:
-        everything = await client.keypairs()
+        everything = of(m.Keypair, await client.list_all("keypairs"))
         newest = max(k.modified_on for k in everything if k.modified_on)
         delta = await client.list_changed("keypairs", since=newest)
         assert delta.changed and not delta.full and delta.items == []

@@ -206,14 +206,16 @@ def test_public_profile_needs_certcentral(fresh_emulator: EmulatorServer) -> Non
             json={"alias": "ev-two", "certificate_profile_id": ev["id"]},
         )
         assert refused.status_code == 422
-        c.put(f"{STM}/account-settings/certcentral", json={"api_key": "secret-cc-key-9f3a"})
+        assert "set up" in refused.json()["error"]["message"]
+        c.put(f"{STM}/account-settings/certcentral", json={"api_key": "secretcckey" * 3 + "9f3a"})
         settings = c.get(f"{STM}/account-settings").json()
         issued = c.post(
             f"{STM}/keypairs/{key['id']}/certificates",
             json={"alias": "ev-two", "certificate_profile_id": ev["id"]},
         )
     assert settings["certcentral"]["api_key_hint"] == "…9f3a"
-    assert "secret-cc-key" not in str(settings)
+    assert "secretcckey" not in str(settings)
+    assert settings["certcentral"]["connected"] is True
     assert issued.status_code == 201 and issued.json()["hierarchy"] == "PUBLIC"
 
 

@@ -54,7 +54,7 @@ def test_offset_past_the_end_is_an_empty_page(emulator: EmulatorServer) -> None:
     ],
 )
 def test_bad_paging_and_filter_values_are_400(
-    emulator: EmulatorServer, params: dict[str, object]
+    emulator: EmulatorServer, params: dict[str, str | int]
 ) -> None:
     with api_client(emulator) as c:
         r = c.get(f"{STM}/certificates", params=params)

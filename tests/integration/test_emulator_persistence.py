@@ -121,3 +121,21 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
     finally:
         conn.close()
     assert set(acked) <= stored
+
+
+def test_a_schema_2_data_dir_gets_signature_sequences_in_time_order(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with EmulatorServer(data_dir=data, clock=frozen_clock):
+        pass
+    db_file = data / "emulator.sqlite3"
+    with sqlite3.connect(db_file) as conn:  # what schema 2 wrote: no sequence anywhere
+        conn.execute("DROP INDEX signatures_sequence")
+        conn.execute("ALTER TABLE signatures DROP COLUMN sequence")
+        conn.execute("UPDATE signatures SET data=json_remove(data, '$.sequence')")
+        conn.execute("PRAGMA user_version=2")
+    with EmulatorServer(data_dir=data, clock=frozen_clock) as again, api_client(again) as c:
+        page = c.get(f"{STM}/signatures", params={"limit": 100}).json()
+        newest = c.get(f"{STM}/signatures", params={"order": "desc", "limit": 1}).json()
+    sequences = [s["sequence"] for s in page["items"]]
+    assert sequences == list(range(1, len(sequences) + 1))
+    assert newest["items"][0]["sequence"] == page["total"]

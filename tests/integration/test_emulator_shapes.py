@@ -182,6 +182,7 @@ def test_certificates_are_real_x509_with_the_documented_chain(emulator: Emulator
                 "failure_message",
                 "client_ip",
                 "created_on",
+                "sequence",
             },
         ),
         (
@@ -214,6 +215,7 @@ def test_certificates_are_real_x509_with_the_documented_chain(emulator: Emulator
                 "description",
                 "status",
                 "members",
+                "resource_counts",
                 "created_on",
                 "created_by",
                 "modified_on",
@@ -248,8 +250,13 @@ def test_certificates_are_real_x509_with_the_documented_chain(emulator: Emulator
                 "key_size",
                 "curve",
                 "key_type",
+                "key_storage",
+                "enabled",
+                "active_from",
+                "status",
                 "teams",
                 "created_on",
+                "created_by",
                 "modified_on",
             },
         ),
@@ -265,6 +272,7 @@ def test_certificates_are_real_x509_with_the_documented_chain(emulator: Emulator
                 "validity_days",
                 "allowed_key_algs",
                 "subject_template",
+                "teams",
                 "created_on",
                 "modified_on",
             },
@@ -362,6 +370,10 @@ def test_account_manager_lists_are_bare_arrays(emulator: EmulatorServer) -> None
         "applications",
         "teams",
         "two_factor_enabled",
+        "authenticator_enrolled",
+        "active_client_certificates",
+        "client_certificate_valid_to",
+        "two_factor_ready",
     } == set(me)
     assert me["applications"][0]["roles"][0]["code"] == "SSM_LEAD"
     assert all("token" not in t and t["key_hint"].startswith("…") for t in tokens)

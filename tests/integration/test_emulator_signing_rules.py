@@ -156,7 +156,9 @@ def test_keypair_can_be_in_only_one_live_release(fresh_emulator: EmulatorServer)
             f"{STM}/release-windows",
             json={"name": "clash", "duration_minutes": 30, "keypair_ids": [key["id"]]},
         )
-    assert r.status_code == 409 and r.json()["error"]["status"] == "duplicate_error"
+    assert r.status_code == 422 and r.json()["error"]["status"] == "invalid_state"
+    message = r.json()["error"]["message"]
+    assert message.startswith("keypair_ids: ") and "desktop-4.3.0" in message
 
 
 def test_release_request_approve_close_lifecycle(fresh_emulator: EmulatorServer) -> None:

@@ -92,8 +92,18 @@ def test_friendly_filter_names_map_to_the_api_fields(
     everything = json.loads(run(tmp_path, "get", "certificates", "-o", "json", **env).stdout)
     assert active and all(c["certificate_status"] == "ACTIVE" for c in active)
     assert len(active) < len(everything)  # revoked and expired ones are left out
-    keys = run(tmp_path, "get", "keypairs", "-o", "json", "--filter", "alg=ECDSA",
-               "--filter", "status=ONLINE", **env)
+    keys = run(
+        tmp_path,
+        "get",
+        "keypairs",
+        "-o",
+        "json",
+        "--filter",
+        "alg=ECDSA",
+        "--filter",
+        "status=ONLINE",
+        **env,
+    )
     assert keys.returncode == 0, keys.stderr
     ecdsa = json.loads(keys.stdout)
     assert ecdsa and all(k["key_alg"] == "ECDSA" and k["key_status"] == "ONLINE" for k in ecdsa)

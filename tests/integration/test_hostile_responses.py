@@ -12,14 +12,17 @@ import gzip
 import threading
 import time
 import tracemalloc
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
 from stm_tui.api import errors
+from stm_tui.api import models as m
 from stm_tui.api.client import STMClient
 from stm_tui.session import Session
+from stm_tui.store.poller import FetchResult
 from tests.integration._cli import run_cli
 from tests.integration._emu import FAST
 from tests.integration._hostile import Reply, Request, hostile
@@ -48,7 +51,13 @@ def client(url: str, **kw: object) -> STMClient:
 async def test_every_undecodable_body_is_a_bad_response(body: bytes) -> None:
     with hostile(lambda _r: Reply(200, body)) as server:
         async with client(server.url) as c:
-            for call in (c.keypairs, c.me, c.users, lambda: c.count("keypairs")):
+            calls: tuple[Callable[[], Awaitable[object]], ...] = (
+                lambda: c.list_all("keypairs"),
+                c.me,
+                lambda: c.list_all("users"),
+                lambda: c.count("keypairs"),
+            )
+            for call in calls:
                 with pytest.raises(errors.BadResponse):
                     await call()
 
@@ -104,7 +113,7 @@ async def test_a_gzip_bomb_is_refused_before_it_inflates() -> None:
             tracemalloc.start()
             try:
                 with pytest.raises(errors.BadResponse, match="larger than the 8 MB limit"):
-                    await c.keypairs()
+                    await c.list_all("keypairs")
                 _current, peak = tracemalloc.get_traced_memory()
             finally:
                 tracemalloc.stop()
@@ -119,7 +128,7 @@ async def test_a_compressed_answer_within_the_limit_still_works() -> None:
 
     with hostile(answer) as server:
         async with client(server.url, max_body_bytes=1024) as c:
-            assert [k.id for k in await c.keypairs()] == ["kp-1"]
+            assert [k.id for k in await c.list_all("keypairs")] == ["kp-1"]
 
 
 def _trickle(request: Request, stop: threading.Event) -> None:
@@ -142,7 +151,7 @@ async def test_a_trickling_server_cannot_hold_a_request_past_its_deadline() -> N
         try:
             async with client(server.url, read_timeout=5.0, deadline=1.0) as c:
                 with pytest.raises(errors.DeadlineExceeded) as info:
-                    await c.keypairs()
+                    await c.list_all("keypairs")
         finally:
             stop.set()
     assert "1 s" in info.value.message and server.url in info.value.message
@@ -154,7 +163,7 @@ async def test_a_trickling_server_cannot_hold_a_request_past_its_deadline() -> N
 def test_get_honours_the_deadline_from_the_config(tmp_path: Path) -> None:
     config = tmp_path / "config" / "stm-tui"
     config.mkdir(parents=True, mode=0o700)
-    (config / "config.toml").write_text('[profiles.default]\nrequest_deadline_s = 1\n')
+    (config / "config.toml").write_text("[profiles.default]\nrequest_deadline_s = 1\n")
     (config / "config.toml").chmod(0o600)
     stop = threading.Event()
     with hostile(lambda r: _trickle(r, stop)) as server:
@@ -199,9 +208,7 @@ async def until(check: object, what: str, limit: float = 10.0) -> None:
 async def test_the_session_survives_deep_nesting_and_recovers_when_the_server_does() -> None:
     behaviour = Switchable()
     with hostile(behaviour) as server:
-        session = Session(
-            client(server.url), resources=("keypairs",), intervals={"keypairs": 0.05}
-        )
+        session = Session(client(server.url), resources=("keypairs",), intervals={"keypairs": 0.05})
         await session.start()  # must not raise
         try:
             keypairs = session.store.collection("keypairs")
@@ -224,13 +231,11 @@ async def test_an_unexpected_exception_in_a_fetch_is_shown_and_polling_goes_on()
     behaviour = Switchable()
     behaviour.healthy = True
     with hostile(behaviour) as server:
-        session = Session(
-            client(server.url), resources=("keypairs",), intervals={"keypairs": 0.05}
-        )
+        session = Session(client(server.url), resources=("keypairs",), intervals={"keypairs": 0.05})
         calls = {"n": 0}
         real = session.poller._loops["keypairs"].spec.fetch
 
-        async def flaky() -> object:
+        async def flaky() -> FetchResult | Sequence[m.Resource]:
             calls["n"] += 1
             if calls["n"] <= 2:
                 raise RuntimeError("a bug in a fetcher")
@@ -257,9 +262,7 @@ async def test_a_store_that_rejects_items_does_not_kill_the_poller() -> None:
         return Reply.json(next(answers, ENVELOPE_KEYPAIR))
 
     with hostile(answer) as server:
-        session = Session(
-            client(server.url), resources=("keypairs",), intervals={"keypairs": 0.05}
-        )
+        session = Session(client(server.url), resources=("keypairs",), intervals={"keypairs": 0.05})
         await session.start()
         try:
             keypairs = session.store.collection("keypairs")

@@ -14,10 +14,18 @@ from typing import Any
 
 import pytest
 
+from stm_tui.api import models as m
 from stm_tui.api.client import ChangeResult, STMClient
+from stm_tui.api.writes.certificates import (
+    GenerateCertificate,
+    RevokeCertificate,
+    generate_certificate,
+    revoke_certificate,
+)
+from stm_tui.api.writes.keypairs import delete_keypair
 from stm_tui.emulator.server import EmulatorServer
 from stm_tui.session import Session
-from tests.integration._emu import api_key, client_for
+from tests.integration._emu import api_key, client_for, create_keypair, of, one
 
 FAST_POLL = 0.05
 
@@ -97,10 +105,19 @@ async def test_change_only_refresh_picks_up_a_revocation_and_a_new_certificate(
         # any fixed sleep, and a write landing between its change listing and its count
         # looks like a removal (a complete listing follows, failing the count below).
         await until(lambda: not session.poller.busy, "the polls in flight to finish")
-        await writer.revoke_certificate(active.id, "superseded")
-        kp = await writer.create_keypair("it-change-only", "RSA", key_size=2048)
-        profile = next(p for p in await writer.certificate_profiles() if p.hierarchy == "PRIVATE")
-        new = await writer.generate_certificate(kp.id, "it-change-only-cert", profile.id)
+        await writer.execute(
+            revoke_certificate(active.id, "x", RevokeCertificate(reason="superseded"))
+        )
+        kp = await create_keypair(writer, "it-change-only")
+        profiles = of(m.CertificateProfile, await writer.list_all("certificate_profiles"))
+        profile = next(p for p in profiles if p.hierarchy == "PRIVATE")
+        req = GenerateCertificate(
+            alias="it-change-only-cert", certificate_profile_id=profile.id, set_as_default_cert=True
+        )
+        new = one(
+            m.Certificate,
+            (await writer.execute(generate_certificate(kp.id, "it-change-only", req))).resource,
+        )
         session.poller.resume()
 
         await until(lambda: certs.get(new.id) is not None, "the new certificate")
@@ -126,7 +143,7 @@ async def test_a_deleted_keypair_disappears_through_a_complete_listing(
     try:
         keypairs = session.store.collection("keypairs")
         victim = next(iter(keypairs.items.values()))
-        await writer.delete_keypair(victim.id)
+        await writer.execute(delete_keypair(victim.id, victim.alias or ""))
         await until(lambda: keypairs.get(victim.id) is None, "the deleted keypair to go")
         complete = [s for n, s in reader.calls if n == "keypairs" and s is None]
         assert len(complete) >= 2  # the first listing, and the one the count triggered
@@ -142,8 +159,8 @@ async def test_a_server_ignoring_modified_since_still_gives_a_correct_store(
     try:
         keypairs = session.store.collection("keypairs")
         victim = next(iter(keypairs.items.values()))
-        await writer.delete_keypair(victim.id)
-        kp = await writer.create_keypair("it-ignored-since", "RSA", key_size=2048)
+        await writer.execute(delete_keypair(victim.id, victim.alias or ""))
+        kp = await create_keypair(writer, "it-ignored-since")
         await until(lambda: keypairs.get(kp.id) is not None, "the new keypair")
         await until(lambda: keypairs.get(victim.id) is None, "the deleted keypair to go")
     finally:

@@ -87,8 +87,11 @@ async def test_a_signer_stops_polling_scans_on_the_403_and_says_so(
 ) -> None:
     set_faults(server)
     client = CountingClient(server.url, api_key(server, "signer"), retry=FAST)
-    session = Session(client, resources=("scans", "releases"), intervals=dict.fromkeys(
-        ("scans", "releases"), 0.05))
+    session = Session(
+        client,
+        resources=("scans", "releases"),
+        intervals=dict.fromkeys(("scans", "releases"), 0.05),
+    )
     await session.start()
     scans = session.store.collection("scans")
     releases = session.store.collection("releases")

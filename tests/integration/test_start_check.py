@@ -12,6 +12,7 @@ from pydantic import SecretStr
 
 from stm_tui.commands.dashboard import MAX_PROMPTS, connect_for_dashboard
 from stm_tui.config import Profile
+from stm_tui.connect import session_for_profile
 from stm_tui.credentials import ResolvedCredentials
 from stm_tui.emulator.server import EmulatorServer
 from stm_tui.session import Session
@@ -42,7 +43,7 @@ async def connect(host: str, key: str, source: str, rec: Recorder) -> Session | 
     result = await connect_for_dashboard(
         profile,
         creds,
-        lambda c: Session.from_profile(profile, c, read_only=True),
+        lambda c: session_for_profile(profile, c, read_only=True),
         prompt=rec.prompt,
         show_failure=rec.show,
     )

@@ -36,7 +36,7 @@ def app_at(url: str, key: str, **app_kw: Any) -> StmApp:
     # Only the label in the identity bar: the emulator's port changes every run.
     client.host = SHOWN_HOST
     session = Session(client, profile_name="demo", clock=frozen, local=LOCAL)
-    return StmApp(session, clock=frozen, **app_kw)
+    return StmApp(session, **app_kw)
 
 
 @pytest.fixture(autouse=True)

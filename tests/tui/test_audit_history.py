@@ -20,7 +20,7 @@ def small_page_app(server: Any) -> StmApp:
     client = STMClient(server.url, SecretStr(key), read_only=True, page_size=20)
     client.host = SHOWN_HOST
     session = Session(client, profile_name="demo", clock=frozen, local=LOCAL)
-    return StmApp(session, clock=frozen)
+    return StmApp(session)
 
 
 def view_info(app: StmApp) -> str:

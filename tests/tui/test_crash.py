@@ -25,7 +25,7 @@ def test_a_crash_prints_no_locals_and_sets_a_failure_code(
     emulator: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     base = make_app(emulator)
-    app = CrashingApp(base.session, clock=base.clock)
+    app = CrashingApp(base.session)
 
     async def auto_pilot(pilot: Pilot[Any]) -> None:
         await pilot.pause()

@@ -20,6 +20,7 @@ from stm_tui.tui.screens.help import HelpScreen
 from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.screens.overview import OverviewScreen
 from stm_tui.tui.widgets.detail_pane import DetailPane
+from stm_tui.views.table_model import plain as plain_cell
 from tests.tui.conftest import loaded, wait_until
 
 SIZES = [(80, 24), (120, 40)]
@@ -33,6 +34,11 @@ def plain(renderable: Any) -> str:
 
 def detail_text(app: StmApp) -> str:
     return plain(app.screen.query_one(DetailPane).renderable)
+
+
+def screen_lines(app: StmApp) -> list[str]:
+    """The screen as the terminal shows it, one string per line."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
 def label(app: StmApp, selector: str) -> str:
@@ -49,16 +55,23 @@ async def test_every_area_opens_on_its_key_with_the_store_rows(
         await loaded(pilot)
         assert isinstance(app.screen, OverviewScreen)
         assert app.screen.table.row_count > 0  # the demo seed has things to triage
-        identity = label(app, "#who")
-        assert ("Lead" in identity and "stm.demo.test" in identity) or size[0] < 100
-        assert "READ-ONLY" in label(app, "#mode")
+        # What the top line shows, as drawn: at 80 columns the account and host are cut, the
+        # mode, who and where from never are.
+        top = screen_lines(app)[0]
+        identity = app.session.identity
+        assert identity is not None
+        for shown in ("READ-ONLY", identity.user_name, "(Lead", "tester@jump-host"):
+            assert shown in top, (size, shown, top)
+        if size[0] >= 120:
+            assert "@ Acme Software" in top and "stm.demo.test" in top, top
         for area in AREAS[1:]:
             await pilot.press(area.key)
             await pilot.pause()
             screen = app.screen
             assert isinstance(screen, ListScreen), area.mode
             assert screen.area is area
-            expected = len(app.session.store.collection(area.mode).items)
+            assert area.collection is not None
+            expected = len(app.session.store.collection(area.collection).items)
             assert screen.table.total_count == expected, area.mode
             assert f"{expected}/{expected}" in label(app, "#view-info")
         await pilot.press("1")
@@ -79,7 +92,8 @@ async def test_filter_narrows_the_list_and_escape_clears_it(
         await pilot.press("slash", *"status:revoked")
         await pilot.pause()
         revoked = [
-            c for c in app.session.store.collection("certificates").items.values()
+            c
+            for c in app.session.store.collection("certificates").items.values()
             if c.certificate_status == "REVOKED"
         ]
         assert 0 < screen.table.row_count == len(revoked) < total
@@ -101,16 +115,24 @@ async def test_sort_cycles_columns_and_reverses(app_factory: Callable[..., StmAp
         await pilot.press("2")
         screen = app.screen
         assert isinstance(screen, ListScreen)
-        await pilot.press("s")
-        first = screen.table.sort_column
-        assert first is not None
-        aliases = [app.session.store.collection("keypairs").items[k].alias.lower()
-                   for k in screen.table.visible_keys()]
-        if first == "alias":
-            assert aliases == sorted(aliases)
+        table = screen.table
+
+        def shown(column: str) -> list[str]:
+            index = [c.key for c in table.columns].index(column)
+            return [plain_cell(table.get_row(k).cells[index]) for k in table.visible_keys()]
+
+        # The keypairs open sorted by alias.
+        assert (table.sort_column, table.sort_reverse) == ("alias", False)
+        aliases = [a.lower() for a in shown("alias")]
+        assert aliases == sorted(aliases) and len(set(aliases)) > 1
+        by_alias = table.visible_keys()
+        await pilot.press("s")  # the next column
+        assert (table.sort_column, table.sort_reverse) == ("alg", False)
+        algorithms = shown("alg")
+        assert algorithms == sorted(algorithms) and table.visible_keys() != by_alias
         await pilot.press("S")
-        assert screen.table.sort_reverse
-        assert screen.table.sort_column == first
+        assert (table.sort_column, table.sort_reverse) == ("alg", True)
+        assert shown("alg") == sorted(algorithms, reverse=True)
 
 
 async def test_enter_opens_the_detail_beside_the_list_at_120_columns(
@@ -147,8 +169,11 @@ async def test_enter_pushes_a_detail_screen_at_80_columns(
         await pilot.press("4")
         screen = app.screen
         assert isinstance(screen, ListScreen)
-        open_ids = [r.id for r in app.session.store.collection("releases").items.values()
-                    if r.status == "OPEN"]
+        open_ids = [
+            r.id
+            for r in app.session.store.collection("releases").items.values()
+            if r.status == "OPEN"
+        ]
         assert open_ids, "the demo seed has an open release"
         screen.focus_key(open_ids[0])
         await pilot.press("enter")
@@ -172,7 +197,7 @@ async def test_overview_rows_jump_to_their_resource(app_factory: Callable[..., S
         await wait_until(pilot, lambda: isinstance(app.screen, ListScreen))
         screen = app.screen
         assert isinstance(screen, ListScreen)
-        assert screen.area.mode == resource
+        assert screen.area.collection == resource
         assert screen.table.cursor_key == ident
 
 
@@ -185,12 +210,14 @@ async def test_threat_report_groups_findings_by_severity(
         await pilot.press("5")
         screen = app.screen
         assert isinstance(screen, ListScreen)
-        failed = [s for s in app.session.store.collection("scans").items.values()
-                  if s.status == "FAIL"]
+        failed = [
+            s for s in app.session.store.collection("scans").items.values() if s.status == "FAIL"
+        ]
         assert failed
         screen.focus_key(failed[0].id)
         await pilot.press("enter")
-        await wait_until(pilot, lambda: failed[0].id in app.scan_reports)
+        reports = app.session.store.collection("scan_reports")
+        await wait_until(pilot, lambda: failed[0].id in reports.items)
         await pilot.pause()
         body = detail_text(app)
         severities = [s for s in ("CRITICAL (", "HIGH (", "MEDIUM (", "LOW (") if s in body]

@@ -18,15 +18,16 @@ from rich.text import Text
 
 from stm_tui.api import models as m
 from stm_tui.store.store import Store
-from stm_tui.tui import details, triage
-from stm_tui.tui import format as f
 from stm_tui.tui.app import StmApp
-from stm_tui.tui.rows import VIEWS, Context
-from stm_tui.tui.rows.activity import signatures_used
 from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.widgets.detail_pane import DetailPane
 from stm_tui.tui.widgets.resource_table import ResourceTable
-from stm_tui.tui.widgets.table_model import Column, layout_columns
+from stm_tui.views import details, triage
+from stm_tui.views import format as f
+from stm_tui.views.resources import VIEWS, view_of
+from stm_tui.views.rows import Context
+from stm_tui.views.rows.activity import signatures_used
+from stm_tui.views.table_model import Column, Row, layout_columns
 from tests.tui.conftest import FROZEN, loaded
 
 NOW = FROZEN
@@ -42,10 +43,22 @@ def ctx(store: Store | None = None) -> Context:
     return Context(store=store or Store(), now=NOW)
 
 
+def list_row(resource: str, item: Any) -> Row:
+    view = view_of(resource)
+    assert view is not None and view.row is not None
+    return view.row(item, ctx())
+
+
 def release(used: int, limit: int | None, **kw: Any) -> m.ReleaseWindow:
     return m.ReleaseWindow.model_validate(
-        {"id": f"r-{used}", "name": f"rel-{used}", "status": "OPEN",
-         "signature_count": used, "max_signatures": limit, **kw}
+        {
+            "id": f"r-{used}",
+            "name": f"rel-{used}",
+            "status": "OPEN",
+            "signature_count": used,
+            "max_signatures": limit,
+            **kw,
+        }
     )
 
 
@@ -70,7 +83,7 @@ def test_signature_quota_is_amber_from_80_percent_and_red_when_used_up(
     style = Style.parse(str(cell.style)) if cell.style else Style()
     assert (style.color.name if style.color else None) == colour
     # The list row and the detail carry the same styled cell.
-    row = VIEWS["releases"].row(r, ctx())
+    row = list_row("releases", r)
     list_cell = next(c for c in row.cells if isinstance(c, Text) and c.plain == f"{used}/{limit}")
     assert list_cell.style == cell.style
     detail = details.release_detail(r, ctx())
@@ -80,9 +93,9 @@ def test_signature_quota_is_amber_from_80_percent_and_red_when_used_up(
 
 
 def test_the_overview_line_of_an_open_release_keeps_the_quota_colour() -> None:
-    (finding,) = triage.releases([release(40, 40, end_time="2026-11-28T12:00:00Z")], NOW)
-    quota = [span for span in finding.detail.spans
-             if finding.detail.plain[span.start : span.end] == "40/40"]
+    (line,) = triage.releases([release(40, 40, end_time="2026-11-28T12:00:00Z")], NOW)
+    quota = [span for span in line.detail.spans
+             if line.detail.plain[span.start : span.end] == "40/40"]
     assert quota and "red" in str(quota[0].style)
 
 
@@ -90,11 +103,21 @@ def test_the_overview_line_of_an_open_release_keeps_the_quota_colour() -> None:
 
 
 def test_a_long_finding_description_wraps_under_itself() -> None:
-    scan = m.Scan.model_validate({
-        "id": "s-1", "alias": "scan", "status": "FAIL",
-        "findings": [{"severity": "HIGH", "title": "Hard-coded secret", "category": "secrets",
-                      "detail": "word " * 60}],
-    })
+    scan = m.Scan.model_validate(
+        {
+            "id": "s-1",
+            "alias": "scan",
+            "status": "FAIL",
+            "findings": [
+                {
+                    "severity": "HIGH",
+                    "title": "Hard-coded secret",
+                    "category": "secrets",
+                    "detail": "word " * 60,
+                }
+            ],
+        }
+    )
     lines = render(Group(*details.findings_by_severity(scan)), 50)
     body = [line for line in lines if "word" in line]
     assert len(body) > 3
@@ -102,10 +125,13 @@ def test_a_long_finding_description_wraps_under_itself() -> None:
 
 
 def test_ids_and_fingerprints_break_only_between_groups() -> None:
-    kp = m.Keypair.model_validate({
-        "id": "3f2a9c01-7b2e-4c1d-9e8f-0123456789ab", "alias": "kp",
-        "public_key": base64.b64encode(b"\x01" * 64).decode(),
-    })
+    kp = m.Keypair.model_validate(
+        {
+            "id": "3f2a9c01-7b2e-4c1d-9e8f-0123456789ab",
+            "alias": "kp",
+            "public_key": base64.b64encode(b"\x01" * 64).decode(),
+        }
+    )
     fingerprint = kp.public_key_fingerprint
     assert fingerprint is not None
     groups = set(fingerprint.split(":"))
@@ -126,12 +152,17 @@ def test_detail_columns_stay_put_when_rows_change() -> None:
     r = release(2, 40, id="r-1")
 
     def sig(n: int, user: str) -> m.Signature:
-        return m.Signature.model_validate({
-            "id": f"sig-{n}", "release": {"id": "r-1", "name": "rel"},
-            "user": {"id": f"u-{n}", "name": user}, "keypair": {"id": "k", "alias": "kp"},
-            "status": "SUCCESS", "sig_alg": "SHA256withRSA",
-            "created_on": (NOW - timedelta(minutes=n)).isoformat(),
-        })
+        return m.Signature.model_validate(
+            {
+                "id": f"sig-{n}",
+                "release": {"id": "r-1", "name": "rel"},
+                "user": {"id": f"u-{n}", "name": user},
+                "keypair": {"id": "k", "alias": "kp"},
+                "status": "SUCCESS",
+                "sig_alg": "SHA256withRSA",
+                "created_on": (NOW - timedelta(minutes=n)).isoformat(),
+            }
+        )
 
     store.replace_all("signatures", [sig(1, "al")])
     before = render(details.release_detail(r, ctx(store)), 90)
@@ -160,16 +191,21 @@ async def test_the_detail_pane_keeps_room_for_its_scrollbar(
 
 
 def revoked_cert() -> m.Certificate:
-    return m.Certificate.model_validate({
-        "id": "c-1", "alias": "old-cert", "certificate_status": "REVOKED",
-        "valid_from": "2026-01-01T00:00:00Z", "valid_to": "2027-01-01T00:00:00Z",
-        "revoked_on": "2026-06-01T00:00:00Z",
-    })
+    return m.Certificate.model_validate(
+        {
+            "id": "c-1",
+            "alias": "old-cert",
+            "certificate_status": "REVOKED",
+            "valid_from": "2026-01-01T00:00:00Z",
+            "valid_to": "2027-01-01T00:00:00Z",
+            "revoked_on": "2026-06-01T00:00:00Z",
+        }
+    )
 
 
 def test_a_revoked_certificate_says_revoked_not_days_left() -> None:
     c = revoked_cert()
-    row = VIEWS["certificates"].row(c, ctx())
+    row = list_row("certificates", c)
     left = row.cells[[col.key for col in VIEWS["certificates"].columns].index("days")]
     assert isinstance(left, Text) and left.plain == "revoked"
     text = "\n".join(render(details.certificate_detail(c, ctx()), 100))
@@ -208,21 +244,27 @@ async def test_list_headers_name_the_time_zone(app_factory: Callable[..., StmApp
 
 
 def test_a_column_with_one_value_on_every_row_gives_its_width_to_the_names() -> None:
-    columns = [Column("name", "Name", min_width=10), Column("issuer", "Issuer", min_width=10),
-               Column("status", "Status", width=8)]
+    columns = [
+        Column("name", "Name", min_width=10),
+        Column("issuer", "Issuer", min_width=10),
+        Column("status", "Status", width=8),
+    ]
     contents = [30, 30, 8]
     plain = {p.index: p.width for p in layout_columns(columns, contents, 29)}
-    shrunk = {p.index: p.width for p in layout_columns(columns, contents, 29,
-                                                        uniform=frozenset({1}))}
+    shrunk = {
+        p.index: p.width for p in layout_columns(columns, contents, 29, uniform=frozenset({1}))
+    }
     assert 1 in plain and 2 not in plain  # without the hint the status would go
     assert 1 not in shrunk and 2 in shrunk  # the column that tells nothing goes instead
     assert shrunk[0] > plain[0]
 
 
 def test_a_name_column_keeps_its_content_width_before_other_columns() -> None:
-    columns = [Column("name", "Name", min_width=10, whole=True),
-               Column("extra", "Extra", min_width=10, priority=1),
-               Column("status", "Status", width=8)]
+    columns = [
+        Column("name", "Name", min_width=10, whole=True),
+        Column("extra", "Extra", min_width=10, priority=1),
+        Column("status", "Status", width=8),
+    ]
     placed = {p.index: p.width for p in layout_columns(columns, [26, 30, 8], 40)}
     assert placed[0] >= 26 and 1 not in placed
 
@@ -255,7 +297,8 @@ async def test_statuses_are_coloured_in_lists_too(app_factory: Callable[..., Stm
         table = app.screen.query_one(ResourceTable)
         first = table.render_line(1)  # the soonest expiry: an EXPIRED certificate
         colours = {
-            seg.style.color.name for seg in first
+            seg.style.color.name
+            for seg in first
             if seg.style is not None and seg.style.color is not None and "EXPIRED" in seg.text
         }
         assert "red" in colours

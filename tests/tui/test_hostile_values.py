@@ -56,8 +56,9 @@ async def test_a_huge_user_name_renders_cut_can_be_read_whole_and_q_still_quits(
             await pilot.press("7")
             screen = app.screen
             assert isinstance(screen, ListScreen)
-            target = next(k for k, u in app.session.store.collection("users").items.items()
-                          if u.name == huge)
+            target = next(
+                k for k, u in app.session.store.collection("users").items.items() if u.name == huge
+            )
             screen.focus_key(target)
             await pilot.press("enter")
             await wait_until(pilot, lambda: "more characters" in detail_text(app))

@@ -87,7 +87,7 @@ async def test_leaving_by_an_area_key_forgets_the_jump(
         await pilot.press(other, area_key)
         await pilot.pause()
         screen = app.screen
-        assert isinstance(screen, ListScreen) and screen.area.mode == resource
+        assert isinstance(screen, ListScreen) and screen.area.collection == resource
         await pilot.press("escape")  # closes the detail, stays in the area
         await pilot.pause()
         assert app.screen is screen

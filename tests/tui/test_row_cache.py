@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
 from stm_tui.api.models import Certificate
 from stm_tui.store.store import Store
-from stm_tui.tui.row_cache import RowCache
-from stm_tui.tui.rows import VIEWS
-from stm_tui.tui.rows.base import Context, ResourceView
-from stm_tui.tui.widgets.table_model import Column, Row
+from stm_tui.views.resources import VIEWS
+from stm_tui.views.row_cache import ListSource, RowCache
+from stm_tui.views.rows.base import Context, RowFn
+from stm_tui.views.table_model import Row
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -48,16 +49,19 @@ def thing_row(item: Thing, ctx: Context) -> Row:
     return Row(item.id, (item.name, owner.name if owner is not None else "-"))
 
 
-THINGS = ResourceView(
-    resource="things",
-    columns=(Column("name", "Name"), Column("owner", "Owner")),
-    row=thing_row,
-    label=lambda item: item.name,
-    depends_on=("owners",),
-)
+@dataclass(frozen=True)
+class ThingsView:
+    """A list of a collection the registry does not know: the cache needs no more."""
+
+    resource: str = "things"
+    depends_on: tuple[str, ...] = ("owners",)
+    row: RowFn | None = thing_row
 
 
-def cache_of(view: ResourceView, s: Store) -> RowCache:
+THINGS = ThingsView()
+
+
+def cache_of(view: ListSource, s: Store) -> RowCache:
     cache = RowCache(view, s, lambda: context_for(s))
     cache.start()
     return cache

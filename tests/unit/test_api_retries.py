@@ -14,11 +14,18 @@ import httpx
 import pytest
 
 from stm_tui.api import errors
+from stm_tui.api import models as m
 from stm_tui.api.adapter import ReadOnlyError
 from stm_tui.api.client import STMClient
 from stm_tui.api.retry import RetryPolicy, parse_retry_after
+from stm_tui.api.writes.certificates import RevokeCertificate, revoke_certificate
+from stm_tui.api.writes.keypairs import GenerateKeypair, delete_keypair, generate_keypair
+from stm_tui.api.writes.releases import approve_release
+from stm_tui.api.writes.settings import UpdateAccountSettings, update_account_settings
+from stm_tui.api.writes.teams import CreateTeam, create_team
 
 KP = "/signingmanager/api/v1/keypairs"
+CERTS = "/signingmanager/api/v1/certificates"
 
 
 class Recorder:
@@ -122,7 +129,7 @@ async def test_client_errors_are_never_retried(status: int, kind: str) -> None:
     )
     async with rec.client() as client:
         with pytest.raises(errors.StmError) as info:
-            await client.get_keypair("k1")
+            await client.get_item("keypairs", "k1")
     assert info.value.kind == kind
     assert len(rec.requests) == 1
 
@@ -131,7 +138,9 @@ async def test_writes_are_sent_once_even_on_503() -> None:
     rec = Recorder(lambda r: httpx.Response(503, headers={"Retry-After": "1"}))
     async with rec.client() as client:
         with pytest.raises(errors.ServerError):
-            await client.create_keypair("new-key", "RSA", key_size=3072)
+            await client.execute(
+                generate_keypair(GenerateKeypair(alias="new-key", key_alg="RSA", key_size=3072))
+            )
     assert [r.method for r in rec.requests] == ["POST"]
 
 
@@ -142,12 +151,46 @@ async def test_a_write_that_times_out_is_outcome_unknown_and_the_resource_is_rer
         return httpx.Response(200, json={"id": "c1", "certificate_status": "REVOKED"})
 
     rec = Recorder(handler)
+    call = revoke_certificate("c1", "build-cert", RevokeCertificate(reason="superseded"))
     async with rec.client() as client:
         with pytest.raises(errors.OutcomeUnknown) as info:
-            await client.revoke_certificate("c1", "superseded")
+            await client.execute(call)
     assert [r.method for r in rec.requests] == ["POST", "GET"]
-    current = info.value.current  # type: ignore[attr-defined]
-    assert current is not None and current.certificate_status == "REVOKED"
+    assert rec.requests[1].url.path == f"{CERTS}/c1"
+    assert info.value.call is call and info.value.checked
+    current = info.value.current
+    assert isinstance(current, m.Certificate) and current.certificate_status == "REVOKED"
+
+
+async def test_an_unknown_creation_is_looked_up_by_its_name_after_the_drop() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            raise httpx.RemoteProtocolError("Server disconnected", request=request)
+        # A server that ignores the alias filter: the client matches the alias itself.
+        return httpx.Response(
+            200,
+            json=envelope([{"id": "k0", "alias": "other-key"}, {"id": "k9", "alias": "new-key"}]),
+        )
+
+    rec = Recorder(handler)
+    call = generate_keypair(GenerateKeypair(alias="new-key", key_alg="RSA", key_size=2048))
+    async with rec.client("http://127.0.0.1:8443") as client:
+        with pytest.raises(errors.OutcomeUnknown) as info:
+            await client.execute(call)
+    assert [r.method for r in rec.requests] == ["POST", "GET"]
+    assert rec.requests[1].url.params["alias"] == "new-key"
+    assert info.value.current is not None and info.value.current.id == "k9"
+
+
+async def test_an_unknown_outcome_whose_reread_fails_says_it_was_not_checked() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("timed out", request=request)
+
+    rec = Recorder(handler)
+    async with rec.client(retry=RetryPolicy(attempts=1)) as client:
+        with pytest.raises(errors.OutcomeUnknown) as info:
+            await client.execute(delete_keypair("k1", "old-key"))
+    assert info.value.current is None and not info.value.checked
 
 
 async def test_a_write_refused_before_connecting_is_offline_not_unknown() -> None:
@@ -157,7 +200,7 @@ async def test_a_write_refused_before_connecting_is_offline_not_unknown() -> Non
     rec = Recorder(handler)
     async with rec.client() as client:
         with pytest.raises(errors.OfflineError):
-            await client.approve_release("r1")
+            await client.execute(approve_release("r1", "desktop-4.3.0"))
     assert len(rec.requests) == 1
 
 
@@ -165,13 +208,14 @@ async def test_read_only_mode_sends_no_write_at_all() -> None:
     rec = Recorder(lambda r: httpx.Response(200, json={}))
     async with rec.client(read_only=True) as client:
         for call in (
-            lambda: client.create_keypair("k-new", "RSA"),
-            lambda: client.delete_keypair("k1"),
-            lambda: client.sign("k1", b"\0" * 32, "SHA256withRSA"),
-            lambda: client.update_account_settings(two_factor_required=True),
+            generate_keypair(GenerateKeypair(alias="k-new", key_alg="RSA", key_size=2048)),
+            delete_keypair("k1", "old-key"),
+            update_account_settings("Acme", UpdateAccountSettings(require_keypair_profile=True)),
         ):
             with pytest.raises(ReadOnlyError):
-                await call()
+                await client.execute(call)
+        with pytest.raises(ReadOnlyError):
+            await client.sign("k1", b"\0" * 32, "SHA256withRSA")
     assert rec.requests == []
 
 
@@ -213,7 +257,7 @@ async def test_all_three_error_shapes_are_parsed(body: bytes, kind: str, message
     rec = Recorder(lambda r: httpx.Response(409 if b"duplicate" in body else 500, content=body))
     async with rec.client(retry=RetryPolicy(attempts=1)) as client:
         with pytest.raises(errors.StmError) as info:
-            await client.create_team("Team A")
+            await client.execute(create_team(CreateTeam(name="Team A")))
     assert info.value.kind == kind
     assert message in info.value.message
 
@@ -242,7 +286,8 @@ async def test_api_key_header_is_sent_and_never_in_repr() -> None:
     async with client:
         await client.me()
         assert "sk_canary_header_99" not in repr(client)
-        assert "sk_canary_header_99" not in repr(client._http)
+        assert "sk_canary_header_99" not in repr(client._engine)
+        assert "sk_canary_header_99" not in repr(client._engine.http)
     assert rec.requests[0].headers["x-api-key"] == "sk_canary_header_99"
 
 

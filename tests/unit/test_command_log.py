@@ -53,7 +53,14 @@ def test_a_full_session_of_calls_stays_at_the_default_bound() -> None:
 def test_records_hold_no_body_header_or_query_value() -> None:
     names = {f.name for f in dataclasses.fields(CallRecord)}
     assert names == {
-        "at", "method", "path", "status", "error", "latency_ms", "retries", "query_keys",
+        "at",
+        "method",
+        "path",
+        "status",
+        "error",
+        "latency_ms",
+        "retries",
+        "query_keys",
         "request_id",
     }
     log = CommandLog(clock=Clock())

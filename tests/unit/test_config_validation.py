@@ -150,7 +150,12 @@ def test_stm_tui_profile_naming_a_missing_profile_says_where_the_name_came_from(
 
 @pytest.mark.parametrize(
     "host",
-    ["http://stm.example.com", "http://10.0.0.5:8080", "http://[2001:db8::1]", "HTTP://one.digicert.com"],
+    [
+        "http://stm.example.com",
+        "http://10.0.0.5:8080",
+        "http://[2001:db8::1]",
+        "HTTP://one.digicert.com",
+    ],
 )
 def test_plain_http_to_a_remote_host_is_refused_because_the_key_would_travel_in_clear(
     host: str,

@@ -104,9 +104,7 @@ SHAPES = [
         ["the server answered with an HTML page (status 404)"],
         id="html-page-without-content-type",
     ),
-    pytest.param(
-        503, b"", None, errors.ServerError, None, ["503", "empty body"], id="empty-body"
-    ),
+    pytest.param(503, b"", None, errors.ServerError, None, ["503", "empty body"], id="empty-body"),
     pytest.param(
         500,
         b"Service exploded",
@@ -163,7 +161,7 @@ def test_the_missing_second_factor_is_its_own_error_and_names_the_factor() -> No
     assert err.kind == "second_factor"
     assert "client authentication certificate" in err.message.lower()
     assert "SM_CLIENT_CERT_FILE" in err.message
-    assert err.kind in errors.KINDS
+    assert err.kind in errors.ERROR_KINDS
     assert err.kind in errors.NOT_TRANSIENT
 
 

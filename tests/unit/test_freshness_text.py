@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from stm_tui.store.store import Freshness, Status
-from stm_tui.tui.freshness import describe
+from stm_tui.views.freshness import describe
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

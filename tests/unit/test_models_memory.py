@@ -10,9 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from stm_tui.api import models as m
-from stm_tui.session import share_certificates
 from stm_tui.store.store import Store
-from stm_tui.tui import triage
+from stm_tui.store.sync import share_certificates
+from stm_tui.views import triage
 
 from ._certs import b64der, make_cert
 
@@ -38,8 +38,10 @@ def test_a_dump_gives_back_exactly_what_the_server_sent() -> None:
     certs = [m.Certificate.model_validate_json(json.dumps(item)) for item in sent]
     assert [c.model_dump(mode="json", exclude_unset=True) for c in certs] == sent
     kp = m.Keypair.model_validate({"id": "kp-a", "certificates": sent[:1]})
-    assert kp.model_dump(mode="json", exclude_unset=True) == {"id": "kp-a",
-                                                              "certificates": sent[:1]}
+    assert kp.model_dump(mode="json", exclude_unset=True) == {
+        "id": "kp-a",
+        "certificates": sent[:1],
+    }
 
 
 def test_setting_a_field_on_one_model_leaves_the_others_alone() -> None:
@@ -111,12 +113,16 @@ def test_incremental_triage_matches_a_full_one() -> None:
     incremental = triage.Triage()
     incremental.refresh(store, now, {}, "certificates")
     # One certificate renewed (out of every window), one revoked, one new one expiring.
-    changes = [{**items[0], "cert": cert_json("0", days=300)["cert"]},
-               {**items[1], "certificate_status": "REVOKED"}, cert_json("9", days=5)]
+    changes = [
+        {**items[0], "cert": cert_json("0", days=300)["cert"]},
+        {**items[1], "certificate_status": "REVOKED"},
+        cert_json("9", days=5),
+    ]
     store.upsert("certificates", [m.Certificate.model_validate(c) for c in changes])
     store.remove("certificates", ["2"])
-    touched = incremental.refresh(store, now + timedelta(seconds=1), {}, "certificates",
-                                  ["0", "1", "2", "9"])
+    touched = incremental.refresh(
+        store, now + timedelta(seconds=1), {}, "certificates", ["0", "1", "2", "9"]
+    )
     assert touched == {"certificates:0", "certificates:1", "certificates:2", "certificates:9"}
     full = triage.triage(store, now + timedelta(seconds=1), {})
     assert sorted(f.key for f in full) == ["certificates:9"]

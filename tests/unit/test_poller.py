@@ -6,15 +6,13 @@ import asyncio
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel
-
+from stm_tui.api import models as m
 from stm_tui.api.errors import OfflineError, RateLimited
 from stm_tui.store.poller import FetchResult, Poller, PollSpec
 from stm_tui.store.store import Freshness, Store
 
 
-class Item(BaseModel):
-    id: str
+class Item(m.Resource):
     n: int = 0
 
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from pydantic import BaseModel
-
-from stm_tui.store.store import Diff, Freshness, Status, Store
+from stm_tui.api import models as m
+from stm_tui.store.store import Collection, Diff, Freshness, Status, Store
 
 T0 = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
-class Item(BaseModel):
-    id: str
+class Item(m.Resource):
     alias: str
     status: str = "ACTIVE"
 
@@ -54,7 +52,7 @@ def test_a_refresh_that_changes_nothing_notifies_nobody() -> None:
 
 def test_unchanged_items_keep_their_identity_across_a_full_refresh() -> None:
     store, _, _ = make_store()
-    first = Item(id="a", alias="A")
+    first: m.Resource = Item(id="a", alias="A")
     store.replace_all("certificates", [first, Item(id="b", alias="B")])
     store.replace_all("certificates", [Item(id="a", alias="A"), Item(id="b", alias="B2")])
     assert store.collection("certificates").get("a") is first
@@ -84,26 +82,30 @@ def test_a_failing_subscriber_does_not_stop_the_others() -> None:
     assert seen == [1]
 
 
+def state(coll: Collection[m.Resource]) -> Freshness:
+    return coll.status.state  # read afresh each time (not narrowed by an earlier check)
+
+
 def test_freshness_moves_through_fresh_stale_error_and_paused() -> None:
     store, _, statuses = make_store()
     coll = store.collection("certificates")
-    assert coll.status.state is Freshness.LOADING
+    assert state(coll) is Freshness.LOADING
     store.mark_ok("certificates", T0)
-    assert coll.status.state is Freshness.FRESH
+    assert state(coll) is Freshness.FRESH
     store.tick(T0 + timedelta(seconds=19))
-    assert coll.status.state is Freshness.FRESH
+    assert state(coll) is Freshness.FRESH
     store.tick(T0 + timedelta(seconds=21))  # older than twice the 10 s interval
-    assert coll.status.state is Freshness.STALE
+    assert state(coll) is Freshness.STALE
     store.mark_error("certificates", "offline", "connection refused", T0 + timedelta(seconds=30))
-    assert coll.status.state is Freshness.ERROR
+    assert state(coll) is Freshness.ERROR
     assert coll.status.error_kind == "offline"
     assert coll.status.last_ok == T0  # the last good time is kept
     store.set_paused("certificates", True)
-    assert coll.status.state is Freshness.PAUSED
+    assert state(coll) is Freshness.PAUSED
     store.set_paused("certificates", False)
-    assert coll.status.state is Freshness.ERROR
+    assert state(coll) is Freshness.ERROR
     store.mark_ok("certificates", T0 + timedelta(seconds=40))
-    assert coll.status.state is Freshness.FRESH and coll.status.error_kind is None
+    assert state(coll) is Freshness.FRESH and coll.status.error_kind is None
     assert [s.state for s in statuses] == [
         Freshness.FRESH,
         Freshness.STALE,

@@ -7,7 +7,7 @@ import random
 import pytest
 from rich.text import Text
 
-from stm_tui.tui.widgets.table_model import (
+from stm_tui.views.table_model import (
     Column,
     Row,
     TableModel,

@@ -40,8 +40,9 @@ def _secret(algorithm: str) -> SecretStr:
 @pytest.mark.parametrize(("t", "sha1", "sha256", "sha512"), VECTORS)
 def test_rfc6238_appendix_b(t: int, sha1: str, sha256: str, sha512: str) -> None:
     for algorithm, code in (("SHA1", sha1), ("SHA256", sha256), ("SHA512", sha512)):
-        signer = TotpSigner(_secret(algorithm), clock=lambda: float(t), digits=8,
-                            algorithm=algorithm)
+        signer = TotpSigner(
+            _secret(algorithm), clock=lambda: float(t), digits=8, algorithm=algorithm
+        )
         assert signer.next_code() == code
         assert TotpVerifier(_secret(algorithm), digits=8, algorithm=algorithm).verify(code, t)
 

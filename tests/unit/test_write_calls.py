@@ -90,17 +90,29 @@ def test_keypair_form_rules_give_one_message_per_field(
 def test_a_valid_generate_request_becomes_the_exact_call() -> None:
     model, problems = check(
         GenerateKeypair,
-        {"alias": " release-key ", "key_alg": "ECDSA", "curve": "P384", "key_type": "PRODUCTION",
-         "users": ["u1"]},
+        {
+            "alias": " release-key ",
+            "key_alg": "ECDSA",
+            "curve": "P384",
+            "key_type": "PRODUCTION",
+            "users": ["u1"],
+        },
     )
     assert problems == {}
     assert model is not None
     call = generate_keypair(model)
     assert call.request_line == f"POST {STM}/keypairs"
     assert call.wire_body() == {
-        "alias": "release-key", "key_alg": "ECDSA", "curve": "P384", "key_storage": "HSM",
-        "key_status": "ONLINE", "key_type": "PRODUCTION", "limit_by_users": True,
-        "users": ["u1"], "groups": [], "generate_cert": False,
+        "alias": "release-key",
+        "key_alg": "ECDSA",
+        "curve": "P384",
+        "key_storage": "HSM",
+        "key_status": "ONLINE",
+        "key_type": "PRODUCTION",
+        "limit_by_users": True,
+        "users": ["u1"],
+        "groups": [],
+        "generate_cert": False,
     }
     assert call.target == Target("keypairs", "release-key", lookup={"alias": "release-key"})
     assert call.touches == ("keypairs",)

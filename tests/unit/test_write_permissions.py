@@ -29,12 +29,21 @@ def me(server: EmulatorServer, role: str) -> User:
     ("role", "action", "reason"),
     [
         ("signer", "keypair.suspend", "needs the Manage keypair permission (you are Signer)"),
-        ("developer", "keypair.delete",
-         "needs the Approve keypair delete permission (you are Developer)"),
-        ("team_lead", "keypair.delete",
-         "needs the Approve keypair delete permission (you are Team Lead)"),
-        ("build_engineer", "certificate.revoke",
-         "needs the Revoke certificate permission (you are Build Engineer)"),
+        (
+            "developer",
+            "keypair.delete",
+            "needs the Approve keypair delete permission (you are Developer)",
+        ),
+        (
+            "team_lead",
+            "keypair.delete",
+            "needs the Approve keypair delete permission (you are Team Lead)",
+        ),
+        (
+            "build_engineer",
+            "certificate.revoke",
+            "needs the Revoke certificate permission (you are Build Engineer)",
+        ),
         ("lead", "keypair.delete", "read-only: press W to enter write mode"),
         ("developer", "keypair.generate", "read-only: press W to enter write mode"),
     ],
@@ -53,7 +62,9 @@ def test_reasons_for_the_emulators_users(
 def test_in_write_mode_an_allowed_action_is_enabled(emulator: EmulatorServer) -> None:
     lead = me(emulator, "lead")
     found = action_availability(
-        "keypair.delete", permissions=lead.permissions, role_codes=lead.role_codes,
+        "keypair.delete",
+        permissions=lead.permissions,
+        role_codes=lead.role_codes,
         read_only=False,
     )
     assert found.enabled and found.reason is None
@@ -62,7 +73,10 @@ def test_in_write_mode_an_allowed_action_is_enabled(emulator: EmulatorServer) ->
 def test_irreversible_actions_are_refused_on_a_multi_row_selection() -> None:
     perms = {"APPROVE_SM_KEYPAIR_DELETE"}
     assert availability(
-        "APPROVE_SM_KEYPAIR_DELETE", permissions=perms, read_only=False, selected=3,
+        "APPROVE_SM_KEYPAIR_DELETE",
+        permissions=perms,
+        read_only=False,
+        selected=3,
         single_only=True,
     ) == Availability(False, "one item at a time (3 are selected)")
     assert availability(

@@ -9,13 +9,15 @@ for writes.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 
+from stm_tui.api.models import Resource
+from stm_tui.api.resources import ResourceName
 from stm_tui.api.routes import path as route_path
 
 Method = Literal["POST", "PUT", "PATCH", "DELETE"]
@@ -44,7 +46,7 @@ class Target:
     item (`lookup`, a list filter such as `{"alias": "build-key"}`).
     """
 
-    resource: str
+    resource: ResourceName
     label: str
     item_id: str | None = None
     lookup: Mapping[str, str] = field(default_factory=dict)
@@ -59,11 +61,13 @@ class WriteCall:
     body: Mapping[str, Any] | None = None  # JSON-ready; secrets as SecretStr
     query: Mapping[str, str] = field(default_factory=dict)
     target: Target | None = None
-    touches: tuple[str, ...] = ()  # store collections refreshed after the call
+    touches: tuple[ResourceName, ...] = ()  # store collections refreshed after the call
     tier: Tier = Tier.CONFIRM
     confirm_text: str | None = None  # what must be typed when the tier is IRREVERSIBLE
     idempotent: bool = False  # informational: writes are never retried either way
     returns_secret: bool = False  # the answer holds a value shown once (token, password)
+    # The model of the answer; None: the target collection's model (no body: nothing parsed).
+    returns: type[Resource] | None = None
 
     def __post_init__(self) -> None:
         if "//" in self.path or not self.path.startswith("/"):
@@ -121,6 +125,19 @@ class WriteCall:
 def endpoint(route: str, **ids: str) -> str:
     """A write path from the route table (ids percent-encoded there)."""
     return route_path(route, **ids)
+
+
+def body_of(req: BaseModel, *, only: Iterable[str] | None = None) -> dict[str, Any]:
+    """The JSON body for a request model: fields left at None are not sent, dates and times
+    in the API's form, secrets kept as `SecretStr` (only `wire_body` reveals them). `only`
+    limits the body to those fields (an update sends what was changed)."""
+    include = set(only) if only is not None else None
+    data = req.model_dump(mode="json", exclude_none=True, include=include)
+    for name in data:
+        value = getattr(req, name)
+        if isinstance(value, SecretStr):
+            data[name] = value
+    return data
 
 
 def _redact(value: Any) -> Any:

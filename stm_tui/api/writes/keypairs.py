@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import Field
 
-from stm_tui.api.writes.call import Target, Tier, WriteCall, endpoint
+from stm_tui.api.resources import ResourceName
+from stm_tui.api.writes.call import Target, Tier, WriteCall, body_of, endpoint
 from stm_tui.api.writes.validation import Alias, RequestModel
 
 KeyAlg = Literal["RSA", "ECDSA", "EDDSA"]
@@ -73,20 +74,17 @@ class UpdateKeypair(RequestModel):
         return {}
 
 
-def _body(model: RequestModel, *, drop: frozenset[str] = frozenset()) -> dict[str, object]:
-    data = model.model_dump(mode="json", exclude_none=True, exclude=set(drop))
-    return {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
-
-
 def generate_keypair(req: GenerateKeypair) -> WriteCall:
     alg = req.key_alg or "profile"
     detail = req.curve or (str(req.key_size) if req.key_size else "")
     what = " ".join(p for p in (alg, detail, req.key_storage, req.key_status, req.key_type) if p)
-    body = _body(req)
+    body = body_of(req)
     if not req.generate_cert:
         for key in ("cert_alias", "cert_profile_id", "set_as_default_cert"):
             body.pop(key, None)
-    touches = ("keypairs", "certificates") if req.generate_cert else ("keypairs",)
+    touches: tuple[ResourceName, ...] = (
+        ("keypairs", "certificates") if req.generate_cert else ("keypairs",)
+    )
     return WriteCall(
         action="keypair.generate",
         summary=f"Generate keypair {req.alias} ({what})",
@@ -105,7 +103,7 @@ def update_keypair(keypair_id: str, alias: str, req: UpdateKeypair) -> WriteCall
         summary=f"Update keypair {alias} ({changes})",
         method="PUT",
         path=endpoint("keypair", id=keypair_id),
-        body={k: v for k, v in _body(req).items() if k in req.model_fields_set},
+        body=body_of(req, only=req.model_fields_set),
         target=Target("keypairs", alias, item_id=keypair_id),
         touches=("keypairs", "certificates"),
         idempotent=True,

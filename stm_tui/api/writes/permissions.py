@@ -25,6 +25,8 @@ PERMISSION_NAMES: Mapping[str, str] = {
     "MANAGE_AM_PERMISSION": "Manage permissions (Account Manager)",
     "APPROVE_SM_RELEASE": "Approve release",
     "APPROVE_SM_KEYPAIR_DELETE": "Approve keypair delete",
+    "APPROVE_SM_KEYPAIR_EXPORT": "Approve keypair export",
+    "REQUEST_SM_KEYPAIR_EXPORT": "Request keypair export",
     "REVOKE_SM_CERTIFICATE": "Revoke certificate",
     "MANAGE_SM_CERTIFICATE_PROFILE": "Manage certificate profile",
     "MANAGE_SM_KEYPAIR_PROFILE": "Manage keypair profile",
@@ -66,10 +68,22 @@ ACTION_PERMISSIONS: Mapping[str, str] = {
     "certificate.generate": "GENERATE_SM_CERTIFICATE",
     "certificate.set_default": "MANAGE_SM_KEYPAIR",
     "certificate.revoke": "REVOKE_SM_CERTIFICATE",
+    "keypair.sign": "SIGN_SM_HASH",
+    "keypair_profile.create": "MANAGE_SM_KEYPAIR_PROFILE",
+    "certificate_profile.create": "MANAGE_SM_CERTIFICATE_PROFILE",
     "release.create": "REQUEST_SM_RELEASE",
     "release.approve": "APPROVE_SM_RELEASE",
+    "release.reject": "APPROVE_SM_RELEASE",
+    # release.close: its requester, or someone who may approve releases (checked by the server).
+    "team.create": "MANAGE_SM_ALL_TEAMS",
+    # team.update: MANAGE_SM_ALL_TEAMS, or MANAGE_SM_MY_TEAMS for a team one leads.
+    "account_settings.update": "MANAGE_SM_ACCOUNT_SETTINGS",
+    "certcentral.set": "MANAGE_SM_CERTCENTRAL_KEY",
+    "certcentral.delete": "MANAGE_SM_CERTCENTRAL_KEY",
     "user.create": "MANAGE_AM_USER",
     "user.update": "MANAGE_AM_USER",
+    # API tokens and client certificates: one's own need nothing; another user's need
+    # MANAGE_AM_USER (checked by the server).
 }
 
 

@@ -7,9 +7,9 @@ above the table says so, so "107/107" is never mistaken for the whole log.
 from __future__ import annotations
 
 from rich.text import Text
-from textual.binding import Binding
 
 from stm_tui.store.history import History
+from stm_tui.tui import keys
 from stm_tui.tui.screens.list_screen import ListScreen
 
 EVERYTHING = "for everything: stm-tui get audit -o csv, or the console's CSV export"
@@ -27,12 +27,12 @@ def history_note(history: History | None) -> str:
 
 
 class AuditListScreen(ListScreen):
-    BINDINGS = [Binding("L", "load_older", "Load older", show=False)]
+    BINDINGS = keys.bindings("load_older")
 
     HELP = ListScreen.HELP + " L loads older audit history (30 days load at start)."
 
     def set_view_info(self, info: Text) -> None:
-        note = history_note(self.stm.session.history(self.view.resource))
+        note = history_note(self.host.session.history(self.view.resource))
         if note:
             info.append(note, style="dim")
         super().set_view_info(info)
@@ -41,7 +41,7 @@ class AuditListScreen(ListScreen):
         self.run_worker(self._load_older(), name="load older audit", exit_on_error=False)
 
     async def _load_older(self) -> None:
-        session = self.stm.session
+        session = self.host.session
         resource = self.view.resource
         before = session.history(resource)
         if before is not None and before.complete:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 
-from textual.binding import Binding
-
 from stm_tui.api.models import Certificate
+from stm_tui.tui import keys
 from stm_tui.tui.screens.list_screen import ListScreen
 
 
@@ -31,7 +30,7 @@ def to_pem(cert: Certificate) -> str | None:
 
 
 class CertificateListScreen(ListScreen):
-    BINDINGS = [Binding("P", "copy_pem", "Copy PEM", show=False)]
+    BINDINGS = keys.bindings("copy_pem")
 
     def action_copy_pem(self) -> None:
         item = self.selected_item()
@@ -41,4 +40,4 @@ class CertificateListScreen(ListScreen):
         if text is None:
             self.notify("this certificate has no decodable body", severity="warning")
             return
-        self.stm.copy_text(text, "certificate PEM")
+        self.host.copy_text(text, "certificate PEM")

@@ -6,19 +6,21 @@ Laid out in as many columns as the terminal allows, so that the whole help is on
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from stm_tui.tui import keys
 from stm_tui.tui.areas import AREAS
+from stm_tui.tui.host import ScreenHost
+from stm_tui.tui.screens.base import AreaScreen, WriteState
 
 # Generic keys every Textual app has; they would bury the ones that matter here.
 SKIPPED_ACTIONS = frozenset(
@@ -39,6 +41,9 @@ COLUMN_WIDTH = 21  # one "keys  description" entry, and the gap after it
 
 Entry = tuple[str, str]  # (keys, description); a description alone is a heading
 
+# Write actions are listed apart from the other keys, each with why it may not run now.
+WRITE_PREFIX = "write("
+
 
 def keys_of(screen: Screen[object]) -> list[Entry]:
     """One entry per description, with every key that does it; footer keys first, so that
@@ -50,7 +55,7 @@ def keys_of(screen: Screen[object]) -> list[Entry]:
         if (
             not binding.description
             or action in SKIPPED_ACTIONS
-            or action.startswith(("switch_mode", "app.switch_mode"))
+            or action.startswith(("switch_mode", "app.switch_mode", WRITE_PREFIX))
         ):
             continue
         shown = binding.key_display or screen.app.get_key_display(binding)
@@ -63,8 +68,26 @@ def keys_of(screen: Screen[object]) -> list[Entry]:
     ]
 
 
-def areas() -> list[Entry]:
-    return [(area.key, area.title) for area in AREAS]
+def areas(key_for: Callable[[str], str] | None = None) -> list[Entry]:
+    """The area keys, as a profile's keymap binds them when `key_for` is given."""
+    return [
+        (key_for(f"area.{area.mode}") if key_for else area.key, area.title) for area in AREAS
+    ]
+
+
+def write_lines(states: Iterable[WriteState]) -> Text:
+    """Each write action on the selected item: its key, and why it may not run now."""
+    out = Text()
+    for state in states:
+        if out:
+            out.append("\n")
+        out.append(state.key, style="bold")
+        out.append(f" {state.action.label}")
+        if state.availability:
+            out.append(f": {state.target}" if state.target else "")
+        else:
+            out.append(f": {state.availability.reason}", style="dim")
+    return out
 
 
 class Columns:
@@ -113,9 +136,7 @@ class Columns:
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [
-        Binding("escape,q,question_mark,f1", "app.pop_screen", "Close"),
-    ]
+    BINDINGS = keys.bindings("help.close")
 
     def __init__(self, under: Screen[object]) -> None:
         super().__init__(id="help")
@@ -125,7 +146,15 @@ class HelpScreen(ModalScreen[None]):
         title = getattr(getattr(self.under, "area", None), "title", "") or "Keys"
         with VerticalScroll(id="help-box"):
             yield Static(Text(f"{title}: keys", style="bold"), markup=False)
-            yield Static(Columns(keys_of(self.under), areas()), markup=False)
+            host = self.app if isinstance(self.app, ScreenHost) else None
+            yield Static(
+                Columns(keys_of(self.under), areas(host.key_for if host else None)),
+                markup=False,
+            )
+            states = self.under.write_states() if isinstance(self.under, AreaScreen) else []
+            if states:
+                yield Static(Text("Write actions", style="bold"), markup=False)
+                yield Static(write_lines(states), markup=False, id="help-writes")
             hint = getattr(self.under, "HELP", None)
             if hint:
                 yield Static(Text(hint, style="italic"), markup=False)

@@ -10,21 +10,21 @@ from rich.console import RenderableType
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import Input
 
 from stm_tui.sanitize import clean_cell
 from stm_tui.store.store import Diff
-from stm_tui.tui import export
+from stm_tui.tui import keys
 from stm_tui.tui.areas import Area
-from stm_tui.tui.rows.base import ResourceView
 from stm_tui.tui.screens.base import AreaScreen
 from stm_tui.tui.screens.detail_screen import DetailScreen
 from stm_tui.tui.widgets.detail_pane import DetailPane
 from stm_tui.tui.widgets.filter_input import FilterInput
 from stm_tui.tui.widgets.resource_table import ResourceTable
-from stm_tui.tui.widgets.table_model import Row
+from stm_tui.views import export
+from stm_tui.views.resources import ResourceView
+from stm_tui.views.table_model import Row
 
 log = logging.getLogger(__name__)
 
@@ -33,20 +33,14 @@ SIDE_BY_SIDE_WIDTH = 110
 
 
 class ListScreen(AreaScreen):
-    BINDINGS = [
-        Binding("slash", "open_filter", "Filter", key_display="/"),
-        Binding("escape", "back", "Back", show=False),
-        Binding("y", "copy_label", "Copy name", show=False),
-        Binding("i", "copy_id", "Copy id", show=False),
-        Binding("e", "export('csv')", "Export CSV", show=False),
-        Binding("E", "export('json')", "Export JSON", show=False),
-        Binding("v", "view_full", "Full values", show=False),
-    ]
+    BINDINGS = keys.bindings(
+        "filter", "back", "copy_name", "copy_id", "export_csv", "export_json", "full_values"
+    )
 
     HELP = "Enter opens the detail; v shows every field in full; Esc goes back."
 
     def __init__(self, area: Area, view: ResourceView) -> None:
-        super().__init__(area)
+        super().__init__(area, view=view)
         self.view = view
         self.detail_key: str | None = None
         # The area a jump came from (Overview, palette): Esc goes back there.
@@ -77,10 +71,10 @@ class ListScreen(AreaScreen):
         self.table.sort_by(column, reverse)
         # Rows come prebuilt from the app's cache: the ones built so far now, the rest (and
         # every later change) as batches.
-        cache = self.stm.row_caches[self.view.resource]
+        cache = self.host.row_caches[self.view.resource]
         self._unsubscribe_rows = cache.subscribe(self._on_rows)
         self.table.set_rows(cache.rows.values())
-        self._unsubscribe = self.stm.session.store.subscribe(
+        self._unsubscribe = self.host.session.store.subscribe(
             self._on_diff, (self.view.resource, *self.view.depends_on, *self.detail_sources())
         )
         self.table.focus()
@@ -93,7 +87,7 @@ class ListScreen(AreaScreen):
 
     def detail_sources(self) -> tuple[str, ...]:
         """Collections shown in the detail besides our own (signature logs)."""
-        return ("signatures",) if self.view.resource in ("keypairs", "releases") else ()
+        return self.view.detail_sources
 
     # rows and detail updates -------------------------------------------------------------
 
@@ -115,6 +109,7 @@ class ListScreen(AreaScreen):
     def _highlighted(self, event: ResourceTable.RowHighlighted) -> None:
         if self.detail_key is not None and event.key is not None:
             self._show_detail(event.key)
+        self.refresh_write_keys()
 
     @on(ResourceTable.RowSelected)
     def _selected(self, event: ResourceTable.RowSelected) -> None:
@@ -142,16 +137,14 @@ class ListScreen(AreaScreen):
             self._show_detail(key)
         else:
             came_from, self.came_from = self.came_from, None
-            self.app.push_screen(
-                DetailScreen(self.area, self.view.resource, key, came_from=came_from)
-            )
+            self.app.push_screen(DetailScreen(self.area, self.view, key, came_from=came_from))
 
     def _show_detail(self, key: str) -> None:
         self.detail_key = key
         self.query_one("#detail", DetailPane).show(self.render_detail(key))
 
     def render_detail(self, key: str) -> RenderableType:
-        return self.stm.detail_renderable(
+        return self.host.detail_renderable(
             self.view.resource, key, lambda: self._redraw_detail(key)
         )
 
@@ -191,7 +184,7 @@ class ListScreen(AreaScreen):
         if self.came_from is not None:
             target, self.came_from = self.came_from, None
             self.close_detail()
-            self.stm.go_back(target)
+            self.host.go_back(target)
             return
         if self.close_detail():
             return
@@ -207,7 +200,7 @@ class ListScreen(AreaScreen):
     def action_view_full(self) -> None:
         key = self.detail_key or self.table.cursor_key
         if key is not None:
-            self.stm.show_full_values(self.view.resource, key)
+            self.host.show_full_values(self.view.resource, key)
 
     def focus_key(self, key: str) -> bool:
         """Put the cursor on `key`, clearing a filter that hides it."""
@@ -224,29 +217,29 @@ class ListScreen(AreaScreen):
         key = self.table.cursor_key
         if key is None:
             return None
-        return self.stm.session.store.collection(self.view.resource).get(key)
+        return self.host.session.store.collection(self.view.resource).get(key)
 
     def action_copy_id(self) -> None:
         item = self.selected_item()
         if item is not None:
-            self.stm.copy_text(item.id, "id")
+            self.host.copy_text(item.id, "id")
 
     def action_copy_label(self) -> None:
         item = self.selected_item()
         if item is not None:
-            self.stm.copy_text(self.view.label(item), "name")
+            self.host.copy_text(self.view.label(item), "name")
 
     def action_export(self, fmt: str) -> None:
         keys = self.table.visible_keys()
-        collection = self.stm.session.store.collection(self.view.resource)
+        collection = self.host.session.store.collection(self.view.resource)
         items = [collection.items[k] for k in keys if k in collection.items]
         try:
             if fmt == "json":
-                path = export.write_json(self.view.resource, items, self.stm.now())
+                path = export.write_json(self.view.resource, items, self.host.now())
             else:
                 rows = [self.table_row(k) for k in keys]
                 path = export.write_csv(
-                    self.view.resource, [c.title for c in self.view.columns], rows, self.stm.now()
+                    self.view.resource, [c.title for c in self.view.columns], rows, self.host.now()
                 )
         except OSError as exc:
             self.notify(f"export failed: {exc.strerror or exc}", severity="error", markup=False)
@@ -256,8 +249,8 @@ class ListScreen(AreaScreen):
                     title="Exported", markup=False)
 
     def table_row(self, key: str) -> list[str]:
-        item = self.stm.session.store.collection(self.view.resource).get(key)
-        if item is None:
+        item = self.host.session.store.collection(self.view.resource).get(key)
+        if item is None or self.view.row is None:
             return []
-        row = self.view.row(item, self.stm.context())
+        row = self.view.row(item, self.host.context())
         return [c if isinstance(c, str) else c.plain for c in row.cells]

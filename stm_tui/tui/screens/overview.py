@@ -1,33 +1,26 @@
 """Overview: what needs attention now. Each row jumps to its resource.
 
 At 100,000 certificates the triage must not redo everything on each change: a diff
-re-examines only the items it touched, and large batches of work are coalesced so that the
-expensive passes run at most once a second. A pass more than a minute after the last full one
-re-examines everything, so relative times ("in 3 d") and windows that time crosses stay right.
+re-examines only the items it touched, and `views.batching.Batcher` coalesces large batches
+of work so that the expensive passes run at most once a second, with a full pass now and
+then so relative times ("in 3 d") and windows that time crosses stay right.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from textual import on
 from textual.app import ComposeResult
-from textual.timer import Timer
 from textual.widgets import Static
 
 from stm_tui.store.store import Diff
-from stm_tui.tui import triage
 from stm_tui.tui.areas import Area
 from stm_tui.tui.screens.base import AreaScreen
 from stm_tui.tui.widgets.resource_table import ResourceTable
-from stm_tui.tui.widgets.table_model import Row
-
-# Pending work up to this many items is applied at once (a small account feels immediate);
-# more waits for the next slot, at most one such pass per `MIN_INTERVAL` seconds.
-IMMEDIATE_ITEMS = 2000
-MIN_INTERVAL = 1.0
-FULL_EVERY = 60.0
+from stm_tui.views import triage
+from stm_tui.views.batching import Batch, Batcher
+from stm_tui.views.table_model import Row
 
 
 class OverviewScreen(AreaScreen):
@@ -37,15 +30,16 @@ class OverviewScreen(AreaScreen):
         super().__init__(area)
         self._rows: dict[str, Row] = {}
         self._triage = triage.Triage()
-        # Collection -> ids to re-examine; None means the whole collection.
-        self._dirty: dict[str, set[str] | None] = {}
-        self._last_pass = float("-inf")
-        self._last_full = float("-inf")
-        self._timer: Timer | None = None
+        self._batcher = Batcher(
+            triage.TRIAGED,
+            self._apply,
+            size_of=lambda name: len(self.host.session.store.collection(name)),
+            schedule=self.set_timer,
+        )
         # While the cursor sits on the first row it stays on the first row as items arrive,
         # so the most urgent item is what the user sees selected.
         self._pinned = True
-        self._unsubscribe: Callable[[], None] | None = None
+        self._unsubscribe: list[Callable[[], None]] = []
         self._missing: dict[str, str] | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -60,77 +54,37 @@ class OverviewScreen(AreaScreen):
         super().on_mount()
         self.table.sort_by("urgency")
         self.rebuild()
-        self._unsubscribe = self.stm.session.store.subscribe(
-            self._on_diff, self.area.resources
-        )
-        self.stm.reports_loaded.append(self._reports_loaded)
+        store = self.host.session.store
+        self._unsubscribe = [
+            store.subscribe(self._on_diff, self.area.resources),
+            # A failed scan's worst finding comes with its report (one per scan id).
+            store.subscribe(self._on_reports, ("scan_reports",)),
+        ]
         self.table.focus()
 
     def on_unmount(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        if self._reports_loaded in self.stm.reports_loaded:
-            self.stm.reports_loaded.remove(self._reports_loaded)
-        if self._timer is not None:
-            self._timer.stop()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._batcher.stop()
 
-    def _reports_loaded(self) -> None:
-        self._mark("scans", None)
+    def _on_reports(self, diff: Diff) -> None:
+        self._batcher.mark("scans", diff.touched | diff.removed)
 
     def _on_diff(self, diff: Diff) -> None:
-        self._mark(diff.resource, diff.touched | diff.removed)
-
-    def _mark(self, resource: str, ids: frozenset[str] | None) -> None:
-        if resource not in triage.KINDS:
-            return
-        pending = self._dirty.get(resource, set())
-        if ids is None or pending is None:
-            self._dirty[resource] = None
-        else:
-            self._dirty[resource] = pending | ids
-        self._schedule()
-
-    def _pending_items(self) -> int:
-        store = self.stm.session.store
-        return sum(
-            len(store.collection(name)) if ids is None else len(ids)
-            for name, ids in self._dirty.items()
-        )
-
-    def _schedule(self) -> None:
-        if self._timer is not None:
-            return
-        wait = self._last_pass + MIN_INTERVAL - time.monotonic()
-        if wait <= 0 or self._pending_items() <= IMMEDIATE_ITEMS:
-            self._apply()
-        else:
-            self._timer = self.set_timer(wait, self._apply)
+        self._batcher.mark(diff.resource, diff.touched | diff.removed)
 
     def rebuild(self) -> None:
         """Re-examine everything now (mount, and once a minute)."""
-        self._dirty = dict.fromkeys(triage.KINDS)
-        self._apply()
+        self._batcher.rebuild()
 
-    def _apply(self) -> None:
+    def _apply(self, dirty: Batch) -> None:
         """Re-examine what changed and hand the table only the rows that differ."""
-        self._timer = None
-        app = self.stm
-        now_mono = time.monotonic()
-        if now_mono - self._last_full >= FULL_EVERY:
-            self._dirty = dict.fromkeys(triage.KINDS)
-        if not self._dirty:
-            return
-        if all(ids is None for ids in self._dirty.values()) and len(self._dirty) == len(
-            triage.KINDS
-        ):
-            self._last_full = now_mono
-        dirty, self._dirty = self._dirty, {}
-        store, now, reports = app.session.store, app.now(), app.scan_reports
+        app = self.host
+        store, now = app.session.store, app.now()
+        reports = dict(store.collection("scan_reports").items)
         touched: set[str] = set()
         for resource, ids in dirty.items():
             touched |= self._triage.refresh(store, now, reports, resource, ids)
-        if "scans" in dirty:
-            app.load_scan_reports(self._triage.ids("scans"))
         upserts: list[Row] = []
         removed: list[str] = []
         for key in touched:
@@ -149,12 +103,11 @@ class OverviewScreen(AreaScreen):
             if self._pinned and shown:
                 self.table.move_cursor_to_key(shown[0])
         self._show_summary(force=True)
-        self._last_pass = time.monotonic()
 
     def _show_summary(self, force: bool = False) -> None:
-        store = self.stm.session.store
+        store = self.host.session.store
         missing = triage.unloaded(
-            store.collection(name).status for name in triage.KINDS if name in store.names
+            store.collection(name).status for name in triage.TRIAGED if name in store.names
         )
         if not force and missing == self._missing:
             return
@@ -179,4 +132,4 @@ class OverviewScreen(AreaScreen):
         if event.key is None:
             return
         resource, ident = triage.split_key(event.key)
-        await self.stm.jump_to(resource, ident, detail=True)
+        await self.host.jump_to(resource, ident, detail=True)

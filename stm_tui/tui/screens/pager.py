@@ -12,11 +12,11 @@ import json
 from typing import Any
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Log, Static
 
 from stm_tui.sanitize import clean_block, clean_cell
+from stm_tui.tui import keys
 
 PAGER_LIMIT = 1 << 20  # 1 MiB of text in all
 INDENT = "  "
@@ -57,13 +57,9 @@ def pager_lines(data: dict[str, Any], width: int, limit: int = PAGER_LIMIT) -> l
 
 
 class PagerScreen(Screen[None]):
-    BINDINGS = [
-        Binding("escape,q,v", "app.pop_screen", "Close"),
-        Binding("j", "scroll('down')", "Down", show=False),
-        Binding("k", "scroll('up')", "Up", show=False),
-        Binding("g", "edge('home')", "Top", show=False),
-        Binding("G", "edge('end')", "Bottom", show=False),
-    ]
+    BINDINGS = keys.bindings(
+        "pager.close", "pager.down", "pager.up", "pager.top", "pager.bottom"
+    )
 
     DEFAULT_CSS = """
     PagerScreen #pager-title { height: 1; background: $panel; text-style: bold; }

@@ -8,20 +8,23 @@ check, and offers to retry, quit or (for an unreachable host) open the dashboard
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from stm_tui.api.errors import StmError
+from stm_tui.diagnose.findings import Report
 from stm_tui.sanitize import clean_message
+from stm_tui.tui import actions, keys
 
 # Kinds of first-request failure that stop the start; the rest (a 403 on reading oneself,
 # a bad response) open the dashboard, which shows them per area.
@@ -39,12 +42,29 @@ class StartProblem:
     exit_code: int = 5
     kind: str = "offline"
     extra: list[str] = field(default_factory=list)
+    # The checks of `stm-tui doctor`, run by the screen once it shows (they take a moment).
+    diagnose: Callable[[], Awaitable[Report]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
 
 def describe_start_failure(
+    error: StmError,
+    *,
+    host: str,
+    credential_source: str,
+    profile: str,
+    diagnose: Callable[[], Awaitable[Report]] | None = None,
+) -> StartProblem:
+    """What went wrong at start, in words for the person at the terminal; `diagnose` runs
+    the doctor's checks for the screen to show below."""
+    problem = _describe(error, host=host, credential_source=credential_source, profile=profile)
+    return replace(problem, diagnose=diagnose)
+
+
+def _describe(
     error: StmError, *, host: str, credential_source: str, profile: str
 ) -> StartProblem:
-    """What went wrong at start, in words for the person at the terminal."""
     tried = f"{error.method or 'GET'} {host}{error.path or ''}"
     answer = clean_message(error.message, limit=600)
     facts = [("Host", host), ("Tried", tried), ("API key from", credential_source)]
@@ -110,7 +130,42 @@ def describe_start_failure(
     )
 
 
-def render_problem(problem: StartProblem) -> Group:
+_MARKS = {"fail": ("✖ ", "bold red"), "warn": ("⚠ ", "bold yellow")}
+
+
+def _diagnosis_rows(grid: Table, diagnosis: Report | str) -> None:
+    """The doctor's findings that need attention (the passed ones only counted)."""
+    grid.add_row("", "")
+    if isinstance(diagnosis, str):
+        grid.add_row("Diagnosis", Text(diagnosis, style="dim"))
+        return
+    label = "Diagnosis"
+    shown = [f for f in diagnosis.findings if f.status in _MARKS]
+    for finding in shown:
+        mark, style = _MARKS[finding.status]
+        line = Text(mark, style=style)
+        line.append(f"{finding.title}: ", style="bold")
+        line.append(clean_message(finding.summary, limit=600))
+        grid.add_row(label, line)
+        label = ""
+        if finding.fix:
+            grid.add_row("", Text("  → " + clean_message(finding.fix, limit=600), style="dim"))
+    passed = diagnosis.counts()["ok"]
+    grid.add_row(label, Text(f"{passed} checks passed · `stm-tui doctor` lists them all",
+                             style="dim"))
+
+
+def _first_default_key(action_id: str) -> str:
+    return actions.default_keys(action_id).split(",")[0]
+
+
+def render_problem(
+    problem: StartProblem,
+    diagnosis: Report | str | None = None,
+    key: Callable[[str], str] = _first_default_key,
+) -> Group:
+    """The problem, what to check and the doctor's findings; `key` names the key of an action
+    id (keymap applied)."""
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
@@ -120,15 +175,17 @@ def render_problem(problem: StartProblem) -> Group:
     grid.add_row("What to check", Text("• " + problem.checks[0]))
     for check in problem.checks[1:]:
         grid.add_row("", Text("• " + check))
-    keys = "r retries · q quits"
+    if diagnosis is not None:
+        _diagnosis_rows(grid, diagnosis)
+    hint = f"{key('start.retry')} retries · {key('start.quit')} quits"
     if problem.can_continue:
-        keys += " · c opens the dashboard anyway (it keeps trying)"
+        hint += f" · {key('start.open_anyway')} opens the dashboard anyway (it keeps trying)"
     return Group(
         Text("✖ " + problem.title, style="bold red"),
         Text(""),
         grid,
         Text(""),
-        Text(keys, style="dim"),
+        Text(hint, style="dim"),
     )
 
 
@@ -137,20 +194,38 @@ class StartFailureScreen(Screen[str]):
     StartFailureScreen { align: center middle; }
     StartFailureScreen > VerticalScroll { width: 100%; height: 1fr; padding: 1 2; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("r", "choose('retry')", "Retry"),
-        Binding("q,escape", "choose('quit')", "Quit"),
-        Binding("c", "choose('continue')", "Open anyway", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
+        "start.retry", "start.quit", "start.open_anyway"
+    )
 
     def __init__(self, problem: StartProblem) -> None:
         super().__init__()
         self.problem = problem
+        self.diagnosis: Report | str | None = (
+            "running the checks of `stm-tui doctor`…" if problem.diagnose else None
+        )
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(render_problem(self.problem), id="start-problem", markup=False)
+            yield Static(self._problem_view(), id="start-problem", markup=False)
         yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        if self.problem.diagnose is not None:
+            self.run_worker(self._diagnose(self.problem.diagnose), exclusive=True)
+
+    async def _diagnose(self, run: Callable[[], Awaitable[Report]]) -> None:
+        try:
+            self.diagnosis = await run()
+        except Exception as exc:  # a diagnosis that breaks must not take the screen with it
+            self.diagnosis = f"the diagnosis could not run ({type(exc).__name__})"
+        self.query_one("#start-problem", Static).update(self._problem_view())
+
+    def _problem_view(self) -> Group:
+        keymap: Mapping[str, str] = getattr(self.app, "keymap", {})
+        return render_problem(
+            self.problem, self.diagnosis, lambda i: actions.key_for(self.app, keymap, i)
+        )
 
     def action_choose(self, choice: str) -> None:
         if choice == CONTINUE and not self.problem.can_continue:
@@ -163,9 +238,12 @@ class StartFailureApp(App[str]):
 
     TITLE = "stm-tui"
 
-    def __init__(self, problem: StartProblem) -> None:
+    def __init__(self, problem: StartProblem, *, keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self.problem = problem
+        self.keymap = dict(keymap or {})  # checked already: the dashboard's own
 
     def on_mount(self) -> None:
+        if self.keymap:
+            self.set_keymap(self.keymap)
         self.push_screen(StartFailureScreen(self.problem), callback=self.exit)

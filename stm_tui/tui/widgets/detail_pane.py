@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from rich.console import RenderableType
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
+
+from stm_tui.tui import keys
 
 
 class DetailPane(VerticalScroll, can_focus=True):
@@ -16,13 +17,7 @@ class DetailPane(VerticalScroll, can_focus=True):
     DEFAULT_CSS = """
     DetailPane { scrollbar-gutter: stable; }
     """
-    BINDINGS = [
-        # The same descriptions as the arrow keys', so the help lists them together.
-        Binding("k", "scroll_up", "Scroll Up", show=False),
-        Binding("j", "scroll_down", "Scroll Down", show=False),
-        Binding("g", "scroll_home", "Scroll Home", show=False),
-        Binding("G", "scroll_end", "Scroll End", show=False),
-    ]
+    BINDINGS = keys.bindings("pane.up", "pane.down", "pane.top", "pane.bottom")
 
     renderable: RenderableType = ""
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Input
 
+from stm_tui.tui import keys
+
 
 class FilterInput(Input):
-    BINDINGS = [
-        Binding("escape", "clear_and_close", "Clear"),
-        Binding("enter", "submit", "Done"),
-        Binding("down", "close", "Back to list", show=False),
-    ]
+    BINDINGS = keys.bindings("filter.clear", "filter.done", "filter.to_list")
 
     class Closed(Message):
         """The user left the filter line (the query stays unless it was cleared)."""

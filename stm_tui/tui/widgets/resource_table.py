@@ -17,15 +17,16 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from stm_tui.sanitize import clean_cell
-from stm_tui.tui.format import zone_label
-from stm_tui.tui.widgets.table_model import (
+from stm_tui.tui import keys
+from stm_tui.views.format import zone_label
+from stm_tui.views.table_model import (
     Cell,
     Column,
     DiffResult,
@@ -104,19 +105,10 @@ class ResourceTable(ScrollView, can_focus=True):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "cursor_up", "Up", show=False),
-        Binding("down,j", "cursor_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("ctrl+u", "half_page_up", "Half page up", show=False),
-        Binding("ctrl+d", "half_page_down", "Half page down", show=False),
-        Binding("home,g", "cursor_home", "First", show=False),
-        Binding("end,G", "cursor_end", "Last", show=False),
-        Binding("enter", "select", "Open", show=False),
-        Binding("s", "sort_next", "Sort"),
-        Binding("S", "sort_reverse", "Reverse", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
+        "table.up", "table.down", "table.page_up", "table.page_down", "table.half_page_up",
+        "table.half_page_down", "table.first", "table.last", "table.open", "sort", "sort_reverse",
+    )
 
     class RowHighlighted(Message):
         """The cursor moved to another row (`key` is None when the view is empty)."""

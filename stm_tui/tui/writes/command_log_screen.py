@@ -17,7 +17,7 @@ from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
@@ -26,6 +26,7 @@ from textual.widgets import Footer, Static
 
 from stm_tui.api.command_log import CallRecord, CommandLog, short_path
 from stm_tui.sanitize import clean_cell
+from stm_tui.tui import keys
 
 REDRAW_DELAY = 0.25  # seconds: a burst of calls (a sync of 100 pages) costs one redraw
 STATS_ROWS = 8
@@ -60,14 +61,9 @@ class CallList(ScrollView, can_focus=True):
     }
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "scroll_up", "Up", show=False),
-        Binding("down", "scroll_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home", "scroll_home", "Newest", show=False),
-        Binding("end", "scroll_end", "Oldest", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
+        "log.up", "log.down", "log.page_up", "log.page_down", "log.newest", "log.oldest"
+    )
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -127,10 +123,7 @@ def stats_table(log: CommandLog) -> Table:
 class CommandLogScreen(Screen[None]):
     """The session's calls, live. Feed `log` from the HTTP adapter; this screen only reads."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "close", "Close"),
-        Binding("e", "toggle_errors", "Errors only"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings("log.close", "log.errors_only")
 
     def __init__(self, log: CommandLog, *, id: str | None = None) -> None:
         super().__init__(id=id)

@@ -24,7 +24,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.scalar import Unit
 from textual.screen import ModalScreen
@@ -33,6 +33,7 @@ from textual.widgets import Button, Input, Static
 
 from stm_tui.api.writes.call import Tier, WriteCall
 from stm_tui.sanitize import clean_block, clean_cell, clean_message
+from stm_tui.tui import keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +62,7 @@ def affects_lines(call: WriteCall, extra: Sequence[str] = ()) -> list[str]:
 class _CallModal(ModalScreen[bool]):
     """The shared frame: a title, sections, the exact request, Cancel and a confirm button."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings("modal.cancel")
     CONFIRM_LABEL = "Confirm"
     HINT = "y confirm · n or Esc cancel · Tab moves"
     DANGER = False
@@ -173,19 +174,13 @@ class _CallModal(ModalScreen[bool]):
 class ConfirmScreen(_CallModal):
     """Tier.CONFIRM: reversible changes and creations (y/N, the focus on Cancel)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,n", "cancel", "Cancel"),
-        Binding("y", "confirm", "Confirm"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings("confirm.cancel", "confirm.yes")
 
 
 class ApprovalScreen(_CallModal):
     """Tier.APPROVAL: what is approved, who asked and when, the window, the exact call."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,n", "cancel", "Cancel"),
-        Binding("y", "confirm", "Approve"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings("confirm.cancel", "approval.yes")
     CONFIRM_LABEL = "Approve"
     HINT = "y approve · n or Esc cancel · Tab moves"
 

@@ -21,7 +21,7 @@ from pydantic import SecretStr
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.css.scalar import Unit
 from textual.screen import ModalScreen
@@ -30,6 +30,7 @@ from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Select,
 
 from stm_tui.api.writes.validation import M
 from stm_tui.sanitize import clean_cell, clean_message
+from stm_tui.tui import keys
 from stm_tui.tui.writes.picker import Picker
 from stm_tui.tui.writes.secret_input import SecretInput
 from stm_tui.tui.writes.spec import (
@@ -83,10 +84,7 @@ class FieldRow(Vertical):
 class RequestForm(ModalScreen[M | None]):
     """Fill in a request model; dismisses with the validated model, or None on Esc/Cancel."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "submit", "Submit"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings("modal.cancel", "form.submit")
 
     def __init__(self, model: type[M], spec: FormSpec, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="write-modal")

@@ -14,12 +14,13 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from stm_tui.sanitize import clean_cell
+from stm_tui.tui import keys
 
 ALLOWS = (
     "generate, update, suspend and delete keypairs",
@@ -30,10 +31,9 @@ ALLOWS = (
 
 
 class WriteModeScreen(ModalScreen[bool]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,n", "cancel", "Cancel"),
-        Binding("y", "enter", "Enter write mode"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
+        "confirm.cancel", "write_mode.enter"
+    )
 
     def __init__(
         self,

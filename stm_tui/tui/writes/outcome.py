@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
@@ -26,6 +26,7 @@ from textual.widgets import Button, Static
 from stm_tui.api.errors import StmError
 from stm_tui.api.writes.call import WriteCall
 from stm_tui.sanitize import clean_cell, clean_message
+from stm_tui.tui import keys
 
 PAST = {
     "generate": "generated",
@@ -121,7 +122,7 @@ def _parts(call: WriteCall) -> tuple[str, str]:
 class OutcomeScreen(ModalScreen[None]):
     """A failure or an unknown outcome, until acknowledged (Enter or Esc)."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "close", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings("outcome.close")
 
     def __init__(self, outcome: Outcome) -> None:
         super().__init__(classes="write-modal")

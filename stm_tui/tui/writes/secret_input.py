@@ -24,9 +24,10 @@ from dataclasses import dataclass
 from pydantic import SecretStr
 from rich.text import Text
 from textual import events
-from textual.binding import Binding
 from textual.message import Message
 from textual.widget import Widget
+
+from stm_tui.tui import keys
 
 BULLET = "•"
 
@@ -64,11 +65,7 @@ class SecretInput(Widget, can_focus=True):
     ALLOW_SELECT = False
 
     # Only editing keys. No copy, cut or select-all: there is nothing a key can export.
-    BINDINGS = [
-        Binding("backspace", "delete_left", "Delete", show=False),
-        Binding("ctrl+u", "clear", "Clear", show=False),
-        Binding("enter", "submit", "Submit", show=False),
-    ]
+    BINDINGS = keys.bindings("secret.delete", "secret.clear", "secret.submit")
 
     DEFAULT_CSS = """
     SecretInput {

@@ -16,19 +16,19 @@ from pydantic import SecretStr
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from stm_tui.sanitize import clean, clean_message
+from stm_tui.tui import keys
 
 
 class ShownOnceScreen(ModalScreen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("c", "copy", "Copy"),
-        Binding("escape", "close", "Close"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
+        "shown_once.copy", "shown_once.close"
+    )
 
     def __init__(
         self,

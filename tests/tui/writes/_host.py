@@ -44,6 +44,6 @@ def fully_visible(app: App[Any], selector: str) -> bool:
     widget = app.screen.query_one(selector)
     region = widget.region
     width, height = app.size
-    return region.height > 0 and region.y >= 0 and region.bottom <= height and (
-        region.right <= width
+    return (
+        region.height > 0 and region.y >= 0 and region.bottom <= height and (region.right <= width)
     )

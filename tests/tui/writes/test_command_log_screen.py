@@ -25,8 +25,9 @@ class Clock:
 def seeded() -> CommandLog:
     log = CommandLog(clock=Clock())
     log.record("GET", f"{STM}/keypairs?limit=100&offset=0", status=200, latency_ms=41)
-    log.record("GET", f"{STM}/certificates?alias=canary-filter-value", status=200,
-               latency_ms=87, retries=1)
+    log.record(
+        "GET", f"{STM}/certificates?alias=canary-filter-value", status=200, latency_ms=87, retries=1
+    )
     log.record("POST", f"{STM}/keypairs", status=409, latency_ms=30)
     return log
 
@@ -61,7 +62,7 @@ async def test_the_verdict_says_when_the_service_is_failing() -> None:
         await pilot.pause()
         verdict = app.screen.query_one("#log-verdict")
         assert verdict.has_class("-failing")
-        assert str(verdict.render()).startswith(  # type: ignore[attr-defined]
+        assert str(verdict.render()).startswith(
             "the service is failing: 6 of the last 9 calls failed on its side"
         )
         text = screen_text(app)

@@ -37,8 +37,13 @@ IMPACT = [
 def generate_call() -> WriteCall:
     return generate_keypair(
         GenerateKeypair(
-            alias="build-key", key_alg="RSA", key_size=3072, users=("u1", "u2"),
-            generate_cert=True, cert_alias="build-cert", cert_profile_id="cp-1",
+            alias="build-key",
+            key_alg="RSA",
+            key_size=3072,
+            users=("u1", "u2"),
+            generate_cert=True,
+            cert_alias="build-cert",
+            cert_profile_id="cp-1",
         )
     )
 
@@ -102,7 +107,7 @@ async def test_the_preview_is_the_exact_request_and_what_it_affects(
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         request = app.screen.query_one("#request")
-        assert str(request.render()) == clean_block(call.preview())  # type: ignore[attr-defined]
+        assert str(request.render()) == clean_block(call.preview())
         text = screen_text(app)
         assert "Generate keypair build-key (RSA 3072 HSM ONLINE TEST)" in text
         assert "• keypair build-key (new)" in text
@@ -189,8 +194,10 @@ async def test_esc_cancels_the_irreversible_modal_even_with_the_name_typed(
 
 async def test_the_impact_list_comes_first_then_the_request_then_the_typed_line() -> None:
     call = revoke_certificate("c-1", "build-cert", RevokeCertificate(reason="key_compromise"))
-    impact = ["keypair build-key is left without an active certificate",
-              "open release desktop-4.3.0 uses it"]
+    impact = [
+        "keypair build-key is left without an active certificate",
+        "open release desktop-4.3.0 uses it",
+    ]
     app = Host(lambda: confirmation_for(call, impact=impact))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -220,8 +227,9 @@ def test_each_tier_gets_its_own_modal() -> None:
 
 @pytest.mark.parametrize("theme", ["dark", "light", "ansi"])
 async def test_the_irreversible_modal_fits_80x24_in_every_theme(theme: str) -> None:
-    app = Host(lambda: IrreversibleScreen(delete_keypair(KP_ID, "build-key"), IMPACT * 3),
-               theme=theme)
+    app = Host(
+        lambda: IrreversibleScreen(delete_keypair(KP_ID, "build-key"), IMPACT * 3), theme=theme
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         for selector in ("#typed", "#confirm", "#cancel", "#typed-state"):

@@ -26,17 +26,29 @@ from tests.tui.writes._host import SIZES, Host, fully_visible
 
 PROFILES = [
     KeypairProfile(
-        id="kp-fixed", name="RSA-3072 production (HSM)", profile_type="FIXED",
-        key_status="ONLINE", key_alg="RSA", key_size=3072, key_type="PRODUCTION",
+        id="kp-fixed",
+        name="RSA-3072 production (HSM)",
+        profile_type="FIXED",
+        key_status="ONLINE",
+        key_alg="RSA",
+        key_size=3072,
+        key_type="PRODUCTION",
     ),
     KeypairProfile(
-        id="kp-custom", name="ECDSA P-256 test", profile_type="CUSTOMIZABLE",
-        key_status="ONLINE", key_alg="ECDSA", curve="P256", key_type="TEST",
+        id="kp-custom",
+        name="ECDSA P-256 test",
+        profile_type="CUSTOMIZABLE",
+        key_status="ONLINE",
+        key_alg="ECDSA",
+        curve="P256",
+        key_type="TEST",
     ),
 ]
 CERT_PROFILES = [
     CertificateProfile(
-        id="cp-any", name="Private code signing (1 year)", status="ACTIVE",
+        id="cp-any",
+        name="Private code signing (1 year)",
+        status="ACTIVE",
         allowed_key_algs=["RSA", "ECDSA", "EDDSA"],
     ),
     CertificateProfile(
@@ -46,8 +58,10 @@ CERT_PROFILES = [
         id="cp-off", name="Retired profile", status="DISABLED", allowed_key_algs=["RSA"]
     ),
 ]
-USERS = [User(id=f"u{i}", name=n, email=f"{n.lower()}@example.com")
-         for i, n in enumerate(["Alice", "Bob", "Carol"])]
+USERS = [
+    User(id=f"u{i}", name=n, email=f"{n.lower()}@example.com")
+    for i, n in enumerate(["Alice", "Bob", "Carol"])
+]
 TEAMS = [Team(id="t1", name="Desktop"), Team(id="t2", name="Platform Services")]
 
 
@@ -183,7 +197,9 @@ async def test_the_algorithm_decides_size_or_curve_and_the_allowed_values(
         curve = app.screen.query_one("#field-curve", Select)
         assert curve.value == "P256"  # the algorithm's usual curve is picked
         assert [str(p) for p, _ in curve._options if _ != Select.NULL] == [
-            "P-256", "P-384", "P-521"
+            "P-256",
+            "P-384",
+            "P-521",
         ]
 
         await choose(pilot, "key_alg", "EdDSA")
@@ -213,8 +229,11 @@ async def test_a_fixed_profile_locks_its_values_and_says_why(size: tuple[int, in
     async with app.run_test(size=size) as pilot:
         await retype(pilot, "alias", "prod-key")
         await choose(pilot, "key_alg", "ECDSA")
-        await choose(pilot, "keypair_profile_id",
-                     "RSA-3072 production (HSM) (Fixed: RSA 3072 ONLINE PRODUCTION)")
+        await choose(
+            pilot,
+            "keypair_profile_id",
+            "RSA-3072 production (HSM) (Fixed: RSA 3072 ONLINE PRODUCTION)",
+        )
         screen = app.screen
         for name in ("key_alg", "key_size", "key_status", "key_type"):
             assert screen.query_one(f"#field-{name}").disabled, name
@@ -226,8 +245,9 @@ async def test_a_fixed_profile_locks_its_values_and_says_why(size: tuple[int, in
         assert not screen.query_one("#field-key_storage").disabled  # not the profile's to fix
 
         # A Customizable profile fills in its values but leaves them editable.
-        await choose(pilot, "keypair_profile_id",
-                     "ECDSA P-256 test (Customizable: ECDSA P256 ONLINE TEST)")
+        await choose(
+            pilot, "keypair_profile_id", "ECDSA P-256 test (Customizable: ECDSA P256 ONLINE TEST)"
+        )
         assert not screen.query_one("#field-key_alg").disabled
         assert screen.query_one("#field-key_alg", Select).value == "ECDSA"
         assert screen.query_one("#field-curve", Select).value == "P256"
@@ -246,8 +266,11 @@ async def test_an_account_that_requires_a_profile_refuses_the_custom_choice() ->
             "✗ required: the account requires a keypair profile"
         )
         assert submit_disabled(app)
-        await choose(pilot, "keypair_profile_id",
-                     "RSA-3072 production (HSM) (Fixed: RSA 3072 ONLINE PRODUCTION)")
+        await choose(
+            pilot,
+            "keypair_profile_id",
+            "RSA-3072 production (HSM) (Fixed: RSA 3072 ONLINE PRODUCTION)",
+        )
         assert message(app, "keypair_profile_id") is None
         assert not submit_disabled(app)
 
@@ -264,8 +287,14 @@ async def test_tab_order_follows_the_visible_fields(size: tuple[int, int]) -> No
             focused = app.focused
             order.append(focused.id if focused is not None else None)
         assert order == [
-            "field-alias", "field-keypair_profile_id", "field-key_alg", "field-key_size",
-            "field-key_storage", "field-key_status", "field-key_type", "field-limit_by_users",
+            "field-alias",
+            "field-keypair_profile_id",
+            "field-key_alg",
+            "field-key_size",
+            "field-key_storage",
+            "field-key_status",
+            "field-key_type",
+            "field-limit_by_users",
             None,  # the users picker's filter line (an unnamed Input inside the picker)
         ]
         await pilot.press("shift+tab")
@@ -347,8 +376,12 @@ async def test_enter_moves_on_and_submits_from_the_last_field_only_when_valid() 
         await pilot.pause()
     (result,) = app.results
     assert result == ReleaseDraft.model_validate(
-        {"name": "desktop-4.3", "max_signatures": 500, "start": "2026-12-01T14:00Z",
-         "notes": "first release"}
+        {
+            "name": "desktop-4.3",
+            "max_signatures": 500,
+            "start": "2026-12-01T14:00Z",
+            "notes": "first release",
+        }
     )
 
 
@@ -357,16 +390,18 @@ async def test_the_form_result_is_accepted_by_the_emulator(
 ) -> None:
     """End to end: store-like data from the emulator, the form, the builder, the real API."""
     with api_client(fresh_emulator) as client:
-        profiles = [KeypairProfile.model_validate(p)
-                    for p in client.get(f"{STM}/keypair-profiles", params={"limit": 100})
-                    .json()["items"]]
-        cert_profiles = [CertificateProfile.model_validate(p)
-                         for p in client.get(f"{STM}/certificate-profiles",
-                                             params={"limit": 100}).json()["items"]]
+        profiles = [
+            KeypairProfile.model_validate(p)
+            for p in client.get(f"{STM}/keypair-profiles", params={"limit": 100}).json()["items"]
+        ]
+        cert_profiles = [
+            CertificateProfile.model_validate(p)
+            for p in client.get(f"{STM}/certificate-profiles", params={"limit": 100}).json()[
+                "items"
+            ]
+        ]
         users = [User.model_validate(u) for u in client.get(f"{AM}/user").json()]
-    spec = generate_keypair_form(
-        profiles=profiles, certificate_profiles=cert_profiles, users=users
-    )
+    spec = generate_keypair_form(profiles=profiles, certificate_profiles=cert_profiles, users=users)
     app = Host(lambda: RequestForm(GenerateKeypair, spec))
     async with app.run_test(size=(80, 24)) as pilot:
         await retype(pilot, "alias", "form-made-key")

@@ -21,8 +21,9 @@ def question(production: bool = False) -> WriteModeScreen:
 
 
 @pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize(("key", "entered"), [("y", True), ("enter", False), ("n", False),
-                                              ("escape", False)])
+@pytest.mark.parametrize(
+    ("key", "entered"), [("y", True), ("enter", False), ("n", False), ("escape", False)]
+)
 async def test_the_question_names_where_and_focuses_cancel(
     size: tuple[int, int], key: str, entered: bool
 ) -> None:
@@ -30,7 +31,7 @@ async def test_the_question_names_where_and_focuses_cancel(
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         assert app.focused is app.screen.query_one("#cancel", Button)
-        where = str(app.screen.query_one("#mode-where").render())  # type: ignore[attr-defined]
+        where = str(app.screen.query_one("#mode-where").render())
         assert where == (
             "Changes will be made on https://stm.demo.test, account Acme Corp, as Lee Lead"
         )
@@ -63,8 +64,13 @@ class ModeHost(Host):
         self.changes.append(value)
 
     def toggle(self) -> None:
-        toggle_write_mode(self, read_only=self.read_only, set_read_only=self.set_read_only,
-                          host="https://stm.demo.test", account="Acme Corp")
+        toggle_write_mode(
+            self,
+            read_only=self.read_only,
+            set_read_only=self.set_read_only,
+            host="https://stm.demo.test",
+            account="Acme Corp",
+        )
 
 
 async def test_toggle_asks_to_enter_and_leaves_without_asking() -> None:

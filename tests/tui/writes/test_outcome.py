@@ -30,8 +30,9 @@ def test_the_three_outcomes_read_differently() -> None:
     denied = Outcome.from_error(CALL, PermissionDenied("permission denied (403): no"))
     assert denied.details[-1] == "your role does not allow this; ask a Lead"
 
-    lost = Outcome.from_error(CALL, OutcomeUnknown("timed out"),
-                              reread="keypair build-key exists, OFFLINE")
+    lost = Outcome.from_error(
+        CALL, OutcomeUnknown("timed out", call=CALL), reread="keypair build-key exists, OFFLINE"
+    )
     assert lost.kind is OutcomeKind.UNKNOWN
     assert lost.headline == f"outcome unknown: {CALL.summary}"
     assert lost.details == (

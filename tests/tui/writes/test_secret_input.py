@@ -77,8 +77,7 @@ async def test_typed_value_is_in_no_message_reactive_screen_or_clipboard(
         assert widget.length == len(CANARY)  # cut removed nothing either
 
         changes = [m for m in unique(seen) if isinstance(m, SecretInput.Changed)]
-        assert [m.length for m in changes[-3:]] == [len(CANARY) - 2, len(CANARY) - 1,
-                                                   len(CANARY)]
+        assert [m.length for m in changes[-3:]] == [len(CANARY) - 2, len(CANARY) - 1, len(CANARY)]
         assert leaks(seen, CANARY) == []
 
         value = widget.take()
@@ -159,8 +158,12 @@ def certcentral_form() -> RequestForm[CertCentralSetup]:
             title="Set up CertCentral",
             fields=[
                 FieldSpec("region", "Region", "where your CertCentral account is"),
-                FieldSpec("api_key", "API key", "shown once in CertCentral; never shown here",
-                          secret_rule=SecretRule(min_length=20)),
+                FieldSpec(
+                    "api_key",
+                    "API key",
+                    "shown once in CertCentral; never shown here",
+                    secret_rule=SecretRule(min_length=20),
+                ),
             ],
         ),
     )
@@ -179,7 +182,7 @@ async def test_a_form_with_a_secret_field_validates_it_and_hands_it_over_once(
         await pilot.press(*CANARY[:12])
         await pilot.pause()
         line = app.screen.query_one("#msg-api_key")
-        assert str(line.render()) == "✗ at least 20 characters (12 so far)"  # type: ignore[attr-defined]
+        assert str(line.render()) == "✗ at least 20 characters (12 so far)"
         await pilot.press(*CANARY[12:])
         await pilot.pause()
         assert not line.display

@@ -45,8 +45,12 @@ def command_log() -> CommandLog:
     log = CommandLog(clock=clock)
     stm = "/signingmanager/api/v1"
     for page in range(3):
-        log.record("GET", f"{stm}/certificates?limit=100&offset={page * 100}", status=200,
-                   latency_ms=80 + page * 7)
+        log.record(
+            "GET",
+            f"{stm}/certificates?limit=100&offset={page * 100}",
+            status=200,
+            latency_ms=80 + page * 7,
+        )
     log.record("GET", f"{stm}/keypairs", status=200, latency_ms=42)
     log.record("GET", "/account/api/v1/user/me", status=200, latency_ms=18)
     log.record("POST", f"{stm}/keypairs", status=409, latency_ms=35)
@@ -63,8 +67,10 @@ SCREENS: dict[str, Callable[[], Screen[Any]]] = {
     "irreversible": lambda: IrreversibleScreen(delete_keypair(KP_ID, "build-key"), IMPACT),
     "outcome_unknown": lambda: OutcomeScreen(
         Outcome.from_error(
-            generate_keypair(GenerateKeypair(alias="build-key", key_alg="RSA", key_size=3072)),
-            OutcomeUnknown("timed out"),
+            lost := generate_keypair(
+                GenerateKeypair(alias="build-key", key_alg="RSA", key_size=3072)
+            ),
+            OutcomeUnknown("timed out", call=lost),
             reread="keypair build-key exists, OFFLINE",
         )
     ),

@@ -25,7 +25,10 @@ from tests.tui.writes.test_form import CERT_PROFILES, PROFILES
 def test_kinds_choices_and_defaults_come_from_the_model() -> None:
     alias = resolve(GenerateKeypair, FieldSpec("alias"))
     assert (alias.kind, alias.required, alias.default, alias.label) == (
-        Kind.TEXT, True, None, "Alias"
+        Kind.TEXT,
+        True,
+        None,
+        "Alias",
     )
     storage = resolve(GenerateKeypair, FieldSpec("key_storage"))
     assert storage.kind is Kind.CHOICE and storage.default == "HSM" and not storage.optional
@@ -42,15 +45,22 @@ def test_kinds_choices_and_defaults_come_from_the_model() -> None:
 def keypair_state() -> FormState[GenerateKeypair]:
     return FormState(
         GenerateKeypair,
-        generate_keypair_form(profiles=PROFILES, certificate_profiles=CERT_PROFILES,
-                              keypair_aliases={"build-key": "build-key (RSA 3072)"}),
+        generate_keypair_form(
+            profiles=PROFILES,
+            certificate_profiles=CERT_PROFILES,
+            keypair_aliases={"build-key": "build-key (RSA 3072)"},
+        ),
     )
 
 
 def test_hidden_fields_are_left_out_of_the_request() -> None:
     state = keypair_state()
-    values = state.initial_values() | {"alias": "edge-key", "key_alg": "ECDSA", "key_size": 3072,
-                                       "curve": "P384"}
+    values = state.initial_values() | {
+        "alias": "edge-key",
+        "key_alg": "ECDSA",
+        "key_size": 3072,
+        "curve": "P384",
+    }
     ev = state.evaluate(values)
     assert "key_size" not in ev.visible and "key_size" not in ev.data
     assert ev.model is not None and ev.model.key_size is None and ev.model.curve == "P384"
@@ -59,8 +69,9 @@ def test_hidden_fields_are_left_out_of_the_request() -> None:
 
 def test_a_value_the_other_fields_no_longer_allow_is_dropped() -> None:
     state = keypair_state()
-    ev = state.evaluate(state.initial_values() | {"alias": "e-key", "key_alg": "EDDSA",
-                                                  "curve": "P256"})
+    ev = state.evaluate(
+        state.initial_values() | {"alias": "e-key", "key_alg": "EDDSA", "curve": "P256"}
+    )
     assert ev.values["curve"] is None
     assert [c.value for c in ev.choices["curve"]] == ["Ed25519"]
     # EdDSA's curve is optional in STM: the request is still valid.
@@ -69,15 +80,19 @@ def test_a_value_the_other_fields_no_longer_allow_is_dropped() -> None:
 
 def test_a_fixed_profile_locks_values_even_against_what_was_typed() -> None:
     state = keypair_state()
-    ev = state.evaluate(state.initial_values() | {
-        "alias": "prod-key", "keypair_profile_id": "kp-fixed", "key_alg": "ECDSA",
-        "key_type": "TEST",
-    })
+    ev = state.evaluate(
+        state.initial_values()
+        | {
+            "alias": "prod-key",
+            "keypair_profile_id": "kp-fixed",
+            "key_alg": "ECDSA",
+            "key_type": "TEST",
+        }
+    )
     assert set(ev.locks) == {"key_alg", "key_size", "curve", "key_status", "key_type"}
     assert ev.locks["key_alg"].reason == "set by the Fixed profile RSA-3072 production (HSM)"
     assert ev.model is not None
-    assert (ev.model.key_alg, ev.model.key_size, ev.model.key_type) == ("RSA", 3072,
-                                                                        "PRODUCTION")
+    assert (ev.model.key_alg, ev.model.key_size, ev.model.key_type) == ("RSA", 3072, "PRODUCTION")
 
 
 def test_validator_messages_join_the_models_and_unknown_fields_become_general() -> None:
@@ -87,15 +102,13 @@ def test_validator_messages_join_the_models_and_unknown_fields_become_general() 
     assert not ev.valid and ev.model is None
 
     update = FormState(UpdateKeypair, FormSpec("Update", [FieldSpec("alias", kind=Kind.TEXT)]))
-    ev = update.evaluate({"alias": ""})
-    assert ev.general == ("nothing to change",)
-    assert not ev.valid
+    nothing = update.evaluate({"alias": ""})
+    assert nothing.general == ("nothing to change",)
+    assert not nothing.valid
 
 
 def test_a_one_field_form_and_what_counts_as_empty() -> None:
-    state = FormState(
-        RevokeCertificate, revoke_certificate_form("build-cert")
-    )
+    state = FormState(RevokeCertificate, revoke_certificate_form("build-cert"))
     assert state.evaluate({"reason": "superseded"}).valid
     assert empty(SecretStr("")) and not empty(SecretStr("x")) and empty("  ")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from rich.text import Text
 
 from stm_tui.api.models import Certificate, CertificateProfile, Keypair, KeypairProfile
-from stm_tui.tui import format as f
-from stm_tui.tui.rows.base import Context, ResourceView, days_left, num, plain, status, when
-from stm_tui.tui.widgets.table_model import Column, Row
+from stm_tui.views import format as f
+from stm_tui.views.rows.base import Context, days_left, num, plain, status, when
+from stm_tui.views.table_model import Column, Row
 
 
 def key_spec(alg: str | None, size: int | None, curve: str | None) -> str:
@@ -61,23 +61,17 @@ def keypair_row(kp: Keypair, ctx: Context) -> Row:
     )
 
 
-KEYPAIRS = ResourceView(
-    resource="keypairs",
-    columns=(
-        Column("alias", "Alias", min_width=12, whole=True),
-        Column("alg", "Algorithm", width=10),
-        Column("type", "Type", width=10, priority=2),
-        Column("storage", "Storage", width=7, priority=3),
-        Column("status", "Status", width=9),
-        # The API's number_of_active_certificates: expired and revoked ones do not count.
-        Column("certs", "Active certs", width=12, align="right"),
-        Column("teams", "Teams", min_width=8, priority=1),
-        Column("restrict", "Restrictions", width=17, priority=4),
-        Column("profile", "Profile", min_width=8, priority=5),
-    ),
-    row=keypair_row,
-    label=lambda kp: kp.alias or kp.id,
-    default_sort=("alias", False),
+KEYPAIR_COLUMNS = (
+    Column("alias", "Alias", min_width=12, whole=True),
+    Column("alg", "Algorithm", width=10),
+    Column("type", "Type", width=10, priority=2),
+    Column("storage", "Storage", width=7, priority=3),
+    Column("status", "Status", width=9),
+    # The API's number_of_active_certificates: expired and revoked ones do not count.
+    Column("certs", "Active certs", width=12, align="right"),
+    Column("teams", "Teams", min_width=8, priority=1),
+    Column("restrict", "Restrictions", width=17, priority=4),
+    Column("profile", "Profile", min_width=8, priority=5),
 )
 
 
@@ -107,19 +101,14 @@ def keypair_profile_row(p: KeypairProfile, ctx: Context) -> Row:
     )
 
 
-KEYPAIR_PROFILES = ResourceView(
-    resource="keypair_profiles",
-    columns=(
-        Column("name", "Name", min_width=14, whole=True),
-        Column("ptype", "Profile", width=12),
-        Column("scope", "Scope", width=7, priority=2),
-        Column("alg", "Algorithm", width=10),
-        Column("ktype", "Key type", width=10),
-        Column("kstatus", "Key status", width=10, priority=1),
-        Column("teams", "Teams", min_width=8, priority=3),
-    ),
-    row=keypair_profile_row,
-    label=lambda p: p.name or p.id,
+KEYPAIR_PROFILE_COLUMNS = (
+    Column("name", "Name", min_width=14, whole=True),
+    Column("ptype", "Profile", width=12),
+    Column("scope", "Scope", width=7, priority=2),
+    Column("alg", "Algorithm", width=10),
+    Column("ktype", "Key type", width=10),
+    Column("kstatus", "Key status", width=10, priority=1),
+    Column("teams", "Teams", min_width=8, priority=3),
 )
 
 
@@ -165,24 +154,18 @@ def cert_row(c: Certificate, ctx: Context) -> Row:
     )
 
 
-CERTIFICATES = ResourceView(
-    resource="certificates",
-    columns=(
-        Column("alias", "Alias", min_width=12, whole=True),
-        Column("subject", "Subject", min_width=10, priority=2),
-        Column("serial", "Serial", width=12, priority=6),
-        Column("issuer", "Issuer", min_width=10, priority=7),
-        Column("status", "Status", width=8),
-        Column("from", "Valid from", width=16, zone=True, priority=8),
-        Column("to", "Valid to", width=16, zone=True, priority=3),
-        Column("days", "Left", width=9, align="right"),
-        Column("keypair", "Keypair", min_width=10, priority=5),
-        Column("profile", "Profile", min_width=8, priority=9),
-        Column("hierarchy", "Hier.", width=7, priority=4),
-    ),
-    row=cert_row,
-    label=lambda c: c.alias or c.id,
-    default_sort=("days", False),
+CERTIFICATE_COLUMNS = (
+    Column("alias", "Alias", min_width=12, whole=True),
+    Column("subject", "Subject", min_width=10, priority=2),
+    Column("serial", "Serial", width=12, priority=6),
+    Column("issuer", "Issuer", min_width=10, priority=7),
+    Column("status", "Status", width=8),
+    Column("from", "Valid from", width=16, zone=True, priority=8),
+    Column("to", "Valid to", width=16, zone=True, priority=3, cli="EXPIRES"),
+    Column("days", "Left", width=9, align="right", cli="DAYS"),
+    Column("keypair", "Keypair", min_width=10, priority=5),
+    Column("profile", "Profile", min_width=8, priority=9),
+    Column("hierarchy", "Hier.", width=7, priority=4),
 )
 
 
@@ -211,17 +194,12 @@ def cert_profile_row(p: CertificateProfile, ctx: Context) -> Row:
     )
 
 
-CERTIFICATE_PROFILES = ResourceView(
-    resource="certificate_profiles",
-    columns=(
-        Column("name", "Name", min_width=14, whole=True),
-        Column("status", "Status", width=8),
-        Column("hierarchy", "Hierarchy", width=9),
-        Column("ctype", "Type", width=7),
-        Column("enroll", "Enrollment", width=12, priority=2),
-        Column("validity", "Validity", width=8, align="right"),
-        Column("algs", "Key algorithms", min_width=10, priority=1),
-    ),
-    row=cert_profile_row,
-    label=lambda p: p.name or p.id,
+CERTIFICATE_PROFILE_COLUMNS = (
+    Column("name", "Name", min_width=14, whole=True),
+    Column("status", "Status", width=8),
+    Column("hierarchy", "Hierarchy", width=9),
+    Column("ctype", "Type", width=7),
+    Column("enroll", "Enrollment", width=12, priority=2),
+    Column("validity", "Validity", width=8, align="right"),
+    Column("algs", "Key algorithms", min_width=10, priority=1),
 )

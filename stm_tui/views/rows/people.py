@@ -7,9 +7,9 @@ from typing import Any
 from rich.text import Text
 
 from stm_tui.api.models import Account, AccountSettings, Team, User
-from stm_tui.tui import format as f
-from stm_tui.tui.rows.base import Context, ResourceView, num, plain, when
-from stm_tui.tui.widgets.table_model import Column, Row
+from stm_tui.views import format as f
+from stm_tui.views.rows.base import Context, num, plain, when
+from stm_tui.views.table_model import Column, Row
 
 
 def yes_no(value: bool | None) -> str:
@@ -58,20 +58,14 @@ def account_row(a: Account, ctx: Context) -> Row:
     )
 
 
-ACCOUNTS = ResourceView(
-    resource="accounts",
-    columns=(
-        Column("name", "Name", min_width=14, whole=True),
-        Column("status", "Status", width=8),
-        Column("twofa", "2FA req.", width=8),
-        Column("certcentral", "CertCentral", width=20, priority=1),
-        Column("kpprofile", "KP profile req.", width=14, priority=2),
-        Column("ccallowed", "CC allowed", width=10, priority=3),
-        Column("created", "Created", width=16, zone=True, priority=4),
-    ),
-    row=account_row,
-    label=lambda a: a.name or a.id,
-    depends_on=("account_settings",),
+ACCOUNT_COLUMNS = (
+    Column("name", "Name", min_width=14, whole=True),
+    Column("status", "Status", width=8),
+    Column("twofa", "2FA req.", width=8),
+    Column("certcentral", "CertCentral", width=20, priority=1),
+    Column("kpprofile", "KP profile req.", width=14, priority=2),
+    Column("ccallowed", "CC allowed", width=10, priority=3),
+    Column("created", "Created", width=16, zone=True, priority=4),
 )
 
 
@@ -117,20 +111,15 @@ def user_row(u: User, ctx: Context) -> Row:
     )
 
 
-USERS = ResourceView(
-    resource="users",
-    columns=(
-        Column("name", "Name", min_width=12, whole=True),
-        Column("email", "Email", min_width=12, priority=3),
-        Column("type", "Type", width=8),
-        Column("roles", "Roles", min_width=10),
-        Column("status", "Status", width=8, priority=1),
-        Column("teams", "Teams", min_width=8, priority=2),
-        Column("twofa", "2FA", width=4, priority=4),
-        Column("token", "Token exp.", width=10, align="right"),
-    ),
-    row=user_row,
-    label=lambda u: u.display_name,
+USER_COLUMNS = (
+    Column("name", "Name", min_width=12, whole=True),
+    Column("email", "Email", min_width=12, priority=3),
+    Column("type", "Type", width=8),
+    Column("roles", "Roles", min_width=10),
+    Column("status", "Status", width=8, priority=1),
+    Column("teams", "Teams", min_width=8, priority=2),
+    Column("twofa", "2FA", width=4, priority=4),
+    Column("token", "Token exp.", width=10, align="right"),
 )
 
 
@@ -157,16 +146,11 @@ def team_row(t: Team, ctx: Context) -> Row:
     )
 
 
-TEAMS = ResourceView(
-    resource="teams",
-    columns=(
-        Column("name", "Name", min_width=12, whole=True),
-        Column("description", "Description", min_width=12, priority=2),
-        Column("status", "Status", width=8, priority=1),
-        Column("members", "Members", width=7, align="right"),
-        Column("leads", "Leads", min_width=10),
-        Column("modified", "Modified", width=16, zone=True, priority=3),
-    ),
-    row=team_row,
-    label=lambda t: t.name or t.id,
+TEAM_COLUMNS = (
+    Column("name", "Name", min_width=12, whole=True),
+    Column("description", "Description", min_width=12, priority=2),
+    Column("status", "Status", width=8, priority=1),
+    Column("members", "Members", width=7, align="right"),
+    Column("leads", "Leads", min_width=10),
+    Column("modified", "Modified", width=16, zone=True, priority=3),
 )

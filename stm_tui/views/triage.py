@@ -1,7 +1,7 @@
 """What needs attention now: the Overview's rows, worked out from the store.
 
 Each item names the resource and id it jumps to. Urgency ranks sort the list (lower first).
-`Triage` keeps the findings per item so that a change to a few of 100,000 certificates
+`Triage` keeps the lines per item so that a change to a few of 100,000 certificates
 re-examines only those few.
 """
 
@@ -17,16 +17,16 @@ from rich.text import Text
 from stm_tui.api.models import Certificate, Keypair, ReleaseWindow, Scan, User
 from stm_tui.sanitize import clean_cell
 from stm_tui.store.store import Status, Store
-from stm_tui.tui import format as f
-from stm_tui.tui.rows.activity import RISK_ORDER, signatures_used
-from stm_tui.tui.rows.base import plain
-from stm_tui.tui.widgets.table_model import Column, Row
+from stm_tui.views import format as f
+from stm_tui.views import severity
+from stm_tui.views.rows.activity import signatures_used
+from stm_tui.views.rows.base import plain
+from stm_tui.views.table_model import Column, Row
 
 EXPIRY_WINDOWS = (7, 30, 90)
 EXPIRED_LOOKBACK_DAYS = 90
 RELEASE_SOON = timedelta(days=7)
 TOKEN_SOON_DAYS = 30
-SEVERITY_RANK = {"CRITICAL": 0, "HIGH": 1, "MEDIUM": 2, "LOW": 3}
 
 COLUMNS = (
     Column("urgency", "Urgency", width=10),
@@ -42,8 +42,8 @@ SHORT_KIND = {"certificate": "cert"}
 
 
 @dataclass(frozen=True)
-class Finding:
-    """One triage line."""
+class Attention:
+    """One line of the Overview: an item that needs attention, and why."""
 
     rank: int
     urgency: Text
@@ -80,7 +80,7 @@ def split_key(key: str) -> tuple[str, str]:
     return resource, ident
 
 
-def certificates(items: Any, now: datetime) -> list[Finding]:
+def certificates(items: Any, now: datetime) -> list[Attention]:
     out = []
     for c in items:
         if not isinstance(c, Certificate) or c.certificate_status == "REVOKED":
@@ -98,13 +98,13 @@ def certificates(items: Any, now: datetime) -> list[Finding]:
         if c.keypair and c.keypair.alias:
             detail.append(f" · {clean_cell(c.keypair.alias)}", style="dim")
         out.append(
-            Finding(rank, label, "certificate", "certificates", c.id, c.alias or c.id, detail,
+            Attention(rank, label, "certificate", "certificates", c.id, c.alias or c.id, detail,
                     c.not_after, now)
         )
     return out
 
 
-def releases(items: Any, now: datetime) -> list[Finding]:
+def releases(items: Any, now: datetime) -> list[Attention]:
     out = []
     for r in items:
         if not isinstance(r, ReleaseWindow):
@@ -114,7 +114,7 @@ def releases(items: Any, now: datetime) -> list[Finding]:
             detail.append(" signatures · ends ")
             detail.append(f.relative(r.end_time, now))
             out.append(
-                Finding(2, Text("OPEN", style="bold green"), "release", "releases", r.id,
+                Attention(2, Text("OPEN", style="bold green"), "release", "releases", r.id,
                         r.name or r.id, detail, r.end_time, now)
             )
         elif (
@@ -127,7 +127,7 @@ def releases(items: Any, now: datetime) -> list[Finding]:
             if r.status == "PENDING_APPROVAL":
                 detail.append(" · needs approval", style="yellow")
             out.append(
-                Finding(4, Text("SOON", style="cyan"), "release", "releases", r.id,
+                Attention(4, Text("SOON", style="cyan"), "release", "releases", r.id,
                         r.name or r.id, detail, r.start_time, now)
             )
     return out
@@ -136,11 +136,11 @@ def releases(items: Any, now: datetime) -> list[Finding]:
 def worst_finding(scan: Scan) -> str | None:
     if not scan.findings:
         return None
-    best = min(scan.findings, key=lambda x: SEVERITY_RANK.get(x.severity or "", 9))
+    best = min(scan.findings, key=lambda x: severity.rank(x.severity))
     return clean_cell(f"{best.severity or '?'}: {best.title or '?'}")
 
 
-def scans(items: Any, reports: dict[str, Scan], now: datetime) -> list[Finding]:
+def scans(items: Any, reports: dict[str, Scan], now: datetime) -> list[Attention]:
     out = []
     for s in items:
         if not isinstance(s, Scan) or s.status != "FAIL":
@@ -152,15 +152,15 @@ def scans(items: Any, reports: dict[str, Scan], now: datetime) -> list[Finding]:
         )
         detail = Text(f"failed · {worst or counts or 'no details'}")
         risk = s.risk_level or "FAIL"
-        rank = 1 if RISK_ORDER.get(risk, 0) >= RISK_ORDER["HIGH"] else 3
+        rank = 1 if severity.at_least(risk, "HIGH") else 3
         out.append(
-            Finding(rank, f.severity(risk), "scan", "scans", s.id,
+            Attention(rank, f.severity(risk), "scan", "scans", s.id,
                     s.alias or s.file_name or s.id, detail, s.created_on, now)
         )
     return out
 
 
-def keypairs(items: Any, now: datetime) -> list[Finding]:
+def keypairs(items: Any, now: datetime) -> list[Attention]:
     out = []
     for kp in items:
         # An offline (suspended) keypair is parked on purpose: no certificate is expected.
@@ -174,13 +174,13 @@ def keypairs(items: Any, now: datetime) -> list[Finding]:
                 clean_cell(f"no active certificate · {kp.key_type or '?'} {kp.key_alg or ''}")
             )
             out.append(
-                Finding(6, Text("NO CERT", style="yellow"), "keypair", "keypairs", kp.id,
+                Attention(6, Text("NO CERT", style="yellow"), "keypair", "keypairs", kp.id,
                         kp.alias or kp.id, detail, kp.created_on, now)
             )
     return out
 
 
-def service_tokens(items: Any, now: datetime) -> list[Finding]:
+def service_tokens(items: Any, now: datetime) -> list[Attention]:
     out = []
     for u in items:
         if not isinstance(u, User) or u.user_type != "service" or u.end_date is None:
@@ -194,13 +194,13 @@ def service_tokens(items: Any, now: datetime) -> list[Finding]:
             2 if days <= 7 else 4, Text(f"token {days} d", style=f.days_left(days).style))
         detail = Text(f"service user token expires {f.relative(u.end_date, now)}")
         out.append(
-            Finding(rank, label, "token", "users", u.id, u.display_name, detail, u.end_date, now)
+            Attention(rank, label, "token", "users", u.id, u.display_name, detail, u.end_date, now)
         )
     return out
 
 
-# The collections the Overview looks at, each with the one kind of finding it yields.
-KINDS: dict[str, str] = {
+# The collections the Overview looks at, each with the one kind of line it yields.
+TRIAGED: dict[str, str] = {
     "certificates": "certificate",
     "releases": "release",
     "scans": "scan",
@@ -209,11 +209,11 @@ KINDS: dict[str, str] = {
 }
 
 
-def findings_for(
+def attention_for(
     resource: str, items: Iterable[Any], now: datetime, reports: dict[str, Scan]
-) -> list[Finding]:
-    """The findings of some items of one collection (at most one per item)."""
-    finders: dict[str, Callable[[Any, datetime], list[Finding]]] = {
+) -> list[Attention]:
+    """The lines for some items of one collection (at most one per item)."""
+    finders: dict[str, Callable[[Any, datetime], list[Attention]]] = {
         "certificates": certificates,
         "releases": releases,
         "keypairs": keypairs,
@@ -225,19 +225,19 @@ def findings_for(
     return finder(items, now) if finder is not None else []
 
 
-def triage(store: Store, now: datetime, reports: dict[str, Scan]) -> list[Finding]:
-    found: list[Finding] = []
-    for name in KINDS:
+def triage(store: Store, now: datetime, reports: dict[str, Scan]) -> list[Attention]:
+    found: list[Attention] = []
+    for name in TRIAGED:
         if name in store.names:
-            found += findings_for(name, store.collection(name).items.values(), now, reports)
+            found += attention_for(name, store.collection(name).items.values(), now, reports)
     return found
 
 
 class Triage:
-    """The findings, held per collection and item id, updated for the items that changed."""
+    """The lines, held per collection and item id, updated for the items that changed."""
 
     def __init__(self) -> None:
-        self._held: dict[str, dict[str, Finding]] = {name: {} for name in KINDS}
+        self._held: dict[str, dict[str, Attention]] = {name: {} for name in TRIAGED}
 
     def refresh(
         self,
@@ -249,24 +249,24 @@ class Triage:
     ) -> set[str]:
         """Re-examine `ids` of `resource` (all of it when None); the row keys that may have
         changed (added, updated or gone)."""
-        if resource not in KINDS or resource not in store.names:
+        if resource not in TRIAGED or resource not in store.names:
             return set()
         items = store.collection(resource).items
         held = self._held[resource]
         if ids is None:
             touched = {f.key for f in held.values()}
             held.clear()
-            fresh = findings_for(resource, items.values(), now, reports)
+            fresh = attention_for(resource, items.values(), now, reports)
         else:
             wanted = set(ids)
             touched = {held.pop(i).key for i in wanted if i in held}
-            fresh = findings_for(resource, (items[i] for i in wanted if i in items), now, reports)
+            fresh = attention_for(resource, (items[i] for i in wanted if i in items), now, reports)
         for item in fresh:
             held[item.id] = item
             touched.add(item.key)
         return touched
 
-    def get(self, key: str) -> Finding | None:
+    def get(self, key: str) -> Attention | None:
         resource, ident = split_key(key)
         return self._held.get(resource, {}).get(ident)
 
@@ -274,10 +274,10 @@ class Triage:
         return list(self._held.get(resource, {}))
 
     def counts(self) -> dict[str, int]:
-        return {KINDS[name]: len(held) for name, held in self._held.items()}
+        return {TRIAGED[name]: len(held) for name, held in self._held.items()}
 
 
-def summary(found: list[Finding]) -> Text:
+def summary(found: list[Attention]) -> Text:
     counts: dict[str, int] = {}
     for item in found:
         counts[item.kind] = counts.get(item.kind, 0) + 1
@@ -318,7 +318,7 @@ def _not_loaded(missing: dict[str, str]) -> Text:
 
 
 def summary_of(counts: dict[str, int], missing: dict[str, str] | None = None) -> Text:
-    """The one-line summary from the number of findings of each kind; `missing` names the
+    """The one-line summary from the number of lines of each kind; `missing` names the
     collections that never loaded, so that an empty list is never taken for an all-clear."""
     line = Text()
     # Short labels so the line fits 80 columns.

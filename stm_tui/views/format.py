@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from rich.text import Text
 
 from stm_tui.sanitize import CELL_LIMIT, clean, clean_block, clean_cell
+from stm_tui.views.severity import SEVERITIES
 
 DASH = "-"
 # A value in a detail pane: long enough for any real name, DN or note, short enough that a
@@ -29,6 +30,11 @@ def set_time_zone(zone: str | None) -> None:
     """`"local"` shows times in the machine's zone; anything else (the default) UTC."""
     global _local_time
     _local_time = (zone or "utc").strip().lower() == "local"
+
+
+def time_zone() -> str:
+    """What `set_time_zone` was last given, normalised: `"local"` or `"utc"`."""
+    return "local" if _local_time else "utc"
 
 
 def zone_label(moment: datetime | None = None) -> str:
@@ -105,13 +111,9 @@ def block(value: object, style: str = "", *, limit: int = DETAIL_LIMIT) -> Text:
 
 # Style names, not colours: they resolve against the theme (see styles/global.tcss for the
 # palette in use) so light, dark and ANSI themes stay legible.
-SEVERITY_STYLE = {
-    "CRITICAL": "bold red",
-    "HIGH": "red",
-    "MEDIUM": "yellow",
-    "LOW": "cyan",
-    "NONE": "green",
-}
+SEVERITY_STYLE = dict(
+    zip(SEVERITIES, ("bold red", "red", "yellow", "cyan", "green"), strict=True)
+)
 
 STATUS_STYLE = {
     "ACTIVE": "green",

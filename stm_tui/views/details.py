@@ -30,15 +30,15 @@ from stm_tui.api.models import (
     User,
 )
 from stm_tui.sanitize import clean_cell
-from stm_tui.tui import format as f
-from stm_tui.tui.render import Fields, Folded
-from stm_tui.tui.rows.activity import FINDING_CLASSES, audit_details, signatures_used
-from stm_tui.tui.rows.base import Context
-from stm_tui.tui.rows.inventory import key_spec, keypair_restriction, keypair_state
-from stm_tui.tui.rows.people import certcentral_state, role_names, settings_for, yes_no
+from stm_tui.views import format as f
+from stm_tui.views.render import Fields, Folded
+from stm_tui.views.rows.activity import FINDING_CLASSES, audit_details, signatures_used
+from stm_tui.views.rows.base import Context
+from stm_tui.views.rows.inventory import key_spec, keypair_restriction, keypair_state
+from stm_tui.views.rows.people import certcentral_state, role_names, settings_for, yes_no
+from stm_tui.views.severity import SEVERITIES
 
 Pairs = Iterable[tuple[str, Any]]
-SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW")
 RECENT_SIGNATURES = 10
 
 
@@ -421,17 +421,3 @@ def signature_detail(s: Signature, ctx: Context) -> RenderableType:
         ),
     )
 
-
-DETAILS: dict[str, Callable[[Any, Context], RenderableType]] = {
-    "accounts": account_detail,
-    "users": user_detail,
-    "teams": team_detail,
-    "keypair_profiles": keypair_profile_detail,
-    "keypairs": keypair_detail,
-    "certificate_profiles": certificate_profile_detail,
-    "certificates": certificate_detail,
-    "releases": release_detail,
-    "scans": scan_detail,
-    "audit": audit_detail,
-    "signatures": signature_detail,
-}

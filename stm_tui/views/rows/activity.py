@@ -7,12 +7,12 @@ import json
 from rich.text import Text
 
 from stm_tui.api.models import AuditEvent, ReleaseWindow, Scan, Signature
-from stm_tui.tui import format as f
-from stm_tui.tui.rows.base import Context, ResourceView, num, plain, when
-from stm_tui.tui.widgets.table_model import Column, Row
+from stm_tui.views import format as f
+from stm_tui.views import severity
+from stm_tui.views.rows.base import Context, num, plain, when
+from stm_tui.views.table_model import Column, Row
 
 FINDING_CLASSES = ("malware", "vulnerabilities", "secrets", "licenses", "tampering")
-RISK_ORDER = {"NONE": 0, "LOW": 1, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4}
 
 
 def signatures_used(r: ReleaseWindow) -> Text:
@@ -71,23 +71,17 @@ def release_row(r: ReleaseWindow, ctx: Context) -> Row:
     )
 
 
-RELEASES = ResourceView(
-    resource="releases",
-    columns=(
-        Column("name", "Name", min_width=18, whole=True),
-        Column("version", "Version", width=8, priority=4),
-        Column("status", "Status", width=16),
-        Column("start", "Start", width=16, zone=True, priority=5),
-        Column("end", "End", width=16, zone=True, priority=3),
-        Column("remaining", "Remaining", width=14),
-        Column("sigs", "Sigs", width=9, align="right"),
-        Column("keypairs", "Keypairs", min_width=10, priority=1),
-        Column("signers", "Signers", min_width=10, priority=2),
-        Column("rtype", "Type", width=7, priority=6),
-    ),
-    row=release_row,
-    label=lambda r: r.name or r.id,
-    default_sort=("start", True),
+RELEASE_COLUMNS = (
+    Column("name", "Name", min_width=18, whole=True),
+    Column("version", "Version", width=8, priority=4),
+    Column("status", "Status", width=16),
+    Column("start", "Start", width=16, zone=True, priority=5),
+    Column("end", "End", width=16, zone=True, priority=3),
+    Column("remaining", "Remaining", width=14),
+    Column("sigs", "Sigs", width=9, align="right", cli="SIGNATURES"),
+    Column("keypairs", "Keypairs", min_width=10, priority=1),
+    Column("signers", "Signers", min_width=10, priority=2),
+    Column("rtype", "Type", width=7, priority=6),
 )
 
 
@@ -115,20 +109,14 @@ def signature_row(s: Signature, ctx: Context) -> Row:
     )
 
 
-SIGNATURES = ResourceView(
-    resource="signatures",
-    columns=(
-        Column("time", "Time", width=16, zone=True),
-        Column("keypair", "Keypair", min_width=10),
-        Column("user", "User", min_width=10),
-        Column("alg", "Algorithm", width=15, priority=2),
-        Column("status", "Status", width=8),
-        Column("release", "Release", min_width=8, priority=1),
-        Column("ip", "Client IP", width=15, priority=3),
-    ),
-    row=signature_row,
-    label=lambda s: s.id,
-    default_sort=("time", True),
+SIGNATURE_COLUMNS = (
+    Column("time", "Time", width=16, zone=True),
+    Column("keypair", "Keypair", min_width=10),
+    Column("user", "User", min_width=10),
+    Column("alg", "Algorithm", width=15, priority=2),
+    Column("status", "Status", width=8),
+    Column("release", "Release", min_width=8, priority=1),
+    Column("ip", "Client IP", width=15, priority=3),
 )
 
 
@@ -153,32 +141,26 @@ def scan_row(s: Scan, ctx: Context) -> Row:
             (s.release.name or "") if s.release else "",
             s.file_name or "",
             s.status or "",
-            RISK_ORDER.get(s.risk_level or "", -1),
+            -severity.rank(s.risk_level),  # ascending: unknown, NONE, ... CRITICAL
             *counts,
             (when(s.created_on), s.id),
         ),
     )
 
 
-SCANS = ResourceView(
-    resource="scans",
-    columns=(
-        Column("alias", "Scan", min_width=20, whole=True),
-        Column("project", "Project", min_width=8, priority=3),
-        Column("release", "Release", min_width=8, priority=2),
-        Column("file", "File", min_width=10, priority=4),
-        Column("status", "Status", width=11),
-        Column("risk", "Risk", width=8),
-        Column("malware", "Mal", width=3, align="right", priority=1),
-        Column("vulns", "Vul", width=3, align="right", priority=1),
-        Column("secrets", "Sec", width=3, align="right", priority=1),
-        Column("licenses", "Lic", width=3, align="right", priority=1),
-        Column("tampering", "Tam", width=3, align="right", priority=1),
-        Column("created", "Created", width=16, zone=True, priority=5),
-    ),
-    row=scan_row,
-    label=lambda s: s.alias or s.id,
-    default_sort=("created", True),
+SCAN_COLUMNS = (
+    Column("alias", "Scan", min_width=20, whole=True, cli="ALIAS"),
+    Column("project", "Project", min_width=8, priority=3),
+    Column("release", "Release", min_width=8, priority=2),
+    Column("file", "File", min_width=10, priority=4),
+    Column("status", "Status", width=11),
+    Column("risk", "Risk", width=8),
+    Column("malware", "Mal", width=3, align="right", priority=1),
+    Column("vulns", "Vul", width=3, align="right", priority=1),
+    Column("secrets", "Sec", width=3, align="right", priority=1),
+    Column("licenses", "Lic", width=3, align="right", priority=1),
+    Column("tampering", "Tam", width=3, align="right", priority=1),
+    Column("created", "Created", width=16, zone=True, priority=5),
 )
 
 
@@ -216,18 +198,12 @@ def audit_row(e: AuditEvent, ctx: Context) -> Row:
     )
 
 
-AUDIT = ResourceView(
-    resource="audit",
-    columns=(
-        Column("time", "Time", width=16, zone=True),
-        Column("rtype", "Resource", width=11),
-        Column("action", "Action", width=8),
-        Column("status", "Status", width=8, priority=2),
-        Column("user", "User", min_width=10),
-        Column("ip", "Client IP", width=15, priority=3),
-        Column("details", "Details", min_width=10, priority=1),
-    ),
-    row=audit_row,
-    label=lambda e: e.id,
-    default_sort=("time", True),
+AUDIT_COLUMNS = (
+    Column("time", "Time", width=16, zone=True),
+    Column("rtype", "Resource", width=11),
+    Column("action", "Action", width=8),
+    Column("status", "Status", width=8, priority=2),
+    Column("user", "User", min_width=10),
+    Column("ip", "Client IP", width=15, priority=3),
+    Column("details", "Details", min_width=10, priority=1),
 )

@@ -1,7 +1,9 @@
-"""What a list screen needs to know about one resource: its columns and how to build a row.
+"""What every row function shares: its context and the cell helpers.
 
-One small row function per resource lives in the sibling modules. Cells are plain `str` (never
-markup) or `rich.text.Text`; sort keys are typed (datetimes, numbers) so sorting is by value.
+One small row function per resource lives in the sibling modules, beside the columns it fills
+(`*_COLUMNS`, in the same order); `stm_tui.views.resources` puts them in the registry. Cells are
+plain `str` (never markup) or `rich.text.Text`; sort keys are typed (datetimes, numbers) so
+sorting is by value.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from rich.text import Text
 
 from stm_tui.sanitize import CELL_LIMIT, clean_cell
 from stm_tui.store.store import Store
-from stm_tui.tui import format as f
-from stm_tui.tui.widgets.table_model import Column, Row
+from stm_tui.views import format as f
+from stm_tui.views.table_model import Row
 
 
 @dataclass(frozen=True)
@@ -31,18 +33,6 @@ class Context:
 RowFn = Callable[[Any, Context], Row]
 
 
-@dataclass(frozen=True)
-class ResourceView:
-    resource: str
-    columns: tuple[Column, ...]
-    row: RowFn
-    label: Callable[[Any], str]
-    # Other collections whose changes alter this list's cells (a lookup by id).
-    depends_on: tuple[str, ...] = ()
-    # (column key, reverse) applied when the list opens; None keeps the server's order.
-    default_sort: tuple[str, bool] | None = None
-
-
 def when(value: datetime | None) -> float:
     """A sort key for an optional datetime (missing first)."""
     return value.timestamp() if value is not None else float("-inf")
@@ -52,14 +42,11 @@ def num(value: int | float | None) -> float:
     return float(value) if value is not None else float("-inf")
 
 
-def build_rows(view: ResourceView, items: Any, ctx: Context) -> list[Row]:
-    return [view.row(item, ctx) for item in items]
-
-
-# Lists of 100,000 rows: a `Text` per cell cost ~2.5 us and ~0.3 kB, eight per certificate
-# row. Unstyled server text is a plain `str` cell instead (the table makes every `str` cell
-# printable when it draws it), and the few distinct styled cells (statuses, day counts) are
-# shared `Text` instances: the table copies a `Text` before it changes one.
+# Lists of 100,000 rows: a `Text` per cell costs time and memory many times over (the figures
+# are in the README's Performance notes). Unstyled server text is a plain `str` cell instead
+# (the table makes every `str` cell printable when it draws it), and the few distinct styled
+# cells (statuses, day counts) are shared `Text` instances: the table copies a `Text` before
+# it changes one.
 
 
 def plain(value: object) -> str:

@@ -1,9 +1,10 @@
 """Table rows for one list view, kept up to date from the store in the background.
 
-Building a row costs tens of microseconds (a certificate decodes its summary), so 100,000 of
-them take seconds. Building them when a list opens froze the dashboard; the cache builds them
-as the store changes instead, in chunks that give the event loop back in between, and a list
-screen that opens only hands the rows built so far to its table.
+A certificate row decodes the certificate's summary, so 100,000 of them take seconds (the
+README's Performance notes have the figures). Building them when a list opens froze the
+dashboard; the cache builds them as the store changes instead, in chunks that give the event
+loop back in between, and a list screen that opens only hands the rows built so far to its
+table.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import logging
 from collections import deque
 from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Protocol
 
 from stm_tui.store.store import Diff, Store
-from stm_tui.tui.rows.base import Context, ResourceView
-from stm_tui.tui.widgets.table_model import Row, gc_paused
+from stm_tui.views.rows.base import Context, RowFn
+from stm_tui.views.table_model import Row, gc_paused
 
 log = logging.getLogger(__name__)
 
@@ -24,15 +26,32 @@ log = logging.getLogger(__name__)
 Listener = Callable[[list[Row], set[str]], None]
 
 
+class ListSource(Protocol):
+    """What the cache needs of a view (`views.resources.ResourceView` is one)."""
+
+    @property
+    def resource(self) -> str: ...
+
+    @property
+    def depends_on(self) -> tuple[str, ...]: ...
+
+    @property
+    def row(self) -> RowFn | None: ...
+
+
 class RowCache:
-    # Rows built between two yields to the event loop: ~1,000 x ~25-45 us keeps each step
-    # well under 50 ms, so keys and redraws go on while a 100,000-item listing is built.
+    # Rows built between two yields to the event loop: small enough that each step stays
+    # well under a frame budget (see the README's Performance notes), so keys and redraws go
+    # on while a 100,000-item listing is built.
     CHUNK = 1000
 
     def __init__(
-        self, view: ResourceView, store: Store, context: Callable[[], Context]
+        self, view: ListSource, store: Store, context: Callable[[], Context]
     ) -> None:
+        if view.row is None:
+            raise ValueError(f"{view.resource} has no list rows to cache")
         self.view = view
+        self._row: RowFn = view.row
         self.rows: dict[str, Row] = {}
         self._store = store
         self._context = context
@@ -164,7 +183,7 @@ class RowCache:
                 if item is None:
                     continue  # gone from the store: its removal diff drops the row
                 try:
-                    row = self.view.row(item, ctx)
+                    row = self._row(item, ctx)
                 except Exception:
                     # One odd item must not take the whole list down; it is logged, not shown.
                     log.exception("could not build a %s row", self.view.resource)

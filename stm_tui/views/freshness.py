@@ -14,7 +14,7 @@ from rich.text import Text
 from stm_tui.api.errors import NOT_TRANSIENT
 from stm_tui.store.poller import STOPPED_HINT
 from stm_tui.store.store import Freshness, Status
-from stm_tui.tui import format as f
+from stm_tui.views import format as f
 
 # Worst first: the state an area with several resources reports.
 _SEVERITY = {

@@ -10,13 +10,13 @@ one `list.sort` over precomputed values.
 from __future__ import annotations
 
 import bisect
-import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
 from rich.text import Text
+
+from stm_tui.memory import gc_paused as gc_paused  # the one GC policy; row_cache uses it too
 
 Cell = str | Text
 """A table cell. A `str` is ALWAYS plain text (server data), never parsed as Rich markup."""
@@ -43,11 +43,17 @@ class Column:
     whole: bool = False
     """A name: it needs its content's width (up to `WHOLE_CAP`), so a narrow terminal drops
     lower-priority columns before it cuts names into look-alikes (`mobile-andro…`)."""
+    cli: str = ""
+    """The heading `stm-tui get -o table` prints for it; default: the title in capitals."""
+
+    @property
+    def heading(self) -> str:
+        return self.cli or self.title.upper()
 
 
 class Row(NamedTuple):
     """One table row. A NamedTuple: 100,000 of them are built per full load, and a tuple is
-    about a third cheaper to create than a frozen dataclass."""
+    cheaper to create than a frozen dataclass (README, Performance notes)."""
 
     key: str
     cells: tuple[Cell, ...]
@@ -55,19 +61,6 @@ class Row(NamedTuple):
     sort_keys: tuple[Any, ...] | None = None
     # Optional Rich style for the whole row (e.g. "red" for expired).
     style: str | None = None
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while many small objects are created at once:
-    building 100,000 rows otherwise triggers dozens of full collections that find nothing."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def plain(cell: Cell) -> str:

@@ -1,0 +1,150 @@
+"""Every key binding of the dashboard, declared once, by id.
+
+Screens and widgets take their `BINDINGS` from here (`bindings("filter", "back")`), so each
+binding has an id that a profile's keymap can remap (`[profiles.NAME.keymap]`, applied with
+`App.set_keymap`), the help lists the keys actually in force, and the command palette offers
+the actions marked for it under the key they are bound to now.
+
+Kept light on purpose (Textual's binding type and the area table only): the list widget
+imports it, and the 100,000-row table benchmark measures that widget alone. The write
+actions and the keymap check, which need the whole view registry, are in `tui/actions.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from textual.binding import Binding, BindingType
+
+from stm_tui.tui.areas import AREAS
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    keys: str  # default keys, comma-separated Textual key names
+    action: str  # the Textual action string it runs
+    description: str
+    show: bool = False  # in the footer
+    key_display: str | None = None
+    priority: bool = False
+    palette: str = ""  # its title in the command palette; empty: not offered there
+    palette_help: str = ""
+    on_app: bool = False  # the palette runs it on the app, not on the screen
+
+    def binding(self, *, show: bool | None = None) -> Binding:
+        return Binding(
+            self.keys,
+            self.action,
+            self.description,
+            show=self.show if show is None else show,
+            key_display=self.key_display,
+            priority=self.priority,
+            id=self.id,
+        )
+
+
+def _area(area_index: int) -> Action:
+    area = AREAS[area_index]
+    return Action(
+        f"area.{area.mode}", area.key, f"switch_mode('{area.mode}')", area.title,
+        palette=f"Go to {area.title}", on_app=True,
+    )
+
+
+_DECLARED: tuple[Action, ...] = (
+    # the app, on every screen
+    *(_area(i) for i in range(len(AREAS))),
+    Action("refresh", "r", "refresh", "Refresh", show=True, palette="Refresh now",
+           palette_help="fetch every resource now (also while paused)", on_app=True),
+    Action("pause", "p", "toggle_pause", "Pause", show=True, palette="Pause / resume polling",
+           on_app=True),
+    Action("write_mode", "W", "write_mode", "Write mode", palette="Enter / leave write mode",
+           palette_help="asks first; leaving it never asks", on_app=True),
+    Action("help", "question_mark,f1", "help", "Help", show=True, key_display="?",
+           palette="Help: keys of this screen", on_app=True),
+    Action("quit", "q", "quit", "Quit", show=True),
+    # lists
+    Action("filter", "slash", "open_filter", "Filter", show=True, key_display="/"),
+    Action("back", "escape", "back", "Back"),
+    Action("copy_name", "y", "copy_label", "Copy name"),
+    Action("copy_id", "i", "copy_id", "Copy id"),
+    Action("export_csv", "e", "export('csv')", "Export CSV", palette="Export list to CSV",
+           palette_help="the current filtered list"),
+    Action("export_json", "E", "export('json')", "Export JSON", palette="Export list to JSON",
+           palette_help="the current filtered list"),
+    Action("full_values", "v", "view_full", "Full values"),
+    Action("copy_pem", "P", "copy_pem", "Copy PEM"),
+    Action("load_older", "L", "load_older", "Load older"),
+    # the list widget
+    Action("table.up", "up,k", "cursor_up", "Up"),
+    Action("table.down", "down,j", "cursor_down", "Down"),
+    Action("table.page_up", "pageup", "page_up", "Page up"),
+    Action("table.page_down", "pagedown", "page_down", "Page down"),
+    Action("table.half_page_up", "ctrl+u", "half_page_up", "Half page up"),
+    Action("table.half_page_down", "ctrl+d", "half_page_down", "Half page down"),
+    Action("table.first", "home,g", "cursor_home", "First"),
+    Action("table.last", "end,G", "cursor_end", "Last"),
+    Action("table.open", "enter", "select", "Open"),
+    Action("sort", "s", "sort_next", "Sort", show=True),
+    Action("sort_reverse", "S", "sort_reverse", "Reverse"),
+    # the detail pane: the same descriptions as the arrow keys', so the help lists them together
+    Action("pane.up", "k", "scroll_up", "Scroll Up"),
+    Action("pane.down", "j", "scroll_down", "Scroll Down"),
+    Action("pane.top", "g", "scroll_home", "Scroll Home"),
+    Action("pane.bottom", "G", "scroll_end", "Scroll End"),
+    # the filter line
+    Action("filter.clear", "escape", "clear_and_close", "Clear", show=True),
+    Action("filter.done", "enter", "submit", "Done", show=True),
+    Action("filter.to_list", "down", "close", "Back to list"),
+    # the pager (v)
+    Action("pager.close", "escape,q,v", "app.pop_screen", "Close", show=True),
+    Action("pager.down", "j", "scroll('down')", "Down"),
+    Action("pager.up", "k", "scroll('up')", "Up"),
+    Action("pager.top", "g", "edge('home')", "Top"),
+    Action("pager.bottom", "G", "edge('end')", "Bottom"),
+    # the help (?)
+    Action("help.close", "escape,q,question_mark,f1", "app.pop_screen", "Close", show=True),
+    # the start-failure screen
+    Action("start.retry", "r", "choose('retry')", "Retry", show=True),
+    Action("start.quit", "q,escape", "choose('quit')", "Quit", show=True),
+    Action("start.open_anyway", "c", "choose('continue')", "Open anyway"),
+    # the write-side modals
+    Action("modal.cancel", "escape", "cancel", "Cancel", show=True),
+    Action("confirm.cancel", "escape,n", "cancel", "Cancel", show=True),
+    Action("confirm.yes", "y", "confirm", "Confirm", show=True),
+    Action("approval.yes", "y", "confirm", "Approve", show=True),
+    Action("write_mode.enter", "y", "enter", "Enter write mode", show=True),
+    Action("form.submit", "ctrl+s", "submit", "Submit", show=True),
+    Action("outcome.close", "escape", "close", "Close", show=True),
+    Action("shown_once.copy", "c", "copy", "Copy", show=True),
+    Action("shown_once.close", "escape", "close", "Close", show=True),
+    Action("secret.delete", "backspace", "delete_left", "Delete"),
+    Action("secret.clear", "ctrl+u", "clear", "Clear"),
+    Action("secret.submit", "enter", "submit", "Submit"),
+    Action("log.close", "escape,q", "close", "Close", show=True),
+    Action("log.errors_only", "e", "toggle_errors", "Errors only", show=True),
+    Action("log.up", "up", "scroll_up", "Up"),
+    Action("log.down", "down", "scroll_down", "Down"),
+    Action("log.page_up", "pageup", "page_up", "Page up"),
+    Action("log.page_down", "pagedown", "page_down", "Page down"),
+    Action("log.newest", "home", "scroll_home", "Newest"),
+    Action("log.oldest", "end", "scroll_end", "Oldest"),
+)
+
+ACTIONS: Mapping[str, Action] = {action.id: action for action in _DECLARED}
+
+if len(ACTIONS) != len(_DECLARED):
+    # A repeated id would make one keymap line remap two unrelated keys.
+    raise RuntimeError("two actions share an id")
+
+
+def bindings(*ids: str) -> list[BindingType]:
+    """The bindings with these ids, for a class's `BINDINGS`."""
+    return [ACTIONS[i].binding() for i in ids]
+
+
+def shown(*ids: str) -> list[BindingType]:
+    """The same bindings, in the footer of this screen (the detail screen's Esc and v)."""
+    return [ACTIONS[i].binding(show=True) for i in ids]

@@ -1,0 +1,207 @@
+"""Write actions on a list: offered in the footer, the help and the palette with the same
+reason when they may not run, confirmed by the modal of their tier, sent nowhere yet."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from stm_tui.api.models import Certificate, Keypair
+from stm_tui.emulator.server import EmulatorServer
+from stm_tui.tui.app import StmApp
+from stm_tui.tui.screens.detail_screen import DetailScreen
+from stm_tui.tui.screens.help import HelpScreen
+from stm_tui.tui.screens.list_screen import ListScreen
+from stm_tui.tui.writes.confirm import ConfirmScreen, IrreversibleScreen
+from stm_tui.tui.writes.mode import WriteModeScreen
+from stm_tui.views.actions import REVOKE_CERTIFICATE
+from tests.tui.conftest import loaded, wait_until
+
+READ_ONLY = "read-only: press W to enter write mode"
+
+
+def screen_text(app: StmApp) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def footer(app: StmApp) -> str:
+    return screen_text(app).splitlines()[-1]
+
+
+def recording(app: StmApp) -> list[str]:
+    notes: list[str] = []
+    original = app.notify
+
+    def notify(message: Any, **kw: Any) -> None:
+        notes.append(str(message))
+        original(message, **kw)
+
+    app.notify = notify  # type: ignore[method-assign]
+    return notes
+
+
+async def open_list_on(pilot: Any, key: str, wanted: Callable[[Any], bool]) -> ListScreen:
+    """The list of area `key`, its cursor on the first row whose item `wanted` accepts."""
+    app = pilot.app
+    await pilot.press(key)
+    screen = app.screen
+    assert isinstance(screen, ListScreen)
+    items = app.session.store.collection(screen.view.resource).items
+    target = next(k for k in screen.table.visible_keys() if wanted(items[k]))
+    assert screen.focus_key(target)
+    await pilot.pause()
+    return screen
+
+
+async def enter_write_mode(pilot: Any) -> None:
+    await pilot.press("W")
+    assert isinstance(pilot.app.screen, WriteModeScreen)
+    await pilot.press("y")
+    await pilot.pause()
+    assert not pilot.app.session.read_only
+
+
+def online(item: Any) -> bool:
+    return isinstance(item, Keypair) and item.key_status == "ONLINE"
+
+
+def offline(item: Any) -> bool:
+    return isinstance(item, Keypair) and item.key_status == "OFFLINE"
+
+
+async def test_read_only_shows_the_action_dimmed_and_every_place_gives_the_same_reason(
+    app_factory: Callable[..., StmApp],
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        notes = recording(app)
+        screen = await open_list_on(pilot, "2", online)
+        assert "X Suspend" in footer(app)
+        assert screen.active_bindings["X"].enabled is False  # shown, dimmed
+        await pilot.press("X")
+        assert notes[-1] == f"Suspend: {READ_ONLY}"
+        assert not isinstance(app.screen, ConfirmScreen)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        assert f"X Suspend: {READ_ONLY}" in screen_text(app)
+        await pilot.press("escape", "ctrl+p", *"Suspend keypair")
+        await wait_until(pilot, lambda: f"key X: {READ_ONLY}" in screen_text(app))
+
+
+async def test_a_role_without_the_permission_is_told_which_one_even_in_write_mode(
+    app_factory: Callable[..., StmApp],
+) -> None:
+    app = app_factory(role="signer")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        notes = recording(app)
+        await enter_write_mode(pilot)
+        await open_list_on(pilot, "2", online)
+        await pilot.press("X")
+        assert notes[-1] == "Suspend: needs the Manage keypair permission (you are Signer)"
+
+
+async def test_suspend_confirms_the_exact_call_and_sends_nothing_until_writes_are_wired(
+    app_factory: Callable[..., StmApp], emulator: EmulatorServer
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        notes = recording(app)
+        screen = await open_list_on(pilot, "2", online)
+        await enter_write_mode(pilot)
+        item = screen.selected_item()
+        assert isinstance(item, Keypair)
+        assert screen.active_bindings["X"].enabled is True
+        await pilot.press("X")
+        modal = app.screen
+        assert isinstance(modal, ConfirmScreen)
+        assert modal.call.action == "keypair.suspend"
+        assert modal.call.path.endswith(f"/keypairs/{item.id}/suspend")
+        await pilot.press("y")
+        await pilot.pause()
+        assert notes[-1].startswith(f"not wired yet: Suspend keypair {item.alias}")
+    key = emulator.credentials["users"]["lead"]["api_key"]
+    async with httpx.AsyncClient(base_url=emulator.url, headers={"x-api-key": key}) as http:
+        on_server = (await http.get(f"/signingmanager/api/v1/keypairs/{item.id}")).json()
+    assert on_server["key_status"] == "ONLINE"
+
+
+async def test_an_action_that_does_not_fit_the_item_leaves_the_footer_and_says_why(
+    app_factory: Callable[..., StmApp],
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        notes = recording(app)
+        await enter_write_mode(pilot)
+        await open_list_on(pilot, "2", offline)
+        assert "U Unsuspend" in footer(app) and "Suspend" not in footer(app).replace(
+            "Unsuspend", ""
+        )
+        await pilot.press("X")
+        assert notes[-1] == "Suspend: already suspended (OFFLINE)"
+        await pilot.press("j")
+        await open_list_on(pilot, "2", online)  # the footer follows the cursor
+        assert "X Suspend" in footer(app) and "Unsuspend" not in footer(app)
+
+
+async def test_revoke_asks_for_the_alias_to_be_typed(app_factory: Callable[..., StmApp]) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await enter_write_mode(pilot)
+
+        def active(item: Any) -> bool:
+            return isinstance(item, Certificate) and item.certificate_status == "ACTIVE"
+
+        screen = await open_list_on(pilot, "3", active)
+        cert = screen.selected_item()
+        assert isinstance(cert, Certificate)
+        await pilot.press("R")
+        modal = app.screen
+        assert isinstance(modal, IrreversibleScreen)
+        assert modal.expected == cert.alias
+        assert modal.call.action == "certificate.revoke"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+async def test_the_detail_on_its_own_screen_offers_the_same_actions_at_80_columns(
+    app_factory: Callable[..., StmApp],
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        notes = recording(app)
+        screen = await open_list_on(pilot, "2", online)
+        item = screen.selected_item()
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        assert "X Suspend" in footer(app)
+        await pilot.press("X")
+        assert notes[-1] == f"Suspend: {READ_ONLY}"
+        await enter_write_mode(pilot)
+        await pilot.press("X")
+        modal = app.screen
+        assert isinstance(modal, ConfirmScreen) and isinstance(item, Keypair)
+        assert modal.call.target is not None and modal.call.target.item_id == item.id
+
+
+async def test_an_item_no_call_can_be_built_for_is_refused_without_ending_the_dashboard(
+    app_factory: Callable[..., StmApp],
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        notes = recording(app)
+        await enter_write_mode(pilot)
+        odd = Certificate.model_validate({"id": "", "alias": "", "certificate_status": "ACTIVE"})
+        app.request_write(REVOKE_CERTIFICATE, odd)  # what `R` does on such an item
+        await pilot.pause()
+        assert notes[-1] == "Revoke: this item cannot be changed from here"
+        assert not isinstance(app.screen, IrreversibleScreen) and app.is_running
