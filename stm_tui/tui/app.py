@@ -23,6 +23,7 @@ from stm_tui.session import Session
 from stm_tui.store.store import Diff
 from stm_tui.tui import actions, keys
 from stm_tui.tui.areas import AREAS, BY_COLLECTION, Area
+from stm_tui.tui.host import ScreenHost
 from stm_tui.tui.palette import AreaCommands, JumpCommands
 from stm_tui.tui.screens.audit import AuditListScreen
 from stm_tui.tui.screens.base import AreaScreen
@@ -375,3 +376,8 @@ class StmApp(App[None]):
             item = report
         data = item.model_dump(mode="json")  # secrets come out masked
         self.push_screen(PagerScreen(self.label_of(resource, item), data))
+
+
+def _is_a_screen_host(app: StmApp) -> ScreenHost:
+    # Screens check `isinstance(app, ScreenHost)` at run time; this makes mypy check it too.
+    return app

@@ -7,13 +7,12 @@ other), so the import graph goes one way: app -> screens -> host.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from rich.console import RenderableType
 
-from stm_tui.api.models import Scan
 from stm_tui.api.writes.permissions import Availability
 from stm_tui.session import Session
 from stm_tui.views.actions import WriteAction
@@ -23,12 +22,16 @@ from stm_tui.views.rows.base import Context
 
 @runtime_checkable
 class ScreenHost(Protocol):
-    session: Session
-    row_caches: Mapping[str, RowCache]
-    keymap: Mapping[str, str]  # the profile's, checked: action id -> keys
-    # Full scans by id (the list omits findings) and who wants to hear when more arrive.
-    scan_reports: dict[str, Scan]
-    reports_loaded: list[Callable[[], None]]
+    # Read-only to screens (properties, so the App's dicts satisfy the Mappings).
+    @property
+    def session(self) -> Session: ...
+
+    @property
+    def row_caches(self) -> Mapping[str, RowCache]: ...
+
+    @property
+    def keymap(self) -> Mapping[str, str]:  # the profile's, checked: action id -> keys
+        ...
 
     def now(self) -> datetime: ...
 
@@ -41,10 +44,6 @@ class ScreenHost(Protocol):
     ) -> RenderableType: ...
 
     def show_full_values(self, resource: str, key: str) -> None: ...
-
-    def load_scan_reports(
-        self, ids: Iterable[str], then: Callable[[], None] | None = None
-    ) -> None: ...
 
     def copy_text(self, value: str, what: str) -> None: ...
 
