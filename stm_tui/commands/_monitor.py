@@ -49,8 +49,8 @@ def source_failed(err: SourceError) -> int:
 @asynccontextmanager
 async def client_source(ctx: click.Context, profile: str | None) -> AsyncIterator[Any]:
     """A `ClientSource` over a read-only client for the profile (exits 3 without a key)."""
-    from stm_tui.api.client import STMClient
     from stm_tui.config import load_profile
+    from stm_tui.connect import client_for_profile
     from stm_tui.credentials import resolve_credentials_async
     from stm_tui.views.monitor.client_source import ClientSource
 
@@ -63,7 +63,7 @@ async def client_source(ctx: click.Context, profile: str | None) -> AsyncIterato
         )
         sys.exit(EXIT_AUTH)
     # Monitoring never writes: the adapter refuses anything but GET.
-    async with STMClient.from_profile(prof, creds, read_only=True) as client:
+    async with client_for_profile(prof, creds, read_only=True) as client:
         yield ClientSource(client)
 
 

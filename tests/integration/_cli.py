@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 
@@ -24,11 +25,17 @@ def cli_env(tmp_path: Path, **env: str) -> dict[str, str]:
 
 
 def run_cli(
-    tmp_path: Path, *args: str, input: str | None = None, timeout: float = 60, **env: str
+    tmp_path: Path,
+    *args: str,
+    input: str | None = None,
+    timeout: float = 60,
+    env: Mapping[str, str] | None = None,
+    **more_env: str,
 ) -> subprocess.CompletedProcess[str]:
+    """`env` for a built mapping (typed apart from `input` and `timeout`), `more_env` inline."""
     return subprocess.run(
         [sys.executable, "-m", "stm_tui", *args],
-        env=cli_env(tmp_path, **env),
+        env=cli_env(tmp_path, **{**(env or {}), **more_env}),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -123,7 +123,7 @@ async def test_alerts_stay_until_acknowledged_and_are_toasted_as_text(
         await wait_until(pilot, lambda: feed.polls >= 3)
         screen = screen_of(pilot)
         pane = screen.query_one("#mon-alerts", AlertsView)
-        # desktop-4.3.0 signs although its failed scan blocks signing: two alerts, one bell.
+        # desktop-4.3.0 signs on after its scan failed: two alerts, one bell.
         assert len(pane.alerts) == 2 and bells == [1]
         assert {t.title for t in toasts} == {"Threat scan"}
         assert all(not t.markup for t in toasts)

@@ -5,8 +5,9 @@
   attributed to it (an online keypair used by someone who is not a signer of the window);
 - `failed`: a refused attempt, attributed to the window or on one of its keypairs while it
   was open.
-Refused attempts are logged without a release (the server refused before attributing one),
-so the window's keypairs and times are what tie them to it.
+A server may log a refusal without a release (it refused before attributing one; STM
+documents nothing either way), so the window's keypairs and times tie those to it; one that
+names the window (the emulator does for quota, signer and scan refusals) is tied by that.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ FAILURE_LABELS = {
     "OUTSIDE_RELEASE_WINDOW": "outside the window",
     "NOT_A_RELEASE_SIGNER": "not a listed signer",
     "QUOTA_EXCEEDED": "quota exceeded",
+    "SCAN_FAILED": "blocked by the failed scan",
 }
 
 

@@ -112,6 +112,9 @@ class Attempt:
     certificate_id: str | None = None
     certificate_alias: str = ""
     signature: str | None = None  # base64, None for a refused attempt
+    # The server's insertion order where it sends one (the emulator does; STM documents
+    # none): kept so a JSON line or a recording carries the log's fields unchanged.
+    sequence: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -141,6 +144,7 @@ class Attempt:
             "client_ip": self.client_ip,
             "keypair_type": self.keypair_type,
             "signature_type": self.signature_type,
+            "sequence": self.sequence,
         }
 
 
@@ -175,6 +179,7 @@ def attempt_from(raw: Any) -> Attempt | None:
         certificate_id=certificate.id if certificate else None,
         certificate_alias=certificate.name if certificate else "",
         signature=None if not signature else text(signature, SIGNATURE_LIMIT, intern=False),
+        sequence=_count(field(raw, "sequence")),
     )
 
 

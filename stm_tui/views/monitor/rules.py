@@ -5,8 +5,8 @@
   attempt (one alert per window, reason and user; repeats count up);
 - state-driven (`on_state`, once per poll): 80% and 100% of the maximum, a rate spike (one
   per episode: it re-arms when the rate falls back), the window closing with signatures still
-  arriving, a failed or blocking scan (per scan), and signing that goes on although the scan
-  failed and blocks it.
+  arriving, a failed or blocking scan (per scan), and signing that goes on after the scan
+  failed (an error when the scan blocks signing, a warning when the window does not block).
 """
 
 from __future__ import annotations
@@ -150,10 +150,18 @@ def _scan(model: MonitorModel, wm: WindowMonitor) -> None:
         "error" if summary.blocks else "warning", wm, f"{window.name}: {summary.text}",
         repeat=False,
     )
+    # Signing after the scan failed is the case to call out, blocking or not: a window
+    # that blocks should not sign at all (the server let it), one that does not block is
+    # shipping what the scan flagged.
     last = wm.last_success
-    if summary.blocks and last is not None and (scan.created_on is None or last >= scan.created_on):
-        model.fire(
-            f"{window.id}:scan-signing:{scan.id}", "scan", "error", wm,
-            f"{window.name}: signing goes on although scan {scan.alias or scan.id} "
-            f"{scan.status} blocks it (last signature at {clock_time(last)})", repeat=False,
-        )
+    if last is None or (scan.created_on is not None and last < scan.created_on):
+        return
+    what = f"scan {scan.alias or scan.id} {scan.status}"
+    why = (f"although {what} blocks it" if summary.blocks
+           else f"after {what} (the window does not block on a failed scan)")
+    model.fire(
+        f"{window.id}:scan-signing:{scan.id}", "scan",
+        "error" if summary.blocks else "warning", wm,
+        f"{window.name}: signing goes on {why} (last signature at {clock_time(last)})",
+        repeat=False,
+    )

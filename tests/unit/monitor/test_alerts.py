@@ -191,6 +191,23 @@ def test_failed_scan_that_blocks_signing_and_signing_that_goes_on() -> None:
     assert kinds(model) == []
 
 
+def test_signing_after_a_failed_scan_that_does_not_block_is_a_warning() -> None:
+    clock = Clock()
+    model = model_for(clock, block_on_failed_scan=False)
+    model.set_scans("w-1", [scan("FAIL", T0)])
+    assert [(a.kind, a.severity) for a in model.evaluate()] == [("scan", "warning")]
+    model.ingest([attempt(1, T0 - 40 * M)])  # before the scan: nothing to call out
+    assert kinds(model) == []
+    clock.now = T0 + 5 * M
+    model.ingest([attempt(2, T0 + M)])
+    alerts = model.evaluate()
+    assert [(a.key, a.severity) for a in alerts] == [("w-1:scan-signing:scan-1", "warning")]
+    assert "signing goes on after scan desktop-client-4.3.0-scan FAIL" in alerts[0].message
+    assert "does not block" in alerts[0].message
+    model.ingest([attempt(3, T0 + 2 * M)])
+    assert kinds(model) == []  # once per scan
+
+
 @pytest.mark.parametrize(
     ("status", "block", "severity"),
     [("FAIL", False, "warning"), ("ERROR", True, "error"), ("PASS", True, None),
