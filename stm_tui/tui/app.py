@@ -24,14 +24,17 @@ from stm_tui.store.store import Diff
 from stm_tui.tui import actions, keys
 from stm_tui.tui.areas import AREAS, BY_COLLECTION, Area
 from stm_tui.tui.host import ScreenHost
+from stm_tui.tui.monitor_launch import open_monitor
 from stm_tui.tui.palette import AreaCommands, JumpCommands
 from stm_tui.tui.screens.audit import AuditListScreen
 from stm_tui.tui.screens.base import AreaScreen
 from stm_tui.tui.screens.certificates import CertificateListScreen
 from stm_tui.tui.screens.help import HelpScreen
 from stm_tui.tui.screens.list_screen import ListScreen
+from stm_tui.tui.screens.monitor import MonitorScreen
 from stm_tui.tui.screens.overview import OverviewScreen
 from stm_tui.tui.screens.pager import PagerScreen
+from stm_tui.tui.screens.releases import ReleaseListScreen
 from stm_tui.tui.write_flow import WriteFlow
 from stm_tui.views import format as f
 from stm_tui.views.actions import WriteAction
@@ -72,6 +75,7 @@ def _css_paths() -> list[str | PurePath]:
 _LIST_SCREENS: dict[str, type[ListScreen]] = {
     "certificates": CertificateListScreen,
     "audit": AuditListScreen,
+    "releases": ReleaseListScreen,
 }
 
 
@@ -93,7 +97,7 @@ class StmApp(App[None]):
     COMMANDS = App.COMMANDS | {AreaCommands, JumpCommands}
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
         *(f"area.{area.mode}" for area in AREAS), "refresh", "pause", "write_mode", "help",
-        "quit",
+        "quit", "monitor",
     )
 
     def __init__(
@@ -242,6 +246,12 @@ class StmApp(App[None]):
             self.pop_screen()
             return
         self.push_screen(HelpScreen(self.screen))
+
+    def action_monitor(self) -> None:
+        """Every open release window in the live monitor (fed by this session's store)."""
+        if isinstance(self.screen, MonitorScreen):
+            return  # one is open already: Esc first
+        open_monitor(self)
 
     def run_screen_action(self, action: str) -> None:
         self.call_later(self.screen.run_action, action)

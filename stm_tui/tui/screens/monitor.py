@@ -23,11 +23,12 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from stm_tui.tui import keys
 from stm_tui.tui.widgets.monitor_alerts import AlertsView
 from stm_tui.tui.widgets.monitor_budget import BudgetView
 from stm_tui.tui.widgets.monitor_gauge import QuotaGauge
@@ -40,6 +41,7 @@ from stm_tui.views.monitor.feed import MonitorFeed
 from stm_tui.views.monitor.model import MonitorModel, WindowMonitor
 from stm_tui.views.monitor.recording import Replay
 from stm_tui.views.monitor.spark import GLYPH_SETS
+from stm_tui.views.monitor.store_feed import StoreFeed
 from stm_tui.views.monitor.timing import clock_time
 
 log = logging.getLogger(__name__)
@@ -65,32 +67,8 @@ BudgetLoader = Callable[[], Awaitable[BudgetReport]]
 
 
 class MonitorScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("a", "acknowledge", "Ack alert", id="monitor.ack"),
-        Binding("A", "acknowledge_all", "Ack all", show=False, id="monitor.ack_all"),
-        Binding("w", "window(1)", "Window", id="monitor.next_window"),
-        Binding("W", "window(-1)", "Previous window", show=False, id="monitor.prev_window"),
-        Binding("plus", "interval(1)", "Interval", key_display="+/-",
-                id="monitor.slower"),
-        Binding("minus", "interval(-1)", "Poll faster", show=False, id="monitor.faster"),
-        Binding("space", "pause", "Pause", id="monitor.pause"),
-        Binding("f", "speed(1)", "Faster", id="monitor.speed_up"),
-        Binding("s", "speed(-1)", "Slower", show=False, id="monitor.speed_down"),
-        # Priority: in a replay these keys seek before the stream would scroll with them
-        # (live, `check_action` turns them off and the stream has them back).
-        Binding("right", "seek(30)", "Seek", key_display="←→", id="monitor.seek_on",
-                priority=True),
-        Binding("left", "seek(-30)", "Back 30 s", show=False, id="monitor.seek_back",
-                priority=True),
-        Binding("home", "seek_edge(0)", "Start", show=False, id="monitor.seek_start",
-                priority=True),
-        Binding("end", "seek_edge(1)", "End", show=False, id="monitor.seek_end",
-                priority=True),
-        Binding("b", "budget", "Budget", id="monitor.budget"),
-        Binding("e", "export", "Export CSV", show=False, id="monitor.export"),
-        Binding("g", "glyphs", "Glyphs", id="monitor.glyphs"),
-        Binding("q,escape", "close", "Close", id="monitor.close"),
-    ]
+    # Declared in `tui/keys.py` with the dashboard's (ids `monitor.*`, remappable).
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(*keys.MONITOR_KEYS)
     REPLAY_ONLY: ClassVar[frozenset[str]] = frozenset(
         {"pause", "speed", "seek", "seek_edge"})
     LIVE_ONLY: ClassVar[frozenset[str]] = frozenset({"interval"})
@@ -99,7 +77,7 @@ class MonitorScreen(Screen[None]):
         self,
         model: MonitorModel | None = None,
         *,
-        feed: MonitorFeed | None = None,
+        feed: MonitorFeed | StoreFeed | None = None,
         replay: Replay | None = None,
         glyphs: str = "blocks",
         budget: BudgetLoader | None = None,
