@@ -155,9 +155,15 @@ _DECLARED: tuple[Action, ...] = (
     Action("monitor.export", "e", "export", "Export CSV"),
     Action("monitor.glyphs", "g", "glyphs", "Glyphs", show=True),
     Action("monitor.close", "q,escape", "close", "Close", show=True),
+    # the monitor's alerts pane
+    Action("monitor.prev_alert", "up,k", "move(-1)", "Previous alert"),
+    Action("monitor.next_alert", "down,j", "move(1)", "Next alert"),
 )
 
-MONITOR_KEYS = tuple(a.id for a in _DECLARED if a.id.startswith("monitor."))
+# The monitor screen's own (the alerts pane binds its two itself).
+MONITOR_KEYS = tuple(
+    a.id for a in _DECLARED if a.id.startswith("monitor.") and not a.id.endswith("_alert")
+)
 
 ACTIONS: Mapping[str, Action] = {action.id: action for action in _DECLARED}
 

@@ -15,11 +15,12 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.text import Text
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from stm_tui.tui import keys
 from stm_tui.views.monitor.alerts import Alert
 from stm_tui.views.monitor.timing import clock_time
 
@@ -35,8 +36,7 @@ def _fit(text: str, width: int) -> str:
 
 class AlertsView(ScrollView, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up,k", "move(-1)", "Previous alert", show=False),
-        Binding("down,j", "move(1)", "Next alert", show=False),
+        *keys.bindings("monitor.prev_alert", "monitor.next_alert"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "alerts--title",
