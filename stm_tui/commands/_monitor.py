@@ -47,14 +47,21 @@ def source_failed(err: SourceError) -> int:
 
 
 @asynccontextmanager
-async def client_source(ctx: click.Context, profile: str | None) -> AsyncIterator[Any]:
-    """A `ClientSource` over a read-only client for the profile (exits 3 without a key)."""
+async def profile_source(ctx: click.Context, profile: str | None) -> AsyncIterator[Any]:
+    """(the profile, a `ClientSource` over a read-only client for it); exits 3 without a
+    key, 2 when the profile's monitor settings are wrong."""
     from stm_tui.config import load_profile
     from stm_tui.connect import client_for_profile
     from stm_tui.credentials import resolve_credentials_async
     from stm_tui.views.monitor.client_source import ClientSource
+    from stm_tui.views.monitor.settings import SettingsError, settings_for
 
     prof = load_profile(profile_name(ctx, profile))
+    try:
+        settings_for(prof)
+    except SettingsError as exc:
+        click.echo(f"stm-tui: {clean_message(str(exc))}", err=True)
+        sys.exit(EXIT_USAGE)
     creds = await resolve_credentials_async(prof, prompt=tty_prompt)
     if creds.api_key is None and prof.client_cert_file is None:
         click.echo(
@@ -64,7 +71,14 @@ async def client_source(ctx: click.Context, profile: str | None) -> AsyncIterato
         sys.exit(EXIT_AUTH)
     # Monitoring never writes: the adapter refuses anything but GET.
     async with client_for_profile(prof, creds, read_only=True) as client:
-        yield ClientSource(client)
+        yield prof, ClientSource(client)
+
+
+@asynccontextmanager
+async def client_source(ctx: click.Context, profile: str | None) -> AsyncIterator[Any]:
+    """A `ClientSource` over a read-only client for the profile (see `profile_source`)."""
+    async with profile_source(ctx, profile) as (_prof, source):
+        yield source
 
 
 class JsonLines:

@@ -99,16 +99,17 @@ async def _report(ctx: click.Context, name: str, expectations: Any, profile: str
     ),
 )
 @click.option("--budget", "monthly", type=click.IntRange(min=1), default=None,
-              help="Signatures a month the account budgets for.")
+              help="Signatures a month the account budgets for (default: the profile's "
+                   "signature_budget).")
 @click.option("-o", "--output", type=click.Choice(["text", "json", "csv"]), default="text",
               show_default=True)
 @click.option("--profile", "profile", default=None, help="Profile name from the config file.")
 @click.pass_context
 def budget(ctx: click.Context, monthly: int | None, output: str, profile: str | None) -> None:
-    from stm_tui.views.monitor.budget import BudgetConfig, csv_rows
+    from stm_tui.views.monitor.budget import csv_rows
 
     setup_logging()
-    result = _run(_budget(ctx, BudgetConfig(monthly), profile))
+    result = _run(_budget(ctx, monthly, profile))
     if output == "json":
         sys.stdout.write(_json(result.as_dict()))
     elif output == "csv":
@@ -122,9 +123,10 @@ def budget(ctx: click.Context, monthly: int | None, output: str, profile: str | 
     sys.exit(EXIT_OK)
 
 
-async def _budget(ctx: click.Context, config: Any, profile: str | None) -> Any:
-    from stm_tui.commands._monitor import client_source, utc_now
+async def _budget(ctx: click.Context, monthly: int | None, profile: str | None) -> Any:
+    from stm_tui.commands._monitor import profile_source, utc_now
     from stm_tui.views.monitor.budget import load_budget
+    from stm_tui.views.monitor.settings import settings_for
 
-    async with client_source(ctx, profile) as source:
-        return await load_budget(source, utc_now(), config)
+    async with profile_source(ctx, profile) as (prof, source):
+        return await load_budget(source, utc_now(), settings_for(prof, monthly).budget)

@@ -53,7 +53,8 @@ RETRY_LOOKUP = 2.0  # seconds between tries to find the windows while unreachabl
 @click.option("--history", is_flag=True,
               help="Also print the attempts made in the windows before the watch started.")
 @click.option("--budget", "monthly", type=click.IntRange(min=1), default=None,
-              help="Monthly signature budget for the budget view.")
+              help="Monthly signature budget for the budget view (default: the profile's "
+                   "signature_budget).")
 @click.option("--glyphs", type=click.Choice(GLYPH_SETS), default="blocks", show_default=True,
               help="Sparkline glyphs: blocks, braille, or ascii for plain fonts.")
 @click.option("--profile", "profile", default=None, help="Profile name from the config file.")
@@ -103,20 +104,22 @@ async def _windows(source: Any, options: dict[str, Any], deadline: float) -> Any
 
 
 async def _run(ctx: click.Context, headless: bool, options: dict[str, Any]) -> int:
-    from stm_tui.commands._monitor import client_source, utc_now
-    from stm_tui.views.monitor.alerts import AlertConfig
+    from stm_tui.commands._monitor import profile_source, utc_now
     from stm_tui.views.monitor.feed import MonitorFeed
     from stm_tui.views.monitor.model import MonitorModel
     from stm_tui.views.monitor.recording import Recorder
+    from stm_tui.views.monitor.settings import settings_for
 
-    async with client_source(ctx, options["profile"]) as source:
+    async with profile_source(ctx, options["profile"]) as (profile, source):
         windows = await _windows(source, options, options["deadline"])
         if isinstance(windows, int):
             return windows
         if not windows and not options["watch_all"]:
             click.echo("stm-tui: no release window to watch", err=True)
             return EXIT_USAGE
-        config = AlertConfig()
+        settings = settings_for(profile, options["monthly"])
+        options["budget_config"] = settings.budget
+        config = settings.alerts
         recorder = None
         if options["record"] is not None:
             try:
@@ -194,9 +197,9 @@ async def _terminal(feed: Any, source: Any, options: dict[str, Any]) -> int:
     from stm_tui.config import app_paths
     from stm_tui.tui.monitor_app import MonitorApp
     from stm_tui.tui.screens.monitor import MonitorScreen
-    from stm_tui.views.monitor.budget import BudgetConfig, load_budget
+    from stm_tui.views.monitor.budget import load_budget
 
-    budget = BudgetConfig(monthly=options["monthly"])
+    budget = options["budget_config"]
     tz = datetime.now().astimezone().tzinfo if options["local_time"] else None
 
     async def load() -> Any:

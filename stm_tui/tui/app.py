@@ -38,6 +38,7 @@ from stm_tui.tui.screens.releases import ReleaseListScreen
 from stm_tui.tui.write_flow import WriteFlow
 from stm_tui.views import format as f
 from stm_tui.views.actions import WriteAction
+from stm_tui.views.monitor.settings import MonitorSettings
 from stm_tui.views.render import Sanitised
 from stm_tui.views.resources import VIEWS, view_of
 from stm_tui.views.row_cache import RowCache
@@ -108,8 +109,11 @@ class StmApp(App[None]):
         theme: str | None = None,
         time_zone: str | None = None,
         keymap: Mapping[str, str] | None = None,
+        monitor: MonitorSettings | None = None,
     ) -> None:
         super().__init__()
+        # The profile's alerts and signature budget, for the monitors opened here.
+        self.monitor_settings = monitor
         # An unknown action id is refused before anything starts (KeymapError).
         self.keymap = actions.check_keymap(keymap or {})
         self._clashes_reported: set[frozenset[str]] = set()

@@ -246,3 +246,46 @@ def test_release_budget_csv_counts_this_months_signatures(
     for scope in ("keypair", "signer", "release"):
         assert sum(int(r["signatures"]) for r in rows if r["scope"] == scope) == len(log)
     assert raw(live, "/signatures", limit=1)["total"] >= len(log)
+
+
+def write_config(tmp_path: Path, text: str) -> Path:
+    folder = tmp_path / "config" / "stm-tui"
+    folder.mkdir(parents=True, mode=0o700)
+    path = folder / "config.toml"
+    path.write_text(text)
+    path.chmod(0o600)
+    return path
+
+
+def test_the_budget_comes_from_the_profile_unless_given(
+    live: EmulatorServer, tmp_path: Path
+) -> None:
+    write_config(tmp_path, "[profiles.default]\nsignature_budget = 123456\n")
+    result = run_cli(tmp_path, "release", "budget", "-o", "json", env=env_for(live))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["budget"] == 123456 and data["left"] == 123456 - data["total"]
+    given = run_cli(tmp_path, "release", "budget", "--budget", "99", "-o", "json",
+                    env=env_for(live))
+    assert json.loads(given.stdout)["budget"] == 99
+
+
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [("quota_warn = 2", "alerts.quota_warn"), ("off = [\"nap\"]", "unknown kind 'nap'"),
+     ("bel = true", "alerts.bel: unknown setting")],
+)
+def test_a_bad_alert_setting_in_the_profile_is_refused_naming_it(
+    tmp_path: Path, table: str, named: str
+) -> None:
+    path = write_config(tmp_path, f"[profiles.default.alerts]\n{table}\n")
+    # Refused before anything is asked of the server (there is none here).
+    result = run_cli(tmp_path, "watch", "--release", "x", "-o", "jsonl",
+                     SM_HOST="http://127.0.0.1:9", SM_API_KEY="k" * 30)
+    assert result.returncode == 2, result.stderr
+    assert "profile 'default'" in result.stderr and named in result.stderr
+    assert "Traceback" not in result.stderr
+    # The dashboard refuses it the same way, naming the file.
+    dashboard = run_cli(tmp_path, SM_HOST="http://127.0.0.1:9", SM_API_KEY="k" * 30)
+    assert dashboard.returncode == 2 and str(path) in dashboard.stderr
+    assert named in dashboard.stderr
