@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from pydantic import SecretStr
 
@@ -160,6 +161,37 @@ async def test_counters_rates_and_projection_match_the_log(
             assert projection.runs_out_at == now + timedelta(minutes=left / (count / minutes))
     hotfix = feed.model.windows[release_named(server, "platform-q4-hotfix")["id"]]
     assert hotfix.outside == 3 and hotfix.stream[0].user_name  # the developer's signatures
+
+
+async def test_a_burst_from_the_activity_simulator_is_counted_exactly(
+    source: ClientSource, clock: ManualClock, server: EmulatorServer,
+) -> None:
+    feed = await feed_for(source, clock, "platform-q4-hotfix", "platform-fw-7.1")
+    await feed.poll_once()
+    fw = release_named(server, "platform-fw-7.1")
+    clock.advance(seconds=5)
+    # 300 attempts in one transaction: the 28 left of its 40, the rest refused (quota).
+    response = httpx.post(f"{server.url}/_emulator/activity/burst",
+                          json={"count": 300, "release_id": fw["id"]},
+                          headers={"x-emulator-admin-token": server.admin_token}, timeout=60)
+    response.raise_for_status()
+    made = response.json()
+    assert made["attempted"] == 300 and made["signed"] == 28 and made["failed"] == 272
+    result = await feed.poll_once()  # the whole burst in one poll, page by page
+    assert result.ok
+    for name in ("platform-q4-hotfix", "platform-fw-7.1"):
+        want = expected(server, name)
+        wm = feed.model.windows[want["release"]["id"]]
+        assert (wm.success, wm.failed, wm.outside) == (
+            len(want["success"]), len(want["failed"]), len(want["outside"])), name
+        assert {k: t.success for k, t in wm.by_signer.items() if t.success} == want["by_signer"]
+        per_minute = Counter(minute_of(stamp(s["created_on"])) for s in want["success"])
+        last = minute_of(clock.now)
+        assert wm.rates.overall.series(clock.now) == [
+            per_minute[m] for m in range(last - 59, last + 1)]
+    wm = feed.model.windows[fw["id"]]
+    assert wm.success == 40 and wm.used == 40
+    assert len({a.id for a in wm.stream}) == len(wm.stream)
 
 
 async def test_each_alert_fires_at_its_threshold_and_only_once(
