@@ -171,9 +171,11 @@ async def test_a_burst_from_the_activity_simulator_is_counted_exactly(
     fw = release_named(server, "platform-fw-7.1")
     clock.advance(seconds=5)
     # 300 attempts in one transaction: the 28 left of its 40, the rest refused (quota).
-    response = httpx.post(f"{server.url}/_emulator/activity/burst",
-                          json={"count": 300, "release_id": fw["id"]},
-                          headers={"x-emulator-admin-token": server.admin_token}, timeout=60)
+    async with httpx.AsyncClient(timeout=60) as admin:
+        response = await admin.post(
+            f"{server.url}/_emulator/activity/burst",
+            json={"count": 300, "release_id": fw["id"]},
+            headers={"x-emulator-admin-token": server.admin_token})
     response.raise_for_status()
     made = response.json()
     assert made["attempted"] == 300 and made["signed"] == 28 and made["failed"] == 272

@@ -158,7 +158,7 @@ def _scan(model: MonitorModel, wm: WindowMonitor) -> None:
         return
     what = f"scan {scan.alias or scan.id} {scan.status}"
     why = (f"although {what} blocks it" if summary.blocks
-           else f"after {what} (the window does not block on a failed scan)")
+           else f"after {what}, which the window does not block on")
     model.fire(
         f"{window.id}:scan-signing:{scan.id}", "scan",
         "error" if summary.blocks else "warning", wm,
