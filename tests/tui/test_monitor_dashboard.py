@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
+from textual.message import Message
+from textual.notifications import Notification
 from textual.pilot import Pilot
 
 from stm_tui.api.client import STMClient
@@ -111,7 +113,14 @@ async def test_an_open_windows_row_on_the_overview_opens_its_monitor(
 ) -> None:
     app = dashboard(server, clock)
     desktop = release_named(server, "desktop-4.3.0")
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+    toasts: list[str] = []
+
+    def hook(message: Message) -> None:
+        notification = getattr(message, "notification", None)
+        if isinstance(notification, Notification):
+            toasts.append(notification.message)
+
+    async with app.run_test(size=(120, 40), notifications=True, message_hook=hook) as pilot:
         await loaded(pilot)
         overview = app.screen
         assert isinstance(overview, OverviewScreen)
@@ -122,7 +131,7 @@ async def test_an_open_windows_row_on_the_overview_opens_its_monitor(
         await pilot.pause()
         await pilot.press("m")
         assert app.screen is overview  # nothing to monitor there: it says so instead
-        assert any("monitors a release window" in n.message for n in app._notifications)
+        assert any("monitors a release window" in t for t in toasts)
         assert table.move_cursor_to_key(f"releases:{desktop['id']}")
         await pilot.pause()
         await pilot.press("m")
