@@ -26,6 +26,17 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "Check the API key (and p12 password) against the host, then store it.",
     ),
     "config": ("stm_tui.commands.config_cmd", "config", "Where config, data and logs live."),
+    "watch": (
+        "stm_tui.commands.watch",
+        "watch",
+        "Monitor release windows live (the monitor on a terminal, else JSON lines).",
+    ),
+    "replay": ("stm_tui.commands.replay", "replay", "Play a `watch --record` file back."),
+    "release": (
+        "stm_tui.commands.release",
+        "release",
+        "Release windows: what a release signed (report), the signature budget.",
+    ),
     "doctor": ("stm_tui.commands.doctor", "doctor", "Diagnose host, TLS, clock and each factor."),
     "keypair": ("stm_tui.commands.keypair", "keypair", "Generate, change or delete keypairs."),
     "certificate": (

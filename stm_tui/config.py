@@ -17,8 +17,12 @@ The file lives at `<user_config_dir>/stm-tui/config.toml`:
     read_only = true
     signature_log_limit = 50000              # newest signatures held; older ones evicted
     theme = "dark"
+    signature_budget = 20000                 # optional: signatures a month, for the monitor
     [profiles.prod.poll]                     # seconds, per resource
     releases = 5
+    [profiles.prod.alerts]                   # the release monitor's (docs/monitor.md)
+    quota_warn = 0.9
+    off = ["rate_spike"]
 
 Every key and value is checked: an unknown key, an out-of-range number or a missing
 `default_profile` is refused with a message naming the file, the profile and the key. The
@@ -198,6 +202,11 @@ class Profile(BaseModel):
     # Action id -> keys ("keypair.suspend" = "ctrl+x"); the ids are checked when the
     # dashboard starts (stm_tui.tui.actions), which is the layer that knows them.
     keymap: dict[str, str] = Field(default_factory=dict)
+    # The release monitor's alerts (`quota_warn = 0.8`, `bell = false`, `off = ["rate_spike"]`,
+    # ...), checked when a monitor starts (stm_tui.views.monitor.alerts knows the names).
+    alerts: dict[str, Any] = Field(default_factory=dict)
+    # Signatures a month the account budgets for: the monitor's budget view projects against it.
+    signature_budget: int | None = Field(default=None, ge=1)
     # Where the profile's settings came from, for `config show` and the status screen.
     source: str = "file"
 

@@ -68,6 +68,18 @@ def checked_keymap(profile: Any) -> dict[str, str]:
         raise ConfigError(f"{where}: {exc}") from None
 
 
+def checked_monitor(profile: Any) -> Any:
+    """The profile's monitor settings (`[alerts]`, `signature_budget`), or ConfigError."""
+    from stm_tui.api.errors import ConfigError
+    from stm_tui.config import app_paths
+    from stm_tui.views.monitor.settings import SettingsError, settings_for
+
+    try:
+        return settings_for(profile)
+    except SettingsError as exc:
+        raise ConfigError(f"config file {app_paths().config_file}, {exc}") from None
+
+
 def run_dashboard(obj: dict[str, Any]) -> int:
     """Load the profile and credentials, then run the app. Returns the process exit code."""
     from stm_tui.api.errors import StmError
@@ -82,6 +94,7 @@ def run_dashboard(obj: dict[str, Any]) -> int:
         profile = load_profile(obj.get("profile"))
         profile_theme = resolve_theme(profile.theme, config_theme_origin(profile))
         keymap = checked_keymap(profile)
+        monitor = checked_monitor(profile)
         credentials = resolve_credentials(profile, prompt=tty_prompt)
         if credentials.api_key is None:
             click.echo(
@@ -120,7 +133,7 @@ def run_dashboard(obj: dict[str, Any]) -> int:
 
     options = {
         **obj, "theme": cli_theme, "time_zone": obj.get("time_zone") or profile.time_zone,
-        "keymap": keymap,
+        "keymap": keymap, "monitor": monitor,
     }
     return run_prepared(prepare, options, theme_default=profile_theme)
 
@@ -257,6 +270,7 @@ def run_prepared(
             theme=obj.get("theme") or theme_default,
             time_zone=obj.get("time_zone"),
             keymap=obj.get("keymap"),
+            monitor=obj.get("monitor"),
         )
         apps.append(app)
         loop = asyncio.get_running_loop()

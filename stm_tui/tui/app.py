@@ -24,17 +24,21 @@ from stm_tui.store.store import Diff
 from stm_tui.tui import actions, keys
 from stm_tui.tui.areas import AREAS, BY_COLLECTION, Area
 from stm_tui.tui.host import ScreenHost
+from stm_tui.tui.monitor_launch import open_monitor
 from stm_tui.tui.palette import AreaCommands, JumpCommands
 from stm_tui.tui.screens.audit import AuditListScreen
 from stm_tui.tui.screens.base import AreaScreen
 from stm_tui.tui.screens.certificates import CertificateListScreen
 from stm_tui.tui.screens.help import HelpScreen
 from stm_tui.tui.screens.list_screen import ListScreen
+from stm_tui.tui.screens.monitor import MonitorScreen
 from stm_tui.tui.screens.overview import OverviewScreen
 from stm_tui.tui.screens.pager import PagerScreen
+from stm_tui.tui.screens.releases import ReleaseListScreen
 from stm_tui.tui.write_flow import WriteFlow
 from stm_tui.views import format as f
 from stm_tui.views.actions import WriteAction
+from stm_tui.views.monitor.settings import MonitorSettings
 from stm_tui.views.render import Sanitised
 from stm_tui.views.resources import VIEWS, view_of
 from stm_tui.views.row_cache import RowCache
@@ -72,6 +76,7 @@ def _css_paths() -> list[str | PurePath]:
 _LIST_SCREENS: dict[str, type[ListScreen]] = {
     "certificates": CertificateListScreen,
     "audit": AuditListScreen,
+    "releases": ReleaseListScreen,
 }
 
 
@@ -93,7 +98,7 @@ class StmApp(App[None]):
     COMMANDS = App.COMMANDS | {AreaCommands, JumpCommands}
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
         *(f"area.{area.mode}" for area in AREAS), "refresh", "pause", "write_mode", "help",
-        "quit",
+        "quit", "monitor",
     )
 
     def __init__(
@@ -104,8 +109,11 @@ class StmApp(App[None]):
         theme: str | None = None,
         time_zone: str | None = None,
         keymap: Mapping[str, str] | None = None,
+        monitor: MonitorSettings | None = None,
     ) -> None:
         super().__init__()
+        # The profile's alerts and signature budget, for the monitors opened here.
+        self.monitor_settings = monitor
         # An unknown action id is refused before anything starts (KeymapError).
         self.keymap = actions.check_keymap(keymap or {})
         self._clashes_reported: set[frozenset[str]] = set()
@@ -242,6 +250,12 @@ class StmApp(App[None]):
             self.pop_screen()
             return
         self.push_screen(HelpScreen(self.screen))
+
+    def action_monitor(self) -> None:
+        """Every open release window in the live monitor (fed by this session's store)."""
+        if isinstance(self.screen, MonitorScreen):
+            return  # one is open already: Esc first
+        open_monitor(self)
 
     def run_screen_action(self, action: str) -> None:
         self.call_later(self.screen.run_action, action)

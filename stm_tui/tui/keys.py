@@ -65,6 +65,8 @@ _DECLARED: tuple[Action, ...] = (
     Action("help", "question_mark,f1", "help", "Help", show=True, key_display="?",
            palette="Help: keys of this screen", on_app=True),
     Action("quit", "q", "quit", "Quit", show=True),
+    Action("monitor", "M", "monitor", "Monitor releases", palette="Monitor releases",
+           palette_help="every open release window, live", on_app=True),
     # lists
     Action("filter", "slash", "open_filter", "Filter", show=True, key_display="/"),
     Action("back", "escape", "back", "Back"),
@@ -94,6 +96,8 @@ _DECLARED: tuple[Action, ...] = (
     Action("pane.down", "j", "scroll_down", "Scroll Down"),
     Action("pane.top", "g", "scroll_home", "Scroll Home"),
     Action("pane.bottom", "G", "scroll_end", "Scroll End"),
+    # Releases and the Overview: the monitor for the selected window
+    Action("release.monitor", "m", "monitor_selected", "Monitor", show=True),
     # the filter line
     Action("filter.clear", "escape", "clear_and_close", "Clear", show=True),
     Action("filter.done", "enter", "submit", "Done", show=True),
@@ -131,6 +135,34 @@ _DECLARED: tuple[Action, ...] = (
     Action("log.page_down", "pagedown", "page_down", "Page down"),
     Action("log.newest", "home", "scroll_home", "Newest"),
     Action("log.oldest", "end", "scroll_end", "Oldest"),
+    # the release monitor (seek keys have priority: in a replay they seek before the stream
+    # would scroll with them; live, the screen turns them off and the stream has them back)
+    Action("monitor.ack", "a", "acknowledge", "Ack alert", show=True),
+    Action("monitor.ack_all", "A", "acknowledge_all", "Ack all"),
+    Action("monitor.next_window", "w", "window(1)", "Window", show=True),
+    Action("monitor.prev_window", "W", "window(-1)", "Previous window"),
+    Action("monitor.slower", "plus", "interval(1)", "Interval", show=True, key_display="+/-"),
+    Action("monitor.faster", "minus", "interval(-1)", "Poll faster"),
+    Action("monitor.pause", "space", "pause", "Pause", show=True),
+    Action("monitor.speed_up", "f", "speed(1)", "Faster", show=True),
+    Action("monitor.speed_down", "s", "speed(-1)", "Slower"),
+    Action("monitor.seek_on", "right", "seek(30)", "Seek", show=True, key_display="←→",
+           priority=True),
+    Action("monitor.seek_back", "left", "seek(-30)", "Back 30 s", priority=True),
+    Action("monitor.seek_start", "home", "seek_edge(0)", "Start", priority=True),
+    Action("monitor.seek_end", "end", "seek_edge(1)", "End", priority=True),
+    Action("monitor.budget", "b", "budget", "Budget", show=True),
+    Action("monitor.export", "e", "export", "Export CSV"),
+    Action("monitor.glyphs", "g", "glyphs", "Glyphs", show=True),
+    Action("monitor.close", "q,escape", "close", "Close", show=True),
+    # the monitor's alerts pane
+    Action("monitor.prev_alert", "up,k", "move(-1)", "Previous alert"),
+    Action("monitor.next_alert", "down,j", "move(1)", "Next alert"),
+)
+
+# The monitor screen's own (the alerts pane binds its two itself).
+MONITOR_KEYS = tuple(
+    a.id for a in _DECLARED if a.id.startswith("monitor.") and not a.id.endswith("_alert")
 )
 
 ACTIONS: Mapping[str, Action] = {action.id: action for action in _DECLARED}

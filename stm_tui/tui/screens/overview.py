@@ -15,7 +15,9 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from stm_tui.store.store import Diff
+from stm_tui.tui import keys
 from stm_tui.tui.areas import Area
+from stm_tui.tui.monitor_launch import open_monitor
 from stm_tui.tui.screens.base import AreaScreen
 from stm_tui.tui.widgets.resource_table import ResourceTable
 from stm_tui.views import triage
@@ -24,7 +26,12 @@ from stm_tui.views.table_model import Row
 
 
 class OverviewScreen(AreaScreen):
-    HELP = "Enter jumps to the selected item in its area."
+    BINDINGS = keys.bindings("release.monitor")
+
+    HELP = (
+        "Enter jumps to the selected item in its area; m on a release window's row opens "
+        "its live monitor (Esc comes back)."
+    )
 
     def __init__(self, area: Area) -> None:
         super().__init__(area)
@@ -126,6 +133,23 @@ class OverviewScreen(AreaScreen):
     def _highlighted(self, event: ResourceTable.RowHighlighted) -> None:
         shown = self.table.visible_keys()
         self._pinned = bool(shown) and event.key == shown[0]
+
+    def _selected_release(self) -> str | None:
+        key = self.table.cursor_key
+        if key is None:
+            return None
+        resource, ident = triage.split_key(key)
+        return ident if resource == "releases" else None
+
+    def action_monitor_selected(self) -> None:
+        # Always enabled, so that pressing it on another row says what it is for (a dimmed
+        # key would swallow the press without a word).
+        release_id = self._selected_release()
+        if release_id is None:
+            self.notify("m monitors a release window: select an OPEN or SOON row",
+                        severity="warning", timeout=3)
+            return
+        open_monitor(self.app, [release_id])
 
     @on(ResourceTable.RowSelected)
     async def _jump(self, event: ResourceTable.RowSelected) -> None:
