@@ -28,6 +28,14 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "config": ("stm_tui.commands.config_cmd", "config", "Where config, data and logs live."),
     "doctor": ("stm_tui.commands.doctor", "doctor", "Diagnose host, TLS, clock and each factor."),
     "keypair": ("stm_tui.commands.keypair", "keypair", "Generate, change or delete keypairs."),
+    # people and access (issue 12)
+    "account": ("stm_tui.commands.account", "account", "Account 2FA requirement: show, require."),
+    "user": ("stm_tui.commands.user", "user", "Add users and service users; roles; deactivate."),
+    "token": ("stm_tui.commands.token", "token", "Create, list or revoke API tokens."),
+    "client-cert": (
+        "stm_tui.commands.client_cert", "client_cert", "Create a client certificate (.p12).",
+    ),
+    "team": ("stm_tui.commands.team", "team", "Teams: members, permissions, resources."),
 }
 
 

@@ -84,6 +84,14 @@ ACTION_PERMISSIONS: Mapping[str, str] = {
     "user.update": "MANAGE_AM_USER",
     # API tokens and client certificates: one's own need nothing; another user's need
     # MANAGE_AM_USER (checked by the server).
+    # people and access (issue 12)
+    "account.mfa_require": "MANAGE_AM_ACCOUNT",
+    "account.mfa_relax": "MANAGE_AM_ACCOUNT",
+    "user.roles": "MANAGE_AM_USER",
+    "user.deactivate": "MANAGE_AM_USER",
+    # team.add_member / remove_member / set_permissions / map / deactivate: like team.update
+    # (all teams, or the teams one manages: `team_availability`).
+    "team.delete": "MANAGE_SM_ALL_TEAMS",
 }
 
 

@@ -6,12 +6,13 @@ user's first API token comes back once in the answer (`User.api_token`).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Literal
 
 from pydantic import Field
 
-from stm_tui.api.writes.call import Target, WriteCall, body_of, endpoint
+from stm_tui.api.writes.call import Target, Tier, WriteCall, body_of, endpoint
 from stm_tui.api.writes.validation import CredentialName, FreeText, RequestModel
 
 UserStatus = Literal["ACTIVE", "DISABLED"]
@@ -78,4 +79,30 @@ def update_user(user_id: str, label: str, req: UpdateUser) -> WriteCall:
         target=Target("users", label, item_id=user_id),
         touches=("users",),
         idempotent=True,
+    )
+
+
+def set_roles(user_id: str, label: str, roles: tuple[str, ...]) -> WriteCall:
+    """Replace a user's roles (STM and Account Manager alike)."""
+    call = update_user(user_id, label, UpdateUser(roles=roles))
+    return replace(
+        call,
+        action="user.roles",
+        summary=f"Set the roles of {label} to {', '.join(roles) or 'none'}",
+    )
+
+
+def deactivate_user(user_id: str, label: str) -> WriteCall:
+    """Deactivation cannot be undone: the user's API tokens and client certificates are
+    revoked at once, and a deactivated user is never active again."""
+    call = update_user(user_id, label, UpdateUser(status="DISABLED"))
+    return replace(
+        call,
+        action="user.deactivate",
+        summary=f"Deactivate user {label}: their API tokens and client certificates are "
+        "revoked (cannot be undone)",
+        touches=("users", "api_tokens", "client_certificates", "teams"),
+        tier=Tier.IRREVERSIBLE,
+        confirm_text=label,
+        step_up=True,
     )
