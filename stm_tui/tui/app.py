@@ -25,6 +25,7 @@ from stm_tui.tui import actions, keys
 from stm_tui.tui.areas import AREAS, BY_COLLECTION, Area
 from stm_tui.tui.host import ScreenHost
 from stm_tui.tui.palette import AreaCommands, JumpCommands
+from stm_tui.tui.people.screens import AccountsScreen, TeamsScreen, UsersScreen
 from stm_tui.tui.screens.audit import AuditListScreen
 from stm_tui.tui.screens.base import AreaScreen
 from stm_tui.tui.screens.certificates import CertificateListScreen
@@ -72,6 +73,10 @@ def _css_paths() -> list[str | PurePath]:
 _LIST_SCREENS: dict[str, type[ListScreen]] = {
     "certificates": CertificateListScreen,
     "audit": AuditListScreen,
+    # people and access (issue 12)
+    "users": UsersScreen,
+    "accounts": AccountsScreen,
+    "teams": TeamsScreen,
 }
 
 

@@ -89,9 +89,16 @@ ACTION_PERMISSIONS: Mapping[str, str] = {
     "account.mfa_relax": "MANAGE_AM_ACCOUNT",
     "user.roles": "MANAGE_AM_USER",
     "user.deactivate": "MANAGE_AM_USER",
-    # team.add_member / remove_member / set_permissions / map / deactivate: like team.update
-    # (all teams, or the teams one manages: `team_availability`).
+    # Changing a team's members, permissions and resources: Manage my teams is the role's
+    # part; the server (and `views.access.team_availability`) also wants Manage team in
+    # that team, or Manage all teams.
     "team.delete": "MANAGE_SM_ALL_TEAMS",
+    "team.add_member": "MANAGE_SM_MY_TEAMS",
+    "team.remove_member": "MANAGE_SM_MY_TEAMS",
+    "team.set_permissions": "MANAGE_SM_MY_TEAMS",
+    "team.map": "MANAGE_SM_MY_TEAMS",
+    "team.deactivate": "MANAGE_SM_MY_TEAMS",
+    "user.create_service": "MANAGE_AM_USER",
 }
 
 
