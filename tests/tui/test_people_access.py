@@ -9,13 +9,16 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from stm_tui.api.models import Account
+from stm_tui.api.models import Account, Team, User
 from stm_tui.emulator.server import EmulatorServer
 from stm_tui.tui.people.code_prompt import CodePrompt
 from stm_tui.tui.people.enrol import EnrolScreen
-from stm_tui.tui.writes.confirm import ApprovalScreen, ConfirmScreen
+from stm_tui.tui.people.matrix import TeamMatrixScreen
+from stm_tui.tui.writes.confirm import ApprovalScreen, ConfirmScreen, IrreversibleScreen
+from stm_tui.tui.writes.form import RequestForm
 from stm_tui.tui.writes.mode import WriteModeScreen
 from stm_tui.tui.writes.outcome import OutcomeScreen
+from stm_tui.tui.writes.shown_once import ShownOnceScreen
 from tests.conftest import AM
 from tests.tui._people import (
     code_at,
@@ -27,6 +30,7 @@ from tests.tui._people import (
     screen_text,
     set_mfa,
     type_text,
+    users_on_server,
 )
 from tests.tui.conftest import loaded, make_app, wait_until
 
@@ -218,3 +222,315 @@ async def test_a_server_clock_more_than_10_s_off_is_warned_about(emulator: Emula
             assert ("25 s ahead of this machine's" in screen_text(app)) is warned
             await pilot.press("escape")
             await pilot.pause()
+
+
+# ---- 3. users and service users ----------------------------------------------------------
+
+
+def _user(name: str) -> Any:
+    return lambda u: isinstance(u, User) and u.display_name == name
+
+
+async def _fill(pilot: Any, form: RequestForm[Any], name: str, text: str) -> None:
+    control = form.query_one(f"#field-{name}")
+    control.focus()
+    await pilot.pause()
+    await type_text(pilot, text)
+
+
+async def test_adding_a_user_checks_each_field_then_creates_them_with_their_roles(
+    fresh_emulator: EmulatorServer,
+) -> None:
+    app = make_app(fresh_emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await enter_write_mode(pilot)
+        await pilot.press("7")
+        await pilot.press("a")
+        form = app.screen
+        assert isinstance(form, RequestForm)
+        await _fill(pilot, form, "email", "not-an-email")
+        await pilot.press("tab")
+        assert not form.valid
+        assert "must be an e-mail address such as name@example.com" in screen_text(app)
+        # An e-mail already taken is refused before anything is sent.
+        form.query_one("#field-email").value = "priya.raman@acme.example"  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert "already exists" in screen_text(app)
+        form.query_one("#field-email").value = "new.person@acme.example"  # type: ignore[attr-defined]
+        await _fill(pilot, form, "name", "New Person")
+        # Roles come with what each may do.
+        assert "Signer: signs with the keypairs assigned to it" in screen_text(app)
+        picker = form.query_one("#field-roles")
+        picker.set_value(("SSM_DEVELOPER",))  # type: ignore[attr-defined]
+        await pilot.pause()
+        assert form.valid
+        await pilot.press("ctrl+s")
+        modal = app.screen
+        assert isinstance(modal, ConfirmScreen) and modal.call.action == "user.create"
+        await pilot.press("y")
+        users = app.session.store.collection("users")
+        await wait_until(pilot, lambda: any(
+            getattr(u, "email", None) == "new.person@acme.example" for u in users.items.values()
+        ))
+    made = [u for u in users_on_server(fresh_emulator) if u["email"] == "new.person@acme.example"]
+    assert len(made) == 1 and made[0]["name"] == "New Person"
+    roles = [r["code"] for app_ in made[0]["applications"] for r in app_["roles"]]
+    assert roles == ["SSM_DEVELOPER"]
+
+
+async def test_a_service_users_token_is_shown_once_and_nowhere_else(
+    fresh_emulator: EmulatorServer,
+) -> None:
+    app = make_app(fresh_emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await enter_write_mode(pilot)
+        await pilot.press("7")
+        await pilot.press("A")
+        form = app.screen
+        assert isinstance(form, RequestForm)
+        await _fill(pilot, form, "friendly_name", "release bot")
+        await _fill(pilot, form, "end_date", "2027-13-01")
+        await pilot.pause()
+        assert "must be a date" in screen_text(app)
+        form.query_one("#field-end_date").value = "2027-06-30"  # type: ignore[attr-defined]
+        form.query_one("#field-roles").set_value(("SSM_LEAD",))  # type: ignore[attr-defined]
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        modal = app.screen
+        assert isinstance(modal, ConfirmScreen)
+        assert any("advises against giving Lead" in line for line in modal.affects)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, ShownOnceScreen))
+        dialog = app.screen
+        assert isinstance(dialog, ShownOnceScreen)
+        token = dialog._secret.get_secret_value()  # type: ignore[union-attr]
+        assert token in screen_text(app)
+        assert "cannot be shown again" in screen_text(app)
+        await pilot.press("c")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ShownOnceScreen))
+        app.action_save_screenshot()  # a crash report or screenshot taken now
+        await pilot.pause()
+        for where in (screen_text(app), audit_text(app), command_log_text(app), store_text(app)):
+            assert token not in where
+        app.session.poller.refresh("users")
+        await pilot.pause()
+    made = [u for u in users_on_server(fresh_emulator) if u.get("friendly_name") == "release bot"]
+    assert len(made) == 1 and made[0]["end_date"].startswith("2027-06-30")
+    with http(fresh_emulator) as c:  # the token works: it is the service user's
+        probe = c.get(f"{AM}/user/me", headers={"x-api-key": token})
+    assert probe.json()["id"] == made[0]["id"]
+
+
+async def test_changing_roles_warns_before_giving_lead_to_a_service_user(
+    fresh_emulator: EmulatorServer,
+) -> None:
+    app = make_app(fresh_emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await enter_write_mode(pilot)
+        screen = await open_on(pilot, "7", _user("ci-release-bot"))
+        bot = screen.selected_item()
+        await pilot.press("o")
+        form = app.screen
+        assert isinstance(form, RequestForm)
+        assert "advises against giving Lead" in screen_text(app)
+        form.query_one("#field-roles").set_value(("SSM_LEAD",))  # type: ignore[attr-defined]
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        modal = app.screen
+        assert isinstance(modal, ConfirmScreen) and modal.call.action == "user.roles"
+        assert any("advises against giving Lead" in line for line in modal.affects)
+        await pilot.press("y")
+        users = app.session.store.collection("users")
+        await wait_until(pilot, lambda: users.items[bot.id].role_codes == ["SSM_LEAD"])
+    on_server = next(u for u in users_on_server(fresh_emulator) if u["id"] == bot.id)
+    assert [r["code"] for a in on_server["applications"] for r in a["roles"]] == ["SSM_LEAD"]
+
+
+async def test_deactivating_a_user_asks_for_the_name_and_is_read_back(
+    fresh_emulator: EmulatorServer,
+) -> None:
+    app = make_app(fresh_emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await enter_write_mode(pilot)
+        screen = await open_on(pilot, "7", _user("Omar Haddad"))
+        omar = screen.selected_item()
+        await pilot.press("D")
+        modal = app.screen
+        assert isinstance(modal, IrreversibleScreen)
+        assert "cannot be activated again" in screen_text(app)
+        await type_text(pilot, "Omar Haddad")
+        await pilot.press("enter")
+        users = app.session.store.collection("users")
+        await wait_until(pilot, lambda: users.items[omar.id].status == "DISABLED")
+    on_server = next(u for u in users_on_server(fresh_emulator) if u["id"] == omar.id)
+    assert on_server["status"] == "DISABLED"
+
+
+async def test_developer_and_signer_are_told_which_permission_user_actions_need(
+    emulator: EmulatorServer,
+) -> None:
+    for role, named in (("developer", "Developer"), ("signer", "Signer")):
+        app = make_app(emulator, role=role)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await loaded(pilot)
+            notes = recording(app)
+            await pilot.press("7")
+            assert app.screen.active_bindings["a"].enabled is False  # shown, dimmed
+            for key, label in (("a", "Add user"), ("D", "Deactivate"), ("8", None)):
+                await pilot.press(key)
+                if label:
+                    assert notes[-1] == (
+                        f"{label}: needs the Manage users (Account Manager) permission "
+                        f"(you are {named})"
+                    )
+            await pilot.press("a")
+            assert notes[-1] == (
+                f"New team: needs the Manage all teams permission (you are {named})"
+            )
+
+
+async def test_a_forced_call_without_the_permission_gets_a_clear_403(
+    emulator: EmulatorServer,
+) -> None:
+    from stm_tui.api.writes.users import CreateUser, create_user
+
+    app = make_app(emulator, role="developer")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await enter_write_mode(pilot)
+        app.writes.perform(create_user(CreateUser(email="x@acme.example")))
+        await wait_until(pilot, lambda: isinstance(app.screen, OutcomeScreen))
+        shown = screen_text(app)
+        assert "403" in shown or "permission" in shown.lower()
+        assert "MANAGE_AM_USER" in shown or "Manage users" in shown
+
+
+# ---- 5. teams ------------------------------------------------------------------------------
+
+
+def _team(name: str) -> Any:
+    return lambda t: isinstance(t, Team) and t.name == name
+
+
+async def test_a_team_lead_outside_its_team_is_told_why_and_the_server_agrees(
+    fresh_emulator: EmulatorServer,
+) -> None:
+    from stm_tui.api.writes.teams import TeamMember, add_member
+
+    app = make_app(fresh_emulator, role="team_lead")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        notes = recording(app)
+        await enter_write_mode(pilot)
+        me = app.session.me
+        assert me is not None
+        teams = [t for t in app.session.store.collection("teams").items.values()
+                 if isinstance(t, Team)]
+        other = next(t for t in teams if not any(m.user_id == me.id for m in t.members))
+        await open_on(pilot, "8", _team(other.name or ""))
+        await pilot.press("plus")
+        assert notes[-1].startswith(f"Add member: you do not manage team {other.name}")
+        # Forced anyway: the service refuses it with a clear 403.
+        app.writes.perform(add_member(other.id, other.name or "", TeamMember(user_id=me.id), "x"))
+        await wait_until(pilot, lambda: isinstance(app.screen, OutcomeScreen))
+        assert "403" in screen_text(app) or "denied" in screen_text(app).lower()
+
+
+async def test_a_team_is_created_given_members_permissions_and_resources_then_deleted(
+    fresh_emulator: EmulatorServer,
+) -> None:
+    from tests.tui._people import teams_on_server
+
+    app = make_app(fresh_emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await enter_write_mode(pilot)
+        await pilot.press("8")
+        await pilot.press("a")
+        form = app.screen
+        assert isinstance(form, RequestForm)
+        await _fill(pilot, form, "name", "it-release")
+        await pilot.press("ctrl+s", "y")
+        teams = app.session.store.collection("teams")
+        await wait_until(pilot, lambda: any(
+            getattr(t, "name", None) == "it-release" for t in teams.items.values()))
+        screen = await open_on(pilot, "8", _team("it-release"))
+        team = screen.selected_item()
+        users = app.session.store.collection("users").items
+        priya = next(u for u in users.values() if u.display_name == "Priya Raman")
+        await pilot.press("plus")
+        form = app.screen
+        assert isinstance(form, RequestForm)
+        form.query_one("#field-user_id").value = priya.id  # type: ignore[attr-defined]
+        await pilot.pause()
+        await pilot.press("ctrl+s", "y")
+        await wait_until(pilot, lambda: len(teams.items[team.id].members) == 1)
+        # The matrix: the Developer's Operation rights come from the role; turn on
+        # "approve keypair export" (column 5) and send.
+        await pilot.press("P")
+        matrix = app.screen
+        assert isinstance(matrix, TeamMatrixScreen)
+        assert "Approve" in screen_text(app) and "Operation" in screen_text(app)
+        await pilot.press("right", "right", "right", "right", "space")
+        assert matrix.current()["Priya Raman"]["approve_keypair_export"] is True
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_until(pilot, lambda: teams.items[team.id].members[0].permissions.get(
+            "approve_keypair_export") is True)
+        # Map a keypair to the team.
+        keypairs = app.session.store.collection("keypairs").items
+        some = next(iter(keypairs.values()))
+        await pilot.press("m")
+        form = app.screen
+        assert isinstance(form, RequestForm)
+        form.query_one("#field-keypair_ids").set_value((some.id,))  # type: ignore[attr-defined]
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        modal = app.screen
+        assert isinstance(modal, ConfirmScreen)
+        assert modal.call.body == {"keypair_ids": [some.id]}
+        await pilot.press("y")
+        await wait_until(pilot, lambda: team.id in keypairs[some.id].team_ids)
+        on_server = next(t for t in teams_on_server(fresh_emulator) if t["id"] == team.id)
+        assert on_server["members"][0]["permissions"]["approve_keypair_export"] is True
+        assert on_server["resource_counts"]["keypairs"] == 1
+        # Delete: irreversible, the name typed.
+        await pilot.press("D")
+        assert isinstance(app.screen, IrreversibleScreen)
+        await type_text(pilot, "it-release")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: team.id not in teams.items)
+    assert all(t["id"] != team.id for t in teams_on_server(fresh_emulator))
+
+
+async def test_in_the_matrix_your_own_row_is_locked_and_says_why(
+    emulator: EmulatorServer,
+) -> None:
+    app = make_app(emulator, role="team_lead")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await enter_write_mode(pilot)
+        me = app.session.me
+        assert me is not None
+        teams = [t for t in app.session.store.collection("teams").items.values()
+                 if isinstance(t, Team)]
+        mine = next(t for t in teams if any(m.user_id == me.id and m.permissions.get(
+            "manage_team") for m in t.members))
+        await open_on(pilot, "8", _team(mine.name or ""))
+        await pilot.press("P")
+        matrix = app.screen
+        assert isinstance(matrix, TeamMatrixScreen)
+        own = next(i for i, m in enumerate(matrix.rows) if m.user_id == me.id)
+        matrix.row = own
+        matrix._draw()
+        await pilot.pause()
+        assert "cannot edit their own team permissions" in screen_text(app)
+        before = dict(matrix.values[own])
+        await pilot.press("space")
+        assert matrix.values[own] == before

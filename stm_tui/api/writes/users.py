@@ -6,21 +6,32 @@ user's first API token comes back once in the answer (`User.api_token`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from stm_tui.api.writes.call import Target, Tier, WriteCall, body_of, endpoint
 from stm_tui.api.writes.validation import CredentialName, FreeText, RequestModel
 
 UserStatus = Literal["ACTIVE", "DISABLED"]
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.fullmatch(value):
+        raise ValueError("must be an e-mail address such as name@example.com")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email)]
 
 
 class CreateUser(RequestModel):
     user_type: Literal["standard", "service"] = "standard"
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: Email | None = Field(default=None, max_length=254)
     name: FreeText | None = Field(default=None, max_length=128)
     friendly_name: CredentialName | None = None  # a service user's name
     description: FreeText | None = Field(default=None, max_length=1000)
