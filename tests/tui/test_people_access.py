@@ -534,3 +534,72 @@ async def test_in_the_matrix_your_own_row_is_locked_and_says_why(
         before = dict(matrix.values[own])
         await pilot.press("space")
         assert matrix.values[own] == before
+
+
+# ---- 4. API tokens and client certificates -----------------------------------------------
+
+
+async def test_a_token_then_its_client_certificate_are_shown_once_saved_0600_and_revoked(
+    fresh_emulator: EmulatorServer, tmp_path: Any
+) -> None:
+    import stat
+
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    from stm_tui.tui.people.credentials import CredentialsScreen
+
+    app = make_app(fresh_emulator)
+    out = tmp_path / "ci.p12"
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await enter_write_mode(pilot)
+        await pilot.press("7", "t")
+        creds = app.screen
+        assert isinstance(creds, CredentialsScreen)
+        assert "2025-automation" in screen_text(app)  # the seed's expired token, listed
+        await pilot.press("n")
+        form = app.screen
+        assert isinstance(form, RequestForm)
+        await _fill(pilot, form, "name", "bad/name")
+        assert "must be 1-64 characters" in screen_text(app)
+        form.query_one("#field-name").value = "ci"  # type: ignore[attr-defined]
+        await pilot.pause()
+        await pilot.press("ctrl+s", "y")
+        await wait_until(pilot, lambda: isinstance(app.screen, ShownOnceScreen))
+        token = app.screen._secret.get_secret_value()  # type: ignore[attr-defined,union-attr]
+        await pilot.press("c", "escape")
+        tokens = app.session.store.collection("api_tokens")
+        await wait_until(pilot, lambda: any(t.name == "ci" for t in tokens.items.values()))
+        table = creds.query_one("#creds")
+        row = next(i for i, item in enumerate(creds._items()) if item.name == "ci")
+        table.move_cursor(row=row)  # type: ignore[attr-defined]
+        await pilot.press("c")
+        form = app.screen
+        assert isinstance(form, RequestForm)
+        form.query_one("#field-path").value = str(out)  # type: ignore[attr-defined]
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        assert any(str(out) in line for line in app.screen.affects)  # type: ignore[attr-defined]
+        await pilot.press("y")
+        await wait_until(pilot, lambda: isinstance(app.screen, ShownOnceScreen))
+        password = app.screen._secret.get_secret_value()  # type: ignore[attr-defined,union-attr]
+        assert f"Saved {out}" in screen_text(app)
+        await pilot.press("c", "escape")
+        await wait_until(pilot, lambda: app.screen is creds)
+        for where in (screen_text(app), audit_text(app), command_log_text(app), store_text(app)):
+            assert token not in where and password not in where
+        assert stat.S_IMODE(out.stat().st_mode) == 0o600
+        key, _, _ = pkcs12.load_key_and_certificates(out.read_bytes(), password.encode())
+        assert key is not None
+        # Revoke the token: the name typed; its certificate goes with it.
+        row = next(i for i, item in enumerate(creds._items()) if item.name == "ci")
+        table.move_cursor(row=row)  # type: ignore[attr-defined]
+        await pilot.press("R")
+        assert isinstance(app.screen, IrreversibleScreen)
+        await type_text(pilot, "ci")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: all(t.name != "ci" for t in tokens.items.values()))
+    with http(fresh_emulator) as c:
+        assert all(t["name"] != "ci" for t in c.get(f"{AM}/api-token").json())
+        certs = c.get(f"{AM}/client-certificate").json()
+    assert [x["status"] for x in certs if x["name"] == "ci-cert"] == ["REVOKED"]

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -43,14 +43,10 @@ _SHORT = {
 
 
 class TeamMatrixScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        *keys.bindings("modal.cancel", "form.submit"),
-        Binding("up,k", "move(-1, 0)", "Up", show=False),
-        Binding("down,j", "move(1, 0)", "Down", show=False),
-        Binding("left,h", "move(0, -1)", "Left", show=False),
-        Binding("right,l", "move(0, 1)", "Right", show=False),
-        Binding("space", "flip", "Toggle", show=True),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
+        "modal.cancel", "form.submit", "matrix.up", "matrix.down", "matrix.left",
+        "matrix.right", "matrix.flip",
+    )
 
     def __init__(self, team: Team, me_id: str | None) -> None:
         super().__init__()

@@ -35,9 +35,11 @@ from stm_tui.api.writes.teams import (
 )
 from stm_tui.api.writes.users import CreateUser, UpdateUser, create_user, set_roles
 from stm_tui.api.writes.validation import RequestModel
+from stm_tui.tui import keys
 from stm_tui.tui.areas import Area
 from stm_tui.tui.people import actions as pa
 from stm_tui.tui.people import forms
+from stm_tui.tui.people.credentials import CredentialsScreen
 from stm_tui.tui.people.enrol import EnrolScreen
 from stm_tui.tui.people.flow import me_of, send
 from stm_tui.tui.people.matrix import TeamMatrixScreen
@@ -128,6 +130,7 @@ class PeopleListScreen(ListScreen):
 
 
 class UsersScreen(PeopleListScreen):
+    BINDINGS = keys.bindings("people.credentials")
     EXTRA = pa.USER_ACTIONS
     CREATES = frozenset({"user.create", "user.create_service", "authenticator.start"})
 
@@ -189,6 +192,9 @@ class UsersScreen(PeopleListScreen):
             send(self.app, start_authenticator(), then=self._enrol)
             return
         super().action_write(action_id)
+
+    def action_credentials(self) -> None:
+        self.app.push_screen(CredentialsScreen())
 
     def _enrol(self, outcome: WriteOutcome) -> None:
         secret = outcome.secret("secret")
