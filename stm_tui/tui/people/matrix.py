@@ -40,6 +40,7 @@ _SHORT = {
     "sign": "Sign",
     "scan": "Scan",
 }
+_GROUP_SHORT = {"Manage": "Mng", "Approve": "Appr", "Operation": "Oper"}
 
 
 class TeamMatrixScreen(Screen[None]):
@@ -76,6 +77,9 @@ class TeamMatrixScreen(Screen[None]):
     def on_mount(self) -> None:
         self._draw()
 
+    def on_resize(self) -> None:
+        self._draw()
+
     def locked_reason(self, index: int) -> str | None:
         member = self.rows[index]
         if member.user_id == self.me_id:
@@ -90,10 +94,13 @@ class TeamMatrixScreen(Screen[None]):
 
     def _draw(self) -> None:
         table = Table(box=None, pad_edge=False, show_edge=False, expand=False)
-        table.add_column("\nMember", no_wrap=True, overflow="ellipsis", max_width=26)
+        narrow = self.size.width < 100
+        table.add_column("\nMember", no_wrap=True, overflow="ellipsis",
+                         max_width=18 if narrow else 26)
         previous = ""
         for name, group, _ in PERMISSIONS:
-            heading = (group if group != previous else "") + "\n" + _SHORT[name]
+            shown = _GROUP_SHORT[group] if narrow else group
+            heading = (shown if group != previous else "") + "\n" + _SHORT[name]
             previous = group
             table.add_column(Text(heading), no_wrap=True, justify="center")
         for i, member in enumerate(self.rows):
