@@ -18,13 +18,13 @@ from textual.pilot import Pilot
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from screenshots.generate import FROZEN, HERE, _settle, to_png  # noqa: E402
-from stm_tui.api.client import STMClient  # noqa: E402
-from stm_tui.emulator.server import EmulatorServer  # noqa: E402
-from stm_tui.session import Session  # noqa: E402
-from stm_tui.tui.app import StmApp  # noqa: E402
-from stm_tui.tui.people.enrol import EnrolScreen  # noqa: E402
-from stm_tui.tui.writes.shown_once import ShownOnceScreen  # noqa: E402
+from screenshots.generate import FROZEN, HERE, _settle, to_png
+from stm_tui.api.client import STMClient
+from stm_tui.emulator.server import EmulatorServer
+from stm_tui.session import Session
+from stm_tui.tui.app import StmApp
+from stm_tui.tui.people.enrol import EnrolScreen
+from stm_tui.tui.writes.shown_once import ShownOnceScreen
 
 DEMO_SECRET = SecretStr("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
 DEMO_URI = SecretStr(
