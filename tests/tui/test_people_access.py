@@ -60,6 +60,19 @@ def store_text(app: Any) -> str:
     )
 
 
+def files_text() -> str:
+    """Every file the test's private config, data, cache and state dirs hold: the audit
+    file, logs, exports, screenshots."""
+    import os
+    from pathlib import Path
+
+    out = []
+    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+        for root, _dirs, names in os.walk(os.environ[var]):
+            out += [Path(root, n).read_text(errors="replace") for n in names]
+    return "\n".join(out)
+
+
 def _is_main(server: EmulatorServer) -> Any:
     main_id = main_account(server)["id"]
     return lambda a: isinstance(a, Account) and a.id == main_id
@@ -185,7 +198,10 @@ async def test_enrolment_shows_the_qr_and_secret_then_verifies_a_code_and_forget
         with http(fresh_emulator) as c:
             status = c.get(f"{AM}/user/me/authenticator").json()["status"]
         assert status == "ENROLLED"
-        for where in (after, audit_text(app), command_log_text(app), store_text(app)):
+        app.action_save_screenshot()
+        await pilot.pause()
+        wheres = (after, audit_text(app), command_log_text(app), store_text(app), files_text())
+        for where in wheres:
             assert secret not in where and groups not in where
 
 
@@ -313,7 +329,10 @@ async def test_a_service_users_token_is_shown_once_and_nowhere_else(
         await wait_until(pilot, lambda: not isinstance(app.screen, ShownOnceScreen))
         app.action_save_screenshot()  # a crash report or screenshot taken now
         await pilot.pause()
-        for where in (screen_text(app), audit_text(app), command_log_text(app), store_text(app)):
+        wheres = (screen_text(app), audit_text(app), command_log_text(app), store_text(app),
+                  files_text())
+        assert "audit.jsonl" in str(app.session.audit_path) and audit_text(app)
+        for where in wheres:
             assert token not in where
         app.session.poller.refresh("users")
         await pilot.pause()
@@ -586,7 +605,11 @@ async def test_a_token_then_its_client_certificate_are_shown_once_saved_0600_and
         assert f"Saved {out}" in screen_text(app)
         await pilot.press("c", "escape")
         await wait_until(pilot, lambda: app.screen is creds)
-        for where in (screen_text(app), audit_text(app), command_log_text(app), store_text(app)):
+        app.action_save_screenshot()
+        await pilot.pause()
+        wheres = (screen_text(app), audit_text(app), command_log_text(app), store_text(app),
+                  files_text())
+        for where in wheres:
             assert token not in where and password not in where
         assert stat.S_IMODE(out.stat().st_mode) == 0o600
         key, _, _ = pkcs12.load_key_and_certificates(out.read_bytes(), password.encode())
