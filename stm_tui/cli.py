@@ -44,6 +44,14 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "certificate",
         "Generate, revoke, download or copy certificates.",
     ),
+    # people and access (issue 12)
+    "account": ("stm_tui.commands.account", "account", "Account 2FA requirement: show, require."),
+    "user": ("stm_tui.commands.user", "user", "Add users and service users; roles; deactivate."),
+    "token": ("stm_tui.commands.token", "token", "Create, list or revoke API tokens."),
+    "client-cert": (
+        "stm_tui.commands.client_cert", "client_cert", "Create a client certificate (.p12).",
+    ),
+    "team": ("stm_tui.commands.team", "team", "Teams: members, permissions, resources."),
 }
 
 

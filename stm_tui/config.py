@@ -73,6 +73,9 @@ DEFAULT_POLL_INTERVALS: dict[ResourceName, float] = {
     "account_settings": 120.0,
     "keypair_profiles": 300.0,
     "certificate_profiles": 300.0,
+    # your own credentials: they change when you change them (a write refreshes at once)
+    "api_tokens": 300.0,
+    "client_certificates": 300.0,
 }
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from pydantic import SecretStr
+
 from stm_tui import memory
 from stm_tui.api import models as m
 from stm_tui.api.adapter import ReadOnlyError
@@ -391,6 +393,11 @@ class Session:
             return
         spec = API_RESOURCES.get(target.resource)
         if spec is not None and isinstance(resource, spec.model):
+            if call.returns_secret:
+                # A value shown once (a token, a p12 password) is for the one dialog that
+                # shows it, never for the store (and so never for a list, export or detail).
+                secrets = {k: None for k, v in resource if isinstance(v, SecretStr)}
+                resource = resource.model_copy(update=secrets)
             self.store.upsert(target.resource, [resource])
 
     def _drop(self, call: WriteCall) -> None:

@@ -90,6 +90,11 @@ class STMClient:
         return self._engine.account_id
 
     @property
+    def server_date(self) -> str | None:
+        """The `Date` header of the last answer read (None before any)."""
+        return self._engine.server_date
+
+    @property
     def page_size(self) -> int:
         return self._engine.page_size
 

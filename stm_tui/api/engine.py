@@ -116,6 +116,8 @@ class Engine:
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._gate = HostGate(clock)
+        # The `Date` of the last answer: TOTP step-up codes are made on the server's clock.
+        self.server_date: str | None = None
         self.http = HttpAdapter(
             self.host,
             api_key,
@@ -261,6 +263,7 @@ class Engine:
                 continue
             if 200 <= response.status < 300 or response.status == 304:
                 self._record("GET", route_path, query, started, sent - 1, response=response)
+                self.server_date = response.headers.get("date") or self.server_date
                 return response
             if response.status in RETRY_STATUSES and attempt < attempts:
                 retry_after = self._retry_after(response)
@@ -280,6 +283,7 @@ class Engine:
         body: object = None,
         *,
         params: Mapping[str, object] | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> RawResponse:
         """A non-GET, sent exactly once. Returns a 2xx response; raises for anything else,
         transport failures as they are (the caller decides what "maybe sent" means)."""
@@ -287,7 +291,9 @@ class Engine:
         await self._wait_for_gate(method, route_path)
         started = time.perf_counter()
         try:
-            response = await self.http.send(method, route_path, params=query, json=body)
+            response = await self.http.send(
+                method, route_path, params=query, json=body, headers=headers
+            )
         except ReadOnlyError:
             raise  # refused here, nothing went out: not a call
         except StmError as err:

@@ -94,12 +94,32 @@ def _b64decode(value: str) -> bytes | None:
 # ---------------------------------------------------------------- Account Manager
 
 
+class SignInMethod(ApiModel):
+    """One of an account's sign-in methods; Account Manager words these keys in camelCase
+    (stm-api.md N10)."""
+
+    signInMethod: str | None = None
+    status: str | None = None
+    mfaStatus: str | None = None
+    clientAuthCertLoginEnabled: bool | None = None
+
+
 class Account(Resource):
     name: str | None = None
     status: str | None = None
     organization_id: str | None = None
     cert_central_integration_allowed: bool | None = None
     created_at: Timestamp | None = None
+    sign_in_methods: list[SignInMethod] = Field(default_factory=list)
+
+    @property
+    def mfa_required(self) -> bool | None:
+        """Whether the account requires two-factor sign-in (the standard method's
+        `mfaStatus`); None when the account does not say."""
+        for method in self.sign_in_methods:
+            if (method.signInMethod or "standard") == "standard" and method.mfaStatus:
+                return method.mfaStatus.lower() == "enabled"
+        return None
 
 
 class RoleRef(ApiModel):
@@ -131,7 +151,11 @@ class User(Resource):
     end_date: Timestamp | None = None
     applications: list[Application] = Field(default_factory=list)
     teams: list[Ref] = Field(default_factory=list)
-    two_factor_enabled: bool | None = None
+    two_factor_enabled: bool | None = None  # older name of `authenticator_enrolled`
+    authenticator_enrolled: bool | None = None
+    active_client_certificates: int | None = None
+    client_certificate_valid_to: Timestamp | None = None
+    two_factor_ready: bool | None = None
     # Returned once when a service user is created; a secret, so never shown by repr.
     api_token: SecretStr | None = None
 
@@ -169,6 +193,7 @@ class ApiToken(Resource):
 class ClientCertificate(Resource):
     name: str | None = None
     user_id: str | None = None
+    token_id: str | None = None
     serial_number: str | None = None
     subject: str | None = None
     valid_from: Timestamp | None = None

@@ -189,9 +189,13 @@ def answer_json(outcome: WriteOutcome) -> Any:
     if not outcome.raw:
         return {"status": outcome.status}
     try:
-        return json.loads(outcome.raw)
+        data = json.loads(outcome.raw)
     except ValueError:
         return {"status": outcome.status}
+    if isinstance(data, dict) and "p12" in data:
+        # A PKCS#12 body goes to the file the command names, never to stdout.
+        data["p12"] = "(saved to the file)"
+    return data
 
 
 @asynccontextmanager

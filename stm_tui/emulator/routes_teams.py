@@ -194,7 +194,11 @@ def _sync_user_teams(c: Any, team: dict[str, Any], before: list[dict[str, Any]])
 
 def _managed(state: EmulatorState, caller: Caller, team_id: str) -> dict[str, Any]:
     rec = owned(state, caller, "teams", team_id, "Team")
-    if not caller.has("MANAGE_SM_ALL_TEAMS") and not caller.may("MANAGE_SM_MY_TEAMS", [team_id]):
+    # "Manage my teams" is about the teams one manages: the role alone (a Team Lead) does
+    # not reach a team where the caller holds no manage_team member permission.
+    if not caller.has("MANAGE_SM_ALL_TEAMS") and "MANAGE_SM_MY_TEAMS" not in caller.team_grants.get(
+        team_id, frozenset()
+    ):
         raise denied("MANAGE_SM_ALL_TEAMS")
     return rec
 

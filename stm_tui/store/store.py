@@ -21,8 +21,8 @@ from stm_tui.api.resources import ResourceName
 
 log = logging.getLogger(__name__)
 
-# The collections a session keeps (the dashboard's); `roles`, `api_tokens` and
-# `client_certificates` are read on demand, not held.
+# The collections a session keeps (the dashboard's); `roles` is read on demand, not held.
+# `api_tokens` and `client_certificates` are the caller's own (the credentials screen).
 RESOURCES: tuple[ResourceName, ...] = (
     "accounts",
     "account_settings",
@@ -37,6 +37,8 @@ RESOURCES: tuple[ResourceName, ...] = (
     "scans",
     "scan_reports",
     "audit",
+    "api_tokens",
+    "client_certificates",
 )
 
 T = TypeVar("T", bound=m.Resource, covariant=True)

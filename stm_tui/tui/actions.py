@@ -17,6 +17,7 @@ from textual.binding import Binding
 
 from stm_tui.config import suggest
 from stm_tui.tui.keys import ACTIONS
+from stm_tui.tui.people.actions import PEOPLE_WRITE_ACTIONS
 from stm_tui.views.actions import WriteAction
 from stm_tui.views.resources import VIEWS
 
@@ -29,6 +30,11 @@ WRITE_ACTIONS: Mapping[str, WriteAction] = {
 _WRITES_DECLARED = sum(len(view.actions) for view in VIEWS.values())
 if len(WRITE_ACTIONS) != _WRITES_DECLARED or ACTIONS.keys() & WRITE_ACTIONS.keys():
     raise RuntimeError("two actions share an id")
+
+# People and access (issue 12): declared on their own list screens, remappable all the same.
+if PEOPLE_WRITE_ACTIONS.keys() & (WRITE_ACTIONS.keys() | ACTIONS.keys()):
+    raise RuntimeError("two actions share an id")
+WRITE_ACTIONS = {**WRITE_ACTIONS, **PEOPLE_WRITE_ACTIONS}
 
 
 def write_binding(action: WriteAction) -> Binding:

@@ -26,6 +26,7 @@ from stm_tui.tui.areas import AREAS, BY_COLLECTION, Area
 from stm_tui.tui.host import ScreenHost
 from stm_tui.tui.monitor_launch import open_monitor
 from stm_tui.tui.palette import AreaCommands, JumpCommands
+from stm_tui.tui.people.screens import AccountsScreen, TeamsScreen, UsersScreen
 from stm_tui.tui.screens.audit import AuditListScreen
 from stm_tui.tui.screens.base import AreaScreen
 from stm_tui.tui.screens.certificates import CertificateListScreen
@@ -77,6 +78,10 @@ _LIST_SCREENS: dict[str, type[ListScreen]] = {
     "certificates": CertificateListScreen,
     "audit": AuditListScreen,
     "releases": ReleaseListScreen,
+    # people and access (issue 12)
+    "users": UsersScreen,
+    "accounts": AccountsScreen,
+    "teams": TeamsScreen,
 }
 
 

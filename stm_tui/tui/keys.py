@@ -158,6 +158,17 @@ _DECLARED: tuple[Action, ...] = (
     # the monitor's alerts pane
     Action("monitor.prev_alert", "up,k", "move(-1)", "Previous alert"),
     Action("monitor.next_alert", "down,j", "move(1)", "Next alert"),
+    # people and access (issue 12)
+    Action("people.credentials", "t", "credentials", "My credentials", show=True),
+    Action("matrix.up", "up,k", "move(-1, 0)", "Up"),
+    Action("matrix.down", "down,j", "move(1, 0)", "Down"),
+    Action("matrix.left", "left,h", "move(0, -1)", "Left"),
+    Action("matrix.right", "right,l", "move(0, 1)", "Right"),
+    Action("matrix.flip", "space", "flip", "Toggle", show=True),
+    Action("creds.new_token", "n", "new_token", "New token", show=True),
+    Action("creds.client_cert", "c", "client_cert", "Client certificate", show=True),
+    Action("creds.revoke", "R", "revoke", "Revoke", show=True),
+    Action("creds.close", "escape", "close", "Back", show=True),
 )
 
 # The monitor screen's own (the alerts pane binds its two itself).

@@ -29,8 +29,10 @@ from stm_tui.api.models import (
     Team,
     User,
 )
+from stm_tui.api.writes.teams import PERMISSIONS as TEAM_PERMISSIONS
 from stm_tui.sanitize import clean_cell
 from stm_tui.views import format as f
+from stm_tui.views.access import readiness
 from stm_tui.views.render import Fields, Folded
 from stm_tui.views.rows.activity import FINDING_CLASSES, audit_details, signatures_used
 from stm_tui.views.rows.base import Context
@@ -152,7 +154,9 @@ def user_detail(u: User, ctx: Context) -> RenderableType:
                 ("roles", role_names(u)),
                 ("teams", f.names(u.teams, limit=10)),
                 ("accounts", f.names(u.accounts, limit=10)),
-                ("2FA enabled", yes_no(u.two_factor_enabled)),
+                ("authenticator", yes_no(u.authenticator_enrolled)),
+                ("client certificates", u.active_client_certificates),
+                ("2FA readiness", _readiness(u, ctx)),
                 ("token expires", f"{when(u.end_date)} ({f.relative(u.end_date, ctx.now)})"),
                 ("description", f.block(u.description)),
                 ("created", when(u.created_at)),
@@ -163,7 +167,13 @@ def user_detail(u: User, ctx: Context) -> RenderableType:
     )
 
 
+def _readiness(u: User, ctx: Context) -> str:
+    ready, why = readiness(u, ctx.now)
+    return f"{'ready' if ready else 'NOT ready'}: {why}"
+
+
 def team_detail(t: Team, ctx: Context) -> RenderableType:
+    # The nine member permissions, grouped: how many of each group a member holds.
     members = small_table()
     members.add_column("Member", no_wrap=True, overflow="ellipsis", ratio=1)
     for col in ("Lead", "Manage", "Approve", "Operate"):
@@ -173,9 +183,7 @@ def team_detail(t: Team, ctx: Context) -> RenderableType:
         members.add_row(
             f.text(m.name or m.user_id),
             yes_no(m.is_lead),
-            yes_no(perms.get("manage")),
-            yes_no(perms.get("approve")),
-            yes_no(perms.get("operation")),
+            *(_held(perms, group) for group in ("Manage", "Approve", "Operation")),
         )
     return Group(
         title(t.name),
@@ -190,6 +198,11 @@ def team_detail(t: Team, ctx: Context) -> RenderableType:
         heading(f"Members ({len(t.members)})"),
         members,
     )
+
+
+def _held(perms: dict[str, bool], group: str) -> str:
+    names = [name for name, g, _ in TEAM_PERMISSIONS if g == group]
+    return f"{sum(1 for n in names if perms.get(n))}/{len(names)}"
 
 
 def keypair_profile_detail(p: KeypairProfile, ctx: Context) -> RenderableType:

@@ -21,12 +21,12 @@ from stm_tui.api import models as m
 from stm_tui.api.client import STMClient
 from stm_tui.api.resources import RESOURCES
 from stm_tui.api.routes import ROUTES, path
+from stm_tui.api.writes import access, settings, teams, users
 from stm_tui.api.writes import certificates as cert
 from stm_tui.api.writes import credentials as creds
 from stm_tui.api.writes import keypairs as kp
 from stm_tui.api.writes import profiles as prof
 from stm_tui.api.writes import releases as rel
-from stm_tui.api.writes import settings, teams, users
 from stm_tui.api.writes import signing as sign
 from stm_tui.api.writes.call import WriteCall
 from stm_tui.emulator.server import EmulatorServer
@@ -189,6 +189,23 @@ async def test_no_request_path_contains_a_double_slash_and_all_come_from_the_rou
             ),
             "delete_certcentral": settings.delete_certcentral("Acme"),
             "delete_keypair": kp.delete_keypair(keypair.id, "it-paths-2"),
+            # people and access
+            "set_account_mfa": access.set_account_mfa(me.primary_account_id or "x", "Acme",
+                                                      required=True),
+            "start_authenticator": access.start_authenticator(),
+            "verify_authenticator": access.verify_authenticator(SecretStr("123456")),
+            "set_roles": users.set_roles("x-user", "x", ("SSM_SIGNER",)),
+            "deactivate_user": users.deactivate_user("x-user", "x"),
+            "add_member": teams.add_member("x-team", "x", teams.TeamMember(user_id=me.id), "me"),
+            "update_member": teams.update_member(
+                "x-team", "x", me.id, "me", teams.UpdateMember(is_lead=True)
+            ),
+            "remove_member": teams.remove_member("x-team", "x", me.id, "me"),
+            "map_resources": teams.map_resources(
+                "x-team", "x", teams.MapResources(keypair_ids=())
+            ),
+            "deactivate_team": teams.deactivate_team("x-team", "x"),
+            "delete_team": teams.delete_team("x-team", "x"),
         }
         for call in calls.values():
             await attempt(client.execute(call))

@@ -13,8 +13,9 @@ from stm_tui.store.store import RESOURCES as HELD
 from stm_tui.store.store import Collection, Store
 from stm_tui.store.sync import APPEND_ONLY, CHANGE_ONLY
 
-# Read on demand (the CLI, forms), not held by a session.
-NOT_HELD = {"roles", "api_tokens", "client_certificates"}
+# Read on demand (the CLI, forms), not held by a session (your own API tokens and client
+# certificates are held: the credentials screen lists them).
+NOT_HELD = {"roles"}
 # Never listed: read item by item from another collection's route.
 NOT_LISTED = {"scan_reports"}
 

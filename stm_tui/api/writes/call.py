@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -68,6 +68,10 @@ class WriteCall:
     returns_secret: bool = False  # the answer holds a value shown once (token, password)
     # The model of the answer; None: the target collection's model (no body: nothing parsed).
     returns: type[Resource] | None = None
+    # Sensitive Account Manager operations ask for an authenticator code (`x-totp-code`) when
+    # the account requires 2FA: the UI or the CLI adds it with `with_code` just before sending.
+    step_up: bool = False
+    headers: Mapping[str, SecretStr] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if "//" in self.path or not self.path.startswith("/"):
@@ -80,6 +84,16 @@ class WriteCall:
     def wire_body(self) -> dict[str, Any] | None:
         """The body as sent: secrets revealed. Only the client calls this."""
         return None if self.body is None else _reveal(self.body)
+
+    def wire_headers(self) -> dict[str, str] | None:
+        """Extra request headers as sent (a step-up code). Only the client calls this."""
+        if not self.headers:
+            return None
+        return {k: v.get_secret_value() for k, v in self.headers.items()}
+
+    def with_code(self, code: SecretStr) -> WriteCall:
+        """The same call carrying a step-up code; the code is never previewed or recorded."""
+        return replace(self, headers={**self.headers, "x-totp-code": code})
 
     # what is shown and recorded ------------------------------------------------------------
 

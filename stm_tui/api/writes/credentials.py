@@ -36,6 +36,7 @@ def create_api_token(req: CreateApiToken) -> WriteCall:
         path=endpoint("api_tokens"),
         body=body_of(req),
         target=Target("api_tokens", req.name, lookup={"name": req.name}),
+        touches=("api_tokens",),
         returns_secret=True,
         returns=m.ApiToken,
     )
@@ -48,8 +49,10 @@ def delete_api_token(token_id: str, name: str) -> WriteCall:
         method="DELETE",
         path=endpoint("api_token", id=token_id),
         target=Target("api_tokens", name, item_id=token_id),
+        touches=("api_tokens", "client_certificates"),
         tier=Tier.IRREVERSIBLE,
         confirm_text=name,
+        step_up=True,
     )
 
 
@@ -62,6 +65,7 @@ def create_client_certificate(req: CreateClientCertificate) -> WriteCall:
         path=endpoint("client_certificates"),
         body=body_of(req),
         target=Target("client_certificates", req.name, lookup={"name": req.name}),
+        touches=("client_certificates", "users"),
         returns_secret=True,
         returns=m.ClientCertificate,
     )
@@ -74,6 +78,8 @@ def revoke_client_certificate(certificate_id: str, name: str) -> WriteCall:
         method="DELETE",
         path=endpoint("client_certificate", id=certificate_id),
         target=Target("client_certificates", name, item_id=certificate_id),
+        touches=("client_certificates", "users"),
         tier=Tier.IRREVERSIBLE,
         confirm_text=name,
+        step_up=True,
     )

@@ -43,6 +43,7 @@ class WriteOutcome:
     raw: bytes = field(default=b"", repr=False)
     problem: str | None = None
     audited: bool = False
+    server_date: str | None = None  # the answer's `Date` header (clock skew for TOTP)
 
     def secret(self, name: str) -> SecretStr | None:
         """A top-level string of the answer (a password shown once), kept secret."""
@@ -68,7 +69,11 @@ async def execute(engine: Engine, call: WriteCall) -> WriteOutcome:
     may have been sent and no answer came back."""
     try:
         response = await engine.send(
-            call.method, call.path, call.wire_body(), params=call.query or None
+            call.method,
+            call.path,
+            call.wire_body(),
+            params=call.query or None,
+            headers=call.wire_headers(),
         )
     except TransientError as err:
         if not was_maybe_sent(err):
@@ -86,7 +91,7 @@ async def execute(engine: Engine, call: WriteCall) -> WriteOutcome:
     resource, problem = _parse(call, response.content)
     return WriteOutcome(
         call=call, status=response.status, resource=resource, raw=response.content,
-        problem=problem,
+        problem=problem, server_date=response.headers.get("date"),
     )
 
 

@@ -84,6 +84,21 @@ ACTION_PERMISSIONS: Mapping[str, str] = {
     "user.update": "MANAGE_AM_USER",
     # API tokens and client certificates: one's own need nothing; another user's need
     # MANAGE_AM_USER (checked by the server).
+    # people and access (issue 12)
+    "account.mfa_require": "MANAGE_AM_ACCOUNT",
+    "account.mfa_relax": "MANAGE_AM_ACCOUNT",
+    "user.roles": "MANAGE_AM_USER",
+    "user.deactivate": "MANAGE_AM_USER",
+    # Changing a team's members, permissions and resources: Manage my teams is the role's
+    # part; the server (and `views.access.team_availability`) also wants Manage team in
+    # that team, or Manage all teams.
+    "team.delete": "MANAGE_SM_ALL_TEAMS",
+    "team.add_member": "MANAGE_SM_MY_TEAMS",
+    "team.remove_member": "MANAGE_SM_MY_TEAMS",
+    "team.set_permissions": "MANAGE_SM_MY_TEAMS",
+    "team.map": "MANAGE_SM_MY_TEAMS",
+    "team.deactivate": "MANAGE_SM_MY_TEAMS",
+    "user.create_service": "MANAGE_AM_USER",
 }
 
 

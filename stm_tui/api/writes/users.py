@@ -6,20 +6,32 @@ user's first API token comes back once in the answer (`User.api_token`).
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
-from stm_tui.api.writes.call import Target, WriteCall, body_of, endpoint
+from stm_tui.api.writes.call import Target, Tier, WriteCall, body_of, endpoint
 from stm_tui.api.writes.validation import CredentialName, FreeText, RequestModel
 
 UserStatus = Literal["ACTIVE", "DISABLED"]
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.fullmatch(value):
+        raise ValueError("must be an e-mail address such as name@example.com")
+    return value
+
+
+Email = Annotated[str, AfterValidator(_email)]
 
 
 class CreateUser(RequestModel):
     user_type: Literal["standard", "service"] = "standard"
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    email: Email | None = Field(default=None, max_length=254)
     name: FreeText | None = Field(default=None, max_length=128)
     friendly_name: CredentialName | None = None  # a service user's name
     description: FreeText | None = Field(default=None, max_length=1000)
@@ -78,4 +90,30 @@ def update_user(user_id: str, label: str, req: UpdateUser) -> WriteCall:
         target=Target("users", label, item_id=user_id),
         touches=("users",),
         idempotent=True,
+    )
+
+
+def set_roles(user_id: str, label: str, roles: tuple[str, ...]) -> WriteCall:
+    """Replace a user's roles (STM and Account Manager alike)."""
+    call = update_user(user_id, label, UpdateUser(roles=roles))
+    return replace(
+        call,
+        action="user.roles",
+        summary=f"Set the roles of {label} to {', '.join(roles) or 'none'}",
+    )
+
+
+def deactivate_user(user_id: str, label: str) -> WriteCall:
+    """Deactivation cannot be undone: the user's API tokens and client certificates are
+    revoked at once, and a deactivated user is never active again."""
+    call = update_user(user_id, label, UpdateUser(status="DISABLED"))
+    return replace(
+        call,
+        action="user.deactivate",
+        summary=f"Deactivate user {label}: their API tokens and client certificates are "
+        "revoked (cannot be undone)",
+        touches=("users", "api_tokens", "client_certificates", "teams"),
+        tier=Tier.IRREVERSIBLE,
+        confirm_text=label,
+        step_up=True,
     )

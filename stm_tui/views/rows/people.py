@@ -8,6 +8,7 @@ from rich.text import Text
 
 from stm_tui.api.models import Account, AccountSettings, Team, User
 from stm_tui.views import format as f
+from stm_tui.views.access import ready_label
 from stm_tui.views.rows.base import Context, num, plain, when
 from stm_tui.views.table_model import Column, Row
 
@@ -32,7 +33,9 @@ def certcentral_state(settings: AccountSettings | None) -> str:
 
 def account_row(a: Account, ctx: Context) -> Row:
     settings = settings_for(a.id, ctx)
-    two_fa = yes_no(settings.two_factor_required) if settings else f.DASH
+    # Account Manager's sign-in settings say it (`mfaStatus`); the STM settings' old
+    # `two_factor_required` is gone.
+    two_fa = yes_no(a.mfa_required)
     kp_profile = yes_no(settings.require_keypair_profile) if settings else f.DASH
     cc = certcentral_state(settings)
     return Row(
@@ -94,7 +97,7 @@ def user_row(u: User, ctx: Context) -> Row:
             roles,
             f.status(u.status),
             teams,
-            yes_no(u.two_factor_enabled),
+            ready_label(u, ctx.now),
             token_expiry(u, ctx),
         ),
         sort_keys=(
@@ -104,7 +107,7 @@ def user_row(u: User, ctx: Context) -> Row:
             roles,
             u.status or "",
             teams,
-            yes_no(u.two_factor_enabled),
+            ready_label(u, ctx.now),
             num(expiry_days),
         ),
         style="dim" if u.status == "DISABLED" else None,
@@ -118,7 +121,7 @@ USER_COLUMNS = (
     Column("roles", "Roles", min_width=10),
     Column("status", "Status", width=8, priority=1),
     Column("teams", "Teams", min_width=8, priority=2),
-    Column("twofa", "2FA", width=4, priority=4),
+    Column("twofa", "2FA", width=9, priority=4),
     Column("token", "Token exp.", width=10, align="right"),
 )
 
