@@ -28,6 +28,19 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "config": ("stm_tui.commands.config_cmd", "config", "Where config, data and logs live."),
     "doctor": ("stm_tui.commands.doctor", "doctor", "Diagnose host, TLS, clock and each factor."),
     "keypair": ("stm_tui.commands.keypair", "keypair", "Generate, change or delete keypairs."),
+    "keypair-profile": (
+        "stm_tui.commands.keypair_profile", "keypair_profile",
+        "Create, change, enable or disable keypair profiles; require one.",
+    ),
+    "cert-profile": (
+        "stm_tui.commands.cert_profile", "cert_profile",
+        "Create, change, clone, enable or disable certificate profiles.",
+    ),
+    "certcentral": (
+        "stm_tui.commands.certcentral", "certcentral",
+        "Set up, validate, enable, disable or delete the CertCentral integration.",
+    ),
+    "setup": ("stm_tui.commands.setup", "setup", "The setup checklist: --check for CI."),
 }
 
 
