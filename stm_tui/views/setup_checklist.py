@@ -139,7 +139,7 @@ COLLECTIONS: tuple[str, ...] = tuple(dict.fromkeys(n for ns in NEEDS.values() fo
 
 
 def _names(items: Iterable[str], limit: int = 3) -> str:
-    listed = [clean(n, limit=40) for n in items]
+    listed = sorted(clean(n, limit=40) for n in items)
     shown = ", ".join(listed[:limit])
     return shown + (f" and {len(listed) - limit} more" if len(listed) > limit else "")
 
