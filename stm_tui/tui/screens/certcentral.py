@@ -121,11 +121,11 @@ class CertCentralScreen(AreaScreen):
 
     def show_state(self) -> None:
         store = self.host.session.store
-        public = [
+        public = sorted(
             p.name or p.id
             for p in store.collection("certificate_profiles").items.values()
             if (p.hierarchy or "").upper() == "PUBLIC"
-        ]
+        )
         self.query_one("#certcentral-state", Static).update(
             describe(self.selected_item(), public)
         )

@@ -91,6 +91,10 @@ class SetupChecklistScreen(AreaScreen):
         if self._unsubscribe is not None:
             self._unsubscribe()
 
+    def on_resize(self) -> None:
+        if self.is_mounted and self.results:
+            self.recompute()  # the reasons are cut to the width
+
     def _on_diff(self, diff: Diff) -> None:
         self.recompute()
 
@@ -110,7 +114,7 @@ class SetupChecklistScreen(AreaScreen):
         self.results = sc.evaluate(inputs)
         steps = self.steps
         keep = steps.highlighted
-        width = max(40, self.size.width - 4)
+        width = max(40, self.size.width - 6)  # padding and the scrollbar
         steps.clear_options()
         steps.add_options(
             [
