@@ -22,7 +22,7 @@ from stm_tui.session import Session
 from stm_tui.tui.app import StmApp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import FROZEN, HERE, _settle, to_png  # noqa: E402
+from generate import FROZEN, HERE, _settle, to_png
 
 # (file name, terminal size, keys pressed once the data has loaded)
 SHOTS: list[tuple[str, tuple[int, int], Sequence[str]]] = [

@@ -24,8 +24,8 @@ from stm_tui.api.writes import profiles as p
 from stm_tui.api.writes import settings as s
 from stm_tui.api.writes.keypairs import CURVES, KEY_SIZES
 from stm_tui.api.writes.validation import check
-from stm_tui.tui.writes.form_plans import FormPlan, PlanFactory
 from stm_tui.tui.writes.keypair_form import ALGORITHMS, CURVE_LABELS, DEFAULT_CURVE, DEFAULT_SIZE
+from stm_tui.tui.writes.plan import FormPlan, PlanFactory
 from stm_tui.tui.writes.secret_input import SecretRule
 from stm_tui.tui.writes.spec import Choice, FieldSpec, FormSpec, Kind, Values
 
