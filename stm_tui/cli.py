@@ -52,6 +52,19 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "stm_tui.commands.client_cert", "client_cert", "Create a client certificate (.p12).",
     ),
     "team": ("stm_tui.commands.team", "team", "Teams: members, permissions, resources."),
+    "keypair-profile": (
+        "stm_tui.commands.keypair_profile", "keypair_profile",
+        "Create, change, enable or disable keypair profiles; require one.",
+    ),
+    "cert-profile": (
+        "stm_tui.commands.cert_profile", "cert_profile",
+        "Create, change, clone, enable or disable certificate profiles.",
+    ),
+    "certcentral": (
+        "stm_tui.commands.certcentral", "certcentral",
+        "Set up, validate, enable, disable or delete the CertCentral integration.",
+    ),
+    "setup": ("stm_tui.commands.setup", "setup", "The setup checklist: --check for CI."),
 }
 
 

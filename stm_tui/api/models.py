@@ -238,6 +238,12 @@ class KeypairProfile(Resource):
     teams: list[Ref] = Field(default_factory=list)
     created_on: Timestamp | None = None
     modified_on: Timestamp | None = None
+    # INFERRED (docs/emulator.md): enable/disable set `enabled`; `status` is DISABLED, INACTIVE
+    # (until `active_from`) or ACTIVE; storage follows the keypair form.
+    key_storage: str | None = None
+    enabled: bool | None = None
+    status: str | None = None
+    active_from: Timestamp | None = None
 
 
 class CertificateProfile(Resource):

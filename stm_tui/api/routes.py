@@ -48,6 +48,15 @@ ROUTES: Final[dict[str, str]] = {
     "team_activate": f"{STM}/teams/{{id}}/activate",
     "account_settings": f"{STM}/account-settings",
     "account_settings_certcentral": f"{STM}/account-settings/certcentral",
+    # STM: profile switches and the CertCentral integration's verbs (INFERRED, issue 13)
+    "keypair_profile_enable": f"{STM}/keypair-profiles/{{id}}/enable",
+    "keypair_profile_disable": f"{STM}/keypair-profiles/{{id}}/disable",
+    "certificate_profile_clone": f"{STM}/certificate-profiles/{{id}}/clone",
+    "certificate_profile_enable": f"{STM}/certificate-profiles/{{id}}/enable",
+    "certificate_profile_disable": f"{STM}/certificate-profiles/{{id}}/disable",
+    "account_settings_certcentral_validate": f"{STM}/account-settings/certcentral/validate",
+    "account_settings_certcentral_enable": f"{STM}/account-settings/certcentral/enable",
+    "account_settings_certcentral_disable": f"{STM}/account-settings/certcentral/disable",
     "audit": f"{STM}/audit-log",
     "audit_export": f"{STM}/audit-log/export",
     # Account Manager (bare arrays, no paging)

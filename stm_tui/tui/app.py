@@ -103,7 +103,7 @@ class StmApp(App[None]):
     COMMANDS = App.COMMANDS | {AreaCommands, JumpCommands}
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
         *(f"area.{area.mode}" for area in AREAS), "refresh", "pause", "write_mode", "help",
-        "quit", "monitor",
+        "quit", "monitor", "setup_checklist", "certcentral",
     )
 
     def __init__(
@@ -261,6 +261,19 @@ class StmApp(App[None]):
         if isinstance(self.screen, MonitorScreen):
             return  # one is open already: Esc first
         open_monitor(self)
+    def action_setup_checklist(self) -> None:
+        from stm_tui.tui.screens.setup_checklist import SetupChecklistScreen
+
+        if isinstance(self.screen, SetupChecklistScreen):
+            self.pop_screen()
+            return
+        self.push_screen(SetupChecklistScreen())
+
+    def action_certcentral(self) -> None:
+        from stm_tui.tui.screens.certcentral import CertCentralScreen
+
+        if not isinstance(self.screen, CertCentralScreen):
+            self.push_screen(CertCentralScreen())
 
     def run_screen_action(self, action: str) -> None:
         self.call_later(self.screen.run_action, action)

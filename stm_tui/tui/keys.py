@@ -67,6 +67,12 @@ _DECLARED: tuple[Action, ...] = (
     Action("quit", "q", "quit", "Quit", show=True),
     Action("monitor", "M", "monitor", "Monitor releases", palette="Monitor releases",
            palette_help="every open release window, live", on_app=True),
+    # issue 13: the setup checklist and the CertCentral integration, over any area
+    Action("setup_checklist", "0", "setup_checklist", "Setup checklist",
+           palette="Setup checklist", palette_help="the Lead guide's steps, live", on_app=True),
+    Action("certcentral", "Z", "certcentral", "CertCentral",
+           palette="CertCentral integration",
+           palette_help="set up, validate, enable, disable or delete it", on_app=True),
     # lists
     Action("filter", "slash", "open_filter", "Filter", show=True, key_display="/"),
     Action("back", "escape", "back", "Back"),

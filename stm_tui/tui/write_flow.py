@@ -23,6 +23,8 @@ from stm_tui.audit_file import AuditUnavailable
 from stm_tui.sanitize import clean_cell
 from stm_tui.session import Session
 from stm_tui.tui.writes.confirm import confirmation_for
+from stm_tui.tui.writes.form import RequestForm
+from stm_tui.tui.writes.form_plans import plan_for
 from stm_tui.tui.writes.mode import toggle_write_mode
 from stm_tui.tui.writes.outcome import Outcome, show_outcome
 from stm_tui.views.actions import WriteAction
@@ -59,6 +61,9 @@ class WriteFlow:
         if not state:
             self.app.notify(state.reason or "not available", severity="warning", markup=False)
             return
+        if action.form or action.build is None:
+            self._ask_form(action, item)
+            return
         try:
             call = action.build(item)
             modal = confirmation_for(call, impact=action.impact(item), where=self._where())
@@ -77,6 +82,44 @@ class WriteFlow:
                 self.perform(call)
 
         self.app.push_screen(modal, answered)
+
+    def _ask_form(self, action: WriteAction, item: Any) -> None:
+        """The action's form (tui/writes/form_plans.py), then the confirmation of the call
+        the filled-in request builds."""
+        factory = plan_for(action.id)
+        if factory is None:
+            self.app.notify(f"{action.label}: no form for this action", severity="error")
+            return
+        identity = self.session.identity
+        account = identity.account_name if identity else "the account"
+        try:
+            plan = factory(self.session.store, item, account)
+        except (ValueError, AttributeError) as exc:
+            log.warning("%s form not offered: %s", action.id, exc)
+            self.app.notify(
+                f"{action.label}: this item cannot be changed from here",
+                severity="error",
+                markup=False,
+            )
+            return
+
+        def filled(request: Any) -> None:
+            if request is None:
+                return
+            try:
+                call = plan.build(request)
+                modal = confirmation_for(call, impact=action.impact(item), where=self._where())
+            except ValueError as exc:
+                self.app.notify(f"{action.label}: {exc}", severity="error", markup=False)
+                return
+
+            def answered(confirmed: bool | None) -> None:
+                if confirmed:
+                    self.perform(call)
+
+            self.app.push_screen(modal, answered)
+
+        self.app.push_screen(RequestForm(plan.model, plan.spec), filled)
 
     def perform(self, call: WriteCall, then: Callable[[WriteOutcome], None] | None = None) -> None:
         """Send a confirmed write through `Session.write` (audit, send once, store, refresh)

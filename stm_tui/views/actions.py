@@ -43,9 +43,13 @@ class WriteAction:
     key: str  # default key(s), Textual names ("X", "ctrl+x"); a profile's keymap may change it
     label: str  # footer, help and palette: "Suspend"
     tier: Tier  # how it is confirmed; a test holds it equal to what `build` returns
-    build: Callable[[Any], WriteCall]  # the call for the selected item
+    # The call for the selected item; None for an action whose request is filled in a form
+    # first (`form`): the dashboard's form plan for this id builds the call then.
+    build: Callable[[Any], WriteCall] | None
     applies: Applies = _always
     impact: Impact = _nothing_else
+    form: bool = False  # the request is asked in a form (tui/writes/form_plans.py)
+    on_item: bool = True  # False: acts on the area (a create), no item need be selected
 
     @property
     def permission(self) -> str | None:
@@ -71,7 +75,7 @@ class WriteAction:
             permissions=permissions,
             role_codes=role_codes,
             read_only=read_only,
-            selected=0 if item is None else 1,
+            selected=0 if item is None and self.on_item else 1,
             write_key=write_key,
         )
         if not general or item is None:

@@ -211,11 +211,14 @@ def keypair_profile_detail(p: KeypairProfile, ctx: Context) -> RenderableType:
         fields(
             [
                 ("id", token(p.id)),
+                ("status", f.status(p.status)),
+                ("active from", when(p.active_from) if p.active_from else None),
                 ("profile type", p.profile_type),
                 ("scope", p.scope),
                 ("key", key_spec(p.key_alg, p.key_size, p.curve)),
                 ("key type", p.key_type),
                 ("key status", f.status(p.key_status)),
+                ("storage", p.key_storage),
                 ("teams", f.names(p.teams, limit=10)),
                 ("modified", when(p.modified_on)),
             ]

@@ -23,6 +23,11 @@ from stm_tui.views.actions import (
     UNSUSPEND_KEYPAIR,
     WriteAction,
 )
+from stm_tui.views.profile_actions import (
+    CERTCENTRAL_ACTIONS,
+    CERTIFICATE_PROFILE_ACTIONS,
+    KEYPAIR_PROFILE_ACTIONS,
+)
 from stm_tui.views.rows import activity, inventory, people
 from stm_tui.views.rows.base import Context, RowFn
 from stm_tui.views.table_model import Column
@@ -125,6 +130,7 @@ VIEWS: dict[ResourceName, ResourceView] = {
                 Field("KEYPAIR PROFILE REQUIRED", "require_keypair_profile"),
                 Field("CERTCENTRAL", "certcentral.configured"),
             ),
+            actions=CERTCENTRAL_ACTIONS,
         ),
         ResourceView(
             "users", _display_name, (ID, "name", "email", "type", "status", "roles"),
@@ -144,6 +150,7 @@ VIEWS: dict[ResourceName, ResourceView] = {
             "keypair_profiles", _name_or_id, (ID, "name", "ptype", "alg", "ktype"),
             columns=inventory.KEYPAIR_PROFILE_COLUMNS, row=inventory.keypair_profile_row,
             detail=d.keypair_profile_detail, palette="keypair profile",
+            actions=KEYPAIR_PROFILE_ACTIONS,
         ),
         ResourceView(
             "keypairs", _alias_or_id, (ID, "alias", "alg", "type", "status", "certs"),
@@ -156,6 +163,7 @@ VIEWS: dict[ResourceName, ResourceView] = {
             (ID, "name", "status", "hierarchy", "ctype", "validity"),
             columns=inventory.CERTIFICATE_PROFILE_COLUMNS, row=inventory.cert_profile_row,
             detail=d.certificate_profile_detail, palette="certificate profile",
+            actions=CERTIFICATE_PROFILE_ACTIONS,
         ),
         ResourceView(
             "certificates", _alias_or_id,

@@ -187,6 +187,27 @@ async def test_no_request_path_contains_a_double_slash_and_all_come_from_the_rou
             "set_certcentral": settings.set_certcentral(
                 "Acme", settings.SetCertCentral(api_key=SecretStr("cc-key-0123456789"))
             ),
+            # issue 13: profile switches and edits, CertCentral verbs
+            "update_keypair_profile": prof.update_keypair_profile(
+                "x-kpp", "x", prof.UpdateKeypairProfile(scope="SYSTEM")
+            ),
+            "enable_keypair_profile": prof.enable_keypair_profile("x-kpp", "x"),
+            "disable_keypair_profile": prof.disable_keypair_profile("x-kpp", "x"),
+            "update_certificate_profile": prof.update_certificate_profile(
+                "x-cpp", "x", prof.UpdateCertificateProfile(validity_days=30)
+            ),
+            "clone_certificate_profile": prof.clone_certificate_profile(
+                "x-cpp", "x", prof.CloneCertificateProfile(name="it-paths-clone")
+            ),
+            "enable_certificate_profile": prof.enable_certificate_profile("x-cpp", "x"),
+            "disable_certificate_profile": prof.disable_certificate_profile("x-cpp", "x"),
+            "set_require_keypair_profile": settings.set_require_keypair_profile("Acme", False),
+            "update_certcentral": settings.update_certcentral(
+                "Acme", settings.UpdateCertCentral(region="EUROPE")
+            ),
+            "validate_certcentral": settings.validate_certcentral("Acme"),
+            "enable_certcentral": settings.enable_certcentral("Acme"),
+            "disable_certcentral": settings.disable_certcentral("Acme"),
             "delete_certcentral": settings.delete_certcentral("Acme"),
             "delete_keypair": kp.delete_keypair(keypair.id, "it-paths-2"),
             # people and access

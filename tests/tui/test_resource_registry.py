@@ -108,6 +108,14 @@ def test_get_names_the_zone_of_time_columns_and_shows_times_in_it() -> None:
 
 
 def _sample(view: ResourceView) -> Any:
+    if view.resource == "keypair_profiles":
+        return m.KeypairProfile.model_validate({"id": "p1", "name": "rsa", "status": "ACTIVE"})
+    if view.resource == "certificate_profiles":
+        return m.CertificateProfile.model_validate({"id": "p2", "name": "cp", "status": "ACTIVE"})
+    if view.resource == "account_settings":
+        return m.AccountSettings.model_validate(
+            {"account": {"id": "a1", "name": "Acme"}, "certcentral": {"configured": True}}
+        )
     if view.resource == "keypairs":
         return m.Keypair.model_validate({"id": "k1", "alias": "build-key", "key_status": "ONLINE"})
     return m.Certificate.model_validate(
@@ -117,10 +125,11 @@ def _sample(view: ResourceView) -> Any:
 
 @pytest.mark.parametrize(
     "view, action",
-    [(view, action) for view in VIEWS.values() for action in view.actions],
+    [(view, action) for view in VIEWS.values() for action in view.actions if action.build],
     ids=lambda x: getattr(x, "id", None) or getattr(x, "resource", ""),
 )
 def test_write_actions_build_the_call_they_declare(view: ResourceView, action: Any) -> None:
+    # Actions asked in a form first build their call from the form (tests/tui/test_profiles.py).
     call = action.build(_sample(view))
     assert call.action == action.id
     assert call.tier is action.tier

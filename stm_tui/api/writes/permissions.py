@@ -82,6 +82,19 @@ ACTION_PERMISSIONS: Mapping[str, str] = {
     "certcentral.delete": "MANAGE_SM_CERTCENTRAL_KEY",
     "user.create": "MANAGE_AM_USER",
     "user.update": "MANAGE_AM_USER",
+    # issue 13: profiles and CertCentral
+    "keypair_profile.update": "MANAGE_SM_KEYPAIR_PROFILE",
+    "keypair_profile.enable": "MANAGE_SM_KEYPAIR_PROFILE",
+    "keypair_profile.disable": "MANAGE_SM_KEYPAIR_PROFILE",
+    "certificate_profile.update": "MANAGE_SM_CERTIFICATE_PROFILE",
+    "certificate_profile.clone": "MANAGE_SM_CERTIFICATE_PROFILE",
+    "certificate_profile.enable": "MANAGE_SM_CERTIFICATE_PROFILE",
+    "certificate_profile.disable": "MANAGE_SM_CERTIFICATE_PROFILE",
+    "account_settings.require_keypair_profile": "MANAGE_SM_ACCOUNT_SETTINGS",
+    "certcentral.update": "MANAGE_SM_CERTCENTRAL_KEY",
+    "certcentral.validate": "MANAGE_SM_CERTCENTRAL_KEY",
+    "certcentral.enable": "MANAGE_SM_CERTCENTRAL_KEY",
+    "certcentral.disable": "MANAGE_SM_CERTCENTRAL_KEY",
     # API tokens and client certificates: one's own need nothing; another user's need
     # MANAGE_AM_USER (checked by the server).
     # people and access (issue 12)

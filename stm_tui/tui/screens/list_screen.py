@@ -98,6 +98,8 @@ class ListScreen(AreaScreen):
         # The rows follow the cache; the detail shows the store's item and its sources.
         if self.detail_key is not None:
             self._show_detail(self.detail_key)
+        # The selected item's new state may change which write keys fit it (disabled: Enable).
+        self.refresh_write_keys()
 
     # messages from the table -------------------------------------------------------------
 

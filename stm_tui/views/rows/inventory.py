@@ -82,6 +82,7 @@ def keypair_profile_row(p: KeypairProfile, ctx: Context) -> Row:
         p.id,
         (
             f.text(p.name),
+            f.status(p.status),
             plain(p.profile_type),
             plain(p.scope),
             spec,
@@ -91,6 +92,7 @@ def keypair_profile_row(p: KeypairProfile, ctx: Context) -> Row:
         ),
         sort_keys=(
             (p.name or "").lower(),
+            p.status or "",
             p.profile_type or "",
             p.scope or "",
             spec,
@@ -103,6 +105,7 @@ def keypair_profile_row(p: KeypairProfile, ctx: Context) -> Row:
 
 KEYPAIR_PROFILE_COLUMNS = (
     Column("name", "Name", min_width=14, whole=True),
+    Column("status", "Status", width=9),
     Column("ptype", "Profile", width=12),
     Column("scope", "Scope", width=7, priority=2),
     Column("alg", "Algorithm", width=10),
