@@ -69,6 +69,7 @@ DEFAULT_POLL_INTERVALS: dict[ResourceName, float] = {
     "account_settings": 120.0,
     "keypair_profiles": 300.0,
     "certificate_profiles": 300.0,
+    "approvals": 10.0,  # the inbox: a new request shows within one interval
 }
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -9,7 +9,7 @@ confirmation previews, the audit file records and the client sends.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,9 @@ from stm_tui.api.writes.permissions import (
 Applies = Callable[[Any], str | None]
 # What else an irreversible action changes, in lines the confirmation lists first.
 Impact = Callable[[Any], list[str]]
+# For an approval: what is approved, who asked and when, the window, notes (ApprovalInfo's
+# fields, as text); the approval modal shows them.
+Approval = Callable[[Any], Mapping[str, str | None]]
 
 
 def _always(_item: Any) -> str | None:
@@ -46,6 +49,8 @@ class WriteAction:
     build: Callable[[Any], WriteCall]  # the call for the selected item
     applies: Applies = _always
     impact: Impact = _nothing_else
+    approval: Approval | None = None  # required for Tier.APPROVAL
+    confirm_label: str | None = None  # the confirm button, when not the tier's own word
 
     @property
     def permission(self) -> str | None:

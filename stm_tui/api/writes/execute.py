@@ -68,7 +68,11 @@ async def execute(engine: Engine, call: WriteCall) -> WriteOutcome:
     may have been sent and no answer came back."""
     try:
         response = await engine.send(
-            call.method, call.path, call.wire_body(), params=call.query or None
+            call.method,
+            call.path,
+            call.wire_body(),
+            params=call.query or None,
+            content=call.content,
         )
     except TransientError as err:
         if not was_maybe_sent(err):
