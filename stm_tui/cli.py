@@ -28,6 +28,13 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "config": ("stm_tui.commands.config_cmd", "config", "Where config, data and logs live."),
     "doctor": ("stm_tui.commands.doctor", "doctor", "Diagnose host, TLS, clock and each factor."),
     "keypair": ("stm_tui.commands.keypair", "keypair", "Generate, change or delete keypairs."),
+    "release": (
+        "stm_tui.commands.release_windows", "release", "Create, approve, reject, close releases."
+    ),
+    "scan": ("stm_tui.commands.scan", "scan", "Submit a file for threat detection; show, diff."),
+    "approvals": (
+        "stm_tui.commands.approvals", "approvals", "What waits on your approval (--wait blocks)."
+    ),
 }
 
 

@@ -282,8 +282,9 @@ class Engine:
         params: Mapping[str, object] | None = None,
         content: bytes | None = None,
     ) -> RawResponse:
-        """A non-GET, sent exactly once (`content`: a raw body instead of JSON). Returns a 2xx response; raises for anything else,
-        transport failures as they are (the caller decides what "maybe sent" means)."""
+        """A non-GET, sent exactly once (`content`: a raw body instead of JSON). Returns a
+        2xx response; raises for anything else, transport failures as they are (the caller
+        decides what "maybe sent" means)."""
         query = self._params(route_path, params)
         await self._wait_for_gate(method, route_path)
         started = time.perf_counter()

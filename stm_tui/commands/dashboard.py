@@ -120,7 +120,7 @@ def run_dashboard(obj: dict[str, Any]) -> int:
 
     options = {
         **obj, "theme": cli_theme, "time_zone": obj.get("time_zone") or profile.time_zone,
-        "keymap": keymap,
+        "keymap": keymap, "approval_bell": profile.approval_bell,
     }
     return run_prepared(prepare, options, theme_default=profile_theme)
 
@@ -257,6 +257,7 @@ def run_prepared(
             theme=obj.get("theme") or theme_default,
             time_zone=obj.get("time_zone"),
             keymap=obj.get("keymap"),
+            approval_bell=obj.get("approval_bell", True),
         )
         apps.append(app)
         loop = asyncio.get_running_loop()

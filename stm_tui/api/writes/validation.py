@@ -122,6 +122,9 @@ def _message(error: Any) -> str:
         return "required" if ctx.get("min_length") == 1 else (
             f"at least {ctx.get('min_length')} characters"
         )
+    if kind == "too_short":
+        wanted = ctx.get("min_length", 1)
+        return "pick at least one" if wanted == 1 else f"pick at least {wanted}"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return "must be a whole number"
     if kind in ("greater_than_equal", "greater_than"):
