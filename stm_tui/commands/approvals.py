@@ -2,8 +2,9 @@
 
 Lists the pending requests you may decide (keypair deletion and export, certificate
 revocation, requested offline release windows), oldest first, with their age. `--wait`
-blocks until at least one is there (for chat-ops and scripts): it exits 0 printing them, or
-5 when `--timeout` passes first. Approving is `stm-tui release approve NAME` for a window;
+blocks until a request arrives that was not waiting when it started (for chat-ops and
+scripts): it exits 0 printing the new ones, or 5 when `--timeout` passes first; what waited
+already is what the command without `--wait` lists. Approving is `stm-tui release approve NAME` for a window;
 the inbox in the dashboard (key 0) decides every kind.
 """
 
@@ -24,11 +25,11 @@ POLL_EVERY = 2.0
 
 
 @click.command("approvals", help=(
-    "List what waits on your approval, oldest first. --wait blocks until something does "
-    "(exit 0 with it printed; exit 5 after --timeout)."
+    "List what waits on your approval, oldest first. --wait blocks until a new request "
+    "arrives (exit 0 with the new ones printed; exit 5 after --timeout)."
 ))
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text")
-@click.option("--wait", is_flag=True, help="Block until at least one request waits.")
+@click.option("--wait", is_flag=True, help="Block until a new request arrives.")
 @click.option("--timeout", type=click.FloatRange(1, 86400), default=None,
               help="Seconds --wait waits at most (default: no limit).")
 @click.option("--every", type=click.FloatRange(1, 3600), default=POLL_EVERY, show_default=True,
@@ -49,10 +50,16 @@ def approvals(
     async def run() -> list[Any] | None:
         deadline = None if timeout is None else time.monotonic() + timeout
         async with read_client(ctx, profile) as client:
+            known: set[str] | None = None
             while True:
                 items = [r for r in await client.list_all("approvals") if _mine(r)]
-                if items or not wait:
+                if not wait:
                     return items
+                if known is None:
+                    known = {r.id for r in items}
+                new = [r for r in items if r.id not in known]
+                if new:
+                    return new
                 if deadline is not None and time.monotonic() + every > deadline:
                     return None
                 await asyncio.sleep(every)
@@ -62,7 +69,7 @@ def approvals(
     except StmError as err:
         fail(err)
     if found is None:
-        click.echo(f"stm-tui: nothing waited on your approval within {timeout:g} s", err=True)
+        click.echo(f"stm-tui: no new request for your approval within {timeout:g} s", err=True)
         sys.exit(EXIT_UNAVAILABLE)
     found.sort(key=lambda r: (r.created_on or datetime.max.replace(tzinfo=UTC), r.id))
     if output == "json":

@@ -1,7 +1,8 @@
 """Comparing two scans of a project: the findings one has that the other has not.
 
-A finding is matched by what it is (category, severity, title, component, CVE, path), not
-by its id or byte offset, which change from one build to the next.
+A finding is matched by its `fingerprint` when the service gives one (INFERRED: the
+emulator's stable mark of what was found), else by what it is (category, severity, title,
+component, CVE, path); never by its id or byte offset, which change from build to build.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from stm_tui.api.models import Finding, Scan
 
 
 def finding_key(f: Finding) -> tuple[str, ...]:
+    mark = getattr(f, "fingerprint", None)
+    if isinstance(mark, str) and mark:
+        return ("fingerprint", mark)
     return tuple(
         (v or "").strip().lower()
         for v in (f.category, f.severity, f.title, f.component, f.cve, f.path)
