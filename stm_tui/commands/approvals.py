@@ -4,8 +4,8 @@ Lists the pending requests you may decide (keypair deletion and export, certific
 revocation, requested offline release windows), oldest first, with their age. `--wait`
 blocks until a request arrives that was not waiting when it started (for chat-ops and
 scripts): it exits 0 printing the new ones, or 5 when `--timeout` passes first; what waited
-already is what the command without `--wait` lists. Approving is `stm-tui release approve NAME` for a window;
-the inbox in the dashboard (key 0) decides every kind.
+already is what the command without `--wait` lists. Approving is `stm-tui release approve
+NAME` for a window; the inbox in the dashboard (key 0) decides every kind.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.screens.overview import OverviewScreen
 from stm_tui.tui.screens.pager import PagerScreen
 from stm_tui.tui.screens.releases import ReleaseListScreen
+from stm_tui.tui.screens.scans import ScanListScreen
 from stm_tui.tui.write_flow import WriteFlow
 from stm_tui.views import format as f
 from stm_tui.views.actions import WriteAction
@@ -77,6 +78,7 @@ _LIST_SCREENS: dict[str, type[ListScreen]] = {
     "certificates": CertificateListScreen,
     "audit": AuditListScreen,
     "releases": ReleaseListScreen,
+    "scans": ScanListScreen,
 }
 
 
