@@ -263,7 +263,9 @@ def test_approvals_wait_gives_up_after_its_timeout(server: EmulatorServer, tmp_p
     assert r.returncode == 5 and "no new request for your approval within 1 s" in r.stderr
 
 
-def test_approvals_wait_returns_with_the_request_that_arrived(server: EmulatorServer, tmp_path: Path) -> None:
+def test_approvals_wait_returns_with_the_request_that_arrived(
+    server: EmulatorServer, tmp_path: Path
+) -> None:
     import subprocess
     import sys
 
