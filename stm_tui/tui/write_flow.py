@@ -27,6 +27,7 @@ from stm_tui.tui.writes.confirm import ApprovalInfo, ApprovalScreen, confirmatio
 from stm_tui.tui.writes.mode import toggle_write_mode
 from stm_tui.tui.writes.outcome import Outcome, show_outcome
 from stm_tui.views.actions import WriteAction
+from stm_tui.views.rows.base import Context
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +82,8 @@ class WriteFlow:
 
     def _modal(self, action: WriteAction, item: Any, call: WriteCall) -> ModalScreen[bool]:
         if call.tier is Tier.APPROVAL and action.approval is not None:
-            info = ApprovalInfo(**action.approval(item))  # type: ignore[arg-type]
+            context = Context(store=self.session.store, now=self.session.now())
+            info = ApprovalInfo(**action.approval(item, context))  # type: ignore[arg-type]
             return ApprovalScreen(
                 call, info, where=self._where(), confirm_label=action.confirm_label
             )

@@ -22,14 +22,15 @@ from stm_tui.api.writes.permissions import (
     Availability,
     action_availability,
 )
+from stm_tui.views.rows.base import Context
 
 # Why the selected item is not one the action can act on (None: it can).
 Applies = Callable[[Any], str | None]
 # What else an irreversible action changes, in lines the confirmation lists first.
 Impact = Callable[[Any], list[str]]
 # For an approval: what is approved, who asked and when, the window, notes (ApprovalInfo's
-# fields, as text); the approval modal shows them.
-Approval = Callable[[Any], Mapping[str, str | None]]
+# fields, as text), from the item and what the store holds; the approval modal shows them.
+Approval = Callable[[Any, Context], Mapping[str, str | None]]
 
 
 def _always(_item: Any) -> str | None:

@@ -13,6 +13,8 @@ from stm_tui.api.writes.call import Tier, WriteCall
 from stm_tui.views import format as f
 from stm_tui.views.actions import WriteAction
 from stm_tui.views.rows.activity import signatures_used
+from stm_tui.views.rows.approvals import release_of
+from stm_tui.views.rows.base import Context
 
 CLOSED = ("CLOSED", "EXPIRED", "REJECTED")
 
@@ -36,7 +38,7 @@ def release_what(r: ReleaseWindow) -> str:
     return f"{kind} release {_name(r)}: keypairs {keys}; signers {signers}; {limit}"
 
 
-def _release_approval(r: ReleaseWindow) -> Mapping[str, str | None]:
+def _release_approval(r: ReleaseWindow, ctx: Context) -> Mapping[str, str | None]:
     who = r.created_by_user
     return {
         "what": release_what(r),
@@ -94,7 +96,11 @@ CLOSE_RELEASE = WriteAction(
 # -- the inbox ----------------------------------------------------------------------------
 
 
-def _request_approval(r: ApprovalRequest) -> Mapping[str, str | None]:
+def _request_approval(r: ApprovalRequest, ctx: Context) -> Mapping[str, str | None]:
+    window = release_of(r, ctx)
+    if window is not None:
+        # A requested window: what exactly it allows, and when, from the store.
+        return {**_release_approval(window, ctx), "requested_by": approvals.requester(r)}
     return {
         "what": approvals.what(r),
         "requested_by": approvals.requester(r),

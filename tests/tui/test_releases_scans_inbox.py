@@ -256,7 +256,11 @@ async def test_a_developers_request_reaches_the_leads_inbox_and_approving_it_ope
         assert isinstance(screen, ListScreen)
         await pilot.press("A")
         await wait_until(pilot, lambda: isinstance(app.screen, ApprovalScreen))
-        assert "asked by Priya Raman" in screen_text(app)  # the demo's Developer
+        text = screen_text(app)
+        assert "asked by Priya Raman" in text  # the demo's Developer
+        # What exactly is approved: the window's keypairs, its limit and its time.
+        assert "offline release helm-3.1: keypairs platform-helm-charts" in text
+        assert "no signature limit" in text and "window: 2026-11-27 12:00 UTC to" in text
         await pilot.press("y")
         await wait_until(pilot, lambda: "4 to approve (0)" in screen_text(app))
         assert created.json()["id"] not in app.session.store.collection("approvals").items
