@@ -65,6 +65,10 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "Set up, validate, enable, disable or delete the CertCentral integration.",
     ),
     "setup": ("stm_tui.commands.setup", "setup", "The setup checklist: --check for CI."),
+    "scan": ("stm_tui.commands.scan", "scan", "Submit a file for threat detection; show, diff."),
+    "approvals": (
+        "stm_tui.commands.approvals", "approvals", "What waits on your approval (--wait blocks)."
+    ),
 }
 
 

@@ -76,6 +76,7 @@ DEFAULT_POLL_INTERVALS: dict[ResourceName, float] = {
     # your own credentials: they change when you change them (a write refreshes at once)
     "api_tokens": 300.0,
     "client_certificates": 300.0,
+    "approvals": 10.0,  # the inbox: a new request shows within one interval
 }
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -210,6 +211,9 @@ class Profile(BaseModel):
     alerts: dict[str, Any] = Field(default_factory=dict)
     # Signatures a month the account budgets for: the monitor's budget view projects against it.
     signature_budget: int | None = Field(default=None, ge=1)
+    # Ring the terminal bell once when a new request waits on your approval (the toast and
+    # the count in the top bar come either way).
+    approval_bell: bool = True
     # Where the profile's settings came from, for `config show` and the status screen.
     source: str = "file"
 

@@ -266,6 +266,7 @@ class HttpAdapter:
         params: Mapping[str, str] | None = None,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
     ) -> RawResponse:
         method = method.upper()
         if self.read_only and method not in READ_METHODS:
@@ -279,8 +280,8 @@ class HttpAdapter:
         deadline = asyncio.timeout(self.deadline)
         try:
             async with deadline:
-                status, response_headers, content = await self._exchange(
-                    method, path, params, json, headers
+                status, response_headers, answer = await self._exchange(
+                    method, path, params, json, headers, content
                 )
         except TimeoutError as exc:
             if not deadline.expired():  # a socket's own timeout, not the deadline
@@ -308,7 +309,7 @@ class HttpAdapter:
         self.ever_answered = True
         elapsed = (time.perf_counter() - started) * 1000
         log.debug("%s %s -> %d in %.0f ms", method, path, status, elapsed)
-        return RawResponse(status, response_headers, content, elapsed)
+        return RawResponse(status, response_headers, answer, elapsed)
 
     async def _exchange(
         self,
@@ -317,9 +318,10 @@ class HttpAdapter:
         params: Mapping[str, str] | None,
         json: Any,
         headers: Mapping[str, str] | None,
+        content: bytes | None = None,
     ) -> tuple[int, httpx.Headers, bytes]:
         request = self._client.build_request(
-            method, path, params=params, json=json, headers=headers
+            method, path, params=params, json=json, headers=headers, content=content
         )
         response = await self._client.send(request, stream=True)
         try:
@@ -335,10 +337,10 @@ class HttpAdapter:
                 )
                 async for chunk in response.aiter_raw():
                     body.feed(chunk)
-            content = body.finish()
+            received = body.finish()
         finally:
             await response.aclose()
-        return response.status_code, response.headers, content
+        return response.status_code, response.headers, received
 
     async def aclose(self) -> None:
         await self._client.aclose()

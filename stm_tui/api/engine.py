@@ -284,16 +284,27 @@ class Engine:
         *,
         params: Mapping[str, object] | None = None,
         headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
     ) -> RawResponse:
-        """A non-GET, sent exactly once. Returns a 2xx response; raises for anything else,
-        transport failures as they are (the caller decides what "maybe sent" means)."""
+        """A non-GET, sent exactly once (`content`: a raw body instead of JSON). Returns a
+        2xx response; raises for anything else, transport failures as they are (the caller
+        decides what "maybe sent" means)."""
         query = self._params(route_path, params)
         await self._wait_for_gate(method, route_path)
         started = time.perf_counter()
         try:
-            response = await self.http.send(
-                method, route_path, params=query, json=body, headers=headers
-            )
+            if content is not None:
+                response = await self.http.send(
+                    method,
+                    route_path,
+                    params=query,
+                    content=content,
+                    headers={**(headers or {}), "content-type": "application/octet-stream"},
+                )
+            else:
+                response = await self.http.send(
+                    method, route_path, params=query, json=body, headers=headers
+                )
         except ReadOnlyError:
             raise  # refused here, nothing went out: not a call
         except StmError as err:

@@ -623,6 +623,28 @@ class Scan(Resource):
     deleted: bool = False  # deleting a scan flags it; it stays listed (as smctl shows it)
 
 
+class ApprovalRequest(Resource):
+    """Something waiting on a second person (INFERRED shape): a keypair deletion or export,
+    a certificate revocation, or a requested offline release (id = the release's id)."""
+
+    kind: str | None = None  # KEYPAIR_DELETE, KEYPAIR_EXPORT, CERTIFICATE_REVOCATION, ...
+    status: str | None = None  # PENDING, APPROVED, REJECTED, CANCELLED
+    resource: Ref | None = None
+    keypair: Ref | None = None
+    certificate: Ref | None = None
+    release: Ref | None = None
+    team_ids: list[str] = Field(default_factory=list)
+    reason: str | None = None
+    revocation_reason: str | None = None
+    requested_by_user: Ref | None = None
+    created_on: Timestamp | None = None
+    decided_by_user: Ref | None = None
+    decided_on: Timestamp | None = None
+    decision_reason: str | None = None
+    can_decide: bool | None = None
+    modified_on: Timestamp | None = None
+
+
 class AuditEvent(Resource):
     account_id: str | None = None
     resource_type: str | None = None

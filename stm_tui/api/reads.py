@@ -15,7 +15,7 @@ from datetime import datetime
 from stm_tui.api import models as m
 from stm_tui.api.engine import Engine
 from stm_tui.api.paging import parse_envelope, parse_page_fast, validate_items, validate_one
-from stm_tui.api.resources import spec_for
+from stm_tui.api.resources import ResourceSpec, spec_for
 from stm_tui.api.routes import path
 
 
@@ -34,10 +34,16 @@ class ChangeResult:
     etag: str | None = None
 
 
+def _query(spec: ResourceSpec, filters: Mapping[str, object]) -> dict[str, object]:
+    """The collection's own filters (`ResourceSpec.filters`), then the caller's."""
+    return {**spec.filters, **filters}
+
+
 async def iter_pages(
     engine: Engine, resource: str, filters: Mapping[str, object]
 ) -> AsyncIterator[list[m.Resource]]:
-    async for _response, page, _step in engine.pages(spec_for(resource), filters):
+    spec = spec_for(resource)
+    async for _response, page, _step in engine.pages(spec, _query(spec, filters)):
         yield page
 
 
@@ -45,7 +51,8 @@ async def list_all(
     engine: Engine, resource: str, filters: Mapping[str, object]
 ) -> list[m.Resource]:
     """Every item of a collection (all pages), de-duplicated by id, in server order."""
-    items, _tags, _step = await engine.collect(spec_for(resource), filters)
+    spec = spec_for(resource)
+    items, _tags, _step = await engine.collect(spec, _query(spec, filters))
     return items
 
 
@@ -67,7 +74,7 @@ async def list_changed(
     `modified_since` just return full lists, still a correct answer.
     """
     spec = spec_for(resource)
-    query = dict(filters)
+    query = _query(spec, filters)
     if since is not None and spec.paged:
         query["modified_since"] = since
     if etag:
@@ -100,7 +107,8 @@ async def list_page(
     if not spec.paged:
         raise KeyError(f"{spec.name} is not paged")
     where = f"GET {spec.path}"
-    response = await engine.get(spec.path, {**filters, "limit": limit, "offset": offset})
+    query = {**_query(spec, filters), "limit": limit, "offset": offset}
+    response = await engine.get(spec.path, query)
     fast = parse_page_fast(spec.model, response.content)
     if fast is not None:
         return fast[0].total, list(fast[1])
@@ -113,7 +121,7 @@ async def count(engine: Engine, resource: str, filters: Mapping[str, object]) ->
     spec = spec_for(resource)
     if not spec.paged:
         return len(await list_all(engine, resource, filters))
-    response = await engine.get(spec.path, {**filters, "limit": 1, "offset": 0})
+    response = await engine.get(spec.path, {**_query(spec, filters), "limit": 1, "offset": 0})
     return parse_envelope(response.content, f"GET {spec.path}").total
 
 

@@ -8,7 +8,8 @@ says which table must cover which names, so adding a resource is one entry per l
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Final, Literal, get_args
 
 from stm_tui.api import models
@@ -31,6 +32,8 @@ ResourceName = Literal[
     # scans' item route, never listed.
     "scan_reports",
     "audit",
+    # What waits on the current user's approval (PENDING, theirs to decide).
+    "approvals",
     "api_tokens",
     "client_certificates",
 ]
@@ -45,6 +48,8 @@ class ResourceSpec:
     paged: bool  # True: STM envelope with limit/offset; False: bare array (Account Manager)
     single: bool = False  # True: the route returns one object, listed as a one-item collection
     item_route: str | None = None  # key into ROUTES for GET by id
+    # Query every listing of the collection carries (the inbox lists only what awaits me).
+    filters: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def path(self) -> str:
@@ -87,6 +92,14 @@ RESOURCES: dict[ResourceName, ResourceSpec] = {
         ),
         ResourceSpec("scans", "scans", models.Scan, paged=True, item_route="scan"),
         ResourceSpec("audit", "audit", models.AuditEvent, paged=True),
+        ResourceSpec(
+            "approvals",
+            "approval_requests",
+            models.ApprovalRequest,
+            paged=True,
+            item_route="approval_request",
+            filters={"status": "PENDING", "awaiting_me": "true"},
+        ),
         ResourceSpec("api_tokens", "api_tokens", models.ApiToken, paged=False),
         ResourceSpec(
             "client_certificates", "client_certificates", models.ClientCertificate, paged=False

@@ -40,6 +40,11 @@ ROUTES: Final[dict[str, str]] = {
     "scans": f"{STM}/scans",
     "scan": f"{STM}/scans/{{id}}",
     "teams": f"{STM}/teams",
+    # STM: approval requests (INFERRED: docs/api-contract.md "Approval requests")
+    "approval_requests": f"{STM}/approval-requests",
+    "approval_request": f"{STM}/approval-requests/{{id}}",
+    "approval_approve": f"{STM}/approval-requests/{{id}}/approve",
+    "approval_reject": f"{STM}/approval-requests/{{id}}/reject",
     "team": f"{STM}/teams/{{id}}",
     "team_members": f"{STM}/teams/{{id}}/members",
     "team_member": f"{STM}/teams/{{id}}/members/{{user_id}}",

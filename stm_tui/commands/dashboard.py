@@ -133,7 +133,7 @@ def run_dashboard(obj: dict[str, Any]) -> int:
 
     options = {
         **obj, "theme": cli_theme, "time_zone": obj.get("time_zone") or profile.time_zone,
-        "keymap": keymap, "monitor": monitor,
+        "keymap": keymap, "monitor": monitor, "approval_bell": profile.approval_bell,
     }
     return run_prepared(prepare, options, theme_default=profile_theme)
 
@@ -271,6 +271,7 @@ def run_prepared(
             time_zone=obj.get("time_zone"),
             keymap=obj.get("keymap"),
             monitor=obj.get("monitor"),
+            approval_bell=obj.get("approval_bell", True),
         )
         apps.append(app)
         loop = asyncio.get_running_loop()

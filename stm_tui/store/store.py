@@ -39,6 +39,7 @@ RESOURCES: tuple[ResourceName, ...] = (
     "audit",
     "api_tokens",
     "client_certificates",
+    "approvals",
 )
 
 T = TypeVar("T", bound=m.Resource, covariant=True)
@@ -161,6 +162,8 @@ class Store:
     def collection(self, name: Literal["scans", "scan_reports"]) -> Collection[m.Scan]: ...
     @overload
     def collection(self, name: Literal["audit"]) -> Collection[m.AuditEvent]: ...
+    @overload
+    def collection(self, name: Literal["approvals"]) -> Collection[m.ApprovalRequest]: ...
     @overload
     def collection(self, name: Literal["api_tokens"]) -> Collection[m.ApiToken]: ...
     @overload

@@ -17,6 +17,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from stm_tui.api.models import Scan
+from stm_tui.api.writes.call import WriteCall
+from stm_tui.api.writes.execute import WriteOutcome
 from stm_tui.api.writes.permissions import Availability
 from stm_tui.sanitize import clean
 from stm_tui.session import Session
@@ -24,6 +26,7 @@ from stm_tui.store.store import Diff
 from stm_tui.tui import actions, keys
 from stm_tui.tui.areas import AREAS, BY_COLLECTION, Area
 from stm_tui.tui.host import ScreenHost
+from stm_tui.tui.inbox import InboxSignals
 from stm_tui.tui.monitor_launch import open_monitor
 from stm_tui.tui.palette import AreaCommands, JumpCommands
 from stm_tui.tui.people.screens import AccountsScreen, TeamsScreen, UsersScreen
@@ -36,6 +39,7 @@ from stm_tui.tui.screens.monitor import MonitorScreen
 from stm_tui.tui.screens.overview import OverviewScreen
 from stm_tui.tui.screens.pager import PagerScreen
 from stm_tui.tui.screens.releases import ReleaseListScreen
+from stm_tui.tui.screens.scans import ScanListScreen
 from stm_tui.tui.write_flow import WriteFlow
 from stm_tui.views import format as f
 from stm_tui.views.actions import WriteAction
@@ -82,6 +86,7 @@ _LIST_SCREENS: dict[str, type[ListScreen]] = {
     "users": UsersScreen,
     "accounts": AccountsScreen,
     "teams": TeamsScreen,
+    "scans": ScanListScreen,
 }
 
 
@@ -115,6 +120,7 @@ class StmApp(App[None]):
         time_zone: str | None = None,
         keymap: Mapping[str, str] | None = None,
         monitor: MonitorSettings | None = None,
+        approval_bell: bool = True,
     ) -> None:
         super().__init__()
         # The profile's alerts and signature budget, for the monitors opened here.
@@ -135,6 +141,13 @@ class StmApp(App[None]):
             if area.collection is not None
         }
         self.writes = WriteFlow(self, session, self.key_for, self._mode_changed)
+        self.inbox = InboxSignals(
+            self,
+            session.store,
+            bell=approval_bell,
+            key=lambda: self.key_for("area.approvals"),
+            on_count=lambda _count: self._refresh_identity(),
+        )
         if theme:
             self.theme = THEMES.get(theme, theme)
 
@@ -151,6 +164,7 @@ class StmApp(App[None]):
         ]
         for cache in self.row_caches.values():
             cache.start()
+        self.inbox.start()
         self.set_interval(1.0, self._tick)
         self.run_worker(self._start_session(), name="session start", exit_on_error=False)
 
@@ -162,6 +176,7 @@ class StmApp(App[None]):
     async def on_unmount(self) -> None:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
+        self.inbox.stop()
         for cache in self.row_caches.values():
             cache.stop()
         await self.session.stop()
@@ -302,6 +317,18 @@ class StmApp(App[None]):
 
     def request_write(self, action: WriteAction, item: Any) -> None:
         self.writes.request(action, item)
+
+    def creation_availability(self, action_id: str) -> Availability:
+        return self.writes.can(action_id)
+
+    def confirm_write(
+        self,
+        call: WriteCall,
+        *,
+        impact: list[str] | None = None,
+        then: Callable[[WriteOutcome], None] | None = None,
+    ) -> None:
+        self.writes.confirm_and_perform(call, impact=impact, then=then)
 
     def action_write_mode(self) -> None:
         self.writes.toggle_mode()

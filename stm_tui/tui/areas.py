@@ -51,6 +51,7 @@ AREAS: tuple[Area, ...] = (
     listing("accounts", "Accounts", "Accts", "9", "account_settings"),
     listing("keypair_profiles", "Keypair profiles", "KP-prof", "K", tiny="KPP"),
     listing("certificate_profiles", "Certificate profiles", "CP-prof", "C", tiny="CPP"),
+    listing("approvals", "Approvals", "Appr", "0", "releases", tiny="Apr"),
 )
 
 BY_MODE: dict[str, Area] = {area.mode: area for area in AREAS}

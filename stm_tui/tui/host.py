@@ -13,6 +13,8 @@ from typing import Any, Protocol, runtime_checkable
 
 from rich.console import RenderableType
 
+from stm_tui.api.writes.call import WriteCall
+from stm_tui.api.writes.execute import WriteOutcome
 from stm_tui.api.writes.permissions import Availability
 from stm_tui.session import Session
 from stm_tui.views.actions import WriteAction
@@ -67,4 +69,18 @@ class ScreenHost(Protocol):
 
     def request_write(self, action: WriteAction, item: Any) -> None:
         """Build the action's call for `item`, confirm it, then send it."""
+        ...
+
+    def creation_availability(self, action_id: str) -> Availability:
+        """Whether a write on no selected item (a creation from a form) may start now."""
+        ...
+
+    def confirm_write(
+        self,
+        call: WriteCall,
+        *,
+        impact: list[str] | None = None,
+        then: Callable[[WriteOutcome], None] | None = None,
+    ) -> None:
+        """The tier's confirmation for a call a form built, then send it."""
         ...

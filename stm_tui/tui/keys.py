@@ -85,6 +85,14 @@ _DECLARED: tuple[Action, ...] = (
     Action("full_values", "v", "view_full", "Full values"),
     Action("copy_pem", "P", "copy_pem", "Copy PEM"),
     Action("load_older", "L", "load_older", "Load older"),
+    # releases, scans (issue 13)
+    Action("releases.new", "n", "new_release", "New window", show=True,
+           palette="New release window",
+           palette_help="the form; nothing is sent before the preview"),
+    Action("scans.submit", "n", "submit_scan", "Scan a file", show=True,
+           palette="Scan a file", palette_help="submit a file for threat detection"),
+    Action("scans.compare", "d", "compare_scans", "Compare", show=True,
+           palette="Compare two scans", palette_help="findings added and removed"),
     # the list widget
     Action("table.up", "up,k", "cursor_up", "Up"),
     Action("table.down", "down,j", "cursor_down", "Down"),

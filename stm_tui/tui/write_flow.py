@@ -13,21 +13,23 @@ from collections.abc import Callable
 from typing import Any
 
 from textual.app import App
+from textual.screen import ModalScreen
 
 from stm_tui.api.errors import OutcomeUnknown, StmError
 from stm_tui.api.models import Resource
-from stm_tui.api.writes.call import WriteCall
+from stm_tui.api.writes.call import Tier, WriteCall
 from stm_tui.api.writes.execute import WriteOutcome
-from stm_tui.api.writes.permissions import Availability
+from stm_tui.api.writes.permissions import Availability, action_availability
 from stm_tui.audit_file import AuditUnavailable
 from stm_tui.sanitize import clean_cell
 from stm_tui.session import Session
-from stm_tui.tui.writes.confirm import confirmation_for
+from stm_tui.tui.writes.confirm import ApprovalInfo, ApprovalScreen, confirmation_for
 from stm_tui.tui.writes.form import RequestForm
 from stm_tui.tui.writes.form_plans import plan_for
 from stm_tui.tui.writes.mode import toggle_write_mode
 from stm_tui.tui.writes.outcome import Outcome, show_outcome
 from stm_tui.views.actions import WriteAction
+from stm_tui.views.rows.base import Context
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,7 @@ class WriteFlow:
             return
         try:
             call = action.build(item)
-            modal = confirmation_for(call, impact=action.impact(item), where=self._where())
+            modal = self._modal(action, item, call)
         except ValueError as exc:
             # An item the server sent oddly (no usable id, say) must not end the dashboard.
             log.warning("%s not offered: %s", action.id, exc)
@@ -120,6 +122,43 @@ class WriteFlow:
             self.app.push_screen(modal, answered)
 
         self.app.push_screen(RequestForm(plan.model, plan.spec), filled)
+
+    def _modal(self, action: WriteAction, item: Any, call: WriteCall) -> ModalScreen[bool]:
+        if call.tier is Tier.APPROVAL and action.approval is not None:
+            context = Context(store=self.session.store, now=self.session.now())
+            info = ApprovalInfo(**action.approval(item, context))  # type: ignore[arg-type]
+            return ApprovalScreen(
+                call, info, where=self._where(), confirm_label=action.confirm_label
+            )
+        return confirmation_for(call, impact=action.impact(item), where=self._where())
+
+    def can(self, action_id: str) -> Availability:
+        """Whether a write that acts on no selected item (a creation) may start now."""
+        me = self.session.me
+        return action_availability(
+            action_id,
+            permissions=getattr(me, "permissions", None) or (),
+            role_codes=getattr(me, "role_codes", None) or (),
+            read_only=self.session.read_only,
+            write_key=self.key_for("write_mode"),
+        )
+
+    def confirm_and_perform(
+        self,
+        call: WriteCall,
+        *,
+        impact: list[str] | None = None,
+        then: Callable[[WriteOutcome], None] | None = None,
+    ) -> None:
+        """The tier's confirmation for a call a form built, then `perform`."""
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                self.perform(call, then)
+
+        self.app.push_screen(
+            confirmation_for(call, impact=impact or (), where=self._where()), answered
+        )
 
     def perform(self, call: WriteCall, then: Callable[[WriteOutcome], None] | None = None) -> None:
         """Send a confirmed write through `Session.write` (audit, send once, store, refresh)

@@ -9,7 +9,7 @@ confirmation previews, the audit file records and the client sends.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,11 +22,15 @@ from stm_tui.api.writes.permissions import (
     Availability,
     action_availability,
 )
+from stm_tui.views.rows.base import Context
 
 # Why the selected item is not one the action can act on (None: it can).
 Applies = Callable[[Any], str | None]
 # What else an irreversible action changes, in lines the confirmation lists first.
 Impact = Callable[[Any], list[str]]
+# For an approval: what is approved, who asked and when, the window, notes (ApprovalInfo's
+# fields, as text), from the item and what the store holds; the approval modal shows them.
+Approval = Callable[[Any, Context], Mapping[str, str | None]]
 
 
 def _always(_item: Any) -> str | None:
@@ -50,6 +54,8 @@ class WriteAction:
     impact: Impact = _nothing_else
     form: bool = False  # the request is asked in a form (tui/writes/form_plans.py)
     on_item: bool = True  # False: acts on the area (a create), no item need be selected
+    approval: Approval | None = None  # required for Tier.APPROVAL
+    confirm_label: str | None = None  # the confirm button, when not the tier's own word
 
     @property
     def permission(self) -> str | None:

@@ -28,7 +28,14 @@ from stm_tui.views.profile_actions import (
     CERTIFICATE_PROFILE_ACTIONS,
     KEYPAIR_PROFILE_ACTIONS,
 )
-from stm_tui.views.rows import activity, inventory, people
+from stm_tui.views.release_actions import (
+    APPROVE_RELEASE,
+    APPROVE_REQUEST,
+    CLOSE_RELEASE,
+    REJECT_RELEASE,
+    REJECT_REQUEST,
+)
+from stm_tui.views.rows import activity, approvals, inventory, people
 from stm_tui.views.rows.base import Context, RowFn
 from stm_tui.views.table_model import Column
 
@@ -48,6 +55,7 @@ ResourceName = Literal[
     "signatures",
     "scans",
     "audit",
+    "approvals",
     "api_tokens",
     "client_certificates",
 ]
@@ -178,6 +186,7 @@ VIEWS: dict[ResourceName, ResourceView] = {
             columns=activity.RELEASE_COLUMNS, row=activity.release_row,
             detail=d.release_detail, palette="release", detail_sources=("signatures",),
             default_sort=("start", True),
+            actions=(APPROVE_RELEASE, REJECT_RELEASE, CLOSE_RELEASE),
         ),
         ResourceView(
             "signatures", _id, (ID, "time", "keypair", "user", "alg", "status"),
@@ -194,6 +203,14 @@ VIEWS: dict[ResourceName, ResourceView] = {
             ("time", "action", "rtype", Field("RESOURCE ID", "resource_id"), "user", "status"),
             columns=activity.AUDIT_COLUMNS, row=activity.audit_row, detail=d.audit_detail,
             default_sort=("time", True),
+        ),
+        ResourceView(
+            "approvals", lambda r: str(r.resource.name if r.resource and r.resource.name
+                                       else r.id),
+            (ID, "kind", "name", "by", Field("ASKED", "created_on", time=True), "reason"),
+            columns=approvals.APPROVAL_COLUMNS, row=approvals.approval_row,
+            detail=approvals.approval_detail, palette="approval", depends_on=("releases",),
+            default_sort=("age", False), actions=(APPROVE_REQUEST, REJECT_REQUEST),
         ),
         ResourceView(
             "api_tokens", _name_or_id,

@@ -29,5 +29,5 @@ def test_bounds_read_the_same_for_text_secrets_and_lists() -> None:
     assert problems(name="a" * 9) == {"name": "at most 8 characters"}
     assert problems(secret="short") == {"secret": "at least 8 characters"}
     assert problems(secret="s" * 13) == {"secret": "at most 12 characters"}
-    assert problems(users=()) == {"users": "choose at least one"}
+    assert problems(users=()) == {"users": "pick at least one"}
     assert problems(users=("a", "b", "c")) == {"users": "at most 2 items"}

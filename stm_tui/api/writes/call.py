@@ -8,6 +8,7 @@ for writes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -72,12 +73,17 @@ class WriteCall:
     # the account requires 2FA: the UI or the CLI adds it with `with_code` just before sending.
     step_up: bool = False
     headers: Mapping[str, SecretStr] = field(default_factory=dict)
+    # A raw body instead of JSON (a file sent for a threat scan): previews and the audit file
+    # show its size and SHA-256, never its bytes.
+    content: bytes | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if "//" in self.path or not self.path.startswith("/"):
             raise ValueError(f"bad write path {self.path!r}")
         if self.tier is Tier.IRREVERSIBLE and not self.confirm_text:
             raise ValueError(f"{self.action}: an irreversible write needs a confirm_text")
+        if self.content is not None and self.body is not None:
+            raise ValueError(f"{self.action}: a write sends a JSON body or raw content, not both")
 
     # what is sent ------------------------------------------------------------------------
 
@@ -107,9 +113,17 @@ class WriteCall:
         query = "&".join(f"{k}={v}" for k, v in self.query.items())
         return f"{self.method} {self.path}?{query}"
 
+    def content_summary(self) -> dict[str, Any] | None:
+        if self.content is None:
+            return None
+        return {"bytes": len(self.content), "sha256": hashlib.sha256(self.content).hexdigest()}
+
     def preview(self) -> str:
         """The exact request, secrets redacted: the text of every confirmation and dry run."""
         body = self.redacted_body()
+        raw = self.content_summary()
+        if raw is not None:
+            return f"{self.request_line}\n<{raw['bytes']} bytes, sha256 {raw['sha256']}>"
         if body is None:
             return self.request_line
         return self.request_line + "\n" + json.dumps(body, indent=2, ensure_ascii=False)
@@ -126,6 +140,8 @@ class WriteCall:
             out["query"] = dict(self.query)
         if self.body is not None:
             out["body"] = self.redacted_body()
+        if self.content is not None:
+            out["content"] = self.content_summary()
         if self.target is not None:
             out["target"] = {
                 "resource": self.target.resource,

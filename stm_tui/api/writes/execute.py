@@ -74,6 +74,7 @@ async def execute(engine: Engine, call: WriteCall) -> WriteOutcome:
             call.wire_body(),
             params=call.query or None,
             headers=call.wire_headers(),
+            content=call.content,
         )
     except TransientError as err:
         if not was_maybe_sent(err):

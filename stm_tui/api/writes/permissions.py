@@ -75,6 +75,9 @@ ACTION_PERMISSIONS: Mapping[str, str] = {
     "release.approve": "APPROVE_SM_RELEASE",
     "release.reject": "APPROVE_SM_RELEASE",
     # release.close: its requester, or someone who may approve releases (checked by the server).
+    # approval.approve / approval.reject: the right depends on the kind (approve release,
+    # keypair delete or export, revoke certificate) and may come from a team; the server
+    # says per request (`can_decide`). scan.submit: Scan, from the role or a team.
     "team.create": "MANAGE_SM_ALL_TEAMS",
     # team.update: MANAGE_SM_ALL_TEAMS, or MANAGE_SM_MY_TEAMS for a team one leads.
     "account_settings.update": "MANAGE_SM_ACCOUNT_SETTINGS",

@@ -26,12 +26,22 @@ class CreateRelease(RequestModel):
     end_time: datetime | None = None
     duration_minutes: int | None = Field(default=None, ge=1, le=60 * 24 * 366)
     signer_ids: tuple[str, ...] = Field(default=(), max_length=200)
-    max_signatures: int | None = Field(default=None, ge=1, le=10_000_000)
+    # Zero passes the type so the rule below words it (the service refuses it too).
+    max_signatures: int | None = Field(default=None, ge=0, le=10_000_000)
     block_on_failed_scan: bool = False
     project: FreeText | None = Field(default=None, max_length=100)
     notes: str | None = Field(default=None, max_length=4000)
 
     def problems(self) -> dict[str, str]:
+        if self.max_signatures == 0:
+            return {"max_signatures": "a maximum of zero allows no signature; leave it out for"
+                    " no limit"}
+        if self.end_time is None and self.duration_minutes is None:
+            return {"end_time": "give an end time or a duration"}
+        if self.start_time is not None and self.start_time.tzinfo is None:
+            return {"start_time": "add a time zone: Z for UTC, or +02:00"}
+        if self.end_time is not None and self.end_time.tzinfo is None:
+            return {"end_time": "add a time zone: Z for UTC, or +02:00"}
         if self.end_time is not None and self.duration_minutes is not None:
             return {"duration_minutes": "give an end time or a duration, not both"}
         if self.start_time and self.end_time and self.end_time <= self.start_time:

@@ -22,6 +22,9 @@ _ALIAS = re.compile(r"[A-Za-z0-9._-]{3,64}")
 _HEXLIKE = re.compile(r"[0-9a-fA-F-]+")
 # Release names: no spaces (stm-console.md).
 _RELEASE_NAME = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# Scan projects and aliases, and versions (the scan upload's query rules).
+_SCAN_NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")
+_SCAN_VERSION = re.compile(r"[A-Za-z0-9._+-]{1,64}")
 # API token and client-certificate names, service-user friendly names (stm-api.md N12, N13).
 _CREDENTIAL_NAME = re.compile(r"[A-Za-z0-9 _-]{1,64}")
 
@@ -40,6 +43,18 @@ def _release_name(value: str) -> str:
     return value
 
 
+def _scan_name(value: str) -> str:
+    if not _SCAN_NAME.fullmatch(value):
+        raise ValueError("must be letters, digits, '.', '_' or '-' (no spaces)")
+    return value
+
+
+def _scan_version(value: str) -> str:
+    if not _SCAN_VERSION.fullmatch(value):
+        raise ValueError("must be 1-64 letters, digits, '.', '_', '+' or '-'")
+    return value
+
+
 def _credential_name(value: str) -> str:
     if not _CREDENTIAL_NAME.fullmatch(value) or not value.strip():
         raise ValueError("must be 1-64 characters of letters, digits, spaces, '-' or '_'")
@@ -55,6 +70,8 @@ def _free_text(value: str) -> str:
 Alias = Annotated[str, AfterValidator(_alias)]
 ReleaseName = Annotated[str, AfterValidator(_release_name)]
 CredentialName = Annotated[str, AfterValidator(_credential_name)]
+ScanName = Annotated[str, AfterValidator(_scan_name)]
+ScanVersion = Annotated[str, AfterValidator(_scan_version)]
 FreeText = Annotated[str, AfterValidator(_free_text)]
 
 
@@ -100,13 +117,14 @@ def _message(error: Any) -> str:
     if kind == "extra_forbidden":
         return "not a field of this request"
     # too_*: the bounds of a SecretStr (its text) or of a list (its items).
-    unit = "items" if ctx.get("field_type") in ("List", "Tuple", "Set") else "characters"
+    listed = ctx.get("field_type") in ("List", "Tuple", "Set")
     if kind in ("string_too_long", "too_long"):
-        return f"at most {ctx.get('max_length')} {unit}"
+        return f"at most {ctx.get('max_length')} {'items' if listed else 'characters'}"
     if kind in ("string_too_short", "too_short"):
-        if ctx.get("min_length") == 1:
-            return "required" if unit == "characters" else "choose at least one"
-        return f"at least {ctx.get('min_length')} {unit}"
+        wanted = ctx.get("min_length", 1)
+        if listed:
+            return "pick at least one" if wanted == 1 else f"pick at least {wanted}"
+        return "required" if wanted == 1 else f"at least {wanted} characters"
     if kind in ("int_parsing", "int_type", "int_from_float"):
         return "must be a whole number"
     if kind in ("greater_than_equal", "greater_than"):

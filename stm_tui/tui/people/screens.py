@@ -110,7 +110,7 @@ class PeopleListScreen(ListScreen):
             why = reason or state.reason or "not available now"
             self.notify(f"{action.label}: {why}", severity="warning", markup=False)
             return
-        if action.id in pa.FORM:
+        if action.id in pa.FORM or action.build is None:
             self.open_form(action, item)
             return
         send(self.app, action.build(item), impact=action.impact(item))
@@ -247,6 +247,9 @@ class AccountsScreen(PeopleListScreen):
         if not state or reason:
             self.notify(f"{action.label}: {reason or state.reason}", severity="warning",
                         markup=False)
+            return
+        if action.build is None:  # every account action builds its call from the account
+            self.notify(f"{action.label}: not available here", severity="error", markup=False)
             return
         call = action.build(item)
         if action is pa.REQUIRE_MFA:

@@ -24,6 +24,7 @@ from stm_tui.sanitize import clean_cell
 from stm_tui.tui import actions
 from stm_tui.tui.areas import Area
 from stm_tui.tui.host import ScreenHost
+from stm_tui.tui.inbox import waiting_count
 from stm_tui.tui.widgets.area_bar import AreaBar
 from stm_tui.tui.widgets.identity_bar import IdentityBar
 from stm_tui.views.actions import WriteAction
@@ -89,7 +90,9 @@ class AreaScreen(Screen[None]):
     def update_identity(self) -> None:
         session = self.host.session
         error = session.start_error.kind if session.start_error else None
-        self.query_one(IdentityBar).show(session.identity, session.read_only, error)
+        bar = self.query_one(IdentityBar)
+        bar.show(session.identity, session.read_only, error)
+        bar.show_inbox(waiting_count(session.store), self.host.key_for("area.approvals"))
 
     def update_freshness(self) -> None:
         """Called every second by the app: touches only the freshness label."""

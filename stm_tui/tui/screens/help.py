@@ -76,17 +76,30 @@ def areas(key_for: Callable[[str], str] | None = None) -> list[Entry]:
 
 
 def write_lines(states: Iterable[WriteState]) -> Text:
-    """Each write action on the selected item: its key, and why it may not run now."""
-    out = Text()
+    """Each write action on the selected item: its key, and why it may not run now. Actions
+    disabled for the same reason share a line (read-only mode dims them all), so a list
+    with several actions still fits 24 lines."""
+    groups: list[tuple[str | None, list[WriteState]]] = []
     for state in states:
+        reason = None if state.availability else (state.availability.reason or "")
+        if reason is not None and groups and groups[-1][0] == reason:
+            groups[-1][1].append(state)
+        else:
+            groups.append((reason, [state]))
+    out = Text()
+    for reason, members in groups:
         if out:
             out.append("\n")
-        out.append(state.key, style="bold")
-        out.append(f" {state.action.label}")
-        if state.availability:
-            out.append(f": {state.target}" if state.target else "")
+        for i, state in enumerate(members):
+            if i:
+                out.append(" · ")
+            out.append(state.key, style="bold")
+            out.append(f" {state.action.label}")
+        if reason is None:
+            target = members[0].target
+            out.append(f": {target}" if target else "")
         else:
-            out.append(f": {state.availability.reason}", style="dim")
+            out.append(f": {reason}", style="dim")
     return out
 
 
@@ -153,8 +166,8 @@ class HelpScreen(ModalScreen[None]):
             )
             states = self.under.write_states() if isinstance(self.under, AreaScreen) else []
             if states:
-                yield Static(Text("Write actions", style="bold"), markup=False)
-                yield Static(write_lines(states), markup=False, id="help-writes")
+                heading = Text("Write actions: ", style="bold")
+                yield Static(heading + write_lines(states), markup=False, id="help-writes")
             hint = getattr(self.under, "HELP", None)
             if hint:
                 yield Static(Text(hint, style="italic"), markup=False)

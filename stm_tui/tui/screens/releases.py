@@ -1,17 +1,38 @@
-"""The release windows list adds the live monitor for the selected window (`m`)."""
+"""The Releases list adds a new-window form (n) and the live monitor for the selected window
+(m); approve, reject and close early are the view's write actions
+(`stm_tui.views.release_actions`)."""
 
 from __future__ import annotations
 
 from stm_tui.api.models import ReleaseWindow
+from stm_tui.api.writes.releases import CreateRelease, create_release
 from stm_tui.tui import keys
 from stm_tui.tui.monitor_launch import open_monitor
 from stm_tui.tui.screens.list_screen import ListScreen
+from stm_tui.tui.writes.form import RequestForm
+from stm_tui.tui.writes.release_form import create_release_form, form_inputs
 
 
 class ReleaseListScreen(ListScreen):
-    BINDINGS = keys.bindings("release.monitor")
+    BINDINGS = keys.bindings("releases.new", "release.monitor")
+    HELP = (
+        "Enter opens the detail; v every field; n a new window; m monitors the selected window"
+        " live (Esc comes back)."
+    )
 
-    HELP = ListScreen.HELP + " m monitors the selected window live (Esc comes back)."
+    def action_new_release(self) -> None:
+        state = self.host.creation_availability("release.create")
+        if not state:
+            self.notify(f"New window: {state.reason}", severity="warning", markup=False)
+            return
+        host = self.host
+        spec = create_release_form(**form_inputs(host.session.store), now=host.now)
+
+        def filled(request: CreateRelease | None) -> None:
+            if request is not None:
+                host.confirm_write(create_release(request))
+
+        self.app.push_screen(RequestForm(CreateRelease, spec, id="release-form"), filled)
 
     def action_monitor_selected(self) -> None:
         item = self.selected_item()
