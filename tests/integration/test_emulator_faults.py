@@ -110,6 +110,7 @@ def test_admin_endpoints_need_their_token_and_validate(fresh_emulator: EmulatorS
         "drop_rate": 0.0,
         "malformed_rate": 0.0,
         "spring_error_rate": 0.0,
+        "lost_answer_rate": 0.0,
         "retry_after": 2,
     }
     with api_client(fresh_emulator) as c:
