@@ -7,7 +7,7 @@ polls the signature log once for both. Esc closes it and shows the screen it cam
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 from textual.app import App
 
@@ -15,11 +15,11 @@ from stm_tui.config import app_paths
 from stm_tui.tui.host import ScreenHost
 from stm_tui.tui.screens.monitor import MonitorScreen
 from stm_tui.views.monitor.budget import BudgetReport, load_budget
-from stm_tui.views.monitor.client_source import ClientSource, Reads
 from stm_tui.views.monitor.model import MonitorModel
 from stm_tui.views.monitor.settings import MonitorSettings, settings_for
 from stm_tui.views.monitor.store_feed import (
     StoreFeed,
+    one_off_reads,
     open_windows_in_store,
     windows_in_store,
 )
@@ -39,9 +39,7 @@ def dashboard_monitor(host: ScreenHost, release_ids: Sequence[str] = (),
         windows = windows_in_store(store, release_ids)
     model = MonitorModel(windows, clock=session.clock, config=settings.alerts)
     # Reads of its own only on request: the history before the store's, the month's budget.
-    # The session's client is an STMClient, whose list_page takes the log's filters (the
-    # session's own protocol names only what the store needs).
-    reads = ClientSource(cast(Reads, session.client))
+    reads = one_off_reads(session)
     feed = StoreFeed(session, model, history_source=reads, watch_all=watch_all)
 
     async def budget() -> BudgetReport:

@@ -13,15 +13,38 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
+from stm_tui.views.monitor.alerts import AlertConfig
 from stm_tui.views.monitor.classify import Relation, failure_label
-from stm_tui.views.monitor.rates import minute_of
-from stm_tui.views.monitor.records import Attempt
+from stm_tui.views.monitor.rates import RateBook, minute_of
+from stm_tui.views.monitor.records import Attempt, Window
+from stm_tui.views.monitor.scan import ScanSummary
 from stm_tui.views.monitor.timing import clock_time, span
 
-if TYPE_CHECKING:
-    from stm_tui.views.monitor.model import MonitorModel, WindowMonitor
+
+# What the rules read of the model and of one watched window (model.py's MonitorModel and
+# WindowMonitor; named here as protocols so that model.py can import this module).
+class WindowMonitor(Protocol):
+    window: Window
+    signer_ids: frozenset[str]
+    rates: RateBook
+    spike_since: int | None
+
+    @property
+    def used(self) -> int: ...
+
+    @property
+    def last_success(self) -> datetime | None: ...
+
+    def scan(self) -> ScanSummary: ...
+
+
+class MonitorModel(Protocol):
+    config: AlertConfig
+
+    def fire(self, alert_key: str, kind: str, severity: str, wm: Any,
+             message: str, *, repeat: bool = True) -> None: ...
 
 
 def _who(attempt: Attempt) -> str:

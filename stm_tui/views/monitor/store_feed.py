@@ -24,9 +24,10 @@ import logging
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from stm_tui.api.errors import NOT_TRANSIENT
+from stm_tui.views.monitor.client_source import ClientSource, Reads
 from stm_tui.views.monitor.feed import (
     HISTORY_LIMIT,
     MAX_INTERVAL,
@@ -57,6 +58,9 @@ class SessionLike(Protocol):
 
     @property
     def poller(self) -> Any: ...
+
+    @property
+    def client(self) -> Any: ...
 
     def history(self, name: str) -> Any: ...
 
@@ -305,6 +309,14 @@ class StoreFeed:
 
 def _kind(error_kind: str | None) -> str:
     return "refused" if error_kind in NOT_TRANSIENT or error_kind == "config" else "unreachable"
+
+
+def one_off_reads(session: SessionLike) -> ClientSource:
+    """Reads the store does not hold, made on request only (the history before the store's,
+    the month's budget): GETs through the session's own client, never polled."""
+    # The session's client is an STMClient, whose list_page takes the log's filters (the
+    # session's protocol names only what the store needs).
+    return ClientSource(cast(Reads, session.client))
 
 
 def windows_in_store(store: Any, ids: Sequence[str]) -> list[Window]:
