@@ -61,6 +61,7 @@ class PtyRun:
         size: tuple[int, int] = (120, 40),
         *,
         executable: list[str] | None = None,
+        cwd: Path | None = None,
     ) -> None:
         self.output = bytearray()
         master, slave = pty.openpty()
@@ -76,6 +77,7 @@ class PtyRun:
             env=dict(env),
             close_fds=True,
             start_new_session=True,
+            cwd=cwd,
         )
         os.close(slave)
         self._open = True
