@@ -19,7 +19,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,7 +32,6 @@ from stm_tui.connect import client_for_profile
 from stm_tui.credentials import ResolvedCredentials
 from stm_tui.emulator.server import EmulatorServer
 from stm_tui.session import Session
-from tests.conftest import frozen_clock
 from tests.pty import PtyRun, cli_env
 
 CERTCENTRAL_CANARY = "cc-CANARY-7d1f0b2e94a6c3"
@@ -54,15 +52,6 @@ StmApp.action_refresh = explode
 from stm_tui.cli import main
 sys.exit(main())
 """
-
-
-@pytest.fixture(scope="module")
-def tls_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
-    server = EmulatorServer(
-        data_dir=tmp_path_factory.mktemp("canary-tls"), seed="demo", tls=True, clock=frozen_clock
-    )
-    with server:
-        yield server
 
 
 def pem_key_lines(p12: bytes, password: str) -> list[str]:
