@@ -35,14 +35,10 @@ Wanted = bytes | Callable[[bytes], bool]
 def cli_env(tmp: Path, **extra: str) -> dict[str, str]:
     """A user's environment on a terminal: nothing configured, no keyring (a headless jump
     host), a colour terminal, and the same `stm_tui` as the test imports."""
-    return _headless_env(
-        tmp,
-        TERM="xterm-256color",
-        COLORTERM="truecolor",
-        TEXTUAL_ANIMATIONS="none",
-        **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {}),
-        **extra,
-    )
+    terminal = {"TERM": "xterm-256color", "COLORTERM": "truecolor", "TEXTUAL_ANIMATIONS": "none"}
+    if "PYTHONPATH" in os.environ:
+        terminal["PYTHONPATH"] = os.environ["PYTHONPATH"]
+    return _headless_env(tmp, **{**terminal, **extra})
 
 
 def _predicate(wanted: Wanted) -> Callable[[bytes], bool]:
