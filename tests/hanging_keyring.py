@@ -13,7 +13,7 @@ from keyring.backend import KeyringBackend
 
 
 class HangingKeyring(KeyringBackend):
-    priority = 10  # type: ignore[assignment]
+    priority = 10
 
     def get_password(self, service: str, username: str) -> str | None:
         mark = os.environ.get("STM_TEST_KEYRING_MARK")

@@ -12,7 +12,7 @@ import pytest
 
 from stm_tui.config import load_profile
 from stm_tui.emulator.server import EmulatorServer
-from tests.pty import PtyRun
+from tests.pty import PtyRun, cli_env
 
 REPO = Path(__file__).resolve().parents[2]
 # Generous: a start is about 1 s; a keyring lookup that never gave up would never get there.
@@ -56,7 +56,7 @@ def test_a_keyring_hanging_in_get_password_does_not_hold_the_dashboard(
         "PYTHONPATH": os.pathsep.join(p for p in (str(REPO), os.environ.get("PYTHONPATH")) if p),
         "STM_TEST_KEYRING_MARK": str(mark),
     }
-    with PtyRun.stm_tui(tmp_path, **env) as run:
+    with PtyRun([], cli_env(tmp_path, **env)) as run:
         run.wait_for(b"Overview", limit=UP_WITHIN)
         run.wait_for(b"Lead", limit=UP_WITHIN)  # the key from the file store worked
         assert mark.exists()  # the keyring was asked, and never answered
