@@ -8,7 +8,8 @@ a body trickled byte by byte. The client must either give typed models or raise 
 own errors (`StmError`), nothing else, and whatever it gives must come out of the
 dashboard's row and detail functions printable: no escape, control or bidi character left.
 The fixed cases of each kind are in test_hostile_responses.py; this looks for the ones
-nobody thought of. `STM_FUZZ_EXAMPLES=2000` runs a longer search.
+nobody thought of. A longer search: `STM_FUZZ_EXAMPLES=2000 .venv/bin/python -m pytest
+--timeout 0 tests/integration/test_hostile_client_fuzz.py`.
 """
 
 from __future__ import annotations
