@@ -5,12 +5,13 @@ mixed in, for a fixed time.
     .venv/bin/python bench/soak.py --minutes 30  # the long run
     .venv/bin/python bench/soak.py --json        # the figures as JSON
 
-The emulator runs in-process with its activity simulator signing inside open release windows
-and faults on (latency, 500/503, 429 with Retry-After, dropped connections, malformed bodies);
-the dashboard runs headless under Pilot at 120x40, enters write mode and is driven through every
-area (list, detail, filter, sort, back), pauses and refreshes, while a side task keeps writing (keypairs generated, suspended and unsuspended through `Session.write`,
+The emulator runs in its own process with its activity simulator signing inside open release
+windows and faults on (latency, 500/503, 429 with Retry-After, dropped connections, malformed
+bodies); the dashboard runs headless under Pilot at 120x40, enters write mode and is driven
+through every area (list, detail, filter, sort, back), pauses and refreshes, while a side
+task keeps writing (keypairs generated, suspended and unsuspended through `Session.write`,
 the path every dashboard write takes). Faults are switched off for the last 15 s so the run
-ends on a healthy service.
+ends on a healthy service. Frame times mean something only on an otherwise idle machine.
 
 It fails (exit 1) on: a crash or an unhandled exception anywhere (the app, a worker, the
 poller, a logged error), more than one poll in flight for any resource, a key press whose
