@@ -205,8 +205,15 @@ async def soak(seconds: float) -> dict[str, Any]:
                 if session.identity is not None:
                     break
                 await pilot.pause(0.05)
-            await pilot.press("W", "y")  # write mode, as a user enters it (it asks first)
-            assert not session.read_only
+            for _ in range(100):  # write mode, as a user enters it (it asks first)
+                await pilot.press("W")
+                await pilot.pause(0.2)
+                await pilot.press("y")
+                await pilot.pause(0.2)
+                if not session.read_only:
+                    break
+            if session.read_only:
+                raise RuntimeError("write mode could not be entered")
             faults(**FAULTS)
             side = asyncio.create_task(writer(session, stop, acked, rng, writes))
             moves = ["j", "j", "k", "G", "g", "ctrl+d", "ctrl+u", "s", "S"]
