@@ -34,6 +34,10 @@ from stm_tui.emulator.server import EmulatorServer
 from stm_tui.session import Session
 from tests.pty import PtyRun, cli_env
 
+# Five processes and a TLS emulator seeded first (this module often runs first in a session):
+# about 30 s on an idle machine, more than the suite's 120 s on a loaded one.
+pytestmark = pytest.mark.timeout(400)
+
 CERTCENTRAL_CANARY = "cc-CANARY-7d1f0b2e94a6c3"
 WRONG_KEY_CANARY = "sk-CANARY-refused-4be9d1c0aa"
 AREAS = (b"1", b"2", b"3", b"4", b"5", b"6", b"7", b"8", b"9", b"K", b"C")

@@ -35,6 +35,10 @@ import pytest
 LONG = os.environ.get("STM_TUI_LONG") == "1"
 ITERATIONS = int(os.environ.get("STM_TUI_CRASH_ITERATIONS", "200" if LONG else "6"))
 
+# Each iteration starts a process: 6 per journal mode stay well under the suite's 120 s on an
+# idle machine; a loaded one, or the long run, needs more.
+pytestmark = pytest.mark.timeout(0 if LONG else 400)
+
 WRITER = textwrap.dedent(
     """
     import asyncio, sys
