@@ -190,7 +190,9 @@ def test_no_canary_reaches_any_output_or_file(
     assert b"forced crash" in seen["dashboard terminal"]
 
     # 5. Every file the runs left: config, data, cache, state, temp, exports, the audit file.
-    exports = sorted(work.glob("stm-keypairs-*"))
+    # Of the keypairs, or of the area before it when the machine is slow to switch: either way
+    # server text went through both writers and is scanned below.
+    exports = sorted(work.glob("stm-*"))
     assert {p.suffix for p in exports} == {".csv", ".json"}
     files = [p for p in tmp_path.rglob("*") if p.is_file() and p not in (p12, wrapper)]
     assert audit in files
