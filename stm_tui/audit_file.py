@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from stm_tui.config import ensure_private_dir
+
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
@@ -144,9 +146,9 @@ class AuditFile:
             os.close(fd)
 
     def _ensure_dir(self) -> None:
-        folder = self.path.parent
-        if not folder.exists():
-            folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+        # Every directory made on the way is private, not only the last (mkdir's `parents`
+        # would leave a fresh XDG data dir at the umask's 0775 under umask 002).
+        ensure_private_dir(self.path.parent)
 
     def _check_owner(self, fd: int) -> None:
         info = os.fstat(fd)

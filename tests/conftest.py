@@ -47,6 +47,21 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServe
         yield server
 
 
+@pytest.fixture(scope="session")
+def tls_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
+    """The emulator on TLS with per-role PKCS#12 client certificates (`client_p12(role)`),
+    shared like `emulator`: tests may add to it, never rely on it staying as seeded."""
+    server = EmulatorServer(
+        data_dir=tmp_path_factory.mktemp("emulator-tls"),
+        seed="demo",
+        tls=True,
+        activity=False,
+        clock=frozen_clock,
+    )
+    with server:
+        yield server
+
+
 @pytest.fixture
 def fresh_emulator(tmp_path: Path) -> Iterator[EmulatorServer]:
     server = EmulatorServer(

@@ -17,6 +17,7 @@ from typing import Any
 
 import platformdirs
 
+from stm_tui.config import ensure_private_dir
 from stm_tui.sanitize import spreadsheet_cell
 
 
@@ -24,9 +25,8 @@ def target_dir() -> Path:
     here = Path.cwd()
     if os.access(here, os.W_OK):
         return here
-    data = Path(platformdirs.user_data_dir("stm-tui")) / "exports"
-    data.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return data
+    # Every directory made on the way private, whatever the umask (not only the last one).
+    return ensure_private_dir(Path(platformdirs.user_data_dir("stm-tui")) / "exports")
 
 
 def _path(resource: str, now: datetime, suffix: str) -> Path:

@@ -14,14 +14,15 @@ import pytest
 
 from stm_tui.commands.demo import DEMO_PREFIX, PID_FILE
 from tests.integration._cli import cli_env
-from tests.integration._pty import TerminalRun
+from tests.pty import PtyRun
 
 
-class Demo(TerminalRun):
+class Demo(PtyRun):
     """`stm-tui demo ARGS` on a pty."""
 
-    def __init__(self, tmp_path: Path, *args: str) -> None:
-        super().__init__(tmp_path, "demo", *args)
+    @classmethod
+    def start(cls, tmp_path: Path, *args: str) -> Demo:
+        return cls.stm_tui(tmp_path, "demo", *args)
 
     def folders(self) -> list[Path]:
         return sorted(p for p in self.tmp.glob(DEMO_PREFIX + "*") if p.is_dir())
@@ -31,17 +32,16 @@ class Demo(TerminalRun):
 def test_the_demo_directory_is_removed_whatever_signal_ends_the_demo(
     tmp_path: Path, signum: int
 ) -> None:
-    demo = Demo(tmp_path)
+    demo = Demo.start(tmp_path)
     try:
         demo.wait_for(b"Overview")  # the dashboard is up
         (folder,) = demo.folders()
         assert (folder / PID_FILE).exists()
         assert any(folder.rglob("*.sqlite*")) or any(folder.iterdir())
-        demo.proc.send_signal(signum)
+        demo.process.send_signal(signum)
         code = demo.finish()
     finally:
-        if demo.proc.poll() is None:
-            demo.proc.kill()
+        demo.close()
     assert code == 128 + signum
     assert not folder.exists()
     assert b"Traceback" not in demo.output
@@ -64,21 +64,20 @@ def test_the_next_demo_removes_dead_demos_directories_and_keeps_live_ones(
     unknown = tmp / f"{DEMO_PREFIX}nopid"  # no pid file: cannot tell, so kept
     unknown.mkdir(mode=0o700)
 
-    demo = Demo(tmp_path)
+    demo = Demo.start(tmp_path)
     try:
         demo.wait_for(b"Overview")
         assert not stale.exists()
         assert live.exists() and unknown.exists()
         assert b"Removed 1 demo directory" in demo.output
-        demo.proc.send_signal(signal.SIGTERM)
+        demo.process.send_signal(signal.SIGTERM)
         demo.finish()
     finally:
-        if demo.proc.poll() is None:
-            demo.proc.kill()
+        demo.close()
 
 
 def test_print_env_writes_a_private_env_file_that_get_can_use(tmp_path: Path) -> None:
-    demo = Demo(tmp_path, "--print-env")
+    demo = Demo.start(tmp_path, "--print-env")
     try:
         demo.wait_for(b"Press Enter")
         (folder,) = demo.folders()
@@ -102,9 +101,8 @@ def test_print_env_writes_a_private_env_file_that_get_can_use(tmp_path: Path) ->
         assert '"name"' in got.stdout
         demo.press(b"\r")
         demo.wait_for(b"Overview")
-        demo.proc.send_signal(signal.SIGTERM)
+        demo.process.send_signal(signal.SIGTERM)
         demo.finish()
     finally:
-        if demo.proc.poll() is None:
-            demo.proc.kill()
+        demo.close()
     assert not folder.exists()

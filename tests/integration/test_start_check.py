@@ -125,13 +125,13 @@ async def test_a_role_that_may_not_read_itself_still_opens_the_dashboard(
 def test_a_wrong_key_shows_the_start_failure_screen_not_an_empty_dashboard(
     emulator: EmulatorServer, tmp_path: Any
 ) -> None:
-    from tests.integration._pty import TerminalRun
+    from tests.pty import PtyRun
 
-    run = TerminalRun(tmp_path, SM_HOST=emulator.url, SM_API_KEY=WRONG)
+    run = PtyRun.stm_tui(tmp_path, SM_HOST=emulator.url, SM_API_KEY=WRONG)
     try:
         run.wait_for(b"The API key was refused")
         run.pump(0.5)
-        screen = run.output.decode(errors="replace")
+        screen = run.text
         assert "env (SM_API_KEY)" in screen
         assert "user/me" in screen
         assert WRONG not in screen
@@ -139,5 +139,5 @@ def test_a_wrong_key_shows_the_start_failure_screen_not_an_empty_dashboard(
         run.press(b"q")
         code = run.finish()
     finally:
-        run.kill()
+        run.close()
     assert code == 3

@@ -13,7 +13,7 @@ from typing import Any
 
 from stm_tui.emulator.server import EmulatorServer
 from tests.hostile import FORBIDDEN, HOSTILE, HostileProxy, items_of
-from tests.tui._pty import PtyRun, cli_env
+from tests.pty import PtyRun, cli_env
 
 # What the sanitiser shows instead of ESC ... BEL: visible, so the user sees what was tried.
 SHOWN = "\u241b]0;PWNED-TITLE\u2407".encode()

@@ -16,6 +16,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingsMap
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
@@ -90,7 +91,10 @@ class AreaScreen(Screen[None]):
     def update_identity(self) -> None:
         session = self.host.session
         error = session.start_error.kind if session.start_error else None
-        bar = self.query_one(IdentityBar)
+        try:
+            bar = self.query_one(IdentityBar)
+        except NoMatches:
+            return  # a screen switched to is on top before it is composed; on_mount shows it
         bar.show(session.identity, session.read_only, error)
         bar.show_inbox(waiting_count(session.store), self.host.key_for("area.approvals"))
 
@@ -102,11 +106,17 @@ class AreaScreen(Screen[None]):
         label = describe(statuses, host.now(), paused=host.session.poller.paused)
         if label == self._freshness:
             return
+        try:
+            shown = self.query_one("#freshness", Static)
+        except NoMatches:
+            # A store notification or the tick can reach a screen switched to before it is
+            # composed (found by a quick walk through the areas); on_mount shows the label.
+            return
         # Same width: repaint the label alone. A layout pass would repaint the table's
         # scrollbar every second, which is wasted bandwidth over SSH.
         same_width = self._freshness is not None and label.cell_len == self._freshness.cell_len
         self._freshness = label
-        self.query_one("#freshness", Static).update(label, layout=not same_width)
+        shown.update(label, layout=not same_width)
 
     def set_view_info(self, info: Text) -> None:
         self.query_one("#view-info", Static).update(info)
