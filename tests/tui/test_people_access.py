@@ -626,3 +626,29 @@ async def test_a_token_then_its_client_certificate_are_shown_once_saved_0600_and
         assert all(t["name"] != "ci" for t in c.get(f"{AM}/api-token").json())
         certs = c.get(f"{AM}/client-certificate").json()
     assert [x["status"] for x in certs if x["name"] == "ci-cert"] == ["REVOKED"]
+
+
+async def test_the_enrolment_screen_never_accepts_a_used_step_again_plain_or_full_width(
+    emulator: EmulatorServer,
+) -> None:
+    secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+    app = make_app(emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await app.push_screen(EnrolScreen(SecretStr(secret), None))
+        await pilot.pause()
+        enrol = app.screen
+        assert isinstance(enrol, EnrolScreen)
+        code = code_at(secret, -1)  # the previous step: still within the window
+        await type_text(pilot, code)
+        await pilot.press("enter")
+        # Accepted here, then sent (read-only mode: the service never sees it).
+        await wait_until(pilot, lambda: isinstance(app.screen, OutcomeScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is enrol)
+        for typed in (code, full_width(code)):
+            await type_text(pilot, typed)
+            await pilot.press("enter")
+            await pilot.pause()
+            assert "its time step was already used" in screen_text(app)
+            assert app.screen is enrol
