@@ -1,9 +1,10 @@
 """The approvals inbox's signals: a toast and one bell when new requests arrive, the count.
 
 It listens to the store's `approvals` collection (polled like every other collection); it
-never asks the service itself. The first load is what was already waiting: one quiet toast
-says how many, without the bell. Every later poll that brings new requests rings the bell
-once (unless the profile's `approval_bell` is off) and names what arrived.
+never asks the service itself. The first load is what was already waiting: the count in the
+top bar says it, no bell and no toast (the dashboard opening is not news). Every later poll
+that brings new requests rings the bell once (unless the profile's `approval_bell` is off)
+and names what arrived in a toast.
 """
 
 from __future__ import annotations
@@ -59,13 +60,6 @@ class InboxSignals:
         waiting = {k for k, r in held.items() if _mine(r)}
         if self.seen is None:
             self.seen = set(waiting)
-            if waiting:
-                self.app.notify(
-                    f"{len(waiting)} waiting for your approval ({self.key()} opens the inbox)",
-                    title="Approvals",
-                    timeout=6,
-                    markup=False,
-                )
         else:
             new = [held[k] for k in sorted(waiting - self.seen, key=lambda k: _age_key(held[k]))]
             self.seen = (self.seen & set(held)) | waiting
