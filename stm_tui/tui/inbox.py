@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rich.text import Text
 from textual.app import App
+from textual.widgets import Static
 
 from stm_tui.api.models import ApprovalRequest
 from stm_tui.api.writes.approvals import requester, what
@@ -81,6 +83,23 @@ class InboxSignals:
             timeout=10,
             markup=False,
         )
+
+
+class InboxCount(Static):
+    """On every area's status line, beside the freshness: how many requests wait on you.
+    Empty when none do. (The identity line above has no room to spare at 120 columns:
+    the host must stay readable there.)"""
+
+    def __init__(self) -> None:
+        super().__init__("", id="inbox", markup=False)
+        self._shown: tuple[int, str] | None = None
+
+    def show(self, waiting: int, key: str) -> None:
+        if self._shown == (waiting, key):
+            return
+        self._shown = (waiting, key)
+        self.update(Text(f" {waiting} to approve ({key}) ", style="bold") if waiting else "")
+        self.set_class(waiting > 0, "-waiting")
 
 
 def waiting_count(store: Store) -> int:
