@@ -200,7 +200,7 @@ class Profile(BaseModel):
     # dashboard starts (stm_tui.tui.actions), which is the layer that knows them.
     keymap: dict[str, str] = Field(default_factory=dict)
     # Ring the terminal bell once when a new request waits on your approval (the toast and
-    # the count in the top bar come either way).
+    # the count on the status line come either way).
     approval_bell: bool = True
     # Where the profile's settings came from, for `config show` and the status screen.
     source: str = "file"

@@ -2,7 +2,7 @@
 
 It listens to the store's `approvals` collection (polled like every other collection); it
 never asks the service itself. The first load is what was already waiting: the count in the
-top bar says it, no bell and no toast (the dashboard opening is not news). Every later poll
+status line says it, no bell and no toast (the dashboard opening is not news). Every later poll
 that brings new requests rings the bell once (unless the profile's `approval_bell` is off)
 and names what arrived in a toast.
 """
@@ -103,7 +103,7 @@ class InboxCount(Static):
 
 
 def waiting_count(store: Store) -> int:
-    """How many requests wait on the current user (the top bar's count)."""
+    """How many requests wait on the current user (the status line's count)."""
     if "approvals" not in store.names:
         return 0
     return sum(1 for r in store.collection("approvals").items.values() if _mine(r))
