@@ -27,8 +27,8 @@ from stm_tui.api.writes import credentials as creds
 from stm_tui.api.writes import keypairs as kp
 from stm_tui.api.writes import profiles as prof
 from stm_tui.api.writes import releases as rel
-from stm_tui.api.writes import settings, teams, users
 from stm_tui.api.writes import scans as scan
+from stm_tui.api.writes import settings, teams, users
 from stm_tui.api.writes import signing as sign
 from stm_tui.api.writes.call import WriteCall
 from stm_tui.emulator.server import EmulatorServer
