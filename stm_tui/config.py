@@ -212,7 +212,7 @@ class Profile(BaseModel):
     # Signatures a month the account budgets for: the monitor's budget view projects against it.
     signature_budget: int | None = Field(default=None, ge=1)
     # Ring the terminal bell once when a new request waits on your approval (the toast and
-    # the count in the top bar come either way).
+    # the count on the status line come either way).
     approval_bell: bool = True
     # Where the profile's settings came from, for `config show` and the status screen.
     source: str = "file"

@@ -1,9 +1,10 @@
 """The approvals inbox's signals: a toast and one bell when new requests arrive, the count.
 
 It listens to the store's `approvals` collection (polled like every other collection); it
-never asks the service itself. The first load is what was already waiting: one quiet toast
-says how many, without the bell. Every later poll that brings new requests rings the bell
-once (unless the profile's `approval_bell` is off) and names what arrived.
+never asks the service itself. The first load is what was already waiting: the count in the
+status line says it, no bell and no toast (the dashboard opening is not news). Every later poll
+that brings new requests rings the bell once (unless the profile's `approval_bell` is off)
+and names what arrived in a toast.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from rich.text import Text
 from textual.app import App
+from textual.widgets import Static
 
 from stm_tui.api.models import ApprovalRequest
 from stm_tui.api.writes.approvals import requester, what
@@ -59,13 +62,6 @@ class InboxSignals:
         waiting = {k for k, r in held.items() if _mine(r)}
         if self.seen is None:
             self.seen = set(waiting)
-            if waiting:
-                self.app.notify(
-                    f"{len(waiting)} waiting for your approval ({self.key()} opens the inbox)",
-                    title="Approvals",
-                    timeout=6,
-                    markup=False,
-                )
         else:
             new = [held[k] for k in sorted(waiting - self.seen, key=lambda k: _age_key(held[k]))]
             self.seen = (self.seen & set(held)) | waiting
@@ -89,8 +85,25 @@ class InboxSignals:
         )
 
 
+class InboxCount(Static):
+    """On every area's status line, beside the freshness: how many requests wait on you.
+    Empty when none do. (The identity line above has no room to spare at 120 columns:
+    the host must stay readable there.)"""
+
+    def __init__(self) -> None:
+        super().__init__("", id="inbox", markup=False)
+        self._shown: tuple[int, str] | None = None
+
+    def show(self, waiting: int, key: str) -> None:
+        if self._shown == (waiting, key):
+            return
+        self._shown = (waiting, key)
+        self.update(Text(f" {waiting} to approve ({key}) ", style="bold") if waiting else "")
+        self.set_class(waiting > 0, "-waiting")
+
+
 def waiting_count(store: Store) -> int:
-    """How many requests wait on the current user (the top bar's count)."""
+    """How many requests wait on the current user (the status line's count)."""
     if "approvals" not in store.names:
         return 0
     return sum(1 for r in store.collection("approvals").items.values() if _mine(r))

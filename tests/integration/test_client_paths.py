@@ -22,11 +22,13 @@ from stm_tui.api.client import STMClient
 from stm_tui.api.resources import RESOURCES
 from stm_tui.api.routes import ROUTES, path
 from stm_tui.api.writes import access, settings, teams, users
+from stm_tui.api.writes import approvals as appr
 from stm_tui.api.writes import certificates as cert
 from stm_tui.api.writes import credentials as creds
 from stm_tui.api.writes import keypairs as kp
 from stm_tui.api.writes import profiles as prof
 from stm_tui.api.writes import releases as rel
+from stm_tui.api.writes import scans as scan
 from stm_tui.api.writes import signing as sign
 from stm_tui.api.writes.call import WriteCall
 from stm_tui.emulator.server import EmulatorServer
@@ -227,6 +229,15 @@ async def test_no_request_path_contains_a_double_slash_and_all_come_from_the_rou
             ),
             "deactivate_team": teams.deactivate_team("x-team", "x"),
             "delete_team": teams.delete_team("x-team", "x"),
+            "submit_scan": scan.submit_scan(
+                scan.SubmitScan(project="it-paths", alias="it-paths-scan", version="1"), b"x"
+            ),
+            "approve_request": appr.approve_request(
+                m.ApprovalRequest(id="x-request", kind="KEYPAIR_EXPORT")
+            ),
+            "reject_request": appr.reject_request(
+                m.ApprovalRequest(id="x-request-2", kind="KEYPAIR_DELETE")
+            ),
         }
         for call in calls.values():
             await attempt(client.execute(call))

@@ -159,6 +159,36 @@ async def test_each_field_says_what_is_wrong_before_anything_is_sent(
     assert release_named(fresh_emulator, "fine-name") is None
 
 
+async def test_when_the_service_still_refuses_its_message_is_shown(
+    fresh_emulator: EmulatorServer,
+) -> None:
+    """The form checks what the store held when it opened; a window made meanwhile by
+    someone else is caught by the service (422), whose message the outcome shows."""
+    app = make_app(fresh_emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await enter_write_mode(pilot)
+        await open_release_form(pilot)
+        await radio(pilot, "release_type", 1)
+        await retype(pilot, "name", "late-one")
+        await pick(pilot, "keypair_ids", FREE_KEY)
+        await retype(pilot, "duration_minutes", "60")
+        keypair = api(fresh_emulator, "/keypairs", alias=FREE_KEY)["items"][0]
+        post(
+            fresh_emulator, "/release-windows",
+            json={"name": "first-one", "release_type": "ONLINE",
+                  "keypair_ids": [keypair["id"]], "duration_minutes": 60},
+        ).raise_for_status()
+        await pilot.press("ctrl+s")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_until(pilot, lambda: "request rejected (422" in screen_text(app))
+        text = screen_text(app)
+        assert "shared-python-wheels is already in the open" in text
+        assert "release window first-one" in text
+    assert release_named(fresh_emulator, "late-one") is None
+
+
 async def test_a_signer_cannot_open_the_form_and_is_told_why(
     fresh_emulator: EmulatorServer,
 ) -> None:

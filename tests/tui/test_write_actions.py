@@ -88,7 +88,8 @@ async def test_read_only_shows_the_action_dimmed_and_every_place_gives_the_same_
         assert not isinstance(app.screen, ConfirmScreen)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        assert f"X Suspend: {READ_ONLY}" in screen_text(app)
+        # Actions dimmed for the same reason share one line of the help.
+        assert f"X Suspend · U Unsuspend: {READ_ONLY}" in screen_text(app)
         await pilot.press("escape", "ctrl+p", *"Suspend keypair")
         await wait_until(pilot, lambda: f"key X: {READ_ONLY}" in screen_text(app))
 

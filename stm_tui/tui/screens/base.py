@@ -25,7 +25,7 @@ from stm_tui.sanitize import clean_cell
 from stm_tui.tui import actions
 from stm_tui.tui.areas import Area
 from stm_tui.tui.host import ScreenHost
-from stm_tui.tui.inbox import waiting_count
+from stm_tui.tui.inbox import InboxCount, waiting_count
 from stm_tui.tui.widgets.area_bar import AreaBar
 from stm_tui.tui.widgets.identity_bar import IdentityBar
 from stm_tui.views.actions import WriteAction
@@ -72,6 +72,7 @@ class AreaScreen(Screen[None]):
         yield AreaBar(self.area.mode)
         with Horizontal(id="status-line"):
             yield Static(Text(self.area.title, style="bold"), id="view-info", markup=False)
+            yield InboxCount()
             yield Static("", id="freshness", markup=False)
         yield from self.compose_body()
         yield Footer(compact=True)
@@ -93,10 +94,11 @@ class AreaScreen(Screen[None]):
         error = session.start_error.kind if session.start_error else None
         try:
             bar = self.query_one(IdentityBar)
+            inbox = self.query_one(InboxCount)
         except NoMatches:
             return  # a screen switched to is on top before it is composed; on_mount shows it
         bar.show(session.identity, session.read_only, error)
-        bar.show_inbox(waiting_count(session.store), self.host.key_for("area.approvals"))
+        inbox.show(waiting_count(session.store), self.host.key_for("area.approvals"))
 
     def update_freshness(self) -> None:
         """Called every second by the app: touches only the freshness label."""

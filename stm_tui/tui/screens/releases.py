@@ -15,10 +15,9 @@ from stm_tui.tui.writes.release_form import create_release_form, form_inputs
 
 class ReleaseListScreen(ListScreen):
     BINDINGS = keys.bindings("releases.new", "release.monitor")
-    HELP = (
-        "Enter opens the detail; v every field; n a new window; m monitors the selected window"
-        " live (Esc comes back)."
-    )
+    # No hint line: its keys (n, m, Enter, v, Esc) are in the help's columns, and with three
+    # write actions the help must still fit 80x24.
+    HELP = ""
 
     def action_new_release(self) -> None:
         state = self.host.creation_availability("release.create")

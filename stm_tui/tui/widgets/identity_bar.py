@@ -19,7 +19,6 @@ class IdentityBar(Horizontal):
     def compose(self) -> ComposeResult:
         yield Static("", id="mode", markup=False)
         yield Static("", id="who", markup=False)
-        yield Static("", id="inbox", markup=False)
         yield Static("", id="local", markup=False)
 
     def show(self, identity: Identity | None, read_only: bool, error: str | None = None) -> None:
@@ -48,9 +47,3 @@ class IdentityBar(Horizontal):
             line.append(f"  ({clean_cell(error)})", style="red")
         who.update(line)
         local.update(Text(clean_cell(identity.local) + " "))
-
-    def show_inbox(self, waiting: int, key: str = "0") -> None:
-        """The approvals waiting on the current user; nothing when there are none."""
-        inbox = self.query_one("#inbox", Static)
-        inbox.update(Text(f" {waiting} to approve ({key}) ", style="bold") if waiting else "")
-        inbox.set_class(waiting > 0, "-waiting")
