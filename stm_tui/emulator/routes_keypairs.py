@@ -87,6 +87,7 @@ class KeypairUpdate(StrictBody):
     limit_by_users: bool | None = None
     users: RefList | None = None
     groups: RefList | None = None
+    default_certificate_id: Ref | None = None  # I: the console's "default certificate"
 
 
 class CertificateGenerate(StrictBody):
@@ -483,6 +484,8 @@ def update_keypair(
             kp["limit_by_users"] = body.limit_by_users
         kp["user_ids"] = list(dict.fromkeys(users))
         kp["team_ids"] = list(dict.fromkeys(groups))
+        if body.default_certificate_id is not None:
+            _set_default_cert(c, state, caller, kp, body.default_certificate_id)
         kp["modified_on"], kp["modified_by"] = state.now_iso(), caller.id
         Database.update(c, "keypairs", kp)
         c.execute("DELETE FROM keypair_groups WHERE keypair_id=?", (kp["id"],))
@@ -492,6 +495,24 @@ def update_keypair(
             c, state, caller, "KEYPAIR", kp["id"], Action.UPDATE, f"Keypair {kp['alias']} updated"
         )
     return JSONResponse(render.keypair(render.Lookup(state), caller, kp))
+
+
+def _set_default_cert(
+    c: Any, state: EmulatorState, caller: Caller, kp: dict[str, Any], cert_id: str
+) -> None:
+    """Make one ACTIVE certificate of the keypair its default, the others not."""
+    rows = c.execute("SELECT id FROM certificates WHERE keypair_id=?", (kp["id"],)).fetchall()
+    certs = [json_row(c, "certificates", r[0]) for r in rows]
+    chosen = next((x for x in certs if x["id"] == cert_id), None)
+    if chosen is None:
+        raise unprocessable("default_certificate_id", f"no certificate {cert_id} on this keypair")
+    if render.cert_status(chosen, state.now_iso()) != "ACTIVE":
+        raise invalid_state(f"certificate {chosen['alias']} is not ACTIVE")
+    for cert in certs:
+        if cert["default_cert"] != (cert is chosen):
+            cert.update(default_cert=cert is chosen, modified_on=state.now_iso(),
+                        modified_by=caller.id)
+            Database.update(c, "certificates", cert)
 
 
 def _set_status(request: Request, caller: Caller, keypair_id: str, status: str) -> JSONResponse:

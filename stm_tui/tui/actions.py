@@ -32,7 +32,9 @@ if len(WRITE_ACTIONS) != _WRITES_DECLARED or ACTIONS.keys() & WRITE_ACTIONS.keys
 
 
 def write_binding(action: WriteAction) -> Binding:
-    return Binding(action.key, f"write('{action.id}')", action.label, show=True, id=action.id)
+    return Binding(
+        action.key, f"write('{action.id}')", action.label, show=action.footer, id=action.id
+    )
 
 
 def default_keys(action_id: str) -> str:

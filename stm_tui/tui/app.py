@@ -33,6 +33,7 @@ from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.screens.overview import OverviewScreen
 from stm_tui.tui.screens.pager import PagerScreen
 from stm_tui.tui.write_flow import WriteFlow
+from stm_tui.tui.writes.command_log_screen import CommandLogScreen
 from stm_tui.views import format as f
 from stm_tui.views.actions import WriteAction
 from stm_tui.views.render import Sanitised
@@ -93,7 +94,7 @@ class StmApp(App[None]):
     COMMANDS = App.COMMANDS | {AreaCommands, JumpCommands}
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
         *(f"area.{area.mode}" for area in AREAS), "refresh", "pause", "write_mode", "help",
-        "quit",
+        "quit", "command_log",
     )
 
     def __init__(
@@ -273,6 +274,12 @@ class StmApp(App[None]):
 
     def action_write_mode(self) -> None:
         self.writes.toggle_mode()
+
+    def action_command_log(self) -> None:
+        if isinstance(self.screen, CommandLogScreen):
+            self.pop_screen()
+            return
+        self.push_screen(CommandLogScreen(self.session.command_log))
 
     def _mode_changed(self) -> None:
         self._refresh_identity()

@@ -131,6 +131,13 @@ _DECLARED: tuple[Action, ...] = (
     Action("log.page_down", "pagedown", "page_down", "Page down"),
     Action("log.newest", "home", "scroll_home", "Newest"),
     Action("log.oldest", "end", "scroll_end", "Oldest"),
+    # keypair and certificate workflows (issue 11)
+    Action("command_log", "l", "command_log", "Command log", palette="Command log",
+           palette_help="every API call of this session: status, latency, retries",
+           on_app=True),
+    Action("cert.download", "d", "download", "Download"),
+    Action("cert.copy_as", "c", "copy_as", "Copy as…"),
+    Action("menu.close", "escape", "close", "Close", show=True),
 )
 
 ACTIONS: Mapping[str, Action] = {action.id: action for action in _DECLARED}

@@ -111,18 +111,33 @@ def _sample(view: ResourceView) -> Any:
     if view.resource == "keypairs":
         return m.Keypair.model_validate({"id": "k1", "alias": "build-key", "key_status": "ONLINE"})
     return m.Certificate.model_validate(
-        {"id": "c1", "alias": "build-cert", "certificate_status": "ACTIVE"}
+        {"id": "c1", "alias": "build-cert", "certificate_status": "ACTIVE",
+         "keypair": {"id": "k1", "alias": "build-key"}}
     )
+
+
+# Actions on one list that change an item of another collection.
+_OTHER_TARGET = {"certificate.set_default": "keypairs"}
 
 
 @pytest.mark.parametrize(
     "view, action",
-    [(view, action) for view in VIEWS.values() for action in view.actions],
+    [(view, action) for view in VIEWS.values() for action in view.actions if action.build],
     ids=lambda x: getattr(x, "id", None) or getattr(x, "resource", ""),
 )
 def test_write_actions_build_the_call_they_declare(view: ResourceView, action: Any) -> None:
     call = action.build(_sample(view))
     assert call.action == action.id
     assert call.tier is action.tier
-    assert call.target is not None and call.target.resource == view.resource
+    expected = _OTHER_TARGET.get(action.id, view.resource)
+    assert call.target is not None and call.target.resource == expected
     assert action.permission == ACTION_PERMISSIONS[action.id]
+
+
+def test_every_action_without_a_call_of_its_own_has_a_workflow() -> None:
+    from stm_tui.tui.writes.workflows import WORKFLOWS
+
+    asking = [a.id for view in VIEWS.values() for a in view.actions if a.build is None]
+    assert asking, "no form-driven action declared"
+    assert [a for a in asking if a not in WORKFLOWS] == []
+    assert set(WORKFLOWS) <= {a.id for view in VIEWS.values() for a in view.actions}

@@ -186,7 +186,7 @@ class AreaScreen(Screen[None]):
         if action is None:
             return
         item = self.selected_item()
-        if item is None:
+        if item is None and action.needs_item:
             self.notify(f"{action.label}: nothing selected", severity="warning")
             return
         self.host.request_write(action, item)

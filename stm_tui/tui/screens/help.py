@@ -35,7 +35,7 @@ FILTER_HELP = (
     "Filter (/): words are ANDed substrings; field:value matches one column; !word "
     "excludes; \"two words\" is one term; Esc clears."
 )
-PALETTE_HELP = "^p palette: actions, and jump to anything by name · Esc or ? closes"
+PALETTE_HELP = "^p palette: actions, jump to anything by name · Esc or ? closes"
 
 COLUMN_WIDTH = 21  # one "keys  description" entry, and the gap after it
 
@@ -76,17 +76,40 @@ def areas(key_for: Callable[[str], str] | None = None) -> list[Entry]:
 
 
 def write_lines(states: Iterable[WriteState]) -> Text:
-    """Each write action on the selected item: its key, and why it may not run now."""
+    """Each write action on the selected item: its key, and why it may not run now.
+
+    Actions that may not run for the same reason share a line ("X Suspend · D Delete:
+    read-only ..."): six keypair actions would otherwise push the help off an 80x24 screen.
+    """
     out = Text()
+    pending: list[WriteState] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        if out:
+            out.append("\n")
+        for i, state in enumerate(pending):
+            if i:
+                out.append(" · ")
+            out.append(state.key, style="bold")
+            out.append(f" {state.action.label}")
+        out.append(f": {pending[0].availability.reason}", style="dim")
+        pending.clear()
+
     for state in states:
+        if not state.availability:
+            if pending and pending[0].availability.reason != state.availability.reason:
+                flush()
+            pending.append(state)
+            continue
+        flush()
         if out:
             out.append("\n")
         out.append(state.key, style="bold")
         out.append(f" {state.action.label}")
-        if state.availability:
-            out.append(f": {state.target}" if state.target else "")
-        else:
-            out.append(f": {state.availability.reason}", style="dim")
+        out.append(f": {state.target}" if state.target else "")
+    flush()
     return out
 
 
