@@ -163,6 +163,7 @@ def certificate_cache_key(lk: Lookup, rec: dict[str, Any]) -> tuple[Any, ...]:
         rec["id"],
         rec["modified_on"],
         cert_status(rec, lk.now),
+        rec["default_cert"],  # changes without modified_on moving under a frozen clock
         ref["alias"],
         ref["limit_by_users"],
     )
