@@ -37,14 +37,14 @@ def keypair_delete_impact(kp: Keypair, store: Store, now: datetime) -> list[str]
     if certs:
         lines.append(
             f"{len(certs)} certificate{'s' if len(certs) != 1 else ''} "
-            f"({len(active)} active) will be revoked:"
+            f"({len(active)} active) will be revoked"
         )
         names = sorted(
             f"{c.alias or c.id} ({c.certificate_status or '?'}"
             + (", default" if c.default_cert else "") + ")"
             for c in certs
         )
-        lines.extend("  " + line for line in _listed("certificate", names))
+        lines.extend(_listed("certificate", names))
     else:
         lines.append("no certificates")
     releases = sorted(
@@ -54,8 +54,8 @@ def keypair_delete_impact(kp: Keypair, store: Store, now: datetime) -> list[str]
     )
     if releases:
         lines.append(f"{len(releases)} release{'s' if len(releases) != 1 else ''} "
-                     "not yet over list it:")
-        lines.extend("  " + line for line in _listed("release", releases))
+                     "not yet over list it")
+        lines.extend(_listed("release", releases))
     else:
         lines.append("no open or upcoming release lists it")
     signatures = [
