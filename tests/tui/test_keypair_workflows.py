@@ -302,6 +302,13 @@ async def test_update_sends_only_what_changed_and_the_service_has_it(
         assert form.query_one("#field-alias", Input).value == kp.alias
         assert not form.valid
         assert "nothing changed yet" in str(form.query_one("#form-status", Static).content)
+        other = next(k.alias for k in app.session.store.collection("keypairs").items.values()
+                     if k.alias and k.id != kp.id)
+        await type_into(pilot, form, "alias", other)
+        assert message(form, "alias").startswith(f"✗ already used by keypair {other} (")
+        await type_into(pilot, form, "alias", "x")
+        assert "must be 3-64 characters" in message(form, "alias")
+        assert form.query_one("#submit", Button).disabled
         await type_into(pilot, form, "alias", "renamed-in-ui")
         await put(pilot, form, limit_by_users=False)
         await pilot.press("ctrl+s")
@@ -316,6 +323,7 @@ async def test_update_sends_only_what_changed_and_the_service_has_it(
     with api(fresh_emulator) as http:
         on_server = http.get(f"{API}/keypairs/{kp.id}").json()
     assert on_server["alias"] == "renamed-in-ui" and on_server["limit_by_users"] is False
+    assert writes_seen(fresh_emulator) == {f"PUT {API}/keypairs/{{keypair_id}}": 1}
 
 
 # -- delete --------------------------------------------------------------------------------

@@ -124,8 +124,10 @@ class AreaScreen(Screen[None]):
         host = self.host
         noun = view.palette or view.resource
         target = f"{noun} {clean_cell(view.label(item))}" if item is not None else ""
+        # A create action does not act on the selected item: it names none.
         return [
-            WriteState(host.key_for(a.id), a, host.write_availability(a, item), target)
+            WriteState(host.key_for(a.id), a, host.write_availability(a, item),
+                       target if a.needs_item else "")
             for a in self._writes.values()
         ]
 

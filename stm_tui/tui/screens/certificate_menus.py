@@ -48,8 +48,9 @@ class CopyAsMenu(ModalScreen[CopyChoice | None]):
             options = []
             for i, choice in enumerate(self.choices):
                 line = Text(choice.label, style="bold")
-                shown = clean_cell(choice.value.replace("\n", " · "))
-                line.append("\n  " + (shown if len(shown) <= 90 else shown[:89] + "…"))
+                for part in choice.value.splitlines():  # the CI lines one per row
+                    shown = clean_cell(part)
+                    line.append("\n  " + (shown if len(shown) <= 90 else shown[:89] + "…"))
                 options.append(Option(line, id=str(i)))
             yield OptionList(*options, id="copy-options")
             yield Static("Enter copies · Esc closes", classes="write-hint", markup=False)
