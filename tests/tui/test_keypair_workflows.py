@@ -99,7 +99,9 @@ async def test_generate_keypair_with_a_certificate_previews_sends_and_selects_it
         store = app.session.store
         cert_profile = next(
             p for p in store.collection("certificate_profiles").items.values()
-            if p.status == "ACTIVE" and (not p.allowed_key_algs or "ECDSA" in p.allowed_key_algs)
+            # A private hierarchy: a CertCentral profile needs the integration set up.
+            if p.status == "ACTIVE" and p.hierarchy == "PRIVATE"
+            and (not p.allowed_key_algs or "ECDSA" in p.allowed_key_algs)
         )
         team = next(iter(store.collection("teams").items.values()))
         form = await open_generate_form(pilot)
@@ -127,7 +129,7 @@ async def test_generate_keypair_with_a_certificate_previews_sends_and_selects_it
         keypairs = store.collection("keypairs")
         await wait_until(
             pilot, lambda: any(k.alias == "ui-made-key" for k in keypairs.items.values()),
-            limit=30,
+            limit=60,
         )
         made = next(k for k in keypairs.items.values() if k.alias == "ui-made-key")
         screen = app.screen

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from stm_tui.api.models import Keypair
 from stm_tui.api.writes.call import WriteCall
@@ -27,6 +27,7 @@ from stm_tui.api.writes.keypairs import (
 from stm_tui.api.writes.validation import M
 from stm_tui.store.store import Store
 from stm_tui.tui.screens.list_screen import ListScreen
+from stm_tui.tui.writes.flow import Flow
 from stm_tui.tui.writes.form import RequestForm
 from stm_tui.tui.writes.keypair_form import (
     changed_fields,
@@ -37,12 +38,9 @@ from stm_tui.tui.writes.keypair_form import (
 from stm_tui.tui.writes.keypair_impact import keypair_delete_impact
 from stm_tui.tui.writes.spec import FormSpec
 
-if TYPE_CHECKING:
-    from stm_tui.tui.write_flow import WriteFlow
-
 
 def ask(
-    flow: WriteFlow,
+    flow: Flow,
     model: type[M],
     spec: FormSpec,
     build: Callable[[M], WriteCall],
@@ -74,7 +72,7 @@ def ask(
     flow.app.push_screen(RequestForm(model, spec, id=form_id), filled)
 
 
-def select_when_listed(flow: WriteFlow, resource: str, key: str | None) -> None:
+def select_when_listed(flow: Flow, resource: str, key: str | None) -> None:
     """Put the list's cursor on a new item once its row arrives."""
     if not key:
         return
@@ -115,7 +113,7 @@ def generate_keypair_spec(store: Store) -> FormSpec:
     )
 
 
-def generate_keypair_workflow(flow: WriteFlow, _item: Any) -> None:
+def generate_keypair_workflow(flow: Flow, _item: Any) -> None:
     def then(outcome: WriteOutcome) -> None:
         created = outcome.resource.id if outcome.resource is not None else None
         select_when_listed(flow, "keypairs", created)
@@ -140,7 +138,7 @@ def update_values(kp: Keypair) -> dict[str, Any]:
     }
 
 
-def update_keypair_workflow(flow: WriteFlow, kp: Keypair) -> None:
+def update_keypair_workflow(flow: Flow, kp: Keypair) -> None:
     store = flow.session.store
     before = update_values(kp)
     certificates = [
@@ -168,12 +166,12 @@ def update_keypair_workflow(flow: WriteFlow, kp: Keypair) -> None:
     ask(flow, UpdateKeypair, spec, build, form_id="keypair-update")
 
 
-def delete_keypair_workflow(flow: WriteFlow, kp: Keypair) -> None:
+def delete_keypair_workflow(flow: Flow, kp: Keypair) -> None:
     impact = keypair_delete_impact(kp, flow.session.store, flow.session.now())
     flow.confirm(delete_keypair(kp.id, _alias(kp)), impact=impact)
 
 
-def generate_certificate_workflow(flow: WriteFlow, kp: Keypair) -> None:
+def generate_certificate_workflow(flow: Flow, kp: Keypair) -> None:
     store = flow.session.store
     spec = generate_certificate_form(
         keypair_alias=_alias(kp),

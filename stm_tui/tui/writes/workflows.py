@@ -10,14 +10,12 @@ run with nothing selected). Add a workflow with one line in your own block below
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from stm_tui.tui.writes import keypair_workflows as kw
+from stm_tui.tui.writes.flow import Flow
 
-if TYPE_CHECKING:
-    from stm_tui.tui.write_flow import WriteFlow
-
-Workflow = Callable[["WriteFlow", Any], None]
+Workflow = Callable[[Flow, Any], None]
 
 WORKFLOWS: Mapping[str, Workflow] = {
     # keypairs and certificates (issue 11)
