@@ -164,6 +164,7 @@ def certificate_cache_key(lk: Lookup, rec: dict[str, Any]) -> tuple[Any, ...]:
         rec["modified_on"],
         rec.get("revision", 0),
         cert_status(rec, lk.now),
+        rec["default_cert"],  # changes without modified_on moving under a frozen clock
         ref["alias"],
         ref["limit_by_users"],
     )

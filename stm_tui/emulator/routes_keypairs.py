@@ -488,6 +488,8 @@ def update_keypair(
             kp["limit_by_users"] = body.limit_by_users
         kp["user_ids"] = list(dict.fromkeys(users))
         kp["team_ids"] = list(dict.fromkeys(groups))
+        if body.default_certificate_id is not None:
+            _make_default(c, state, caller, kp, body.default_certificate_id)
         kp["modified_on"], kp["modified_by"] = state.now_iso(), caller.id
         Database.update(c, "keypairs", kp)
         c.execute("DELETE FROM keypair_groups WHERE keypair_id=?", (kp["id"],))

@@ -38,7 +38,9 @@ WRITE_ACTIONS = {**WRITE_ACTIONS, **PEOPLE_WRITE_ACTIONS}
 
 
 def write_binding(action: WriteAction) -> Binding:
-    return Binding(action.key, f"write('{action.id}')", action.label, show=True, id=action.id)
+    return Binding(
+        action.key, f"write('{action.id}')", action.label, show=action.footer, id=action.id
+    )
 
 
 def default_keys(action_id: str) -> str:

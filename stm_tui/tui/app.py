@@ -41,6 +41,7 @@ from stm_tui.tui.screens.pager import PagerScreen
 from stm_tui.tui.screens.releases import ReleaseListScreen
 from stm_tui.tui.screens.scans import ScanListScreen
 from stm_tui.tui.write_flow import WriteFlow
+from stm_tui.tui.writes.command_log_screen import CommandLogScreen
 from stm_tui.views import format as f
 from stm_tui.views.actions import WriteAction
 from stm_tui.views.monitor.settings import MonitorSettings
@@ -108,7 +109,7 @@ class StmApp(App[None]):
     COMMANDS = App.COMMANDS | {AreaCommands, JumpCommands}
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
         *(f"area.{area.mode}" for area in AREAS), "refresh", "pause", "write_mode", "help",
-        "quit", "monitor", "setup_checklist", "certcentral",
+        "quit", "monitor", "setup_checklist", "certcentral", "command_log",
     )
 
     def __init__(
@@ -332,6 +333,12 @@ class StmApp(App[None]):
 
     def action_write_mode(self) -> None:
         self.writes.toggle_mode()
+
+    def action_command_log(self) -> None:
+        if isinstance(self.screen, CommandLogScreen):
+            self.pop_screen()
+            return
+        self.push_screen(CommandLogScreen(self.session.command_log))
 
     def _mode_changed(self) -> None:
         self._refresh_identity()

@@ -183,6 +183,13 @@ _DECLARED: tuple[Action, ...] = (
     Action("creds.client_cert", "c", "client_cert", "Client certificate", show=True),
     Action("creds.revoke", "R", "revoke", "Revoke", show=True),
     Action("creds.close", "escape", "close", "Back", show=True),
+    # keypair and certificate workflows (issue 11)
+    Action("command_log", "l", "command_log", "Command log", palette="Command log",
+           palette_help="every API call of this session: status, latency, retries",
+           on_app=True),
+    Action("cert.download", "d", "download", "Download"),
+    Action("cert.copy_as", "c", "copy_as", "Copy as…"),
+    Action("menu.close", "escape", "close", "Close", show=True),
 )
 
 # The monitor screen's own (the alerts pane binds its two itself).

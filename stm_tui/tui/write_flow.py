@@ -3,13 +3,16 @@
 `availability` answers, for every place that shows an action (footer, help, palette, the key
 itself), whether it may run now and why not; `request` builds the action's `WriteCall`,
 shows the modal of its tier and hands a confirmed call to `perform`, the one place a write
-leaves the UI. `toggle_mode` asks before entering write mode and never before leaving it.
+leaves the UI. An action whose call needs fields filled in (`WriteAction.build` is None)
+runs its workflow from `tui/writes/workflows.py` instead; the workflow's form ends in
+`confirm`, the same preview, tier modal and `perform`. `toggle_mode` asks before entering
+write mode and never before leaving it.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from textual.app import App
@@ -28,6 +31,7 @@ from stm_tui.tui.writes.form import RequestForm
 from stm_tui.tui.writes.form_plans import plan_for
 from stm_tui.tui.writes.mode import toggle_write_mode
 from stm_tui.tui.writes.outcome import Outcome, show_outcome
+from stm_tui.tui.writes.workflows import WORKFLOWS
 from stm_tui.views.actions import WriteAction
 from stm_tui.views.rows.base import Context
 
@@ -63,8 +67,12 @@ class WriteFlow:
         if not state:
             self.app.notify(state.reason or "not available", severity="warning", markup=False)
             return
-        if action.form or action.build is None:
-            self._ask_form(action, item)
+        if action.build is None or action.form:
+            workflow = WORKFLOWS.get(action.id)
+            if workflow is not None:
+                workflow(self, item)
+            else:
+                self._ask_form(action, item)
             return
         try:
             call = action.build(item)
@@ -151,14 +159,28 @@ class WriteFlow:
         then: Callable[[WriteOutcome], None] | None = None,
     ) -> None:
         """The tier's confirmation for a call a form built, then `perform`."""
+        self.confirm(call, impact=impact or (), then=then)
+
+    def confirm(
+        self,
+        call: WriteCall,
+        *,
+        impact: Sequence[str] = (),
+        then: Callable[[WriteOutcome], None] | None = None,
+        cancelled: Callable[[], None] | None = None,
+    ) -> None:
+        """The preview and the modal of the call's tier; `perform` once confirmed.
+
+        `cancelled` runs on Esc or Cancel (a form may open again with what was filled in)."""
+        modal = confirmation_for(call, impact=impact, where=self._where())
 
         def answered(confirmed: bool | None) -> None:
             if confirmed:
                 self.perform(call, then)
+            elif cancelled is not None:
+                cancelled()
 
-        self.app.push_screen(
-            confirmation_for(call, impact=impact or (), where=self._where()), answered
-        )
+        self.app.push_screen(modal, answered)
 
     def perform(self, call: WriteCall, then: Callable[[WriteOutcome], None] | None = None) -> None:
         """Send a confirmed write through `Session.write` (audit, send once, store, refresh)

@@ -5,6 +5,15 @@ dashboard turns it into a key binding, a footer and help entry and a palette com
 them ask `availability` the same question, so a disabled action shows the same reason
 everywhere. Running one means building its `WriteCall` from the item: the same value the
 confirmation previews, the audit file records and the client sends.
+
+Two kinds of action need more than the selected item, and say so with two fields:
+
+- `build=None`: the call is built from what the user fills in. The dashboard runs the
+  action's *workflow* instead (`stm_tui.tui.writes.workflows.WORKFLOWS`, keyed by action id:
+  a form, then the same preview, confirmation and send as every other write).
+- `needs_item=False`: a *create* action. It runs on the list, not on a row: it is offered
+  and enabled with nothing selected, and its workflow gets the selected item or None.
+  "Generate keypair" is both; other creations (a release, a team, a token) fit the same way.
 """
 
 from __future__ import annotations
@@ -15,7 +24,11 @@ from typing import Any
 
 from stm_tui.api.models import Certificate, Keypair
 from stm_tui.api.writes.call import Tier, WriteCall
-from stm_tui.api.writes.certificates import RevokeCertificate, revoke_certificate
+from stm_tui.api.writes.certificates import (
+    RevokeCertificate,
+    revoke_certificate,
+    set_default_certificate,
+)
 from stm_tui.api.writes.keypairs import suspend_keypair, unsuspend_keypair
 from stm_tui.api.writes.permissions import (
     ACTION_PERMISSIONS,
@@ -47,13 +60,14 @@ class WriteAction:
     key: str  # default key(s), Textual names ("X", "ctrl+x"); a profile's keymap may change it
     label: str  # footer, help and palette: "Suspend"
     tier: Tier  # how it is confirmed; a test holds it equal to what `build` returns
-    # The call for the selected item; None for an action whose request is filled in a form
-    # first (`form`): the dashboard's form plan for this id builds the call then.
-    build: Callable[[Any], WriteCall] | None
+    # The call for the selected item; None: the action's workflow (tui/writes/workflows.py)
+    # or its form plan (tui/writes/form_plans.py) asks for its fields first.
+    build: Callable[[Any], WriteCall] | None = None
     applies: Applies = _always
     impact: Impact = _nothing_else
     form: bool = False  # the request is asked in a form (tui/writes/form_plans.py)
-    on_item: bool = True  # False: acts on the area (a create), no item need be selected
+    needs_item: bool = True  # False: a create action, run on the list itself
+    footer: bool = True  # False: in the help and the palette only (the footer is full)
     approval: Approval | None = None  # required for Tier.APPROVAL
     confirm_label: str | None = None  # the confirm button, when not the tier's own word
 
@@ -81,7 +95,7 @@ class WriteAction:
             permissions=permissions,
             role_codes=role_codes,
             read_only=read_only,
-            selected=0 if item is None and self.on_item else 1,
+            selected=1 if item is not None or not self.needs_item else 0,
             write_key=write_key,
         )
         if not general or item is None:
@@ -139,4 +153,40 @@ UNSUSPEND_KEYPAIR = WriteAction(
 REVOKE_CERTIFICATE = WriteAction(
     "certificate.revoke", "R", "Revoke", Tier.IRREVERSIBLE, _revoke, _revoked,
     _revocation_impact,
+)
+
+
+# -- keypair and certificate workflows (issue 11); the forms are in tui/writes/ -------------
+
+
+def _not_default_candidate(c: Any) -> str | None:
+    if c.certificate_status != "ACTIVE":
+        return f"only an ACTIVE certificate can be the default (it is {c.certificate_status})"
+    if c.default_cert:
+        return "already the keypair's default"
+    if c.keypair is None or not c.keypair.id:
+        return "its keypair is not known"
+    return None
+
+
+def _set_default(c: Certificate) -> WriteCall:
+    kp = c.keypair
+    if kp is None or not kp.id:
+        raise ValueError("a certificate without its keypair")
+    return set_default_certificate(kp.id, kp.alias or kp.id, c.id, c.alias or c.id)
+
+
+GENERATE_KEYPAIR = WriteAction(
+    "keypair.generate", "N", "New keypair", Tier.CONFIRM, needs_item=False
+)
+UPDATE_KEYPAIR = WriteAction("keypair.update", "M", "Update", Tier.CONFIRM, footer=False)
+DELETE_KEYPAIR = WriteAction(
+    "keypair.delete", "D", "Delete", Tier.IRREVERSIBLE, footer=False
+)
+GENERATE_CERTIFICATE = WriteAction(
+    "certificate.generate", "A", "New certificate", Tier.CONFIRM, footer=False
+)
+SET_DEFAULT_CERTIFICATE = WriteAction(
+    "certificate.set_default", "F", "Make default", Tier.CONFIRM, _set_default,
+    _not_default_candidate, footer=False,
 )

@@ -45,7 +45,7 @@ def _kp_disable(item: Any) -> WriteCall:
 
 
 CREATE_KEYPAIR_PROFILE = WriteAction(
-    "keypair_profile.create", "n", "New", Tier.CONFIRM, None, form=True, on_item=False
+    "keypair_profile.create", "n", "New", Tier.CONFIRM, None, form=True, needs_item=False
 )
 EDIT_KEYPAIR_PROFILE = WriteAction(
     "keypair_profile.update", "m", "Edit", Tier.CONFIRM, None, form=True
@@ -59,7 +59,7 @@ DISABLE_KEYPAIR_PROFILE = WriteAction(
 # The account setting, offered where profiles are listed (its form shows the current state).
 REQUIRE_KEYPAIR_PROFILE = WriteAction(
     "account_settings.require_keypair_profile", "R", "Require profile", Tier.CONFIRM, None,
-    form=True, on_item=False,
+    form=True, needs_item=False,
 )
 
 KEYPAIR_PROFILE_ACTIONS = (
@@ -95,7 +95,7 @@ def _cp_disable(item: Any) -> WriteCall:
 
 
 CREATE_CERTIFICATE_PROFILE = WriteAction(
-    "certificate_profile.create", "n", "New", Tier.CONFIRM, None, form=True, on_item=False
+    "certificate_profile.create", "n", "New", Tier.CONFIRM, None, form=True, needs_item=False
 )
 EDIT_CERTIFICATE_PROFILE = WriteAction(
     "certificate_profile.update", "m", "Edit", Tier.CONFIRM, None, form=True

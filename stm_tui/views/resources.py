@@ -18,9 +18,14 @@ from rich.console import RenderableType
 
 from stm_tui.views import details as d
 from stm_tui.views.actions import (
+    DELETE_KEYPAIR,
+    GENERATE_CERTIFICATE,
+    GENERATE_KEYPAIR,
     REVOKE_CERTIFICATE,
+    SET_DEFAULT_CERTIFICATE,
     SUSPEND_KEYPAIR,
     UNSUSPEND_KEYPAIR,
+    UPDATE_KEYPAIR,
     WriteAction,
 )
 from stm_tui.views.profile_actions import (
@@ -164,7 +169,11 @@ VIEWS: dict[ResourceName, ResourceView] = {
             "keypairs", _alias_or_id, (ID, "alias", "alg", "type", "status", "certs"),
             columns=inventory.KEYPAIR_COLUMNS, row=inventory.keypair_row,
             detail=d.keypair_detail, palette="keypair", detail_sources=("signatures",),
-            default_sort=("alias", False), actions=(SUSPEND_KEYPAIR, UNSUSPEND_KEYPAIR),
+            default_sort=("alias", False),
+            actions=(
+                SUSPEND_KEYPAIR, UNSUSPEND_KEYPAIR,
+                GENERATE_KEYPAIR, UPDATE_KEYPAIR, GENERATE_CERTIFICATE, DELETE_KEYPAIR,
+            ),
         ),
         ResourceView(
             "certificate_profiles", _name_or_id,
@@ -178,7 +187,7 @@ VIEWS: dict[ResourceName, ResourceView] = {
             (ID, "alias", "status", "keypair", "to", "days", "subject"),
             columns=inventory.CERTIFICATE_COLUMNS, row=inventory.cert_row,
             detail=d.certificate_detail, palette="certificate", default_sort=("days", False),
-            actions=(REVOKE_CERTIFICATE,),
+            actions=(REVOKE_CERTIFICATE, SET_DEFAULT_CERTIFICATE),
         ),
         ResourceView(
             "releases", _name_or_id,

@@ -133,8 +133,13 @@ def _sample(view: ResourceView) -> Any:
              "resource": {"type": "KEYPAIR", "id": "k1", "name": "build-key"}}
         )
     return m.Certificate.model_validate(
-        {"id": "c1", "alias": "build-cert", "certificate_status": "ACTIVE"}
+        {"id": "c1", "alias": "build-cert", "certificate_status": "ACTIVE",
+         "keypair": {"id": "k1", "alias": "build-key"}}
     )
+
+
+# Actions on one list that change an item of another collection.
+_OTHER_TARGET = {"certificate.set_default": "keypairs"}
 
 
 @pytest.mark.parametrize(
@@ -147,8 +152,19 @@ def test_write_actions_build_the_call_they_declare(view: ResourceView, action: A
     call = action.build(_sample(view))
     assert call.action == action.id
     assert call.tier is action.tier
-    assert call.target is not None and call.target.resource == view.resource
+    expected = _OTHER_TARGET.get(action.id, view.resource)
+    assert call.target is not None and call.target.resource == expected
     if action.id in DECIDED_PER_REQUEST:
         assert action.permission is None
     else:
         assert action.permission == ACTION_PERMISSIONS[action.id]
+
+
+def test_every_action_without_a_call_of_its_own_has_a_workflow_or_a_form() -> None:
+    from stm_tui.tui.writes.form_plans import plan_for
+    from stm_tui.tui.writes.workflows import WORKFLOWS
+
+    asking = [a.id for view in VIEWS.values() for a in view.actions if a.build is None]
+    assert asking, "no form-driven action declared"
+    assert [a for a in asking if a not in WORKFLOWS and plan_for(a) is None] == []
+    assert set(WORKFLOWS) <= {a.id for view in VIEWS.values() for a in view.actions}

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from rich.text import Text
+from textual.widgets import Static
 
 from stm_tui.api.models import Certificate, Keypair
 from stm_tui.emulator.server import EmulatorServer
@@ -88,8 +90,11 @@ async def test_read_only_shows_the_action_dimmed_and_every_place_gives_the_same_
         assert not isinstance(app.screen, ConfirmScreen)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
-        # Actions dimmed for the same reason share one line of the help.
-        assert f"X Suspend · U Unsuspend: {READ_ONLY}" in screen_text(app)
+        # Every action of the list is refused for the same reason: they share one line.
+        writes = app.screen.query_one("#help-writes", Static).content
+        assert isinstance(writes, Text)
+        assert writes.plain.startswith("X Suspend · U Unsuspend · N New keypair")
+        assert writes.plain.endswith(f"D Delete: {READ_ONLY}") and "\n" not in writes.plain
         await pilot.press("escape", "ctrl+p", *"Suspend keypair")
         await wait_until(pilot, lambda: f"key X: {READ_ONLY}" in screen_text(app))
 

@@ -139,8 +139,10 @@ class AreaScreen(Screen[None]):
         host = self.host
         noun = view.palette or view.resource
         target = f"{noun} {clean_cell(view.label(item))}" if item is not None else ""
+        # A create action does not act on the selected item: it names none.
         return [
-            WriteState(host.key_for(a.id), a, host.write_availability(a, item), target)
+            WriteState(host.key_for(a.id), a, host.write_availability(a, item),
+                       target if a.needs_item else "")
             for a in self._writes.values()
         ]
 
@@ -201,7 +203,7 @@ class AreaScreen(Screen[None]):
         if action is None:
             return
         item = self.selected_item()
-        if item is None and action.on_item:
+        if item is None and action.needs_item:
             self.notify(f"{action.label}: nothing selected", severity="warning")
             return
         self.host.request_write(action, item)

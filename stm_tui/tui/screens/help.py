@@ -35,7 +35,7 @@ FILTER_HELP = (
     "Filter (/): words are ANDed substrings; field:value matches one column; !word "
     "excludes; \"two words\" is one term; Esc clears."
 )
-PALETTE_HELP = "^p palette: actions, and jump to anything by name · Esc or ? closes"
+PALETTE_HELP = "^p palette: actions, jump to anything by name · Esc or ? closes"
 
 COLUMN_WIDTH = 21  # one "keys  description" entry, and the gap after it
 

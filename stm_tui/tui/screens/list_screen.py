@@ -47,6 +47,8 @@ class ListScreen(AreaScreen):
         self.came_from: str | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._unsubscribe_rows: Callable[[], None] | None = None
+        # A new item to select once its row arrives (a keypair just generated).
+        self._focus_when_listed: str | None = None
 
     # composition -------------------------------------------------------------------------
 
@@ -93,6 +95,10 @@ class ListScreen(AreaScreen):
 
     def _on_rows(self, upserts: list[Row], removed: set[str]) -> None:
         self.table.apply_diff(upserts, removed)
+        wanted = self._focus_when_listed
+        if wanted is not None and any(row.key == wanted for row in upserts):
+            self._focus_when_listed = None
+            self.focus_key(wanted)
 
     def _on_diff(self, diff: Diff) -> None:
         # The rows follow the cache; the detail shows the store's item and its sources.
@@ -214,6 +220,13 @@ class ListScreen(AreaScreen):
                 return False
         table.focus()
         return True
+
+    def focus_key_when_listed(self, key: str) -> None:
+        """Select `key` now, or as soon as its row arrives from the store."""
+        if self.table.move_cursor_to_key(key):
+            self.table.focus()
+            return
+        self._focus_when_listed = key
 
     def selected_item(self) -> Any | None:
         key = self.table.cursor_key

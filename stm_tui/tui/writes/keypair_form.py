@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from stm_tui.api.models import CertificateProfile, KeypairProfile, Team, User
+from stm_tui.api.models import Certificate, CertificateProfile, KeypairProfile, Team, User
 from stm_tui.api.writes.keypairs import CURVES, KEY_SIZES
 from stm_tui.tui.writes.spec import Choice, FieldSpec, FormSpec, Kind, Lock, Values
 
@@ -268,6 +268,80 @@ def generate_certificate_form(
         ],
         submit_label="Preview",
         validator=duplicates,
+    )
+
+
+def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of `after` whose value differs from `before` (picks compared as sets)."""
+    out: dict[str, Any] = {}
+    for name, value in after.items():
+        old = before.get(name)
+        if isinstance(value, tuple | list) and isinstance(old, tuple | list):
+            if set(value) != set(old):
+                out[name] = value
+        elif value != old:
+            out[name] = value
+    return out
+
+
+def _cert_label(cert: Certificate) -> str:
+    to = f", to {cert.valid_to:%Y-%m-%d}" if cert.valid_to else ""
+    return f"{cert.alias or cert.id}{to}" + (" (default now)" if cert.default_cert else "")
+
+
+def update_keypair_form(
+    *,
+    keypair_alias: str,
+    current: Mapping[str, Any],
+    certificates: Sequence[Certificate] = (),
+    users: Sequence[User] = (),
+    teams: Sequence[Team] = (),
+    keypair_aliases: Mapping[str, str] | None = None,
+) -> FormSpec:
+    """The "update keypair" form for `UpdateKeypair`: alias, access, default certificate.
+
+    `current` is the keypair as it is (the form starts there and refuses to preview an
+    unchanged keypair); `keypair_aliases` are the aliases of the *other* keypairs.
+    """
+    used = dict(keypair_aliases or {})
+    active = [c for c in certificates if (c.certificate_status or "").upper() == "ACTIVE"]
+
+    def restricted(values: Values) -> bool:
+        return bool(values.get("limit_by_users"))
+
+    def check(data: Values) -> dict[str, str]:
+        out: dict[str, str] = {}
+        alias = data.get("alias")
+        if isinstance(alias, str) and alias in used:
+            out["alias"] = f"already used by keypair {used[alias]}"
+        if not out and not changed_fields(current, data):
+            out["_"] = "nothing changed yet"
+        return out
+
+    return FormSpec(
+        title=f"Update keypair {keypair_alias}",
+        fields=[
+            FieldSpec("alias", "Alias", "3-64 letters, digits, '.', '_', '-'; unique",
+                      max_length=64),
+            FieldSpec("limit_by_users", "Restricted",
+                      "on: only the users and teams picked; off: open to everyone"),
+            FieldSpec("users", "Users", choices=[Choice(u.id, _user_label(u)) for u in users],
+                      visible=restricted),
+            FieldSpec("groups", "Teams", choices=[Choice(t.id, t.name or t.id) for t in teams],
+                      visible=restricted),
+            FieldSpec(
+                "default_certificate_id",
+                "Default certificate",
+                "signing uses it unless a certificate is named; ACTIVE ones only",
+                kind=Kind.CHOICE,
+                choices=[Choice(c.id, _cert_label(c)) for c in active],
+                blank="none chosen",
+            ),
+        ],
+        submit_label="Preview",
+        validator=check,
+        initial=dict(current),
+        intro="Only what you change is sent.",
     )
 
 
