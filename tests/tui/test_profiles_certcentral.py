@@ -298,3 +298,51 @@ async def test_enter_on_a_checklist_step_opens_its_workflow(
         await pilot.press("enter")  # 2FA: another helper's workflow; the area and what to do
         await wait_until(pilot, lambda: app.current_mode == "users")
         assert any("enrols an authenticator" in n for n in notes)
+
+
+async def test_editing_a_certificate_profile_sends_the_changes_and_the_whole_subject(
+    fresh_emulator: EmulatorServer,
+) -> None:
+    app = make_app(fresh_emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await enter_write_mode(pilot)
+        await select_row(pilot, "C", "Private code signing (90 days)")
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, RequestForm))
+        assert submit_disabled(app)
+        await retype(pilot, "validity_days", "4000")
+        assert message(app, "validity_days") == "✗ must be at most 3650"
+        await retype(pilot, "validity_days", "60")
+        await retype(pilot, "organization", "Acme QA")
+        modal = await confirm(pilot)
+        body = dict(modal.call.body or {})
+        template = body.pop("subject_template")
+        assert body == {"validity_days": 60}
+        assert template["organization"] == "Acme QA" and template["common_name"]
+        await pilot.press("y")
+        await wait_until(pilot, lambda: on_server(
+            fresh_emulator, "certificate", "Private code signing (90 days)")[0][
+            "validity_days"] == 60)
+    [held] = on_server(fresh_emulator, "certificate", "Private code signing (90 days)")
+    assert held["subject_template"]["organization"] == "Acme QA"
+
+
+async def test_a_certcentral_key_too_short_keeps_set_up_disabled(
+    fresh_emulator: EmulatorServer,
+) -> None:
+    app = make_app(fresh_emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await enter_write_mode(pilot)
+        await pilot.press("Z", "D")
+        await wait_until(pilot, lambda: isinstance(app.screen, IrreversibleScreen))
+        await pilot.press(*"Acme Software", "enter")
+        await wait_until(pilot, lambda: "not set up" in screen_text(app))
+        assert "s Set up" in footer(app)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, RequestForm))
+        app.screen.query_one("#field-api_key", SecretInput).focus()
+        await pilot.press(*"abc")
+        assert message(app, "api_key") == "✗ at least 8 characters (3 so far)"
+        assert submit_disabled(app)
