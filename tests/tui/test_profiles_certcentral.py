@@ -5,6 +5,8 @@ input per field; what a Developer or a Signer is told; the CertCentral key never
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -34,6 +36,16 @@ def api(server: EmulatorServer, path: str, **params: str) -> Any:
 
 def on_server(server: EmulatorServer, kind: str, name: str) -> list[dict[str, Any]]:
     return list(api(server, f"/{kind}-profiles", name=name)["items"])
+
+
+def written_under_user_dirs() -> str:
+    """Every file under the test's private XDG directories, as text."""
+    return "".join(
+        path.read_text(errors="replace")
+        for name in ("CONFIG", "DATA", "CACHE", "STATE")
+        for path in Path(os.environ[f"XDG_{name}_HOME"]).rglob("*")
+        if path.is_file()
+    )
 
 
 async def pick_radio(pilot: Pilot[Any], name: str, label: str) -> None:
@@ -266,7 +278,10 @@ async def test_certcentral_key_is_masked_never_shown_and_the_checklist_step_turn
         log_text = json.dumps([repr(r) for r in app.session.command_log.snapshot()])
         audit = app.session.audit_path.read_text()
         screens = shown_while_typing + shown_in_modal + screen_text(app)
-    for where in (screens, audit, log_text, "\n".join(notes)):
+    # Whatever the session wrote under the user's directories (logs, audit, state), too.
+    written = written_under_user_dirs()
+    assert "intent" in written  # the audit file is among them
+    for where in (screens, audit, log_text, "\n".join(notes), written):
         assert CANARY not in where
     assert "•" * 8 in shown_while_typing
     cc = api(fresh_emulator, "/account-settings")["certcentral"]
