@@ -55,8 +55,22 @@ async def pick_radio(pilot: Pilot[Any], name: str, label: str) -> None:
     await pilot.pause()
 
 
+AREA_OF = {"K": "keypair_profiles", "C": "certificate_profiles"}
+
+
+async def open_area(pilot: Pilot[Any], key: str) -> None:
+    """Switch area and wait for its list: a key pressed during the switch would be lost."""
+    await pilot.press(key)
+    await wait_until(
+        pilot,
+        lambda: isinstance(pilot.app.screen, ListScreen)
+        and pilot.app.screen.view.resource == AREA_OF[key]
+        and pilot.app.screen.is_mounted,
+    )
+
+
 async def select_row(pilot: Pilot[Any], area_key: str, name: str) -> ListScreen:
-    await pilot.press(area_key)
+    await open_area(pilot, area_key)
     screen = pilot.app.screen
     assert isinstance(screen, ListScreen)
     items = pilot.app.session.store.collection(screen.view.resource).items
@@ -81,7 +95,8 @@ async def test_a_new_keypair_profile_is_checked_per_field_then_created(
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         await enter_write_mode(pilot)
-        await pilot.press("K", "n")
+        await open_area(pilot, "K")
+        await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(app.screen, RequestForm))
         assert message(app, "name") == "✗ required" and submit_disabled(app)
         await retype(pilot, "name", "ECDSA P-256 TEST")  # names are unique, whatever the case
@@ -150,7 +165,8 @@ async def test_the_require_profile_setting_is_toggled_from_the_keypair_profiles_
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
         await enter_write_mode(pilot)
-        await pilot.press("K", "R")
+        await open_area(pilot, "K")
+        await pilot.press("R")
         await wait_until(pilot, lambda: isinstance(app.screen, RequestForm))
         assert submit_disabled(app) and "unchanged: it is off now" in screen_text(app)
         await pilot.press("space")  # the switch has the focus
@@ -168,7 +184,8 @@ async def test_certificate_profiles_refuse_certcentral_while_it_is_not_connected
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         await enter_write_mode(pilot)
-        await pilot.press("C", "n")
+        await open_area(pilot, "C")
+        await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(app.screen, RequestForm))
         await retype(pilot, "name", "ci-ev")
         await pick_radio(pilot, "hierarchy", "CertCentral (public)")
@@ -218,20 +235,25 @@ async def test_a_developer_and_a_signer_see_the_actions_disabled_with_the_reason
         notes = recording(app)
         await enter_write_mode(pilot)
         await pilot.press("K")
+        await wait_until(pilot, lambda: "n New" in footer(app))
         screen = app.screen
-        assert "n New" in footer(app) and screen.active_bindings["n"].enabled is False
+        assert screen.active_bindings["n"].enabled is False  # shown, dimmed
         await pilot.press("n")
-        assert notes[-1] == f"New: needs the Manage keypair profile permission (you are {name})"
-        await pilot.press("C", "c")
-        assert notes[-1] == (
+        await wait_until(pilot, lambda: bool(notes) and notes[-1] == (
+            f"New: needs the Manage keypair profile permission (you are {name})"
+        ))
+        await pilot.press("C")
+        await wait_until(pilot, lambda: "c Clone" in footer(app))
+        await pilot.press("c")
+        await wait_until(pilot, lambda: notes[-1] == (
             f"Clone: needs the Manage certificate profile permission (you are {name})"
-        )
+        ))
         await pilot.press("Z")
         await wait_until(pilot, lambda: isinstance(app.screen, CertCentralScreen))
         await pilot.press("D")
-        assert notes[-1] == (
+        await wait_until(pilot, lambda: notes[-1] == (
             f"Delete: needs the Manage CertCentral key permission (you are {name})"
-        )
+        ))
         assert not isinstance(app.screen, (RequestForm, IrreversibleScreen))
 
 
@@ -270,7 +292,9 @@ async def test_certcentral_key_is_masked_never_shown_and_the_checklist_step_turn
         await wait_until(pilot, lambda: checklist.result("certcentral").state.value == "done")
         assert "connected (CertCentral global, key …" + CANARY[-4:] in screen_text(app)
 
-        await pilot.press("Z", "D")
+        await pilot.press("Z")
+        await wait_until(pilot, lambda: isinstance(app.screen, CertCentralScreen))
+        await pilot.press("D")
         await wait_until(pilot, lambda: isinstance(app.screen, IrreversibleScreen))
         await pilot.press(*"Acme Software", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, CertCentralScreen)
@@ -350,7 +374,9 @@ async def test_a_certcentral_key_too_short_keeps_set_up_disabled(
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
         await enter_write_mode(pilot)
-        await pilot.press("Z", "D")
+        await pilot.press("Z")
+        await wait_until(pilot, lambda: isinstance(app.screen, CertCentralScreen))
+        await pilot.press("D")
         await wait_until(pilot, lambda: isinstance(app.screen, IrreversibleScreen))
         await pilot.press(*"Acme Software", "enter")
         await wait_until(pilot, lambda: "not set up" in screen_text(app))
