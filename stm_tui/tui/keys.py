@@ -70,7 +70,8 @@ _DECLARED: tuple[Action, ...] = (
     # issue 13: the setup checklist and the CertCentral integration, over any area
     Action("setup_checklist", "0", "setup_checklist", "Setup checklist",
            palette="Setup checklist", palette_help="the Lead guide's steps, live", on_app=True),
-    Action("certcentral", "Z", "certcentral", "CertCentral",
+    # No description: the help at 80x24 has no line to spare; the palette names it.
+    Action("certcentral", "Z", "certcentral", "",
            palette="CertCentral integration",
            palette_help="set up, validate, enable, disable or delete it", on_app=True),
     # lists

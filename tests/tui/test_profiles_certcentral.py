@@ -5,6 +5,8 @@ input per field; what a Developer or a Signer is told; the CertCentral key never
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,6 +38,16 @@ def on_server(server: EmulatorServer, kind: str, name: str) -> list[dict[str, An
     return list(api(server, f"/{kind}-profiles", name=name)["items"])
 
 
+def written_under_user_dirs() -> str:
+    """Every file under the test's private XDG directories, as text."""
+    return "".join(
+        path.read_text(errors="replace")
+        for name in ("CONFIG", "DATA", "CACHE", "STATE")
+        for path in Path(os.environ[f"XDG_{name}_HOME"]).rglob("*")
+        if path.is_file()
+    )
+
+
 async def pick_radio(pilot: Pilot[Any], name: str, label: str) -> None:
     radios = pilot.app.screen.query_one(f"#field-{name}", RadioSet)
     button = next(b for b in radios.query(RadioButton) if str(b.label) == label)
@@ -43,8 +55,22 @@ async def pick_radio(pilot: Pilot[Any], name: str, label: str) -> None:
     await pilot.pause()
 
 
+AREA_OF = {"K": "keypair_profiles", "C": "certificate_profiles"}
+
+
+async def open_area(pilot: Pilot[Any], key: str) -> None:
+    """Switch area and wait for its list: a key pressed during the switch would be lost."""
+    await pilot.press(key)
+    await wait_until(
+        pilot,
+        lambda: isinstance(pilot.app.screen, ListScreen)
+        and pilot.app.screen.view.resource == AREA_OF[key]
+        and pilot.app.screen.is_mounted,
+    )
+
+
 async def select_row(pilot: Pilot[Any], area_key: str, name: str) -> ListScreen:
-    await pilot.press(area_key)
+    await open_area(pilot, area_key)
     screen = pilot.app.screen
     assert isinstance(screen, ListScreen)
     items = pilot.app.session.store.collection(screen.view.resource).items
@@ -69,7 +95,8 @@ async def test_a_new_keypair_profile_is_checked_per_field_then_created(
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         await enter_write_mode(pilot)
-        await pilot.press("K", "n")
+        await open_area(pilot, "K")
+        await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(app.screen, RequestForm))
         assert message(app, "name") == "✗ required" and submit_disabled(app)
         await retype(pilot, "name", "ECDSA P-256 TEST")  # names are unique, whatever the case
@@ -138,7 +165,8 @@ async def test_the_require_profile_setting_is_toggled_from_the_keypair_profiles_
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
         await enter_write_mode(pilot)
-        await pilot.press("K", "R")
+        await open_area(pilot, "K")
+        await pilot.press("R")
         await wait_until(pilot, lambda: isinstance(app.screen, RequestForm))
         assert submit_disabled(app) and "unchanged: it is off now" in screen_text(app)
         await pilot.press("space")  # the switch has the focus
@@ -156,7 +184,8 @@ async def test_certificate_profiles_refuse_certcentral_while_it_is_not_connected
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         await enter_write_mode(pilot)
-        await pilot.press("C", "n")
+        await open_area(pilot, "C")
+        await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(app.screen, RequestForm))
         await retype(pilot, "name", "ci-ev")
         await pick_radio(pilot, "hierarchy", "CertCentral (public)")
@@ -206,20 +235,25 @@ async def test_a_developer_and_a_signer_see_the_actions_disabled_with_the_reason
         notes = recording(app)
         await enter_write_mode(pilot)
         await pilot.press("K")
+        await wait_until(pilot, lambda: "n New" in footer(app))
         screen = app.screen
-        assert "n New" in footer(app) and screen.active_bindings["n"].enabled is False
+        assert screen.active_bindings["n"].enabled is False  # shown, dimmed
         await pilot.press("n")
-        assert notes[-1] == f"New: needs the Manage keypair profile permission (you are {name})"
-        await pilot.press("C", "c")
-        assert notes[-1] == (
+        await wait_until(pilot, lambda: bool(notes) and notes[-1] == (
+            f"New: needs the Manage keypair profile permission (you are {name})"
+        ))
+        await pilot.press("C")
+        await wait_until(pilot, lambda: "c Clone" in footer(app))
+        await pilot.press("c")
+        await wait_until(pilot, lambda: notes[-1] == (
             f"Clone: needs the Manage certificate profile permission (you are {name})"
-        )
+        ))
         await pilot.press("Z")
         await wait_until(pilot, lambda: isinstance(app.screen, CertCentralScreen))
         await pilot.press("D")
-        assert notes[-1] == (
+        await wait_until(pilot, lambda: notes[-1] == (
             f"Delete: needs the Manage CertCentral key permission (you are {name})"
-        )
+        ))
         assert not isinstance(app.screen, (RequestForm, IrreversibleScreen))
 
 
@@ -258,7 +292,9 @@ async def test_certcentral_key_is_masked_never_shown_and_the_checklist_step_turn
         await wait_until(pilot, lambda: checklist.result("certcentral").state.value == "done")
         assert "connected (CertCentral global, key …" + CANARY[-4:] in screen_text(app)
 
-        await pilot.press("Z", "D")
+        await pilot.press("Z")
+        await wait_until(pilot, lambda: isinstance(app.screen, CertCentralScreen))
+        await pilot.press("D")
         await wait_until(pilot, lambda: isinstance(app.screen, IrreversibleScreen))
         await pilot.press(*"Acme Software", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, CertCentralScreen)
@@ -266,7 +302,10 @@ async def test_certcentral_key_is_masked_never_shown_and_the_checklist_step_turn
         log_text = json.dumps([repr(r) for r in app.session.command_log.snapshot()])
         audit = app.session.audit_path.read_text()
         screens = shown_while_typing + shown_in_modal + screen_text(app)
-    for where in (screens, audit, log_text, "\n".join(notes)):
+    # Whatever the session wrote under the user's directories (logs, audit, state), too.
+    written = written_under_user_dirs()
+    assert "intent" in written  # the audit file is among them
+    for where in (screens, audit, log_text, "\n".join(notes), written):
         assert CANARY not in where
     assert "•" * 8 in shown_while_typing
     cc = api(fresh_emulator, "/account-settings")["certcentral"]
@@ -298,3 +337,53 @@ async def test_enter_on_a_checklist_step_opens_its_workflow(
         await pilot.press("enter")  # 2FA: another helper's workflow; the area and what to do
         await wait_until(pilot, lambda: app.current_mode == "users")
         assert any("enrols an authenticator" in n for n in notes)
+
+
+async def test_editing_a_certificate_profile_sends_the_changes_and_the_whole_subject(
+    fresh_emulator: EmulatorServer,
+) -> None:
+    app = make_app(fresh_emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await enter_write_mode(pilot)
+        await select_row(pilot, "C", "Private code signing (90 days)")
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, RequestForm))
+        assert submit_disabled(app)
+        await retype(pilot, "validity_days", "4000")
+        assert message(app, "validity_days") == "✗ must be at most 3650"
+        await retype(pilot, "validity_days", "60")
+        await retype(pilot, "organization", "Acme QA")
+        modal = await confirm(pilot)
+        body = dict(modal.call.body or {})
+        template = body.pop("subject_template")
+        assert body == {"validity_days": 60}
+        assert template["organization"] == "Acme QA" and template["common_name"]
+        await pilot.press("y")
+        await wait_until(pilot, lambda: on_server(
+            fresh_emulator, "certificate", "Private code signing (90 days)")[0][
+            "validity_days"] == 60)
+    [held] = on_server(fresh_emulator, "certificate", "Private code signing (90 days)")
+    assert held["subject_template"]["organization"] == "Acme QA"
+
+
+async def test_a_certcentral_key_too_short_keeps_set_up_disabled(
+    fresh_emulator: EmulatorServer,
+) -> None:
+    app = make_app(fresh_emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await enter_write_mode(pilot)
+        await pilot.press("Z")
+        await wait_until(pilot, lambda: isinstance(app.screen, CertCentralScreen))
+        await pilot.press("D")
+        await wait_until(pilot, lambda: isinstance(app.screen, IrreversibleScreen))
+        await pilot.press(*"Acme Software", "enter")
+        await wait_until(pilot, lambda: "not set up" in screen_text(app))
+        assert "s Set up" in footer(app)
+        await pilot.press("s")
+        await wait_until(pilot, lambda: isinstance(app.screen, RequestForm))
+        app.screen.query_one("#field-api_key", SecretInput).focus()
+        await pilot.press(*"abc")
+        assert message(app, "api_key") == "✗ at least 8 characters (3 so far)"
+        assert submit_disabled(app)
