@@ -68,8 +68,9 @@ _DECLARED: tuple[Action, ...] = (
     Action("monitor", "M", "monitor", "Monitor releases", palette="Monitor releases",
            palette_help="every open release window, live", on_app=True),
     # issue 13: the setup checklist and the CertCentral integration, over any area
-    Action("setup_checklist", "0", "setup_checklist", "Setup checklist",
-           palette="Setup checklist", palette_help="the Lead guide's steps, live", on_app=True),
+    Action("setup_checklist", "exclamation_mark", "setup_checklist", "Setup checklist",
+           key_display="!", palette="Setup checklist",
+           palette_help="the Lead guide's steps, live", on_app=True),
     # No description: the help at 80x24 has no line to spare; the palette names it.
     Action("certcentral", "Z", "certcentral", "",
            palette="CertCentral integration",

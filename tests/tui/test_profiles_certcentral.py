@@ -265,7 +265,7 @@ async def test_certcentral_key_is_masked_never_shown_and_the_checklist_step_turn
         await loaded(pilot)
         notes = recording(app)
         await enter_write_mode(pilot)
-        await pilot.press("0")
+        await pilot.press("exclamation_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, SetupChecklistScreen))
         checklist = app.screen
         assert isinstance(checklist, SetupChecklistScreen)
@@ -321,7 +321,7 @@ async def test_enter_on_a_checklist_step_opens_its_workflow(
         await enter_write_mode(pilot)
         notes = recording(app)
         await pilot.press("ctrl+p", *"Setup checklist")
-        await wait_until(pilot, lambda: "key 0: the Lead guide's steps, live" in screen_text(app))
+        await wait_until(pilot, lambda: "key !: the Lead guide's steps, live" in screen_text(app))
         await pilot.press("enter")
         await wait_until(pilot, lambda: isinstance(app.screen, SetupChecklistScreen))
         checklist = app.screen
@@ -331,7 +331,7 @@ async def test_enter_on_a_checklist_step_opens_its_workflow(
         await wait_until(pilot, lambda: isinstance(app.screen, RequestForm))
         assert "New keypair profile" in screen_text(app)
         await pilot.press("escape")
-        await pilot.press("0")
+        await pilot.press("exclamation_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, SetupChecklistScreen))
         app.screen.steps.highlighted = 0  # type: ignore[attr-defined]
         await pilot.press("enter")  # 2FA: another helper's workflow; the area and what to do

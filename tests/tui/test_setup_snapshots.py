@@ -13,7 +13,8 @@ from tests.tui.test_snapshots import after_load
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
 def test_setup_checklist(snap_compare: Any, emulator: Any, size: tuple[int, int]) -> None:
-    assert snap_compare(make_app(emulator), terminal_size=size, run_before=after_load("0"))
+    shown = after_load("exclamation_mark")
+    assert snap_compare(make_app(emulator), terminal_size=size, run_before=shown)
 
 
 def test_certcentral_at_80x24(snap_compare: Any, emulator: Any) -> None:
