@@ -102,8 +102,10 @@ class AreaScreen(Screen[None]):
         # Same width: repaint the label alone. A layout pass would repaint the table's
         # scrollbar every second, which is wasted bandwidth over SSH.
         same_width = self._freshness is not None and label.cell_len == self._freshness.cell_len
-        self._freshness = label
+        # Remembered only once shown: a status that arrives before the label is mounted must
+        # not make the label look up to date (it stayed blank under a frozen clock).
         self.query_one("#freshness", Static).update(label, layout=not same_width)
+        self._freshness = label
 
     def set_view_info(self, info: Text) -> None:
         self.query_one("#view-info", Static).update(info)
