@@ -66,7 +66,33 @@ class Encoded:
     chains: dict[str, bytes]
 
 
-def _encode_cert(cert: m.Certificate, out: Encoded) -> str:
+class Memo:
+    """Certificates already written, by object: the store shares one object per equal
+    certificate between a keypair and the certificates list, so each is dumped once per
+    flush. It holds the objects it saw, so that an id cannot be reused while it lives; use
+    one per flush, and drop it when a write fails (its rows may not be in the file)."""
+
+    def __init__(self) -> None:
+        self._keys: dict[int, tuple[m.Certificate, str]] = {}
+
+    def get(self, cert: m.Certificate) -> str | None:
+        known = self._keys.get(id(cert))
+        return known[1] if known is not None and known[0] is cert else None
+
+    def put(self, cert: m.Certificate, key: str) -> None:
+        self._keys[id(cert)] = (cert, key)
+
+
+def _encode_cert(cert: m.Certificate, out: Encoded, memo: Memo) -> str:
+    known = memo.get(cert)
+    if known is not None:
+        return known
+    key = _dump_cert(cert, out)
+    memo.put(cert, key)
+    return key
+
+
+def _dump_cert(cert: m.Certificate, out: Encoded) -> str:
     chain_key: str | None = None
     if "chain" in cert.model_fields_set:
         chain = json.dumps(
@@ -82,14 +108,16 @@ def _encode_cert(cert: m.Certificate, out: Encoded) -> str:
     return key
 
 
-def encode(resource: str, items: Iterable[m.Resource]) -> Encoded:
-    """Rows for `items` of one cached collection."""
+def encode(resource: str, items: Iterable[m.Resource], memo: Memo | None = None) -> Encoded:
+    """Rows for `items` of one cached collection. Certificates met before under `memo` are
+    referred to, not written again (their rows are in the file already)."""
+    memo = memo if memo is not None else Memo()
     out = Encoded(items=[], certs={}, chains={})
     for item in items:
         if resource == "certificates" and isinstance(item, m.Certificate):
-            out.items.append((item.id, None, _encode_cert(item, out)))
+            out.items.append((item.id, None, _encode_cert(item, out, memo)))
         elif resource == "keypairs" and isinstance(item, m.Keypair):
-            refs = [_encode_cert(c, out) for c in item.certificates]
+            refs = [_encode_cert(c, out, memo) for c in item.certificates]
             exclude = {"certificates"} if "certificates" in item.model_fields_set else set()
             body = item.model_dump_json(exclude=exclude, exclude_unset=True).encode()
             out.items.append((item.id, body, ",".join(refs) if exclude else "-"))

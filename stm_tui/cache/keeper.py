@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from stm_tui import memory
+from stm_tui.cache.codec import Memo
 from stm_tui.cache.file import CacheFile, Loaded
 from stm_tui.store.store import Diff, Status, Store
 
@@ -121,6 +122,7 @@ class CacheKeeper:
 
     async def flush(self) -> None:
         """Write what changed since the last flush (on the worker thread)."""
+        memo = Memo()  # certificates first: the keypairs' embedded ones are then known
         for name in self.resources:
             status = self.store.collection(name).status
             if status.cached or status.last_ok is None:
@@ -140,8 +142,8 @@ class CacheKeeper:
             self._removed[name] = set()
             self._rewrite.discard(name)
             write = (
-                (lambda n=name, i=items, r=removed, w=when, c=complete:
-                 self.file.save(n, i, r, w, complete=c))
+                (lambda n=name, i=items, r=removed, w=when, c=complete, mm=memo:
+                 self.file.save(n, i, r, w, complete=c, memo=mm))
                 if items or removed or complete
                 else (lambda n=name, w=when: self.file.stamp(n, w))
             )
@@ -152,6 +154,7 @@ class CacheKeeper:
                 # The file may now lack a change: write the whole collection next time.
                 log.warning("inventory cache write of %s failed: %s", name, type(exc).__name__)
                 self._rewrite.add(name)
+                memo = Memo()
 
     async def close(self) -> None:
         """Write what is pending, then close the file (the worker thread ends)."""
