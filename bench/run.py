@@ -148,8 +148,11 @@ def machine() -> str:
         ram = f"{mem_kb / 1024 / 1024:.1f} GB RAM"
     except (OSError, StopIteration, ValueError):
         ram = "RAM unknown"
+    # Other work on the machine changes every absolute figure: say how loaded it was.
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (f"{cpu}, {os.cpu_count()} cores, {ram}, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}, {dt.date.today().isoformat()}")
+            f"{platform.system()} {platform.release()}, {dt.date.today().isoformat()}; "
+            f"load average {load} (1, 5, 15 min) at the end of the run")
 
 
 def print_results(results: list[dict[str, Any]]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from pydantic import BaseModel, SecretStr, ValidationError
@@ -67,10 +67,11 @@ class Encoded:
 
 
 class Memo:
-    """Certificates already written, by object: the store shares one object per equal
-    certificate between a keypair and the certificates list, so each is dumped once per
-    flush. It holds the objects it saw, so that an id cannot be reused while it lives; use
-    one per flush, and drop it when a write fails (its rows may not be in the file)."""
+    """Certificates already in the file, by object: the store shares one object per equal
+    certificate between a keypair and the certificates list, so each is dumped once, not
+    again for its keypair. It holds the objects it saw, so that an id cannot be reused while
+    it lives (`retain` lets go of the ones the store no longer holds); drop it when a write
+    fails (its rows may not be in the file)."""
 
     def __init__(self) -> None:
         self._keys: dict[int, tuple[m.Certificate, str]] = {}
@@ -81,6 +82,12 @@ class Memo:
 
     def put(self, cert: m.Certificate, key: str) -> None:
         self._keys[id(cert)] = (cert, key)
+
+    def retain(self, keep: Callable[[m.Certificate], bool]) -> None:
+        self._keys = {i: entry for i, entry in self._keys.items() if keep(entry[0])}
+
+    def __len__(self) -> int:
+        return len(self._keys)
 
 
 def _encode_cert(cert: m.Certificate, out: Encoded, memo: Memo) -> str:

@@ -45,7 +45,9 @@ class CacheKeeper:
         # whole at the next flush.
         self._rewrite: set[str] = set()
         self._saved_at: dict[str, datetime] = {}
+        self._memo = Memo()
         self._flush_task: asyncio.Task[None] | None = None
+        self._flushes: set[asyncio.Future[None]] = set()
         self._unsubscribe: Callable[[], None] | None = None
         self._unsubscribe_status: Callable[[], None] | None = None
         self._closed = False
@@ -118,11 +120,16 @@ class CacheKeeper:
             await asyncio.sleep(self.FLUSH_DELAY)
         finally:
             self._flush_task = None
-        await self.flush()
+        # Shielded, and awaited by `close`: a flush has taken its changes off the dirty sets,
+        # so cancelling it half-way would lose them.
+        flush = asyncio.ensure_future(self.flush())
+        self._flushes.add(flush)
+        flush.add_done_callback(self._flushes.discard)
+        await asyncio.shield(flush)
 
     async def flush(self) -> None:
         """Write what changed since the last flush (on the worker thread)."""
-        memo = Memo()  # certificates first: the keypairs' embedded ones are then known
+        memo = self._memo  # certificates first: the keypairs' embedded ones are then known
         for name in self.resources:
             status = self.store.collection(name).status
             if status.cached or status.last_ok is None:
@@ -154,7 +161,18 @@ class CacheKeeper:
                 # The file may now lack a change: write the whole collection next time.
                 log.warning("inventory cache write of %s failed: %s", name, type(exc).__name__)
                 self._rewrite.add(name)
-                memo = Memo()
+                memo = self._memo = Memo()
+
+        self._forget_unheld()
+
+    def _forget_unheld(self) -> None:
+        # Only certificates the store still holds stay in the memo: a replaced one would
+        # otherwise be kept alive by it for the whole session.
+        if "certificates" not in self.store.names:
+            self._memo = Memo()
+            return
+        held = self.store.collection("certificates")
+        self._memo.retain(lambda cert: held.get(cert.id) is cert)
 
     async def close(self) -> None:
         """Write what is pending, then close the file (the worker thread ends)."""
@@ -165,7 +183,9 @@ class CacheKeeper:
                 unsubscribe()
         task, self._flush_task = self._flush_task, None
         if task is not None:
-            task.cancel()
+            task.cancel()  # still waiting: the flush below writes its changes
+        if self._flushes:
+            await asyncio.gather(*self._flushes, return_exceptions=True)
         try:
             if self.file.usable:
                 await self.flush()

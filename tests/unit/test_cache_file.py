@@ -135,3 +135,39 @@ async def test_after_a_failed_write_the_next_flush_rewrites_the_whole_collection
     assert sorted(c.id for c in check.load().items["certificates"]) == ["c1", "c2", "c3"]
     check.close()
 
+
+
+async def test_a_keypairs_certificates_saved_by_an_earlier_flush_are_not_encoded_again(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from stm_tui.cache import codec
+
+    dumped: list[str] = []
+    real = codec._dump_cert
+
+    def counting(cert: m.Certificate, out: codec.Encoded) -> str:
+        dumped.append(cert.id)
+        return real(cert, out)
+
+    monkeypatch.setattr(codec, "_dump_cert", counting)
+    store = Store(resources=("certificates", "keypairs"))
+    keeper = CacheKeeper(CacheFile(tmp_path, OWNER), store, ["certificates", "keypairs"])
+    await keeper.load()
+    keeper.follow()
+    certs = [cert(1), cert(2)]
+    store.replace_all("certificates", certs)
+    store.mark_ok("certificates", SAVED)
+    await keeper.flush()
+    store.replace_all("keypairs", [keypair(1, certs[:1]), keypair(2, [certs[1], cert(3)])])
+    store.mark_ok("keypairs", SAVED)
+    await keeper.flush()
+    await keeper.close()
+    # c1 and c2 once (with the certificates); c3 is not in the collection, so it is dumped
+    # with its keypair.
+    assert sorted(dumped) == ["c1", "c2", "c3"]
+    check = CacheFile(tmp_path, OWNER)
+    check.open()
+    loaded = check.load()
+    check.close()
+    kp = loaded.items["keypairs"][1]
+    assert isinstance(kp, m.Keypair) and [c.id for c in kp.certificates] == ["c2", "c3"]
