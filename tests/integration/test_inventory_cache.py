@@ -17,6 +17,7 @@ import pytest
 
 from stm_tui.api import models as m
 from stm_tui.api.client import ChangeResult, STMClient
+from stm_tui.api.engine import normalize_host
 from stm_tui.api.resources import ResourceName
 from stm_tui.api.writes.certificates import RevokeCertificate, revoke_certificate
 from stm_tui.api.writes.keypairs import delete_keypair
@@ -238,7 +239,7 @@ async def test_a_cache_file_of_another_user_or_host_under_our_name_is_not_read(
     await probe.connect()
     assert probe.me is not None
     await probe.client.aclose()
-    host = STMClient(url, api_key(emulator, role)).host
+    host = normalize_host(url)  # what the client calls its host
     ours = CacheFile(tmp_path, Owner("default", host, probe.me.id)).path
     assert ours != lead_file
     shutil.copyfile(lead_file, ours)  # e.g. a home directory restored from elsewhere
