@@ -104,7 +104,11 @@ class AreaScreen(Screen[None]):
         same_width = self._freshness is not None and label.cell_len == self._freshness.cell_len
         # Remembered only once shown: a status that arrives before the label is mounted must
         # not make the label look up to date (it stayed blank under a frozen clock).
-        self.query_one("#freshness", Static).update(label, layout=not same_width)
+        shown = self.query("#freshness").results(Static)
+        target = next(shown, None)
+        if target is None:
+            return  # not mounted yet (or a screen without one): the next tick shows it
+        target.update(label, layout=not same_width)
         self._freshness = label
 
     def set_view_info(self, info: Text) -> None:
