@@ -14,6 +14,7 @@ import re
 import select
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -51,9 +52,10 @@ def scale_dir(count: int) -> Path:
 
 @contextmanager
 def emulator_process(data_dir: Path, seed: str = "demo", *, copy: bool = False,
-                     activity: bool = False) -> Iterator[dict[str, Any]]:
+                     activity: bool = False, port: int = 0) -> Iterator[dict[str, Any]]:
     """`stm-tui emulator` in its own process (its own core, as a real STM would be);
-    yields the credentials dict (`url`, `users`). `copy` runs on a throw-away copy."""
+    yields the credentials dict (`url`, `users`). `copy` runs on a throw-away copy. A fixed
+    `port` keeps the host (and so the dashboard's inventory cache) the same across runs."""
     with tempfile.TemporaryDirectory(prefix="stm-bench-") as tmp:
         work = Path(tmp) / "data"
         if copy:
@@ -63,7 +65,7 @@ def emulator_process(data_dir: Path, seed: str = "demo", *, copy: bool = False,
         creds_file = Path(tmp) / "creds.json"
         args = [STM_TUI, "emulator", "--data", str(work), "--seed", seed,
                 "--credentials-file", str(creds_file),
-                "--activity" if activity else "--no-activity"]
+                "--activity" if activity else "--no-activity", "--port", str(port)]
         proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                 cwd=ROOT)
         try:
@@ -82,6 +84,12 @@ def emulator_process(data_dir: Path, seed: str = "demo", *, copy: bool = False,
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def env_for(creds: dict[str, Any], role: str = "lead", **extra: str) -> dict[str, str]:
@@ -172,11 +180,11 @@ class PtyApp:
     def send(self, keys: bytes) -> None:
         os.write(self.master, keys)
 
-    def close(self) -> None:
+    def close(self, timeout: float = 10.0) -> None:
         if self.proc.poll() is None:
             self.send(b"q")
             try:
-                self.proc.wait(timeout=10)
+                self.proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGTERM)
                 try:

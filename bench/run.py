@@ -1,14 +1,15 @@
 """Run every benchmark of issue 5 and compare each figure with its target.
 
     python bench/run.py [--only NAME ...] [--skip-datatable] [--rows N] [--certs N]
-                        [--write-readme]
+                        [--baseline-rev REV] [--write-readme]
 
 Benchmarks: `table` (bench/table_bench.py: ResourceTable vs the stock DataTable on N rows),
 `startup`, `sync`, `idle`, `dashboard_scale` (RSS and time to a loaded, quiet dashboard) and
 `emulator` (bench/emulator_bench.py's `run()` when it has one,
 else the list-page latency measured here). Scale data (`scale:N`) is seeded once into
 `bench/.cache/` and reused. Prints one line per figure (ours, target, DataTable where there
-is one) and exits 1 when a target is missed. `--write-readme` puts the figures and the machine
+is one, or the `--baseline-rev` revision for the dashboard figures) and exits 1 when a target
+is missed. `--write-readme` puts the figures and the machine
 between `<!-- perf:begin -->` and `<!-- perf:end -->` in README.md.
 """
 
@@ -104,7 +105,9 @@ def run_bench(name: str, args: argparse.Namespace) -> list[dict[str, Any]]:
             call = lambda: emulator_pages(args.certs)  # noqa: E731
     elif module is None:
         return []
-    elif name in ("sync", "idle", "dashboard_scale"):
+    elif name == "dashboard_scale":
+        call = lambda: module.run(args.certs, args.baseline_rev)  # noqa: E731
+    elif name in ("sync", "idle"):
         call = lambda: module.run(args.certs)  # noqa: E731
     else:
         call = module.run
@@ -145,12 +148,15 @@ def machine() -> str:
         ram = f"{mem_kb / 1024 / 1024:.1f} GB RAM"
     except (OSError, StopIteration, ValueError):
         ram = "RAM unknown"
+    # Other work on the machine changes every absolute figure: say how loaded it was.
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (f"{cpu}, {os.cpu_count()} cores, {ram}, Python {platform.python_version()}, "
-            f"{platform.system()} {platform.release()}, {dt.date.today().isoformat()}")
+            f"{platform.system()} {platform.release()}, {dt.date.today().isoformat()}; "
+            f"load average {load} (1, 5, 15 min) at the end of the run")
 
 
 def print_results(results: list[dict[str, Any]]) -> None:
-    print(f"{'figure':<34}{'ours':>14}{'target':>12}{'DataTable':>14}  ok")
+    print(f"{'figure':<34}{'ours':>14}{'target':>12}{'before':>14}  ok")
     for r in results:
         target = "-" if r["target"] is None else show(r["target"], r["unit"])
         print(f"{r['name']:<34}{show(r['value'], r['unit']):>14}{target:>12}"
@@ -162,7 +168,7 @@ def markdown(results: list[dict[str, Any]]) -> str:
     lines = [
         f"Measured by `python bench/run.py --write-readme` on: {machine()}.",
         "",
-        "| figure | ours | target | stock DataTable | met | how |",
+        "| figure | ours | target | before (DataTable or previous revision) | met | how |",
         "|---|---:|---:|---:|:-:|---|",
     ]
     for r in results:
@@ -193,6 +199,9 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--certs", type=int, default=100_000)
     parser.add_argument("--write-readme", action="store_true")
+    parser.add_argument("--baseline-rev", default=None,
+                        help="git revision measured next to this tree by dashboard_scale "
+                             "(same run, same emulator)")
     args = parser.parse_args()
     results: list[dict[str, Any]] = []
     for name in args.only:

@@ -69,6 +69,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "approvals": (
         "stm_tui.commands.approvals", "approvals", "What waits on your approval (--wait blocks)."
     ),
+    "cache": ("stm_tui.commands.cache", "cache", "Clear the local inventory cache."),
 }
 
 
@@ -103,6 +104,10 @@ class LazyGroup(click.Group):
 @click.option("--no-mouse", is_flag=True, help="Do not capture the mouse (easier text selection).")
 @click.option("--theme", default=None, help="Colour theme: dark, light or ansi.")
 @click.option("--local-time", is_flag=True, help="Show times in local time instead of UTC.")
+@click.option(
+    "--no-cache", is_flag=True,
+    help="Neither read nor write the local inventory cache (load everything from the host).",
+)
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -111,10 +116,13 @@ def cli(
     no_mouse: bool,
     theme: str | None,
     local_time: bool,
+    no_cache: bool,
 ) -> None:
     """Terminal console for DigiCert ONE Software Trust Manager."""
     ctx.ensure_object(dict)
-    ctx.obj.update(profile=profile, read_only=read_only, no_mouse=no_mouse, theme=theme)
+    ctx.obj.update(
+        profile=profile, read_only=read_only, no_mouse=no_mouse, theme=theme, no_cache=no_cache
+    )
     if local_time:
         ctx.obj["time_zone"] = "local"
     if ctx.invoked_subcommand is None:

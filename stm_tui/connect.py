@@ -13,6 +13,7 @@ from stm_tui.api.client import STMClient
 from stm_tui.api.engine import normalize_host
 from stm_tui.api.errors import ConfigError
 from stm_tui.api.tls import build_ssl_context
+from stm_tui.cache.paths import inventory_dir
 from stm_tui.config import Profile
 from stm_tui.credentials import ResolvedCredentials
 from stm_tui.session import Session
@@ -48,10 +49,14 @@ def client_for_profile(
 
 
 def session_for_profile(
-    profile: Profile, credentials: ResolvedCredentials, *, read_only: bool | None = None
+    profile: Profile,
+    credentials: ResolvedCredentials,
+    *,
+    read_only: bool | None = None,
+    cache: bool = False,
 ) -> Session:
     """A session on `profile`: its poll cadences, its signature-log bound, and the write mode
-    asked for (default: the profile's)."""
+    asked for (default: the profile's); with `cache`, the local inventory cache."""
     mode = profile.read_only if read_only is None else read_only
     client = client_for_profile(profile, credentials, read_only=mode)
     return Session(
@@ -60,4 +65,5 @@ def session_for_profile(
         read_only=mode,
         intervals=profile.poll_intervals or None,
         signature_log_limit=profile.signature_log_limit,
+        cache_dir=inventory_dir() if cache else None,
     )

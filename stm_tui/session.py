@@ -8,6 +8,7 @@ it runs on the UI's event loop without knowing Textual exists.
 
 from __future__ import annotations
 
+import asyncio
 import getpass
 import logging
 import socket
@@ -32,12 +33,16 @@ from stm_tui.api.writes.call import WriteCall
 from stm_tui.api.writes.execute import WriteOutcome
 from stm_tui.api.writes.permissions import ROLE_NAMES
 from stm_tui.audit_file import Actor, AuditFile
+from stm_tui.cache.codec import CACHED
+from stm_tui.cache.file import CacheFile, Owner
+from stm_tui.cache.keeper import CacheKeeper
 from stm_tui.config import DEFAULT_POLL_INTERVALS, app_paths
 from stm_tui.store.history import History, HistoryFetcher
 from stm_tui.store.poller import Backoff, Fetch, FetchResult, Poller, PollSpec, Probe
 from stm_tui.store.store import RESOURCES, Diff, Store
 from stm_tui.store.sync import (
     SIGNATURE_LOG_LIMIT,
+    ChangeOnlyFetcher,
     ScanReportFetcher,
     fetcher_for,
     share_certificates,
@@ -138,6 +143,7 @@ class Session:
         backoff: Backoff | None = None,
         audit_path: Path | None = None,
         signature_log_limit: int = SIGNATURE_LOG_LIMIT,
+        cache_dir: Path | None = None,
     ) -> None:
         self.client = client
         self.profile_name = profile_name
@@ -168,6 +174,11 @@ class Session:
         self.identity: Identity | None = None
         self.me: m.User | None = None
         self.start_error: StmError | None = None
+        # The local inventory cache (None: off); the large collections' first fetch waits
+        # for it to be read, so a refresh by change follows what it held.
+        self.cache_dir = cache_dir
+        self.cache: CacheKeeper | None = None
+        self._cache_loading: asyncio.Task[None] | None = None
 
     # the clock, the mode, the logs ------------------------------------------------------------
 
@@ -239,12 +250,53 @@ class Session:
             self.identity = self._identity()
         except Exception:
             log.exception("identity could not be worked out")
+        self._start_cache()
         self.poller.start()
 
     async def stop(self) -> None:
         self._unsubscribe()
         await self.poller.stop()
+        if self._cache_loading is not None:
+            self._cache_loading.cancel()
+        if self.cache is not None:
+            try:
+                await self.cache.close()
+            except Exception:
+                log.exception("the inventory cache could not be closed")
         await self.client.aclose()
+
+    # the local inventory cache -------------------------------------------------------------
+
+    def _start_cache(self) -> None:
+        """Read the cache of this profile, host and user in the background. Only with a
+        known user: a cache is never shown to anyone but the user it was saved for."""
+        user_id = self.me.id if self.me is not None else ""
+        names = [n for n in CACHED if n in self.store.names]
+        if self.cache_dir is None or not user_id or not names or self.cache is not None:
+            return
+        owner = Owner(profile=self.profile_name, host=self.client.host, user_id=user_id)
+        self.cache = CacheKeeper(CacheFile(self.cache_dir, owner), self.store, names)
+        self._cache_loading = asyncio.create_task(self._load_cache(self.cache))
+
+    async def _load_cache(self, keeper: CacheKeeper) -> None:
+        try:
+            loaded = await keeper.load()
+            for name in loaded.items:
+                fetcher = self._fetchers.get(name)
+                cached = self.store.collection(name).status.cached
+                if isinstance(fetcher, ChangeOnlyFetcher) and cached:
+                    fetcher.resume()
+            if sum(len(items) for items in loaded.items.values()) >= LARGE_LISTING:
+                memory.settle()
+            keeper.follow()
+        except Exception:
+            log.exception("the inventory cache could not be loaded")
+
+    async def _cache_loaded(self) -> None:
+        task = self._cache_loading
+        if task is not None and not task.done():
+            # Shielded: a fetch cancelled while it waits must not cancel the load.
+            await asyncio.shield(task)
 
     def refresh_identity(self) -> None:
         """Recompute the identity once the accounts have loaded (for the account name)."""
@@ -294,6 +346,7 @@ class Session:
             return fetch
 
         async def fetch_shared() -> FetchResult | Sequence[m.Resource]:
+            await self._cache_loaded()
             result = await fetch()
             items = result.items if isinstance(result, FetchResult) else result
             share_certificates(self.store, name, items)

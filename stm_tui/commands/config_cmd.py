@@ -15,9 +15,11 @@ def config() -> None:
 @config.command("path")
 def path_cmd() -> None:
     """Print the config, data, cache, state and log locations."""
+    from stm_tui.cache.paths import inventory_dir
     from stm_tui.config import app_paths
 
-    for label, location in app_paths().as_dict().items():
+    rows = {**app_paths().as_dict(), "inventory": inventory_dir()}
+    for label, location in rows.items():
         click.echo(f"{label + ':':<13} {location}")
 
 

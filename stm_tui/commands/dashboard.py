@@ -109,7 +109,9 @@ def run_dashboard(obj: dict[str, Any]) -> int:
         mode = profile.read_only if read_only is None else read_only
 
         def make_session(creds: ResolvedCredentials) -> Session:
-            return session_for_profile(profile, creds, read_only=mode)
+            return session_for_profile(
+                profile, creds, read_only=mode, cache=not obj.get("no_cache", False)
+            )
 
         # Open the p12 now: a wrong password fails here, before any screen opens.
         build_ssl_context(

@@ -79,6 +79,9 @@ class Status:
     error_kind: str | None = None
     error_message: str | None = None
     next_try: datetime | None = None
+    # The items are from the local inventory cache (`last_ok` is when they were current)
+    # and this session has not refreshed them yet.
+    cached: bool = False
 
 
 DiffCallback = Callable[[Diff], None]
@@ -287,8 +290,16 @@ class Store:
                 error_kind=None,
                 error_message=None,
                 next_try=next_try,
+                cached=False,
             ),
         )
+
+    def mark_cached(self, name: str, saved_at: datetime) -> None:
+        """The collection holds what the local cache saved at `saved_at`: shown at once, as
+        stale data of that age, until the first refresh (`mark_ok`)."""
+        coll = self.collection(name)
+        state = Freshness.PAUSED if coll.status.state is Freshness.PAUSED else Freshness.STALE
+        self._set_status(coll, replace(coll.status, state=state, last_ok=saved_at, cached=True))
 
     def mark_error(
         self, name: str, kind: str, message: str, next_try: datetime | None = None
@@ -341,7 +352,7 @@ class Store:
             return Freshness.ERROR
         if status.last_ok is None:
             return Freshness.LOADING
-        return Freshness.FRESH
+        return Freshness.STALE if status.cached else Freshness.FRESH
 
     def _set_status(self, coll: Collection[m.Resource], status: Status) -> None:
         if status == coll.status:

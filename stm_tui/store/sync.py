@@ -136,6 +136,12 @@ class ChangeOnlyFetcher:
             return await self.full()
         return await self.changes(self.newest - CHANGE_OVERLAP)
 
+    def resume(self) -> None:
+        """The store holds a complete listing from elsewhere (the local cache): refresh it by
+        change from now on, with the next complete listing `full_every` from now."""
+        self.newest = _newest_modified(self.store.collection(self.name).items.values())
+        self.last_full = self.monotonic()
+
     async def full(self) -> FetchResult:
         result = await self.source.list_changed(self.name)
         self.last_full = self.monotonic()

@@ -59,6 +59,9 @@ def describe(statuses: Iterable[Status], now: datetime, paused: bool = False) ->
         return Text("◌ loading…", style="yellow")
     if state is Freshness.PAUSED:
         return Text(f"❚❚ paused · data from {age}", style="magenta")
+    if state is Freshness.STALE and status.cached:
+        # Shown at start from the local inventory cache, until the first refresh lands.
+        return Text(f"◷ cached · from {age} · refreshing…", style="yellow")
     if state is Freshness.STALE:
         return Text(f"▲ stale · updated {age}", style="bold yellow")
     if status.error_kind in NOT_TRANSIENT:

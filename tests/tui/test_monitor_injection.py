@@ -9,7 +9,7 @@ from typing import Any
 
 from stm_tui.emulator.server import EmulatorServer
 from tests.hostile import FORBIDDEN, HOSTILE, HostileProxy, items_of
-from tests.tui._pty import PtyRun, cli_env
+from tests.pty import PtyRun, cli_env
 
 MARKUP = "[reverse]mallory[/reverse]"
 

@@ -39,3 +39,11 @@ def test_a_transient_error_still_counts_down() -> None:
     )
     text = describe([status], NOW).plain
     assert "releases: bad response · retry in 2 s" in text
+
+
+def test_data_from_the_local_cache_says_so_and_how_old_it_is() -> None:
+    status = Status("certificates", Freshness.STALE, 30.0,
+                    last_ok=NOW - timedelta(hours=3), cached=True)
+    assert describe([status], NOW).plain == "◷ cached · from 3 h ago · refreshing…"
+    refreshed = Status("certificates", Freshness.STALE, 30.0, last_ok=NOW - timedelta(hours=3))
+    assert "cached" not in describe([refreshed], NOW).plain

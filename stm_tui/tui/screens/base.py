@@ -108,17 +108,17 @@ class AreaScreen(Screen[None]):
         label = describe(statuses, host.now(), paused=host.session.poller.paused)
         if label == self._freshness:
             return
-        try:
-            shown = self.query_one("#freshness", Static)
-        except NoMatches:
-            # A store notification or the tick can reach a screen switched to before it is
-            # composed (found by a quick walk through the areas); on_mount shows the label.
-            return
         # Same width: repaint the label alone. A layout pass would repaint the table's
         # scrollbar every second, which is wasted bandwidth over SSH.
         same_width = self._freshness is not None and label.cell_len == self._freshness.cell_len
+        # Remembered only once shown: a status that arrives before the label is mounted must
+        # not make the label look up to date (it stayed blank under a frozen clock). A store
+        # notification or the tick can reach a screen switched to before it is composed.
+        target = next(self.query("#freshness").results(Static), None)
+        if target is None:
+            return  # not mounted yet (or a screen without one): the next tick shows it
+        target.update(label, layout=not same_width)
         self._freshness = label
-        shown.update(label, layout=not same_width)
 
     def set_view_info(self, info: Text) -> None:
         self.query_one("#view-info", Static).update(info)

@@ -1,0 +1,372 @@
+"""The inventory cache file: one SQLite file per profile, host and STM user.
+
+It lives in `<user cache dir>/stm-tui/inventory/` (0700), is 0600, and is named by a hash of
+its owner, which is also written inside it and checked on open: a file that belongs to
+someone else (another host, user or profile) is never read. A file that does not open, is
+not ours, or fails while it is read is moved aside (`*.corrupt`, the last one kept) and a new
+one is started; a file from another schema version is simply started again. Nothing in here
+raises for what is in the file: the worst case is a cold start.
+
+Not thread-safe: `keeper.CacheKeeper` calls it from one worker thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+import stat
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from stm_tui.api import models as m
+from stm_tui.cache.codec import CACHED, CacheCorrupt, Decoder, Memo, digest, encode
+
+log = logging.getLogger(__name__)
+
+# Bump when the tables or the row encoding change: an older file is then rebuilt.
+SCHEMA_VERSION = 1
+# "STMC": tells our files from any other SQLite file that ended up under the name.
+APPLICATION_ID = 0x53544D43
+SUFFIX = ".sqlite3"
+QUARANTINE = ".corrupt"
+# Items encoded and written per statement batch: bounds the bytes held while saving.
+WRITE_BATCH = 2000
+PAGE_SIZE = 16384
+
+_SCHEMA = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE collections(resource TEXT PRIMARY KEY, saved_at TEXT NOT NULL);
+CREATE TABLE chains(key TEXT PRIMARY KEY, body BLOB NOT NULL);
+CREATE TABLE certs(key TEXT PRIMARY KEY, body BLOB NOT NULL, chain TEXT);
+CREATE TABLE items(
+    resource TEXT NOT NULL, id TEXT NOT NULL, body BLOB, refs TEXT NOT NULL,
+    PRIMARY KEY (resource, id)
+);
+"""
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose inventory a file holds: never shown to anyone else."""
+
+    profile: str
+    host: str
+    user_id: str
+
+    @property
+    def file_name(self) -> str:
+        return digest(self.profile.encode(), self.host.encode(), self.user_id.encode()) + SUFFIX
+
+    def as_meta(self) -> dict[str, str]:
+        return {"profile": self.profile, "host": self.host, "user_id": self.user_id}
+
+
+@dataclass
+class Loaded:
+    """What a file held: the items of each saved collection and when they were current."""
+
+    items: dict[str, list[m.Resource]] = field(default_factory=dict)
+    saved_at: dict[str, datetime] = field(default_factory=dict)
+    # Why the file was started again, when it was ("quarantined: ...", "older schema").
+    note: str | None = None
+
+
+class CacheFile:
+    def __init__(self, directory: Path, owner: Owner) -> None:
+        self.directory = directory
+        self.owner = owner
+        self.path = directory / owner.file_name
+        self._db: sqlite3.Connection | None = None
+        self.note: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self._db is not None
+
+    # opening -------------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Open the file, or start a new one. Never raises: when even a new file cannot be
+        made (a read-only home), the cache is off (`usable` is False) and says why."""
+        try:
+            _private_dir(self.directory)
+            problem = self._open_existing()
+            if problem is not None:
+                self.note = problem
+                self._restart(quarantine=not problem.startswith("schema"))
+        except (OSError, sqlite3.Error) as exc:
+            log.warning("inventory cache off: %s", type(exc).__name__)
+            self.note = f"cache off: {type(exc).__name__}"
+            self._close_db()
+
+    def _open_existing(self) -> str | None:
+        """None when the file is ours and current; else why it must be started again."""
+        try:
+            info = self.path.lstat()
+        except FileNotFoundError:
+            self._create()
+            return None
+        if not stat.S_ISREG(info.st_mode):
+            return "quarantined: not a regular file"
+        if info.st_mode & 0o077:
+            os.chmod(self.path, 0o600)
+        try:
+            db = self._connect()
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if app_id != APPLICATION_ID:
+                return "quarantined: not an stm-tui cache"
+            if version != SCHEMA_VERSION:
+                return f"schema {version} (this version reads {SCHEMA_VERSION}): started again"
+            meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        except sqlite3.Error as exc:
+            return f"quarantined: {type(exc).__name__}"
+        if meta != self.owner.as_meta():
+            return "quarantined: it belongs to another profile, host or user"
+        return None
+
+    def _connect(self, *, fresh: bool = False) -> sqlite3.Connection:
+        self._close_db()
+        db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db = db
+        if fresh:
+            # Before WAL, which fixes it. Rows are ~2 kB: with 4 kB pages most took a page
+            # of their own (a file 1.7x its data).
+            db.execute(f"PRAGMA page_size={PAGE_SIZE}")
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        return db
+
+    def _create(self) -> None:
+        # Made 0600 before SQLite opens it (its journal files take the same mode).
+        fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_NOFOLLOW, 0o600)
+        os.fchmod(fd, 0o600)
+        os.close(fd)
+        db = self._connect(fresh=True)
+        # The owner before the version: a file cut short in between has no version, so it
+        # is not taken for ours next time.
+        db.executescript(_SCHEMA)
+        with _transaction(db):
+            db.executemany(
+                "INSERT INTO meta(key, value) VALUES (?, ?)", self.owner.as_meta().items()
+            )
+        db.execute(f"PRAGMA application_id={APPLICATION_ID}")
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    def _restart(self, *, quarantine: bool) -> None:
+        self._close_db()
+        for companion in ("-wal", "-shm", "-journal"):
+            Path(f"{self.path}{companion}").unlink(missing_ok=True)
+        if quarantine:
+            log.warning("inventory cache %s: %s", self.path.name, self.note)
+            os.replace(self.path, self.path.with_suffix(QUARANTINE))
+        else:
+            self.path.unlink(missing_ok=True)
+        self._create()
+
+    def close(self) -> None:
+        self._close_db()
+
+    def _close_db(self) -> None:
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
+
+    # reading -------------------------------------------------------------------------------
+
+    def load(self) -> Loaded:
+        """Every saved collection, decoded. A file that fails here is quarantined and started
+        again (nothing is loaded): half an inventory is never shown as the whole."""
+        out = Loaded(note=self.note)
+        if self._db is None:
+            return out
+        try:
+            return self._load(out)
+        except (CacheCorrupt, sqlite3.Error, ValueError, UnicodeError) as exc:
+            self.note = f"quarantined: {exc}" if isinstance(exc, CacheCorrupt) else (
+                f"quarantined: {type(exc).__name__}"
+            )
+            try:
+                self._restart(quarantine=True)
+            except (OSError, sqlite3.Error):
+                self._close_db()
+            return Loaded(note=self.note)
+
+    def _load(self, out: Loaded) -> Loaded:
+        db = self._db
+        assert db is not None
+        saved = {
+            name: _parse_time(when)
+            for name, when in db.execute("SELECT resource, saved_at FROM collections")
+            if name in CACHED
+        }
+        if not saved:
+            return out
+        chains = {k: bytes(b) for k, b in db.execute("SELECT key, body FROM chains")}
+        certs = {
+            k: (bytes(b), c) for k, b, c in db.execute("SELECT key, body, chain FROM certs")
+        }
+        decoder = Decoder(certs, chains)
+        used: set[str] = set()
+        # Certificates first: the keypairs' embedded ones are then the same objects.
+        for name in sorted(saved, key=CACHED.index):
+            items: list[m.Resource] = []
+            rows = db.execute("SELECT id, body, refs FROM items WHERE resource = ?", (name,))
+            for item_id, body, refs in rows:
+                item = decoder.item(name, None if body is None else bytes(body), refs)
+                if item.id != item_id:
+                    raise CacheCorrupt("a row's id does not match its item")
+                items.append(item)
+                if refs != "-":
+                    used.update(refs.split(",") if refs else ())
+            out.items[name] = items
+            out.saved_at[name] = saved[name]
+        self._drop_unused(certs, used)
+        return out
+
+    def _drop_unused(self, certs: dict[str, tuple[bytes, str | None]], used: set[str]) -> None:
+        # Certificates no item refers to any more (changed or removed since): dropped here,
+        # where every reference has just been read, rather than counted on every write.
+        db = self._db
+        assert db is not None
+        unused = [(k,) for k in certs if k not in used]
+        chains_used = {certs[k][1] for k in used if k in certs}
+        if not unused:
+            return
+        with _transaction(db):
+            db.executemany("DELETE FROM certs WHERE key = ?", unused)
+            stale = [
+                (k,) for (k,) in db.execute("SELECT key FROM chains") if k not in chains_used
+            ]
+            db.executemany("DELETE FROM chains WHERE key = ?", stale)
+
+    # writing -------------------------------------------------------------------------------
+
+    def save(
+        self,
+        resource: str,
+        items: Iterable[m.Resource],
+        removed: Iterable[str],
+        saved_at: datetime,
+        *,
+        complete: bool = False,
+        memo: Memo | None = None,
+    ) -> None:
+        """Write `items` (added or changed) and drop `removed`, in one transaction; with
+        `complete`, `items` is the whole collection and nothing else is kept. `memo`: the
+        certificates an earlier save of the same flush wrote (see `codec.Memo`). Raises
+        `sqlite3.Error` / `OSError` (the keeper then rewrites the collection next time)."""
+        db = self._db
+        if db is None:
+            return
+        memo = memo if memo is not None else Memo()
+        with _transaction(db):
+            if complete:
+                db.execute("DELETE FROM items WHERE resource = ?", (resource,))
+            for batch in _batches(items, WRITE_BATCH):
+                encoded = encode(resource, batch, memo)
+                db.executemany(
+                    "INSERT OR IGNORE INTO chains(key, body) VALUES (?, ?)",
+                    encoded.chains.items(),
+                )
+                db.executemany(
+                    "INSERT OR IGNORE INTO certs(key, body, chain) VALUES (?, ?, ?)",
+                    ((r.key, r.body, r.chain) for r in encoded.certs.values()),
+                )
+                db.executemany(
+                    "INSERT OR REPLACE INTO items(resource, id, body, refs) VALUES (?, ?, ?, ?)",
+                    ((resource, i, body, refs) for i, body, refs in encoded.items),
+                )
+            db.executemany(
+                "DELETE FROM items WHERE resource = ? AND id = ?",
+                ((resource, key) for key in removed),
+            )
+            self._stamp(db, resource, saved_at)
+
+    def stamp(self, resource: str, saved_at: datetime) -> None:
+        """Record that the saved items still matched the server at `saved_at`."""
+        db = self._db
+        if db is None:
+            return
+        with _transaction(db):
+            self._stamp(db, resource, saved_at)
+
+    @staticmethod
+    def _stamp(db: sqlite3.Connection, resource: str, saved_at: datetime) -> None:
+        db.execute(
+            "INSERT OR REPLACE INTO collections(resource, saved_at) VALUES (?, ?)",
+            (resource, saved_at.astimezone(UTC).isoformat()),
+        )
+
+
+class _transaction:
+    """BEGIN ... COMMIT, or ROLLBACK on any error (the connection is in autocommit mode)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN")
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if not self.db.in_transaction:
+            return
+        if kind is None:
+            self.db.execute("COMMIT")
+        else:
+            self.db.execute("ROLLBACK")
+
+
+def _batches(items: Iterable[m.Resource], size: int) -> Iterator[list[m.Resource]]:
+    batch: list[m.Resource] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _parse_time(text: str) -> datetime:
+    when = datetime.fromisoformat(text)
+    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+
+
+def _private_dir(path: Path) -> None:
+    """`path` and the parents it needs, 0700 (the umask does not apply to what we chmod)."""
+    missing = [p for p in (path, *path.parents) if not p.exists()]
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for created in missing:
+        created.chmod(0o700)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+
+
+def cache_files(directory: Path) -> list[Path]:
+    """Every cache file (and quarantined one) in `directory`, companions included."""
+    if not directory.is_dir():
+        return []
+    return sorted(
+        p for p in directory.iterdir()
+        if p.suffix in (SUFFIX, QUARANTINE) or p.name.endswith(("-wal", "-shm", "-journal"))
+    )
+
+
+def owner_of(path: Path) -> Owner | None:
+    """Whose inventory a cache file holds, read without changing it; None if unreadable."""
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        finally:
+            db.close()
+        return Owner(meta["profile"], meta["host"], meta["user_id"])
+    except (sqlite3.Error, KeyError):
+        return None

@@ -1,0 +1,173 @@
+"""The inventory cache file without a server: what is saved reads back equal (unknown fields,
+absent versus null, a keypair's embedded certificates as the same objects), removals and
+complete rewrites, a file that someone else owns, and a write that fails."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from stm_tui.api import models as m
+from stm_tui.cache.file import CacheFile, Owner
+from stm_tui.cache.keeper import CacheKeeper
+from stm_tui.store.store import Store
+from tests.unit._certs import b64der, make_cert
+
+OWNER = Owner("default", "https://stm.example.test", "user-1")
+SAVED = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+LEAF, CA, _KEY = make_cert()
+
+
+def cert(i: int, **extra: Any) -> m.Certificate:
+    return m.Certificate.model_validate({
+        "id": f"c{i}", "alias": f"cert-{i}", "cert": b64der(LEAF),
+        "chain": [{"cert_type": "ROOT", "blob": b64der(CA)}],
+        "certificate_status": "ACTIVE", "valid_to": "2027-01-01T00:00:00Z",
+        "keypair": {"id": f"k{i}", "alias": f"key-{i}"}, "revoked_on": None,
+        "modified_on": "2026-11-01T10:00:00Z", **extra,
+    })
+
+
+def keypair(i: int, certs: list[m.Certificate]) -> m.Keypair:
+    kp = m.Keypair.model_validate({
+        "id": f"k{i}", "alias": f"key-{i}", "key_alg": "RSA", "key_size": 3072,
+        "certificates": [c.model_dump(mode="json", exclude_unset=True) for c in certs],
+        "hsm_partition_details": {"slot": 2}, "modified_on": "2026-11-02T10:00:00Z",
+    })
+    # As the session does: the keypair's embedded certificates are the collection's objects.
+    kp.certificates[:] = certs
+    return kp
+
+
+def saved_file(tmp_path: Path) -> CacheFile:
+    file = CacheFile(tmp_path, OWNER)
+    file.open()
+    return file
+
+
+def test_what_is_saved_reads_back_equal_with_unknown_fields_and_nulls(tmp_path: Path) -> None:
+    certs = [cert(1, future_field={"kept": [1, 2]}), cert(2)]
+    kps = [keypair(1, certs[:1]), keypair(2, [])]
+    file = saved_file(tmp_path)
+    file.save("certificates", certs, [], SAVED)
+    file.save("keypairs", kps, [], SAVED)
+    file.close()
+
+    again = saved_file(tmp_path)
+    loaded = again.load()
+    again.close()
+    assert loaded.items["certificates"] == certs
+    assert loaded.items["keypairs"] == kps
+    assert loaded.saved_at == {"certificates": SAVED, "keypairs": SAVED}
+    back = loaded.items["certificates"][0]
+    assert isinstance(back, m.Certificate)
+    assert back.model_extra == {"future_field": {"kept": [1, 2]}}
+    assert "revoked_on" in back.model_fields_set and "created_on" not in back.model_fields_set
+    first = loaded.items["keypairs"][0]
+    assert isinstance(first, m.Keypair)
+    assert first.certificates[0] is back  # held once, as in the store
+
+
+def test_removals_and_complete_rewrites_leave_exactly_the_collection(tmp_path: Path) -> None:
+    file = saved_file(tmp_path)
+    file.save("certificates", [cert(1), cert(2), cert(3)], [], SAVED)
+    file.save("certificates", [cert(2, alias="renamed")], ["c3"], SAVED)
+    assert [c.id for c in file.load().items["certificates"]] == ["c1", "c2"]
+    file.save("certificates", [cert(4)], [], SAVED, complete=True)
+    loaded = file.load()
+    file.close()
+    assert [c.id for c in loaded.items["certificates"]] == ["c4"]
+
+
+def test_a_collection_never_completely_saved_is_not_loaded(tmp_path: Path) -> None:
+    file = saved_file(tmp_path)
+    assert file.load().items == {}
+    file.close()
+
+
+def test_a_file_whose_owner_differs_is_quarantined(tmp_path: Path) -> None:
+    file = saved_file(tmp_path)
+    file.save("certificates", [cert(1)], [], SAVED)
+    file.close()
+    db = sqlite3.connect(file.path)
+    with db:
+        db.execute("UPDATE meta SET value = 'user-2' WHERE key = 'user_id'")
+    db.close()
+    again = saved_file(tmp_path)
+    assert again.load().items == {}
+    assert again.note is not None and "another profile, host or user" in again.note
+    assert file.path.with_suffix(".corrupt").exists()
+    again.close()
+
+
+class FailingOnce(CacheFile):
+    """A disk that fails the first write (full, say)."""
+
+    failed = False
+
+    def save(self, *args: Any, **kw: Any) -> None:
+        if not self.failed:
+            self.failed = True
+            raise sqlite3.OperationalError("database or disk is full")
+        super().save(*args, **kw)
+
+
+async def test_after_a_failed_write_the_next_flush_rewrites_the_whole_collection(
+    tmp_path: Path,
+) -> None:
+    store = Store(resources=("certificates",))
+    file = FailingOnce(tmp_path, OWNER)
+    keeper = CacheKeeper(file, store, ["certificates"])
+    await keeper.load()
+    keeper.follow()
+    store.replace_all("certificates", [cert(1), cert(2)])
+    store.mark_ok("certificates", SAVED)
+    await keeper.flush()  # fails: nothing in the file
+    assert file.failed
+    store.upsert("certificates", [cert(3)])
+    await keeper.flush()  # must write c1 and c2 too, not only the change
+    await keeper.close()
+
+    check = CacheFile(tmp_path, OWNER)
+    check.open()
+    assert sorted(c.id for c in check.load().items["certificates"]) == ["c1", "c2", "c3"]
+    check.close()
+
+
+
+async def test_a_keypairs_certificates_saved_by_an_earlier_flush_are_not_encoded_again(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    from stm_tui.cache import codec
+
+    dumped: list[str] = []
+    real = codec._dump_cert
+
+    def counting(cert: m.Certificate, out: codec.Encoded) -> str:
+        dumped.append(cert.id)
+        return real(cert, out)
+
+    monkeypatch.setattr(codec, "_dump_cert", counting)
+    store = Store(resources=("certificates", "keypairs"))
+    keeper = CacheKeeper(CacheFile(tmp_path, OWNER), store, ["certificates", "keypairs"])
+    await keeper.load()
+    keeper.follow()
+    certs = [cert(1), cert(2)]
+    store.replace_all("certificates", certs)
+    store.mark_ok("certificates", SAVED)
+    await keeper.flush()
+    store.replace_all("keypairs", [keypair(1, certs[:1]), keypair(2, [certs[1], cert(3)])])
+    store.mark_ok("keypairs", SAVED)
+    await keeper.flush()
+    await keeper.close()
+    # c1 and c2 once (with the certificates); c3 is not in the collection, so it is dumped
+    # with its keypair.
+    assert sorted(dumped) == ["c1", "c2", "c3"]
+    check = CacheFile(tmp_path, OWNER)
+    check.open()
+    loaded = check.load()
+    check.close()
+    kp = loaded.items["keypairs"][1]
+    assert isinstance(kp, m.Keypair) and [c.id for c in kp.certificates] == ["c2", "c3"]
