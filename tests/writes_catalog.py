@@ -27,6 +27,13 @@ Builder = Callable[..., WriteCall]
 
 # One valid request per request model (field values the validators accept).
 EXAMPLES: dict[str, dict[str, Any]] = {
+    "CloneCertificateProfile": {"name": "cat-profile-copy"},
+    "UpdateCertificateProfile": {"name": "cat-profile-renamed"},
+    "UpdateKeypairProfile": {"name": "cat-kp-profile-renamed"},
+    "SubmitScan": {"project": "cat-project", "alias": "cat-scan", "version": "1.0"},
+    "UpdateCertCentral": {"region": "EUROPE"},
+    "MapResources": {"keypair_ids": ["catalog-keypair"]},
+    "UpdateMember": {"is_lead": True},
     "GenerateCertificate": {"alias": "cat-cert", "certificate_profile_id": "cp-1"},
     "RevokeCertificate": {"reason": "superseded"},
     "CreateApiToken": {"name": "cat-token"},
@@ -60,15 +67,46 @@ def builders() -> list[tuple[str, Builder]]:
     return sorted(found, key=lambda pair: pair[0])
 
 
+_NONE = object()
+
+
+def _plain_value(kind: Any, given: str | None) -> Any:
+    """An example of a parameter that is not a request model: a flag, a code, a file's bytes,
+    a list of role codes, a member, a request to decide."""
+    from stm_tui.api import models as m
+    from stm_tui.api.writes.teams import TeamMember
+
+    if kind is bool:
+        return True
+    if kind is SecretStr:
+        return SecretStr("123456")
+    if kind is bytes:
+        return b"catalog: a file to scan\n"
+    if kind == tuple[str, ...]:
+        return ("SSM_SIGNER",)
+    if kind is TeamMember:
+        return TeamMember(user_id=given or "catalog-user")
+    if kind is m.ApprovalRequest:
+        return m.ApprovalRequest(id=given or "catalog-request", kind="KEYPAIR_DELETE")
+    return _NONE
+
+
 def example_call(fn: Builder, ids: Mapping[str, str] | None = None) -> WriteCall:
     """`fn`'s call: string parameters from `ids` by name (or a made-up id), request models
     from `EXAMPLES`."""
     given = dict(ids or {})
     kwargs: dict[str, Any] = {}
+    defaults = {
+        n: p.default for n, p in inspect.signature(fn).parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
     for name, kind in typing.get_type_hints(fn).items():
-        if name == "return":
-            continue
-        if kind is str:
+        if name == "return" or name in defaults:
+            continue  # an optional part of the call (a reason): its default is an example too
+        plain = _plain_value(kind, given.get(name))
+        if plain is not _NONE:
+            kwargs[name] = plain
+        elif kind is str:
             kwargs[name] = given.get(name, f"catalog-{name.replace('_', '-')}")
         elif isinstance(kind, type) and issubclass(kind, RequestModel):
             if kind.__name__ not in EXAMPLES:

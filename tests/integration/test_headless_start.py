@@ -23,7 +23,7 @@ def files_under(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file())
 
 
-def test_with_no_keyring_the_dashboard_starts_and_leaves_no_files(
+def test_with_no_keyring_the_dashboard_starts_and_leaves_only_its_private_inventory_cache(
     emulator: EmulatorServer, tmp_path: Path
 ) -> None:
     key = emulator.credentials["users"]["lead"]["api_key"]
@@ -32,8 +32,14 @@ def test_with_no_keyring_the_dashboard_starts_and_leaves_no_files(
         run.wait_for(b"Lead", limit=UP_WITHIN)  # the identity bar: the key worked
         run.send(b"q")
         assert run.finish() == 0
-    for folder in ("config", "data", "cache", "state"):
+    for folder in ("config", "data", "state"):
         assert files_under(tmp_path / folder) == [], folder
+    # The one file a start writes: the documented local inventory cache (no secret in it),
+    # private to the user.
+    (cache,) = files_under(tmp_path / "cache")
+    assert cache.parent == tmp_path / "cache" / "stm-tui" / "inventory"
+    assert cache.suffix == ".sqlite3" and cache.stat().st_mode & 0o777 == 0o600
+    assert key.encode() not in cache.read_bytes()
 
 
 def test_a_keyring_hanging_in_get_password_does_not_hold_the_dashboard(
