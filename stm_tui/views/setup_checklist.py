@@ -165,17 +165,11 @@ def _two_factor(i: Inputs) -> tuple[State, str]:
     account = i.account
     if account is None:
         return State.UNKNOWN, "the account's sign-in settings could not be read"
-    methods = _extra(account, "sign_in_methods") or []
-    standard = next(
-        (x for x in methods if isinstance(x, dict) and x.get("signInMethod") == "standard"),
-        None,
-    )
-    required = isinstance(standard, dict) and standard.get("mfaStatus") == "enabled"
+    required = account.mfa_required is True
     missing = [
         u.display_name
         for u in _people(i.users)
-        if (u.user_type or "standard") != "service"
-        and _extra(u, "authenticator_enrolled") is False
+        if (u.user_type or "standard") != "service" and u.authenticator_enrolled is False
     ]
     lacking = (
         f"{_count(len(missing), 'user')} {'has' if len(missing) == 1 else 'have'} no "

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.text import Text
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.widgets import Static
 
 import stm_tui.tui
 from stm_tui.config import load_profile
@@ -148,8 +150,11 @@ async def test_a_remapped_key_runs_the_action_and_the_footer_help_and_palette_sa
         assert isinstance(app.screen, HelpScreen)
         help_text = screen_text(app)
         assert "f5   Refresh" in help_text
-        # The actions refused for one reason share a line: the remapped key is on it.
-        assert any("^x Suspend" in line and "read-only" in line
-                   for line in help_text.splitlines())
+        # The actions refused for one reason share a line (wrapped if long): the remapped key
+        # is on it.
+        writes = app.screen.query_one("#help-writes", Static).content
+        assert isinstance(writes, Text)
+        (shared,) = [line for line in writes.plain.splitlines() if "^x Suspend" in line]
+        assert shared.endswith("read-only: press W to enter write mode")
         await pilot.press("escape", "ctrl+p", *"Refresh")
         await wait_until(pilot, lambda: "key f5" in screen_text(app))

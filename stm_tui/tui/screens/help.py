@@ -31,10 +31,9 @@ SKIPPED_ACTIONS = frozenset(
     }
 )
 
-FILTER_HELP = (
-    "Filter (/): words are ANDed substrings; field:value matches one column; !word "
-    "excludes; \"two words\" is one term; Esc clears."
-)
+# One line at 80 columns (the help must fit 80x24 with every area's write actions).
+FILTER_HELP = '/ filter: words, field:value, !word, "a phrase"; Esc clears'
+
 PALETTE_HELP = "^p palette: actions, jump to anything by name · Esc or ? closes"
 
 COLUMN_WIDTH = 21  # one "keys  description" entry, and the gap after it
@@ -166,8 +165,8 @@ class HelpScreen(ModalScreen[None]):
             )
             states = self.under.write_states() if isinstance(self.under, AreaScreen) else []
             if states:
-                heading = Text("Write actions: ", style="bold")
-                yield Static(heading + write_lines(states), markup=False, id="help-writes")
+                # No heading: the line must fit 80 columns, and its reason says what it is.
+                yield Static(write_lines(states), markup=False, id="help-writes")
             hint = getattr(self.under, "HELP", None)
             if hint:
                 yield Static(Text(hint, style="italic"), markup=False)
