@@ -48,7 +48,7 @@ def make_app(server: EmulatorServer) -> StmApp:
     client = STMClient(server.url, SecretStr(key), read_only=True)
     client.host = "https://stm.demo.example"  # shown in the identity bar instead of the port
     session = Session(client, profile_name="demo", clock=lambda: FROZEN, local="you@jump-host")
-    return StmApp(session, clock=lambda: FROZEN)
+    return StmApp(session)  # the session holds the one clock
 
 
 async def _settle(pilot: Pilot[Any]) -> None:
