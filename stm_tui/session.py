@@ -385,6 +385,20 @@ class Session:
             raise KeyError(f"{name} has no history to load")
         return await fetcher.load_older(pages)
 
+    async def load_item(self, resource: str, item_id: str) -> m.Resource | None:
+        """Read one item now and put it in the store (what a confirmation is about must be
+        shown as the server has it, not as the last poll left it); None when the server
+        does not answer it. Never raises: a confirmation then shows what it has."""
+        if resource not in self.store.names:
+            return None
+        try:
+            item = await self.client.get_item(resource, item_id)
+        except StmError as exc:
+            log.info("%s %s not loaded: %s", resource, item_id, exc.message)
+            return None
+        self.store.upsert(resource, [item])
+        return item
+
     # writes ------------------------------------------------------------------------------
 
     def actor(self) -> Actor:

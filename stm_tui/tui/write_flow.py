@@ -74,6 +74,27 @@ class WriteFlow:
             else:
                 self._ask_form(action, item)
             return
+        wanted = action.refers_to(item) if action.refers_to is not None else None
+        store = self.session.store
+        if wanted is not None and wanted[0] in store.names \
+                and store.collection(wanted[0]).get(wanted[1]) is None:
+            # The approval names something no poll has brought yet: read it first, so the
+            # approver sees what exactly is approved, not just its name.
+            self.app.run_worker(
+                self._load_then_ask(action, item, wanted),
+                name=f"load {wanted[0]} for {action.id}",
+                group="writes",
+                exit_on_error=False,
+            )
+            return
+        self._ask(action, item)
+
+    async def _load_then_ask(self, action: WriteAction, item: Any, wanted: tuple[str, str]) -> None:
+        await self.session.load_item(*wanted)
+        self._ask(action, item)
+
+    def _ask(self, action: WriteAction, item: Any) -> None:
+        assert action.build is not None
         try:
             call = action.build(item)
             modal = self._modal(action, item, call)

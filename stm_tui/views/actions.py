@@ -44,6 +44,9 @@ Impact = Callable[[Any], list[str]]
 # For an approval: what is approved, who asked and when, the window, notes (ApprovalInfo's
 # fields, as text), from the item and what the store holds; the approval modal shows them.
 Approval = Callable[[Any, Context], Mapping[str, str | None]]
+# What else the approval reads from the store, as (collection, id): loaded first when the
+# store does not hold it yet (an inbox request for a window requested a second ago).
+RefersTo = Callable[[Any], tuple[str, str] | None]
 
 
 def _always(_item: Any) -> str | None:
@@ -70,6 +73,7 @@ class WriteAction:
     footer: bool = True  # False: in the help and the palette only (the footer is full)
     approval: Approval | None = None  # required for Tier.APPROVAL
     confirm_label: str | None = None  # the confirm button, when not the tier's own word
+    refers_to: RefersTo | None = None
 
     @property
     def permission(self) -> str | None:

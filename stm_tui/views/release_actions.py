@@ -110,6 +110,12 @@ def _request_approval(r: ApprovalRequest, ctx: Context) -> Mapping[str, str | No
     }
 
 
+def _requested_window(r: ApprovalRequest) -> tuple[str, str] | None:
+    if r.kind != "OFFLINE_RELEASE" or r.release is None or not r.release.id:
+        return None
+    return "releases", r.release.id
+
+
 def _decidable(r: Any) -> str | None:
     if r.status not in (None, "PENDING"):
         return f"already {r.status}"
@@ -120,9 +126,9 @@ def _decidable(r: Any) -> str | None:
 
 APPROVE_REQUEST = WriteAction(
     "approval.approve", "A", "Approve", Tier.APPROVAL, approvals.approve_request, _decidable,
-    approval=_request_approval,
+    approval=_request_approval, refers_to=_requested_window,
 )
 REJECT_REQUEST = WriteAction(
     "approval.reject", "D", "Reject", Tier.APPROVAL, approvals.reject_request, _decidable,
-    approval=_request_approval, confirm_label="Reject",
+    approval=_request_approval, confirm_label="Reject", refers_to=_requested_window,
 )

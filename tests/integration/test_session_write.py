@@ -138,3 +138,19 @@ async def test_an_unknown_outcome_is_recorded_as_such(
     last = lines(session)[-1]
     assert last["result"] == "unknown"
     assert json.dumps(last).count("it-dropped") == 0  # the outcome line carries no body
+
+
+async def test_load_item_reads_one_item_into_the_store_and_says_none_for_what_is_gone(
+    session: Session, fresh_emulator: EmulatorServer
+) -> None:
+    """What a confirmation is about is read now when no poll has brought it (an inbox
+    request for a window asked a second ago); an id the server does not know is None."""
+    held = session.store.collection("keypairs")
+    some = next(iter(held.items.values()))
+    session.store.remove("keypairs", [some.id])
+    assert held.get(some.id) is None
+    loaded = await session.load_item("keypairs", some.id)
+    assert isinstance(loaded, m.Keypair) and loaded.id == some.id
+    assert held.get(some.id) == loaded
+    assert await session.load_item("keypairs", "00000000-0000-0000-0000-000000000000") is None
+    assert await session.load_item("nothing-like-this", some.id) is None

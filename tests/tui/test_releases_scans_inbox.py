@@ -286,14 +286,18 @@ async def test_a_developers_request_reaches_the_leads_inbox_and_approving_it_ope
         assert isinstance(screen, ListScreen)
         await pilot.press("A")
         await wait_until(pilot, lambda: isinstance(app.screen, ApprovalScreen))
-        # What is approved and who asked (the window's keypairs and limit are not shown from
-        # the inbox yet: the request alone names the window).
+        # What is approved, which keys, what limit, when, and who asked: the same facts the
+        # Releases list's approve shows, read from the window the request names (loaded
+        # first when no poll of the releases has brought it yet).
         def modal_text() -> str:  # unwrapped: a long line may wrap anywhere on the screen
             parts = [w.content for w in app.screen.query(Static)]
             return " ".join(" ".join(str(p).split()) for p in parts)
 
-        await wait_until(pilot, lambda: "what: offline release window helm-3.1" in modal_text())
+        await wait_until(pilot, lambda: "what: offline release helm-3.1" in modal_text())
         text = modal_text()
+        assert "keypairs platform-helm-charts" in text
+        assert "no signature limit" in text
+        assert "(2 h)" in text  # the window's length as asked
         assert "asked by Priya Raman" in text  # the demo's Developer
         request_id = created.json()["id"]
         assert f"POST /signingmanager/api/v1/approval-requests/{request_id}/approve" in text
