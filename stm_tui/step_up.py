@@ -73,11 +73,11 @@ def seed_source(environ: Mapping[str, str] | None = None) -> str:
         return f"environment variable {ENV}"
     path = env.get(f"{ENV}_FILE", "").strip()
     if not path:
-        return f"none set ({ENV}): the dashboard asks for a code when STM wants one"
+        return f"none ({ENV} unset): asked for when STM wants one"
     try:
         usable = secret_from_env(env) is not None
     except StepUpUnavailable as exc:
         return f"not usable: {exc}"
     if not usable:
-        return f"{ENV}_FILE {path} is empty: the dashboard asks for a code"
+        return f"none ({ENV}_FILE {path} is empty): asked for when STM wants one"
     return f"file {path} (named by {ENV}_FILE)"

@@ -39,7 +39,7 @@ def _value(text: object) -> str:
 
 def tls_words(host: str, provenance: Provenance | None) -> list[tuple[str, str]]:
     if urlsplit(host).scheme == "http":
-        return [("TLS", "none: plain HTTP, which stm-tui allows to loopback hosts only")]
+        return [("TLS", "none: plain HTTP (allowed to loopback hosts only)")]
     if provenance is None:
         mode = "TLS (whether a client certificate is used was not recorded)"
     elif provenance.client_cert is not None:
@@ -59,8 +59,10 @@ def connection_sections(
     identity = session.identity
     host = session.client.host
     where = region_of(urlsplit(host).hostname or host).label
+    provenance = session.provenance
     connection = [
         ("Profile", clean_cell(session.profile_name)),
+        ("Settings from", _value(provenance.profile) if provenance else NOT_RECORDED),
         ("Host", clean_cell(host)),
         ("Region", where),
     ]
@@ -74,7 +76,7 @@ def connection_sections(
         connection += [
             ("Account", account),
             ("User", f"{clean_cell(identity.user_name)} ({clean_cell(roles)})"),
-            ("Here", clean_cell(identity.local)),
+            ("Local user", clean_cell(identity.local)),
         ]
         if identity.is_production:
             connection.append(("Production", "yes: a DigiCert ONE production host"))
@@ -84,7 +86,6 @@ def connection_sections(
     else:
         mode = f"WRITE: writes are sent once confirmed ({write} leaves write mode)"
     connection.append(("Mode", mode))
-    provenance = session.provenance
     connection += tls_words(host, provenance)
 
     credentials: list[tuple[str, str]] = []
@@ -107,7 +108,7 @@ def connection_sections(
     store = paths.secrets_file
     files = [
         ("Config file", _value(provenance.config_file if provenance else paths.config_file)),
-        ("File store", f"{_value(store)} ({'present' if store.exists() else 'none'})"),
+        ("File store", f"{_value(store)} ({'present' if store.exists() else 'not present'})"),
         ("Audit file", f"{_value(session.audit_path)} (this tool's writes)"),
         (
             "Command log",

@@ -152,5 +152,5 @@ def test_the_step_up_seed_source_names_the_variable_or_file_never_the_seed(
     seed_file.chmod(0o644)
     loose = seed_source({"SM_TOTP_SECRET_FILE": str(seed_file)})
     assert loose.startswith("not usable: ") and "chmod 600" in loose
-    assert "asks for a code" in seed_source({})
+    assert seed_source({}) == "none (SM_TOTP_SECRET unset): asked for when STM wants one"
     assert all(SEED not in s for s in (said, loose))
