@@ -126,7 +126,9 @@ def connection_sections(
 
 def _inventory(session: Session) -> str:
     if session.cache is not None:
-        return _value(session.cache.file.path)
+        file = session.cache.file
+        note = f" ({_value(file.note)})" if file.note else ""  # why it was restarted or is off
+        return _value(file.path) + note
     if session.cache_dir is not None:
         return f"{_value(session.cache_dir)} (not opened yet)"
     provenance = session.provenance

@@ -47,6 +47,7 @@ def render_sections(sections: list[Section]) -> RenderableType:
 
 class ConnectionScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings("connection.close")
+    HELP = "Where each credential came from; never a value. Esc closes."
 
     def __init__(self) -> None:
         super().__init__(id="connection")
