@@ -16,6 +16,7 @@ from stm_tui.api.tls import build_ssl_context
 from stm_tui.cache.paths import inventory_dir
 from stm_tui.config import Profile
 from stm_tui.credentials import ResolvedCredentials
+from stm_tui.provenance import for_profile
 from stm_tui.session import Session
 
 
@@ -66,4 +67,5 @@ def session_for_profile(
         intervals=profile.poll_intervals or None,
         signature_log_limit=profile.signature_log_limit,
         cache_dir=inventory_dir() if cache else None,
+        provenance=for_profile(profile, credentials),
     )

@@ -32,7 +32,7 @@ KEYRING_SERVICE = "stm-tui"
 KEYRING_TIMEOUT = 3.0
 
 SecretName = Literal["api_key", "client_cert_password"]
-_ENV_NAMES: dict[str, str] = {
+ENV_NAMES: dict[str, str] = {
     "api_key": "SM_API_KEY",
     "client_cert_password": "SM_CLIENT_CERT_PASSWORD",
 }
@@ -51,6 +51,8 @@ class ResolvedCredentials:
     client_cert_password: SecretStr | None = None
     client_cert_password_source: str = "none"
     keyring_status: str = "not checked"
+    # The backend's name ("SecretService Keyring", "fail Keyring"): which keyring was asked.
+    keyring_backend: str = ""
 
     def describe(self) -> str:
         """One line for a status bar: sources only, never values."""
@@ -69,7 +71,10 @@ def keyring_username(profile: Profile, which: SecretName) -> str:
 
 
 def _keyring_backend_status(keyring: Any) -> str:
-    backend = keyring.get_keyring()
+    return _backend_status(keyring.get_keyring())
+
+
+def _backend_status(backend: Any) -> str:
     modules = [type(backend).__module__]
     modules += [type(b).__module__ for b in getattr(backend, "backends", [])]
     if any(mod.startswith("keyrings.alt") for mod in modules):
@@ -77,6 +82,12 @@ def _keyring_backend_status(keyring: Any) -> str:
     if modules[0] in ("keyring.backends.fail", "keyring.backends.null"):
         return "unavailable"
     return "available"
+
+
+def _backend_name(backend: Any) -> str:
+    chained = getattr(backend, "backends", None) or [backend]
+    names = [str(getattr(b, "name", "") or type(b).__name__) for b in chained]
+    return " + ".join(names)
 
 
 def _run_bounded(fn: Callable[[], Any], timeout: float) -> tuple[bool, Any]:
@@ -100,11 +111,19 @@ def _run_bounded(fn: Callable[[], Any], timeout: float) -> tuple[bool, Any]:
     return True, box.get("result")
 
 
-def _keyring_lookup(usernames: list[str], timeout: float) -> tuple[str, dict[str, str]]:
+def _keyring_lookup(
+    usernames: list[str], timeout: float
+) -> tuple[str, dict[str, str], str]:
+    """(status, the secrets found by user name, the backend's name). The name is noted as
+    soon as the backend is known, so a lookup that then hangs still says which one hung."""
+    seen: dict[str, str] = {}
+
     def work() -> tuple[str, dict[str, str]]:
         import keyring
 
-        status = _keyring_backend_status(keyring)
+        backend = keyring.get_keyring()
+        seen["backend"] = _backend_name(backend)
+        status = _backend_status(backend)
         found: dict[str, str] = {}
         if status != "available":
             return status, found
@@ -115,12 +134,13 @@ def _keyring_lookup(usernames: list[str], timeout: float) -> tuple[str, dict[str
         return status, found
 
     finished, result = _run_bounded(work, timeout)
+    backend = seen.get("backend", "")
     if not finished:
-        return "unavailable (timeout)", {}
+        return "unavailable (timeout)", {}, backend
     if isinstance(result, BaseException):
-        return "unavailable", {}
+        return "unavailable", {}, backend
     status, found = result
-    return status, found
+    return status, found, backend
 
 
 # ------------------------------------------------------------------ opt-in file store
@@ -167,7 +187,7 @@ def _write_file_store(path: Path, data: dict[str, Any]) -> None:
 
 
 def _from_env(which: SecretName, env: Mapping[str, str]) -> tuple[SecretStr, str] | None:
-    var = _ENV_NAMES[which]
+    var = ENV_NAMES[which]
     value = env.get(var, "")
     if value:
         return SecretStr(value), f"env ({var})"
@@ -207,10 +227,11 @@ def resolve_credentials(
     # The keyring is probed even when the environment supplied everything, so the status
     # screen can say "keyring: unavailable"; the probe is bounded like every lookup.
     status = "not checked"
+    backend = ""
     found: dict[str, str] = {}
     if use_keyring:
         names = [keyring_username(profile, which) for which in missing]
-        status, found = _keyring_lookup(names, keyring_timeout)
+        status, found, backend = _keyring_lookup(names, keyring_timeout)
 
     for which in missing:
         from_keyring = found.get(keyring_username(profile, which))
@@ -234,6 +255,7 @@ def resolve_credentials(
         client_cert_password=password,
         client_cert_password_source=password_source,
         keyring_status=status,
+        keyring_backend=backend,
     )
 
 
@@ -243,7 +265,7 @@ async def resolve_credentials_async(profile: Profile, **kwargs: Any) -> Resolved
 
 
 def keyring_status(timeout: float = KEYRING_TIMEOUT) -> str:
-    status, _ = _keyring_lookup([], timeout)
+    status, _, _ = _keyring_lookup([], timeout)
     return status
 
 
@@ -286,6 +308,6 @@ def store_secret(
         raise ConfigError(
             f"the OS keyring is {status}, so the {_LABELS[which]} was not saved. Use "
             f"`stm-tui login --store file` (a 0600 plain-text file), or set "
-            f"{_ENV_NAMES[which]} / {_ENV_NAMES[which]}_FILE instead"
+            f"{ENV_NAMES[which]} / {ENV_NAMES[which]}_FILE instead"
         )
     return "keyring"

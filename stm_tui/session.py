@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -47,6 +47,9 @@ from stm_tui.store.sync import (
     fetcher_for,
     share_certificates,
 )
+
+if TYPE_CHECKING:
+    from stm_tui.provenance import Provenance
 
 log = logging.getLogger(__name__)
 
@@ -144,9 +147,13 @@ class Session:
         audit_path: Path | None = None,
         signature_log_limit: int = SIGNATURE_LOG_LIMIT,
         cache_dir: Path | None = None,
+        provenance: Provenance | None = None,
     ) -> None:
         self.client = client
         self.profile_name = profile_name
+        # Where the credentials and settings came from (words, no values), for the status
+        # view; None when whoever made the session did not say (a test's bare session).
+        self.provenance = provenance
         self._read_only = read_only
         self._sync_client_mode()
         self._clock = clock

@@ -62,3 +62,22 @@ def signer_from_env(
     if secret is None:
         return None
     return TotpSigner(secret, clock=server_clock(date_header))
+
+
+def seed_source(environ: Mapping[str, str] | None = None) -> str:
+    """Where a step-up code would come from now, in words (never the seed): the variable,
+    the file (and whether it can be used), or the prompt. Read when asked, as the write
+    flow reads it when it sends."""
+    env = os.environ if environ is None else environ
+    if env.get(ENV, "").strip():
+        return f"environment variable {ENV}"
+    path = env.get(f"{ENV}_FILE", "").strip()
+    if not path:
+        return f"none ({ENV} unset): asked for when STM wants one"
+    try:
+        usable = secret_from_env(env) is not None
+    except StepUpUnavailable as exc:
+        return f"not usable: {exc}"
+    if not usable:
+        return f"none ({ENV}_FILE {path} is empty): asked for when STM wants one"
+    return f"file {path} (named by {ENV}_FILE)"

@@ -184,6 +184,7 @@ def _run(obj: dict[str, Any], data_dir: Path, *, temporary: bool) -> int:
     from stm_tui.api.client import STMClient
     from stm_tui.commands.dashboard import run_app
     from stm_tui.emulator.server import EmulatorServer
+    from stm_tui.provenance import for_demo
     from stm_tui.session import Session
 
     click.echo(f"Starting the STM emulator (demo data in {data_dir})…", err=True)
@@ -197,8 +198,10 @@ def _run(obj: dict[str, Any], data_dir: Path, *, temporary: bool) -> int:
     server.start()
     try:
         lead = server.credentials["users"]["lead"]
+        key_file = None
         if obj.get("print_env"):
             env_file = write_env_file(data_dir, server.url, lead["api_key"])
+            key_file = data_dir / KEY_FILE
             click.echo(
                 f"To use `stm-tui get` against this demo from another shell:\n"
                 f"  . {env_file}\n"
@@ -218,7 +221,10 @@ def _run(obj: dict[str, Any], data_dir: Path, *, temporary: bool) -> int:
         client = STMClient(
             server.url, SecretStr(lead["api_key"]), read_only=read_only is not False
         )
-        session = Session(client, profile_name="demo", read_only=read_only is not False)
+        session = Session(
+            client, profile_name="demo", read_only=read_only is not False,
+            provenance=for_demo(key_file, temporary=temporary),
+        )
         return run_app(session, obj, on_signal=on_signal)
     finally:
         server.stop()

@@ -109,7 +109,7 @@ class StmApp(App[None]):
     COMMANDS = App.COMMANDS | {AreaCommands, JumpCommands}
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings(
         *(f"area.{area.mode}" for area in AREAS), "refresh", "pause", "write_mode", "help",
-        "quit", "monitor", "setup_checklist", "certcentral", "command_log",
+        "quit", "monitor", "setup_checklist", "certcentral", "command_log", "connection",
     )
 
     def __init__(
@@ -290,6 +290,15 @@ class StmApp(App[None]):
 
         if not isinstance(self.screen, CertCentralScreen):
             self.push_screen(CertCentralScreen())
+
+    def action_connection(self) -> None:
+        """Who, where, and where each credential came from (the key again closes it)."""
+        from stm_tui.tui.screens.connection import ConnectionScreen
+
+        if isinstance(self.screen, ConnectionScreen):
+            self.pop_screen()
+            return
+        self.push_screen(ConnectionScreen())
 
     def run_screen_action(self, action: str) -> None:
         self.call_later(self.screen.run_action, action)

@@ -75,6 +75,11 @@ _DECLARED: tuple[Action, ...] = (
     Action("certcentral", "Z", "certcentral", "",
            palette="CertCentral integration",
            palette_help="set up, validate, enable, disable or delete it", on_app=True),
+    # issue 16: where each credential came from, over any area
+    Action("connection", "I", "connection", "Connection",
+           palette="Connection & credentials",
+           palette_help="who, where, and where each credential came from (never a value)",
+           on_app=True),
     # lists
     Action("filter", "slash", "open_filter", "Filter", show=True, key_display="/"),
     Action("back", "escape", "back", "Back"),
@@ -124,6 +129,8 @@ _DECLARED: tuple[Action, ...] = (
     Action("pager.up", "k", "scroll('up')", "Up"),
     Action("pager.top", "g", "edge('home')", "Top"),
     Action("pager.bottom", "G", "edge('end')", "Bottom"),
+    # the connection view (I)
+    Action("connection.close", "escape,q", "close", "Close", show=True),
     # the help (?)
     Action("help.close", "escape,q,question_mark,f1", "app.pop_screen", "Close", show=True),
     # the start-failure screen

@@ -165,8 +165,8 @@ def test_no_canary_reaches_any_output_or_file(
     seen["refused key"] = refused.stdout + refused.stderr
     assert b"DEBUG" in seen["get keypairs -o json"]  # the logs were really on
 
-    # 3. The dashboard on a pty: every area, the detail of each first row, both exports;
-    # then it is forced to crash with secrets in scope.
+    # 3. The dashboard on a pty: every area, the detail of each first row, the connection
+    # view, both exports; then it is forced to crash with secrets in scope.
     wrapper = tmp_path / "crashing.py"
     wrapper.write_text(CRASHING)
     dashboard = [sys.executable, str(wrapper)]
@@ -179,6 +179,13 @@ def test_no_canary_reaches_any_output_or_file(
             run.settle(quiet=0.25)
             run.send(b"\x1b")  # alone: ESC followed at once by a key reads as Alt+key
             run.settle(quiet=0.25)
+        # The connection view names where every secret came from, and shows none of them.
+        run.send(b"I")
+        run.wait_for(b"environment variable SM_CLIENT_CERT_PASSWORD")
+        run.wait_for(b"environment variable SM_TOTP_SECRET")
+        run.wait_for(b"mTLS: the client certificate and the API key")
+        run.send(b"q")
+        run.settle(quiet=0.25)
         for key in (b"2", b"e", b"E"):
             run.send(key)
             run.settle(quiet=0.3)

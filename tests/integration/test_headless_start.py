@@ -1,6 +1,8 @@
 """The dashboard starts on a headless host (reliability checklist 1-2, issue 16 item 1):
 with no keyring at all, and with a keyring that hangs in `get_password`, it is up well
-within its bound (the keyring lookup gives up after 3 s and the next source is used)."""
+within its bound (the keyring lookup gives up after 3 s and the next source is used), and
+its connection view (`I`) names the source the key really came from and the keyring's
+state."""
 
 from __future__ import annotations
 
@@ -30,8 +32,12 @@ def test_with_no_keyring_the_dashboard_starts_and_leaves_only_its_private_invent
     with PtyRun.stm_tui(tmp_path, SM_HOST=emulator.url, SM_API_KEY=key) as run:
         run.wait_for(b"Overview", limit=UP_WITHIN)
         run.wait_for(b"Lead", limit=UP_WITHIN)  # the identity bar: the key worked
-        run.send(b"q")
+        run.send(b"I")  # the connection view says where the key came from
+        run.wait_for(b"environment variable SM_API_KEY", limit=UP_WITHIN)
+        run.wait_for(b"unavailable (fail Keyring)", limit=UP_WITHIN)
+        run.send(b"qq")  # the first closes the view (Esc would read as alt+q), then quit
         assert run.finish() == 0
+    assert key.encode() not in run.output
     for folder in ("config", "data", "state"):
         assert files_under(tmp_path / folder) == [], folder
     # The one file a start writes: the documented local inventory cache (no secret in it),
@@ -66,5 +72,10 @@ def test_a_keyring_hanging_in_get_password_does_not_hold_the_dashboard(
         run.wait_for(b"Overview", limit=UP_WITHIN)
         run.wait_for(b"Lead", limit=UP_WITHIN)  # the key from the file store worked
         assert mark.exists()  # the keyring was asked, and never answered
-        run.send(b"q")
+        run.send(b"I")  # the connection view: the key's real source, the keyring's state
+        run.wait_for(b"file store (plain text)", limit=UP_WITHIN)
+        run.wait_for(b"timed out (", limit=UP_WITHIN)
+        run.wait_for(b"given up on, not used", limit=UP_WITHIN)
+        run.send(b"qq")  # the first closes the view (Esc would read as alt+q), then quit
         assert run.finish() == 0
+    assert key.encode() not in run.output
