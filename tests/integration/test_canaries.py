@@ -4,9 +4,9 @@ Real secrets in real use, each unique: the Lead's API key and its client certifi
 PKCS#12 password (mTLS against the emulator's TLS listener), a TOTP seed in the environment
 (`SM_TOTP_SECRET`, as a user of step-up would set it), a CertCentral API key sent through
 `Session.write`, and the client certificate's private key in PEM. They then go through
-what a user does: `get`, `config show` and `doctor` at DEBUG logging, a refused key, the
-dashboard on a real pty walked through every area with both exports, and a dashboard forced
-to crash. None of them may appear in stdout, stderr, the raw bytes the terminal received,
+what a user does: `get`, `config show`, `doctor` and a recorded `watch` at DEBUG logging,
+a refused key, the dashboard on a real pty walked through every area with both exports, and
+a dashboard forced to crash. None of them may appear in stdout, stderr, the raw bytes the terminal received,
 the command log, the audit file, the exports, or any other file the runs left behind.
 """
 
@@ -149,6 +149,9 @@ def test_no_canary_reaches_any_output_or_file(
         (["get", "keypairs", "-o", "json"], 0),
         (["config", "show"], 0),
         (["doctor", "-o", "json"], None),
+        # The monitor, headless, recording what it saw: the recording is a file left behind.
+        (["watch", "--all", "-o", "jsonl", "--record", "watch.jsonl", "--interval", "0.5",
+          "--duration", "3"], None),
     ):
         done = subprocess.run(
             [sys.executable, "-m", "stm_tui", *args], env=env, cwd=work, capture_output=True,
@@ -164,6 +167,7 @@ def test_no_canary_reaches_any_output_or_file(
     assert refused.returncode == 3
     seen["refused key"] = refused.stdout + refused.stderr
     assert b"DEBUG" in seen["get keypairs -o json"]  # the logs were really on
+    assert b'"type": "header"' in (work / "watch.jsonl").read_bytes()  # it recorded
 
     # 3. The dashboard on a pty: every area, the detail of each first row, the connection
     # view, both exports; then it is forced to crash with secrets in scope.

@@ -23,12 +23,16 @@ from stm_tui.api.errors import ConfigError
 from stm_tui.api.models import Keypair
 from stm_tui.api.writes.keypairs import suspend_keypair
 from stm_tui.audit_file import Actor, AuditFile
+from stm_tui.cache.file import CacheFile, Owner
+from stm_tui.cache.paths import inventory_dir
 from stm_tui.commands.demo import write_env_file, write_pid_file
 from stm_tui.config import Profile, app_paths, load_profile
 from stm_tui.credentials import resolve_credentials, store_secret
 from stm_tui.emulator.db import Database
 from stm_tui.session import default_audit_path
 from stm_tui.views import export
+from stm_tui.views.monitor.alerts import AlertConfig
+from stm_tui.views.monitor.recording import Recorder
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 ACTOR = Actor(user="Lena", profile="default", host="https://stm.example", local="lena@jump")
@@ -101,7 +105,24 @@ def _demo_files(home: Path) -> None:
     write_env_file(folder, "http://127.0.0.1:1", "k" * 24)
 
 
+def _inventory_cache(_home: Path) -> CacheFile:
+    cache = CacheFile(inventory_dir(), Owner("default", "https://stm.example", "user-1"))
+    cache.open()
+    assert cache.usable, cache.note
+    cache.save("keypairs", [Keypair.model_validate({"id": "kp-1", "alias": "build"})], [], NOW,
+               complete=True)
+    return cache  # open, so SQLite's side files are checked too
+
+
+def _monitor_recording(_home: Path) -> None:
+    # Where the user points `watch --record`; the file is private whatever the umask.
+    recorder = Recorder(Path.cwd() / "release.jsonl", config=AlertConfig(), started=NOW)
+    recorder.close()
+
+
 WRITERS: dict[str, Callable[[Path], object]] = {
+    "inventory cache": _inventory_cache,
+    "monitor recording": _monitor_recording,
     "credential file store": _credential_store,
     "audit file": _audit_file,
     "exports": _exports,
