@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pyotp
+from textual.pilot import Pilot
 
 from stm_tui.emulator.server import EmulatorServer
-from stm_tui.tui.app import StmApp
-from stm_tui.tui.screens.list_screen import ListScreen
+from stm_tui.tui.people.enrol import EnrolScreen
+from stm_tui.tui.writes.shown_once import ShownOnceScreen
 from tests.conftest import AM, FROZEN_NOW, STM
 
 # Keys Pilot sends for characters that are not their own key name.
@@ -18,36 +18,15 @@ _KEYS = {" ": "space", "@": "at", ".": "full_stop", "-": "minus", "_": "undersco
          ",": "comma", ":": "colon"}
 
 
-async def type_text(pilot: Any, text: str) -> None:
+async def type_text(pilot: Pilot[Any], text: str) -> None:
     await pilot.press(*(_KEYS.get(ch, ch) for ch in text))
 
 
-def screen_text(app: StmApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
-def recording(app: StmApp) -> list[str]:
-    notes: list[str] = []
-    original = app.notify
-
-    def notify(message: Any, **kw: Any) -> None:
-        notes.append(str(message))
-        original(message, **kw)
-
-    app.notify = notify  # type: ignore[method-assign]
-    return notes
-
-
-async def open_on(pilot: Any, key: str, wanted: Callable[[Any], bool]) -> ListScreen:
-    app = pilot.app
-    await pilot.press(key)
-    screen = app.screen
-    assert isinstance(screen, ListScreen)
-    items = app.session.store.collection(screen.view.resource).items
-    target = next(k for k in screen.table.visible_keys() if wanted(items[k]))
-    assert screen.focus_key(target)
-    await pilot.pause()
-    return screen
+def shown_secret(screen: EnrolScreen | ShownOnceScreen) -> str:
+    """The secret a shown-once screen holds while it is up (it drops it when it closes)."""
+    secret = screen._secret
+    assert secret is not None, "the screen has dropped its secret already"
+    return secret.get_secret_value()
 
 
 def http(server: EmulatorServer, role: str = "lead") -> httpx.Client:

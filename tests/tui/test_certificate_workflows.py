@@ -6,28 +6,39 @@ from __future__ import annotations
 
 import hashlib
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 from rich.text import Text
+from textual.pilot import Pilot
 from textual.widgets import Button, OptionList, Static
 
 from stm_tui.api.models import Certificate, Keypair
 from stm_tui.emulator.server import EmulatorServer
+from stm_tui.tui.app import StmApp
 from stm_tui.tui.screens.certificate_menus import CopyAsMenu, SaveFileScreen
 from stm_tui.tui.screens.certificates import CertificateListScreen
 from stm_tui.tui.writes.command_log_screen import CommandLogScreen
 from stm_tui.tui.writes.confirm import ConfirmScreen
 from stm_tui.tui.writes.form import RequestForm
 from tests.integration._emu import reset_stats
+from tests.tui._pilot import (
+    app_of,
+    enter_write_mode,
+    open_list_on,
+    recording,
+    screen_text,
+    selected,
+    top,
+)
 from tests.tui.conftest import loaded, make_app, wait_until
 from tests.tui.test_keypair_workflows import API, api, message, put, type_into, writes_seen
-from tests.tui.test_write_actions import enter_write_mode, open_list_on, recording, screen_text
 
 
-def active(item: Any) -> bool:
+def active(item: object) -> TypeGuard[Certificate]:
     return isinstance(item, Certificate) and item.certificate_status == "ACTIVE"
 
 
@@ -88,7 +99,7 @@ async def test_make_default_confirms_then_the_keypair_signs_with_it(
         await loaded(pilot)
         notes = recording(app)
         await enter_write_mode(pilot)
-        screen = await open_list_on(pilot, "3", lambda c: active(c) and c.default_cert)
+        screen = await open_list_on(pilot, "3", lambda c: active(c) and c.default_cert is True)
         await pilot.press("F")
         assert notes[-1] == "Make default: already the keypair's default"
         screen = await open_list_on(pilot, "3", lambda c: active(c) and c.alias == "second-cert")
@@ -113,24 +124,23 @@ async def test_make_default_confirms_then_the_keypair_signs_with_it(
     assert writes_seen(fresh_emulator) == {f"PUT {API}/keypairs/{{keypair_id}}": 1}
 
 
-async def _download_form(pilot: Any, folder: Path) -> tuple[RequestForm[Any], Certificate]:
-    app = pilot.app
-    await pilot.press("3")
-    screen = app.screen
-    assert isinstance(screen, CertificateListScreen)
-    screen.download_folder = folder
-    screen = await open_list_on(pilot, "3", lambda c: active(c) and bool(c.chain))
-    cert = screen.selected_item()
-    assert isinstance(cert, Certificate)
+async def _download_form(
+    pilot: Pilot[Any], folder: Path
+) -> tuple[RequestForm[Any], Certificate]:
+    app = app_of(pilot)
+    listing = await open_list_on(pilot, "3", lambda c: active(c) and bool(c.chain))
+    assert isinstance(listing, CertificateListScreen)
+    listing.download_folder = folder
+    cert = selected(listing, Certificate)
     await pilot.press("d")
     await wait_until(pilot, lambda: isinstance(app.screen, RequestForm))
-    form = app.screen
-    assert isinstance(form, RequestForm) and form.id == "download-form"
+    form = top(app, RequestForm)
+    assert form.id == "download-form"
     return form, cert
 
 
 async def test_download_shows_the_path_first_writes_0644_and_never_overwrites_silently(
-    app_factory: Any, tmp_path: Path,
+    app_factory: Callable[..., StmApp], tmp_path: Path,
 ) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -165,7 +175,7 @@ async def test_download_shows_the_path_first_writes_0644_and_never_overwrites_si
 
 
 async def test_download_der_with_its_chain_is_a_pkcs7_bundle(
-    app_factory: Any, tmp_path: Path,
+    app_factory: Callable[..., StmApp], tmp_path: Path,
 ) -> None:
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -184,7 +194,7 @@ async def test_download_der_with_its_chain_is_a_pkcs7_bundle(
 
 
 async def test_download_refuses_a_folder_that_does_not_exist(
-    app_factory: Any, tmp_path: Path,
+    app_factory: Callable[..., StmApp], tmp_path: Path,
 ) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -196,7 +206,7 @@ async def test_download_refuses_a_folder_that_does_not_exist(
 
 
 async def test_copy_as_offers_ids_fingerprints_and_the_ci_lines(
-    app_factory: Any,
+    app_factory: Callable[..., StmApp],
 ) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -228,7 +238,7 @@ async def test_copy_as_offers_ids_fingerprints_and_the_ci_lines(
 
 
 async def test_the_command_log_opens_with_its_key_and_from_the_palette(
-    app_factory: Any,
+    app_factory: Callable[..., StmApp],
 ) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -6,14 +6,14 @@ roles that may not run them."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import httpx
 import pytest
 from rich.text import Text
+from textual.pilot import Pilot
 from textual.widgets import Button, Input, Select, Static
 
 from stm_tui.api.models import Keypair
@@ -25,13 +25,16 @@ from stm_tui.tui.writes.confirm import ConfirmScreen, IrreversibleScreen
 from stm_tui.tui.writes.form import RequestForm
 from stm_tui.tui.writes.outcome import OutcomeScreen
 from tests.integration._emu import reset_stats, set_faults, stats
-from tests.tui.conftest import loaded, make_app, wait_until
-from tests.tui.test_write_actions import (
+from tests.tui._pilot import (
+    audit_lines,
     enter_write_mode,
     open_list_on,
     recording,
     screen_text,
+    top,
+    top_screen,
 )
+from tests.tui.conftest import loaded, make_app, wait_until
 
 API = "/signingmanager/api/v1"
 
@@ -58,14 +61,14 @@ def message(form: RequestForm[Any], name: str) -> str:
     return content.plain if isinstance(content, Text) and line.display else ""
 
 
-async def put(pilot: Any, form: RequestForm[Any], **values: Any) -> None:
+async def put(pilot: Pilot[Any], form: RequestForm[Any], **values: Any) -> None:
     """Set controls as a user would leave them (a pick in a Select, a switch flipped)."""
     for name, value in values.items():
         form._write(form.state.by_name[name], value)
         await pilot.pause()
 
 
-async def type_into(pilot: Any, form: RequestForm[Any], name: str, text: str) -> None:
+async def type_into(pilot: Pilot[Any], form: RequestForm[Any], name: str, text: str) -> None:
     control = form.query_one(f"#field-{name}", Input)
     control.value = ""
     control.focus()
@@ -73,17 +76,17 @@ async def type_into(pilot: Any, form: RequestForm[Any], name: str, text: str) ->
     await pilot.pause()
 
 
-def anything(item: Any) -> bool:
+def anything(item: object) -> TypeGuard[Keypair]:
     return isinstance(item, Keypair)
 
 
-async def open_generate_form(pilot: Any) -> RequestForm[Any]:
+async def open_generate_form(pilot: Pilot[Any]) -> RequestForm[Any]:
     await enter_write_mode(pilot)
     await open_list_on(pilot, "2", anything)
     await pilot.press("N")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, RequestForm))
-    form = pilot.app.screen
-    assert isinstance(form, RequestForm) and form.id == "keypair-generate"
+    form = top(pilot.app, RequestForm)
+    assert form.id == "keypair-generate"
     return form
 
 
@@ -294,7 +297,7 @@ async def test_update_sends_only_what_changed_and_the_service_has_it(
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         await enter_write_mode(pilot)
-        screen = await open_list_on(pilot, "2", lambda k: anything(k) and k.limit_by_users)
+        screen = await open_list_on(pilot, "2", lambda k: anything(k) and k.limit_by_users is True)
         kp = screen.selected_item()
         assert isinstance(kp, Keypair)
         await pilot.press("M")
@@ -331,7 +334,7 @@ async def test_update_sends_only_what_changed_and_the_service_has_it(
 # -- delete --------------------------------------------------------------------------------
 
 
-def _busy(item: Any) -> bool:
+def _busy(item: object) -> TypeGuard[Keypair]:
     """A keypair with certificates (the impact list has something to say)."""
     return anything(item) and bool(item.certificates)
 
@@ -368,7 +371,7 @@ async def test_delete_lists_the_impact_refuses_a_wrong_alias_and_esc_sends_nothi
         assert app.screen is modal and modal.query_one("#confirm", Button).disabled
         await pilot.press("escape")
         await pilot.pause()
-        assert app.screen is screen
+        assert top_screen(app) is screen
     assert writes_seen(fresh_emulator) == {}
     assert keypair_named(fresh_emulator, kp.alias) is not None
 
@@ -387,7 +390,7 @@ async def test_delete_with_the_alias_typed_is_sent_once_and_audited_in_two_lines
         await pilot.press(*kp.alias, "enter")
         keypairs = app.session.store.collection("keypairs")
         await wait_until(pilot, lambda: kp.id not in keypairs.items)
-        audit = [json.loads(line) for line in app.session.audit_path.read_text().splitlines()]
+        audit = audit_lines(app)
     assert [line["kind"] for line in audit] == ["intent", "outcome"]
     assert audit[0]["call"]["action"] == "keypair.delete"
     assert audit[0]["call"]["path"] == f"{API}/keypairs/{kp.id}"
@@ -448,7 +451,7 @@ async def test_a_lost_answer_is_an_unknown_outcome_with_what_a_re_read_found(
         assert "Outcome unknown" in text
         assert "it may or may not have happened (not retried)" in text
         assert "re-read shows: nothing there" in text  # the delete did happen
-        audit = [json.loads(line) for line in app.session.audit_path.read_text().splitlines()]
+        audit = audit_lines(app)
     assert [line["kind"] for line in audit] == ["intent", "outcome"]
     assert audit[1]["result"] == "unknown"
     assert writes_seen(fresh_emulator) == {f"DELETE {API}/keypairs/{{keypair_id}}": 1}
@@ -469,9 +472,9 @@ async def test_a_lost_answer_is_an_unknown_outcome_with_what_a_re_read_found(
     ],
 )
 async def test_roles_that_may_not_are_told_which_permission_in_write_mode(
-    app_factory: Any, role: str, key: str, reason: str
+    app_factory: Callable[..., StmApp], role: str, key: str, reason: str
 ) -> None:
-    app: StmApp = app_factory(role=role)
+    app = app_factory(role=role)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         notes = recording(app)
