@@ -99,6 +99,7 @@ async def test_read_only_no_area_and_no_write_action_sends_anything_but_gets(
 ) -> None:
     app = make_app(fresh_emulator)
     tried: set[str] = set()
+    forced: set[str] = set()  # the ones also sent past the UI (they build their call)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         reset_stats(fresh_emulator)
@@ -132,9 +133,11 @@ async def test_read_only_no_area_and_no_write_action_sends_anything_but_gets(
                 await app.session.write(call)
             with pytest.raises(ReadOnlyError):
                 await app.session.client.execute(call)
+            forced.add(action.id)
         await pilot.pause(0.2)  # let anything a hook started reach the server
         assert app.session.read_only
     assert tried == {a.id for a in ON_LISTS} and tried
+    assert {"keypair.suspend", "certificate.revoke"} <= forced  # the hook part ran
     assert non_get(fresh_emulator) == {}
     assert any(k.startswith("GET ") for k in stats(fresh_emulator))  # it did talk to it
 
