@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import pyotp
 from textual.pilot import Pilot
 
 from stm_tui.emulator.server import EmulatorServer
 from stm_tui.tui.people.enrol import EnrolScreen
 from stm_tui.tui.writes.shown_once import ShownOnceScreen
-from tests.conftest import AM, FROZEN_NOW, STM
+from tests.conftest import AM, FROZEN_NOW, STM, api_client
 
 # Keys Pilot sends for characters that are not their own key name.
 _KEYS = {" ": "space", "@": "at", ".": "full_stop", "-": "minus", "_": "underscore",
@@ -29,11 +28,6 @@ def shown_secret(screen: EnrolScreen | ShownOnceScreen) -> str:
     return secret.get_secret_value()
 
 
-def http(server: EmulatorServer, role: str = "lead") -> httpx.Client:
-    key = server.credentials["users"][role]["api_key"]
-    return httpx.Client(base_url=server.url, headers={"x-api-key": key}, timeout=10)
-
-
 def code_at(secret: str, offset_steps: int = 0) -> str:
     """The code the emulator's frozen clock accepts now (or a step either side)."""
     return pyotp.TOTP(secret).at(FROZEN_NOW.timestamp() + 30 * offset_steps)
@@ -44,7 +38,7 @@ def full_width(code: str) -> str:
 
 
 def main_account(server: EmulatorServer) -> dict[str, Any]:
-    with http(server) as c:
+    with api_client(server) as c:
         me = c.get(f"{AM}/user/me").json()
         return dict(c.get(f"{AM}/account/{me['primary_account_id']}").json())
 
@@ -52,7 +46,7 @@ def main_account(server: EmulatorServer) -> dict[str, Any]:
 def set_mfa(server: EmulatorServer, status: str) -> None:
     account = main_account(server)
     lead_secret = server.credentials["users"]["lead"]["totp_secret"]
-    with http(server) as c:
+    with api_client(server) as c:
         c.put(
             f"{AM}/account/{account['id']}",
             json={"sign_in_methods": [{"signInMethod": "standard", "mfaStatus": status}]},
@@ -61,10 +55,10 @@ def set_mfa(server: EmulatorServer, status: str) -> None:
 
 
 def users_on_server(server: EmulatorServer) -> list[dict[str, Any]]:
-    with http(server) as c:
+    with api_client(server) as c:
         return list(c.get(f"{AM}/user").json())
 
 
 def teams_on_server(server: EmulatorServer) -> list[dict[str, Any]]:
-    with http(server) as c:
+    with api_client(server) as c:
         return list(c.get(f"{STM}/teams", params={"limit": 100}).json()["items"])

@@ -8,12 +8,14 @@ key pressed before its screen is up lands on the one below.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from rich.console import Console
 from textual.app import App
 from textual.pilot import Pilot
 from textual.screen import Screen
@@ -23,6 +25,8 @@ from stm_tui.tui.app import StmApp
 from stm_tui.tui.areas import AREAS
 from stm_tui.tui.screens.base import AreaScreen
 from stm_tui.tui.screens.list_screen import ListScreen
+from stm_tui.tui.widgets.detail_pane import DetailPane
+from stm_tui.tui.writes.form import RequestForm
 from stm_tui.tui.writes.mode import WriteModeScreen
 from tests.tui.conftest import wait_until
 
@@ -65,6 +69,13 @@ def selected(screen: AreaScreen, kind: type[T]) -> T:
 def screen_text(app: App[Any]) -> str:
     """The top screen as the terminal shows it, one line per row."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+def detail_text(app: App[Any]) -> str:
+    """What the detail pane on the top screen shows, as plain text 100 columns wide."""
+    console = Console(width=100, record=True, file=io.StringIO())
+    console.print(app.screen.query_one(DetailPane).renderable)
+    return console.export_text()
 
 
 def footer(app: App[Any]) -> str:
@@ -154,6 +165,22 @@ async def retype(pilot: Pilot[Any], name: str, text: str) -> None:
     field.focus()
     field.value = text
     await pilot.pause()
+
+
+async def type_into(pilot: Pilot[Any], form: RequestForm[Any], name: str, text: str) -> None:
+    """Clear a text field and type `text` into it key by key."""
+    control = form.query_one(f"#field-{name}", Input)
+    control.value = ""
+    control.focus()
+    await pilot.press(*text) if text else await pilot.pause()
+    await pilot.pause()
+
+
+async def put(pilot: Pilot[Any], form: RequestForm[Any], **values: Any) -> None:
+    """Set controls as a user would leave them (a pick in a Select, a switch flipped)."""
+    for name, value in values.items():
+        form._write(form.state.by_name[name], value)
+        await pilot.pause()
 
 
 async def choose(pilot: Pilot[Any], name: str, label: str) -> None:

@@ -24,18 +24,21 @@ from stm_tui.tui.screens.certificates import CertificateListScreen
 from stm_tui.tui.writes.command_log_screen import CommandLogScreen
 from stm_tui.tui.writes.confirm import ConfirmScreen
 from stm_tui.tui.writes.form import RequestForm
-from tests.integration._emu import reset_stats
+from tests.conftest import STM, api_client
+from tests.integration._emu import reset_stats, writes_seen
 from tests.tui._pilot import (
     app_of,
     enter_write_mode,
+    message,
     open_list_on,
+    put,
     recording,
     screen_text,
     selected,
     top,
+    type_into,
 )
 from tests.tui.conftest import loaded, make_app, wait_until
-from tests.tui.test_keypair_workflows import API, api, message, put, type_into, writes_seen
 
 
 def active(item: object) -> TypeGuard[Certificate]:
@@ -61,7 +64,7 @@ async def test_generate_a_certificate_for_the_selected_keypair(
         choices = form.state.evaluate(form._raw()).choices["certificate_profile_id"]
         assert choices  # active profiles that allow RSA
         await type_into(pilot, form, "alias", kp.certificates[0].alias or "x")
-        assert "already used by certificate" in message(form, "alias")
+        assert "already used by certificate" in (message(app, "alias") or "")
         await type_into(pilot, form, "alias", "ui-cert-2027")
         private = next(c.value for c in choices if c.label.startswith("Private"))
         await put(pilot, form, certificate_profile_id=private, set_as_default_cert=True)
@@ -69,7 +72,7 @@ async def test_generate_a_certificate_for_the_selected_keypair(
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         modal = app.screen
         assert isinstance(modal, ConfirmScreen)
-        assert modal.call.request_line == f"POST {API}/keypairs/{kp.id}/certificates"
+        assert modal.call.request_line == f"POST {STM}/keypairs/{kp.id}/certificates"
         assert dict(modal.call.body or {})["set_as_default_cert"] is True
         await pilot.press("y")
         certs = app.session.store.collection("certificates")
@@ -77,20 +80,20 @@ async def test_generate_a_certificate_for_the_selected_keypair(
             pilot, lambda: any(c.alias == "ui-cert-2027" for c in certs.items.values()),
             limit=30,
         )
-    with api(fresh_emulator) as http:
-        made = http.get(f"{API}/certificates", params={"alias": "ui-cert-2027"}).json()["items"]
+    with api_client(fresh_emulator) as http:
+        made = http.get(f"{STM}/certificates", params={"alias": "ui-cert-2027"}).json()["items"]
     assert made[0]["keypair"]["id"] == kp.id and made[0]["default_cert"] is True
 
 
 async def test_make_default_confirms_then_the_keypair_signs_with_it(
     fresh_emulator: EmulatorServer,
 ) -> None:
-    with api(fresh_emulator) as http:
-        kp = next(k for k in http.get(f"{API}/keypairs").json()["items"]
+    with api_client(fresh_emulator) as http:
+        kp = next(k for k in http.get(f"{STM}/keypairs").json()["items"]
                   if k["key_alg"] == "RSA" and k["certificates"])
-        profile = next(p for p in http.get(f"{API}/certificate-profiles").json()["items"]
+        profile = next(p for p in http.get(f"{STM}/certificate-profiles").json()["items"]
                        if p["name"].startswith("Private"))
-        http.post(f"{API}/keypairs/{kp['id']}/certificates",
+        http.post(f"{STM}/keypairs/{kp['id']}/certificates",
                   json={"alias": "second-cert", "certificate_profile_id": profile["id"],
                         "set_as_default_cert": False}).raise_for_status()
     reset_stats(fresh_emulator)
@@ -108,20 +111,20 @@ async def test_make_default_confirms_then_the_keypair_signs_with_it(
         await pilot.press("F")
         modal = app.screen
         assert isinstance(modal, ConfirmScreen)
-        assert modal.call.request_line == f"PUT {API}/keypairs/{cert.keypair.id}"
+        assert modal.call.request_line == f"PUT {STM}/keypairs/{cert.keypair.id}"
         assert dict(modal.call.body or {}) == {"default_certificate_id": cert.id}
         assert modal.query_one("#cancel", Button).has_focus  # y/N, Cancel first
         await pilot.press("y")
         certs = app.session.store.collection("certificates")
         await wait_until(pilot, lambda: bool(certs.items[cert.id].default_cert), limit=30)
-    with api(fresh_emulator) as http:
-        siblings = http.get(f"{API}/certificates",
+    with api_client(fresh_emulator) as http:
+        siblings = http.get(f"{STM}/certificates",
                             params={"keypair_id": cert.keypair.id}).json()["items"]
-        mine = http.get(f"{API}/certificates/{cert.id}").json()
+        mine = http.get(f"{STM}/certificates/{cert.id}").json()
     assert mine["default_cert"] is True
     others = [c for c in siblings if c["id"] != cert.id and c["keypair"]["id"] == cert.keypair.id]
     assert all(c["default_cert"] is False for c in others)
-    assert writes_seen(fresh_emulator) == {f"PUT {API}/keypairs/{{keypair_id}}": 1}
+    assert writes_seen(fresh_emulator) == {f"PUT {STM}/keypairs/{{keypair_id}}": 1}
 
 
 async def _download_form(
@@ -201,7 +204,7 @@ async def test_download_refuses_a_folder_that_does_not_exist(
         await loaded(pilot)
         form, _ = await _download_form(pilot, tmp_path)
         await type_into(pilot, form, "path", str(tmp_path / "nowhere" / "x.pem"))
-        assert message(form, "path") == f"✗ no folder {tmp_path / 'nowhere'}"
+        assert message(app, "path") == f"✗ no folder {tmp_path / 'nowhere'}"
         assert form.query_one("#submit", Button).disabled
 
 

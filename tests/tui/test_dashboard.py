@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.console import Console
 from textual.widgets import Static
 
 from stm_tui.tui.app import StmApp
@@ -21,20 +19,10 @@ from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.screens.overview import OverviewScreen
 from stm_tui.tui.widgets.detail_pane import DetailPane
 from stm_tui.views.table_model import plain as plain_cell
-from tests.tui._pilot import screen_text, top_screen
+from tests.tui._pilot import detail_text, screen_text, top_screen
 from tests.tui.conftest import loaded, wait_until
 
 SIZES = [(80, 24), (120, 40)]
-
-
-def plain(renderable: Any) -> str:
-    console = Console(width=100, record=True, file=io.StringIO())
-    console.print(renderable)
-    return console.export_text()
-
-
-def detail_text(app: StmApp) -> str:
-    return plain(app.screen.query_one(DetailPane).renderable)
 
 
 def label(app: StmApp, selector: str) -> str:

@@ -36,15 +36,10 @@ from stm_tui.tui.writes.confirm import IrreversibleScreen, _CallModal
 from stm_tui.tui.writes.outcome import OutcomeScreen
 from stm_tui.views.actions import WriteAction
 from stm_tui.views.resources import VIEWS, ResourceName
-from tests.integration._emu import reset_stats, stats
+from tests.integration._emu import reset_stats, stats, writes_seen
 from tests.tui._pilot import app_of, enter_write_mode, top
 from tests.tui.conftest import loaded, make_app, wait_until
 from tests.writes_catalog import all_calls
-
-
-def non_get(server: EmulatorServer) -> dict[str, int]:
-    return {k: v for k, v in stats(server).items() if not k.startswith(("GET ", "HEAD "))}
-
 
 # The people actions are offered by the Users, Accounts and Teams list screens themselves.
 _PEOPLE_AREAS: dict[str, ResourceName] = {
@@ -138,7 +133,7 @@ async def test_read_only_no_area_and_no_write_action_sends_anything_but_gets(
         assert app.session.read_only
     assert tried == {a.id for a in ON_LISTS} and tried
     assert {"keypair.suspend", "certificate.revoke"} <= forced  # the hook part ran
-    assert non_get(fresh_emulator) == {}
+    assert writes_seen(fresh_emulator) == {}
     assert any(k.startswith("GET ") for k in stats(fresh_emulator))  # it did talk to it
 
 
@@ -308,4 +303,4 @@ async def test_an_audit_file_that_cannot_take_the_intent_blocks_the_write(
     finally:
         await session.client.aclose()
     assert str(path) in str(info.value)
-    assert non_get(fresh_emulator) == {}
+    assert writes_seen(fresh_emulator) == {}

@@ -16,9 +16,8 @@ from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.screens.pager import PAGER_LIMIT, PagerScreen
 from stm_tui.tui.widgets.detail_pane import DetailPane
 from tests.hostile import FORBIDDEN, HOSTILE, HostileProxy, items_of
-from tests.tui._pilot import recording
+from tests.tui._pilot import detail_text, recording
 from tests.tui.conftest import app_at, loaded, wait_until
-from tests.tui.test_dashboard import detail_text
 
 
 @pytest.mark.parametrize("megabytes", [1, 6])

@@ -24,11 +24,10 @@ from stm_tui.tui.writes.form import RequestForm
 from stm_tui.tui.writes.outcome import OutcomeScreen
 from stm_tui.tui.writes.picker import Picker
 from stm_tui.tui.writes.shown_once import ShownOnceScreen
-from tests.conftest import AM
+from tests.conftest import AM, api_client
 from tests.tui._people import (
     code_at,
     full_width,
-    http,
     main_account,
     set_mfa,
     shown_secret,
@@ -154,7 +153,7 @@ async def test_relaxing_2fa_asks_for_a_code_and_refuses_a_replay_plain_or_full_w
 
 
 def _drop_lead_authenticator(server: EmulatorServer) -> None:
-    with http(server) as c:
+    with api_client(server) as c:
         c.delete(f"{AM}/user/me/authenticator").raise_for_status()
 
 
@@ -187,7 +186,7 @@ async def test_enrolment_shows_the_qr_and_secret_then_verifies_a_code_and_forget
         await wait_until(pilot, lambda: not isinstance(app.screen, EnrolScreen))
         await wait_until(pilot, lambda: any("authenticator enrolled" in n for n in notes))
         after = screen_text(app)
-        with http(fresh_emulator) as c:
+        with api_client(fresh_emulator) as c:
             status = c.get(f"{AM}/user/me/authenticator").json()["status"]
         assert status == "ENROLLED"
         app.action_save_screenshot()
@@ -330,7 +329,7 @@ async def test_a_service_users_token_is_shown_once_and_nowhere_else(
         await pilot.pause()
     made = [u for u in users_on_server(fresh_emulator) if u.get("friendly_name") == "release bot"]
     assert len(made) == 1 and made[0]["end_date"].startswith("2027-06-30")
-    with http(fresh_emulator) as c:  # the token works: it is the service user's
+    with api_client(fresh_emulator) as c:  # the token works: it is the service user's
         probe = c.get(f"{AM}/user/me", headers={"x-api-key": token})
     assert probe.json()["id"] == made[0]["id"]
 
@@ -614,7 +613,7 @@ async def test_a_token_then_its_client_certificate_are_shown_once_saved_0600_and
         await type_text(pilot, "ci")
         await pilot.press("enter")
         await wait_until(pilot, lambda: all(t.name != "ci" for t in tokens.items.values()))
-    with http(fresh_emulator) as c:
+    with api_client(fresh_emulator) as c:
         assert all(t["name"] != "ci" for t in c.get(f"{AM}/api-token").json())
         certs = c.get(f"{AM}/client-certificate").json()
     assert [x["status"] for x in certs if x["name"] == "ci-cert"] == ["REVOKED"]
