@@ -323,7 +323,7 @@ async def test_enter_moves_on_and_submits_from_the_last_field_only_when_valid() 
         assert app.focused is not None and app.focused.id == "field-max_signatures"
         await pilot.press(*"x0", "enter")  # letters are refused as they are typed
         await pilot.pause()
-        assert app.screen.query_one("#field-max_signatures").value == "0"  # type: ignore[attr-defined]
+        assert app.screen.query_one("#field-max_signatures", Input).value == "0"
         assert message(app, "max_signatures") == "✗ must be at least 1"
         await pilot.press(*"soon", "enter")
         await pilot.pause()
