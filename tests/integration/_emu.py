@@ -86,6 +86,11 @@ def stats(server: EmulatorServer) -> dict[str, int]:
     return counts
 
 
+def writes_seen(server: EmulatorServer) -> dict[str, int]:
+    """The requests the emulator has counted other than GET and HEAD."""
+    return {k: v for k, v in stats(server).items() if not k.startswith(("GET ", "HEAD "))}
+
+
 def reset_stats(server: EmulatorServer) -> None:
     httpx.delete(
         f"{server.url}/_emulator/stats", headers={"x-emulator-admin-token": server.admin_token}

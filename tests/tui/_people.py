@@ -2,57 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pyotp
+from textual.pilot import Pilot
 
 from stm_tui.emulator.server import EmulatorServer
-from stm_tui.tui.app import StmApp
-from stm_tui.tui.screens.list_screen import ListScreen
-from tests.conftest import AM, FROZEN_NOW, STM
+from stm_tui.tui.people.enrol import EnrolScreen
+from stm_tui.tui.writes.shown_once import ShownOnceScreen
+from tests.conftest import AM, FROZEN_NOW, STM, api_client
 
 # Keys Pilot sends for characters that are not their own key name.
 _KEYS = {" ": "space", "@": "at", ".": "full_stop", "-": "minus", "_": "underscore",
          ",": "comma", ":": "colon"}
 
 
-async def type_text(pilot: Any, text: str) -> None:
+async def type_text(pilot: Pilot[Any], text: str) -> None:
     await pilot.press(*(_KEYS.get(ch, ch) for ch in text))
 
 
-def screen_text(app: StmApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
-def recording(app: StmApp) -> list[str]:
-    notes: list[str] = []
-    original = app.notify
-
-    def notify(message: Any, **kw: Any) -> None:
-        notes.append(str(message))
-        original(message, **kw)
-
-    app.notify = notify  # type: ignore[method-assign]
-    return notes
-
-
-async def open_on(pilot: Any, key: str, wanted: Callable[[Any], bool]) -> ListScreen:
-    app = pilot.app
-    await pilot.press(key)
-    screen = app.screen
-    assert isinstance(screen, ListScreen)
-    items = app.session.store.collection(screen.view.resource).items
-    target = next(k for k in screen.table.visible_keys() if wanted(items[k]))
-    assert screen.focus_key(target)
-    await pilot.pause()
-    return screen
-
-
-def http(server: EmulatorServer, role: str = "lead") -> httpx.Client:
-    key = server.credentials["users"][role]["api_key"]
-    return httpx.Client(base_url=server.url, headers={"x-api-key": key}, timeout=10)
+def shown_secret(screen: EnrolScreen | ShownOnceScreen) -> str:
+    """The secret a shown-once screen holds while it is up (it drops it when it closes)."""
+    secret = screen._secret
+    assert secret is not None, "the screen has dropped its secret already"
+    return secret.get_secret_value()
 
 
 def code_at(secret: str, offset_steps: int = 0) -> str:
@@ -65,7 +38,7 @@ def full_width(code: str) -> str:
 
 
 def main_account(server: EmulatorServer) -> dict[str, Any]:
-    with http(server) as c:
+    with api_client(server) as c:
         me = c.get(f"{AM}/user/me").json()
         return dict(c.get(f"{AM}/account/{me['primary_account_id']}").json())
 
@@ -73,7 +46,7 @@ def main_account(server: EmulatorServer) -> dict[str, Any]:
 def set_mfa(server: EmulatorServer, status: str) -> None:
     account = main_account(server)
     lead_secret = server.credentials["users"]["lead"]["totp_secret"]
-    with http(server) as c:
+    with api_client(server) as c:
         c.put(
             f"{AM}/account/{account['id']}",
             json={"sign_in_methods": [{"signInMethod": "standard", "mfaStatus": status}]},
@@ -82,10 +55,10 @@ def set_mfa(server: EmulatorServer, status: str) -> None:
 
 
 def users_on_server(server: EmulatorServer) -> list[dict[str, Any]]:
-    with http(server) as c:
+    with api_client(server) as c:
         return list(c.get(f"{AM}/user").json())
 
 
 def teams_on_server(server: EmulatorServer) -> list[dict[str, Any]]:
-    with http(server) as c:
+    with api_client(server) as c:
         return list(c.get(f"{STM}/teams", params={"limit": 100}).json()["items"])

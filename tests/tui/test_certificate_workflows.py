@@ -6,28 +6,42 @@ from __future__ import annotations
 
 import hashlib
 import stat
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 from rich.text import Text
+from textual.pilot import Pilot
 from textual.widgets import Button, OptionList, Static
 
 from stm_tui.api.models import Certificate, Keypair
 from stm_tui.emulator.server import EmulatorServer
+from stm_tui.tui.app import StmApp
 from stm_tui.tui.screens.certificate_menus import CopyAsMenu, SaveFileScreen
 from stm_tui.tui.screens.certificates import CertificateListScreen
 from stm_tui.tui.writes.command_log_screen import CommandLogScreen
 from stm_tui.tui.writes.confirm import ConfirmScreen
 from stm_tui.tui.writes.form import RequestForm
-from tests.integration._emu import reset_stats
+from tests.conftest import STM, api_client
+from tests.integration._emu import reset_stats, writes_seen
+from tests.tui._pilot import (
+    app_of,
+    enter_write_mode,
+    message,
+    open_list_on,
+    put,
+    recording,
+    screen_text,
+    selected,
+    top,
+    type_into,
+)
 from tests.tui.conftest import loaded, make_app, wait_until
-from tests.tui.test_keypair_workflows import API, api, message, put, type_into, writes_seen
-from tests.tui.test_write_actions import enter_write_mode, open_list_on, recording, screen_text
 
 
-def active(item: Any) -> bool:
+def active(item: object) -> TypeGuard[Certificate]:
     return isinstance(item, Certificate) and item.certificate_status == "ACTIVE"
 
 
@@ -50,7 +64,7 @@ async def test_generate_a_certificate_for_the_selected_keypair(
         choices = form.state.evaluate(form._raw()).choices["certificate_profile_id"]
         assert choices  # active profiles that allow RSA
         await type_into(pilot, form, "alias", kp.certificates[0].alias or "x")
-        assert "already used by certificate" in message(form, "alias")
+        assert "already used by certificate" in (message(app, "alias") or "")
         await type_into(pilot, form, "alias", "ui-cert-2027")
         private = next(c.value for c in choices if c.label.startswith("Private"))
         await put(pilot, form, certificate_profile_id=private, set_as_default_cert=True)
@@ -58,7 +72,7 @@ async def test_generate_a_certificate_for_the_selected_keypair(
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         modal = app.screen
         assert isinstance(modal, ConfirmScreen)
-        assert modal.call.request_line == f"POST {API}/keypairs/{kp.id}/certificates"
+        assert modal.call.request_line == f"POST {STM}/keypairs/{kp.id}/certificates"
         assert dict(modal.call.body or {})["set_as_default_cert"] is True
         await pilot.press("y")
         certs = app.session.store.collection("certificates")
@@ -66,20 +80,20 @@ async def test_generate_a_certificate_for_the_selected_keypair(
             pilot, lambda: any(c.alias == "ui-cert-2027" for c in certs.items.values()),
             limit=30,
         )
-    with api(fresh_emulator) as http:
-        made = http.get(f"{API}/certificates", params={"alias": "ui-cert-2027"}).json()["items"]
+    with api_client(fresh_emulator) as http:
+        made = http.get(f"{STM}/certificates", params={"alias": "ui-cert-2027"}).json()["items"]
     assert made[0]["keypair"]["id"] == kp.id and made[0]["default_cert"] is True
 
 
 async def test_make_default_confirms_then_the_keypair_signs_with_it(
     fresh_emulator: EmulatorServer,
 ) -> None:
-    with api(fresh_emulator) as http:
-        kp = next(k for k in http.get(f"{API}/keypairs").json()["items"]
+    with api_client(fresh_emulator) as http:
+        kp = next(k for k in http.get(f"{STM}/keypairs").json()["items"]
                   if k["key_alg"] == "RSA" and k["certificates"])
-        profile = next(p for p in http.get(f"{API}/certificate-profiles").json()["items"]
+        profile = next(p for p in http.get(f"{STM}/certificate-profiles").json()["items"]
                        if p["name"].startswith("Private"))
-        http.post(f"{API}/keypairs/{kp['id']}/certificates",
+        http.post(f"{STM}/keypairs/{kp['id']}/certificates",
                   json={"alias": "second-cert", "certificate_profile_id": profile["id"],
                         "set_as_default_cert": False}).raise_for_status()
     reset_stats(fresh_emulator)
@@ -88,7 +102,7 @@ async def test_make_default_confirms_then_the_keypair_signs_with_it(
         await loaded(pilot)
         notes = recording(app)
         await enter_write_mode(pilot)
-        screen = await open_list_on(pilot, "3", lambda c: active(c) and c.default_cert)
+        screen = await open_list_on(pilot, "3", lambda c: active(c) and c.default_cert is True)
         await pilot.press("F")
         assert notes[-1] == "Make default: already the keypair's default"
         screen = await open_list_on(pilot, "3", lambda c: active(c) and c.alias == "second-cert")
@@ -97,40 +111,39 @@ async def test_make_default_confirms_then_the_keypair_signs_with_it(
         await pilot.press("F")
         modal = app.screen
         assert isinstance(modal, ConfirmScreen)
-        assert modal.call.request_line == f"PUT {API}/keypairs/{cert.keypair.id}"
+        assert modal.call.request_line == f"PUT {STM}/keypairs/{cert.keypair.id}"
         assert dict(modal.call.body or {}) == {"default_certificate_id": cert.id}
         assert modal.query_one("#cancel", Button).has_focus  # y/N, Cancel first
         await pilot.press("y")
         certs = app.session.store.collection("certificates")
         await wait_until(pilot, lambda: bool(certs.items[cert.id].default_cert), limit=30)
-    with api(fresh_emulator) as http:
-        siblings = http.get(f"{API}/certificates",
+    with api_client(fresh_emulator) as http:
+        siblings = http.get(f"{STM}/certificates",
                             params={"keypair_id": cert.keypair.id}).json()["items"]
-        mine = http.get(f"{API}/certificates/{cert.id}").json()
+        mine = http.get(f"{STM}/certificates/{cert.id}").json()
     assert mine["default_cert"] is True
     others = [c for c in siblings if c["id"] != cert.id and c["keypair"]["id"] == cert.keypair.id]
     assert all(c["default_cert"] is False for c in others)
-    assert writes_seen(fresh_emulator) == {f"PUT {API}/keypairs/{{keypair_id}}": 1}
+    assert writes_seen(fresh_emulator) == {f"PUT {STM}/keypairs/{{keypair_id}}": 1}
 
 
-async def _download_form(pilot: Any, folder: Path) -> tuple[RequestForm[Any], Certificate]:
-    app = pilot.app
-    await pilot.press("3")
-    screen = app.screen
-    assert isinstance(screen, CertificateListScreen)
-    screen.download_folder = folder
-    screen = await open_list_on(pilot, "3", lambda c: active(c) and bool(c.chain))
-    cert = screen.selected_item()
-    assert isinstance(cert, Certificate)
+async def _download_form(
+    pilot: Pilot[Any], folder: Path
+) -> tuple[RequestForm[Any], Certificate]:
+    app = app_of(pilot)
+    listing = await open_list_on(pilot, "3", lambda c: active(c) and bool(c.chain))
+    assert isinstance(listing, CertificateListScreen)
+    listing.download_folder = folder
+    cert = selected(listing, Certificate)
     await pilot.press("d")
     await wait_until(pilot, lambda: isinstance(app.screen, RequestForm))
-    form = app.screen
-    assert isinstance(form, RequestForm) and form.id == "download-form"
+    form = top(app, RequestForm)
+    assert form.id == "download-form"
     return form, cert
 
 
 async def test_download_shows_the_path_first_writes_0644_and_never_overwrites_silently(
-    app_factory: Any, tmp_path: Path,
+    app_factory: Callable[..., StmApp], tmp_path: Path,
 ) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -165,7 +178,7 @@ async def test_download_shows_the_path_first_writes_0644_and_never_overwrites_si
 
 
 async def test_download_der_with_its_chain_is_a_pkcs7_bundle(
-    app_factory: Any, tmp_path: Path,
+    app_factory: Callable[..., StmApp], tmp_path: Path,
 ) -> None:
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -184,19 +197,19 @@ async def test_download_der_with_its_chain_is_a_pkcs7_bundle(
 
 
 async def test_download_refuses_a_folder_that_does_not_exist(
-    app_factory: Any, tmp_path: Path,
+    app_factory: Callable[..., StmApp], tmp_path: Path,
 ) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
         form, _ = await _download_form(pilot, tmp_path)
         await type_into(pilot, form, "path", str(tmp_path / "nowhere" / "x.pem"))
-        assert message(form, "path") == f"✗ no folder {tmp_path / 'nowhere'}"
+        assert message(app, "path") == f"✗ no folder {tmp_path / 'nowhere'}"
         assert form.query_one("#submit", Button).disabled
 
 
 async def test_copy_as_offers_ids_fingerprints_and_the_ci_lines(
-    app_factory: Any,
+    app_factory: Callable[..., StmApp],
 ) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:
@@ -228,7 +241,7 @@ async def test_copy_as_offers_ids_fingerprints_and_the_ci_lines(
 
 
 async def test_the_command_log_opens_with_its_key_and_from_the_palette(
-    app_factory: Any,
+    app_factory: Callable[..., StmApp],
 ) -> None:
     app = app_factory()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.console import Console
 from textual.widgets import Static
 
 from stm_tui.tui.app import StmApp
@@ -21,24 +19,10 @@ from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.screens.overview import OverviewScreen
 from stm_tui.tui.widgets.detail_pane import DetailPane
 from stm_tui.views.table_model import plain as plain_cell
+from tests.tui._pilot import detail_text, screen_text, top_screen
 from tests.tui.conftest import loaded, wait_until
 
 SIZES = [(80, 24), (120, 40)]
-
-
-def plain(renderable: Any) -> str:
-    console = Console(width=100, record=True, file=io.StringIO())
-    console.print(renderable)
-    return console.export_text()
-
-
-def detail_text(app: StmApp) -> str:
-    return plain(app.screen.query_one(DetailPane).renderable)
-
-
-def screen_lines(app: StmApp) -> list[str]:
-    """The screen as the terminal shows it, one string per line."""
-    return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
 def label(app: StmApp, selector: str) -> str:
@@ -57,7 +41,7 @@ async def test_every_area_opens_on_its_key_with_the_store_rows(
         assert app.screen.table.row_count > 0  # the demo seed has things to triage
         # What the top line shows, as drawn: at 80 columns the account and host are cut, the
         # mode, who and where from never are.
-        top = screen_lines(app)[0]
+        top = screen_text(app).splitlines()[0]
         identity = app.session.identity
         assert identity is not None
         for shown in ("READ-ONLY", identity.user_name, "(Lead", "tester@jump-host"):
@@ -150,7 +134,8 @@ async def test_enter_opens_the_detail_beside_the_list_at_120_columns(
         assert key is not None
         cert = app.session.store.collection("certificates").items[key]
         body = detail_text(app)
-        assert cert.alias in body and "SHA-256" in body and "Chain" in body
+        assert cert.alias is not None and cert.alias in body
+        assert "SHA-256" in body and "Chain" in body
         # The list opens on the soonest expiry: an expired certificate, said as such.
         assert cert.certificate_status == "EXPIRED"
         assert "expired" in body and "days left" not in body
@@ -175,13 +160,12 @@ async def test_enter_pushes_a_detail_screen_at_80_columns(
             if r.status == "OPEN"
         ]
         assert open_ids, "the demo seed has an open release"
-        screen.focus_key(open_ids[0])
+        assert screen.focus_key(open_ids[0])
         await pilot.press("enter")
         assert isinstance(app.screen, DetailScreen)
         assert "Signature log" in detail_text(app)
         await pilot.press("escape")
-        back: object = app.screen
-        assert back is screen
+        assert top_screen(app) is screen
 
 
 async def test_overview_rows_jump_to_their_resource(app_factory: Callable[..., StmApp]) -> None:
@@ -214,7 +198,7 @@ async def test_threat_report_groups_findings_by_severity(
             s for s in app.session.store.collection("scans").items.values() if s.status == "FAIL"
         ]
         assert failed
-        screen.focus_key(failed[0].id)
+        assert screen.focus_key(failed[0].id)
         await pilot.press("enter")
         reports = app.session.store.collection("scan_reports")
         await wait_until(pilot, lambda: failed[0].id in reports.items)
@@ -290,12 +274,14 @@ async def test_palette_jumps_to_a_resource_by_alias(app_factory: Callable[..., S
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
-        keypair = sorted(
-            app.session.store.collection("keypairs").items.values(), key=lambda k: k.alias
-        )[0]
+        alias, ident = min(
+            (k.alias, k.id)
+            for k in app.session.store.collection("keypairs").items.values()
+            if k.alias is not None
+        )
         await pilot.press("ctrl+p")
         await pilot.pause()
-        await pilot.press(*f"keypair: {keypair.alias}")
+        await pilot.press(*f"keypair: {alias}")
         await pilot.pause(0.5)
         await pilot.press("enter")
         await wait_until(
@@ -304,4 +290,4 @@ async def test_palette_jumps_to_a_resource_by_alias(app_factory: Callable[..., S
         )
         screen = app.screen
         assert isinstance(screen, ListScreen)
-        await wait_until(pilot, lambda: screen.table.cursor_key == keypair.id)
+        await wait_until(pilot, lambda: screen.table.cursor_key == ident)

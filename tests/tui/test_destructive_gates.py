@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Button, Input
 
 from stm_tui.api.adapter import ReadOnlyError
+from stm_tui.api.models import Resource
 from stm_tui.api.writes.call import Tier, WriteCall
 from stm_tui.audit_file import AuditFile, AuditUnavailable
 from stm_tui.emulator.server import EmulatorServer
@@ -31,24 +33,21 @@ from stm_tui.tui.app import StmApp
 from stm_tui.tui.areas import AREAS, BY_COLLECTION
 from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.writes.confirm import IrreversibleScreen, _CallModal
-from stm_tui.tui.writes.mode import WriteModeScreen
 from stm_tui.tui.writes.outcome import OutcomeScreen
 from stm_tui.views.actions import WriteAction
-from stm_tui.views.resources import VIEWS
-from tests.integration._emu import reset_stats, stats
+from stm_tui.views.resources import VIEWS, ResourceName
+from tests.integration._emu import reset_stats, stats, writes_seen
+from tests.tui._pilot import app_of, enter_write_mode, top
 from tests.tui.conftest import loaded, make_app, wait_until
 from tests.writes_catalog import all_calls
 
-
-def non_get(server: EmulatorServer) -> dict[str, int]:
-    return {k: v for k, v in stats(server).items() if not k.startswith(("GET ", "HEAD "))}
-
-
 # The people actions are offered by the Users, Accounts and Teams list screens themselves.
-_PEOPLE_AREAS = {"user": "users", "authenticator": "users", "account": "accounts", "team": "teams"}
+_PEOPLE_AREAS: dict[str, ResourceName] = {
+    "user": "users", "authenticator": "users", "account": "accounts", "team": "teams"
+}
 
 
-def resource_of(action: WriteAction) -> str | None:
+def resource_of(action: WriteAction) -> ResourceName | None:
     """The list area that offers `action` (None: it lives on a screen of its own, such as
     the CertCentral screen, whose gates tests/tui/test_profiles_certcentral.py walks)."""
     declared = next((name for name, view in VIEWS.items() if action in view.actions), None)
@@ -70,9 +69,11 @@ def test_nearly_every_write_action_is_offered_on_a_list() -> None:
     }
 
 
-async def open_on_applicable(pilot: Any, action: WriteAction) -> tuple[ListScreen, Any]:
+async def open_on_applicable(
+    pilot: Pilot[Any], action: WriteAction
+) -> tuple[ListScreen, Resource]:
     """The list the action sits on, the cursor on an item it applies to (or the first)."""
-    app = pilot.app
+    app = app_of(pilot)
     resource = resource_of(action)
     assert resource is not None, action.id
     await pilot.press(BY_COLLECTION[resource].key)
@@ -93,6 +94,7 @@ async def test_read_only_no_area_and_no_write_action_sends_anything_but_gets(
 ) -> None:
     app = make_app(fresh_emulator)
     tried: set[str] = set()
+    forced: set[str] = set()  # the ones also sent past the UI (they build their call)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         reset_stats(fresh_emulator)
@@ -119,17 +121,19 @@ async def test_read_only_no_area_and_no_write_action_sends_anything_but_gets(
                 continue  # a people form builds it (user.create, ...): the catalog covers it
             app.writes.perform(call)
             await wait_until(pilot, lambda: isinstance(app.screen, OutcomeScreen))
-            assert "read-only" in str(app.screen.outcome.details), action.id
+            assert "read-only" in str(top(app, OutcomeScreen).outcome.details), action.id
             app.pop_screen()  # the failure said; nothing was sent (counted below)
             await pilot.pause()
             with pytest.raises(ReadOnlyError):
                 await app.session.write(call)
             with pytest.raises(ReadOnlyError):
                 await app.session.client.execute(call)
+            forced.add(action.id)
         await pilot.pause(0.2)  # let anything a hook started reach the server
         assert app.session.read_only
     assert tried == {a.id for a in ON_LISTS} and tried
-    assert non_get(fresh_emulator) == {}
+    assert {"keypair.suspend", "certificate.revoke"} <= forced  # the hook part ran
+    assert writes_seen(fresh_emulator) == {}
     assert any(k.startswith("GET ") for k in stats(fresh_emulator))  # it did talk to it
 
 
@@ -177,14 +181,6 @@ IRREVERSIBLE = [a for a in ON_LISTS if a.tier is Tier.IRREVERSIBLE]
 
 def test_the_dashboard_offers_irreversible_actions_to_gate() -> None:
     assert IRREVERSIBLE, "no irreversible action is declared: the next test proves nothing"
-
-
-async def enter_write_mode(pilot: Any) -> None:
-    await pilot.press("W")
-    assert isinstance(pilot.app.screen, WriteModeScreen)
-    await pilot.press("y")
-    await pilot.pause()
-    assert not pilot.app.session.read_only
 
 
 def recorded_performs(app: StmApp) -> list[WriteCall]:
@@ -299,6 +295,7 @@ async def test_an_audit_file_that_cannot_take_the_intent_blocks_the_write(
     action = WRITE_ACTIONS["keypair.suspend"]
     keypairs = await session.client.list_all("keypairs")
     item = next(k for k in keypairs if action.applies(k) is None)
+    assert action.build is not None
     reset_stats(fresh_emulator)
     try:
         with pytest.raises(AuditUnavailable) as info:
@@ -306,4 +303,4 @@ async def test_an_audit_file_that_cannot_take_the_intent_blocks_the_write(
     finally:
         await session.client.aclose()
     assert str(path) in str(info.value)
-    assert non_get(fresh_emulator) == {}
+    assert writes_seen(fresh_emulator) == {}

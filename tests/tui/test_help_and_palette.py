@@ -5,18 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from textual.containers import VerticalScroll
 
 from stm_tui.tui.app import StmApp
 from stm_tui.tui.screens.help import HelpScreen
+from tests.tui._pilot import recording, screen_text
 from tests.tui.conftest import loaded, wait_until
-
-
-def screen_text(app: StmApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)])
@@ -54,16 +50,9 @@ async def test_palette_screenshot_saves_in_the_data_directory(
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))  # no ~/Downloads here
     app = app_factory()
-    messages: list[str] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
-        original = app.notify
-
-        def notify(message: Any, **kw: Any) -> None:
-            messages.append(str(message))
-            original(message, **kw)
-
-        app.notify = notify  # type: ignore[method-assign]
+        messages = recording(app)
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Screenshot")

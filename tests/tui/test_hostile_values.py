@@ -12,25 +12,12 @@ import pytest
 from textual.widgets import Log
 
 from stm_tui.emulator.server import EmulatorServer
-from stm_tui.tui.app import StmApp
 from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.screens.pager import PAGER_LIMIT, PagerScreen
 from stm_tui.tui.widgets.detail_pane import DetailPane
 from tests.hostile import FORBIDDEN, HOSTILE, HostileProxy, items_of
+from tests.tui._pilot import detail_text, recording
 from tests.tui.conftest import app_at, loaded, wait_until
-from tests.tui.test_dashboard import detail_text
-
-
-def recording(app: StmApp) -> list[str]:
-    messages: list[str] = []
-    original = app.notify
-
-    def notify(message: Any, **kw: Any) -> None:
-        messages.append(str(message))
-        original(message, **kw)
-
-    app.notify = notify  # type: ignore[method-assign]
-    return messages
 
 
 @pytest.mark.parametrize("megabytes", [1, 6])

@@ -25,6 +25,7 @@ from stm_tui.tui import actions
 from stm_tui.tui.app import StmApp
 from stm_tui.tui.screens.help import HelpScreen
 from stm_tui.tui.screens.list_screen import ListScreen
+from tests.tui._pilot import recording, screen_text
 from tests.tui.conftest import loaded, wait_until
 
 
@@ -113,24 +114,13 @@ def test_the_dashboard_does_not_start_with_an_unknown_id(tmp_path: Path) -> None
     assert "did you mean 'keypair.suspend'" in ran.stderr
 
 
-def screen_text(app: StmApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
 async def test_a_remapped_key_runs_the_action_and_the_footer_help_and_palette_say_so(
     app_factory: Callable[..., StmApp],
 ) -> None:
     app = app_factory(keymap={"refresh": "f5", "filter": "f", "keypair.suspend": "ctrl+x"})
-    notes: list[str] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
-        original = app.notify
-
-        def notify(message: Any, **kw: Any) -> None:
-            notes.append(str(message))
-            original(message, **kw)
-
-        app.notify = notify  # type: ignore[method-assign]
+        notes = recording(app)
         await pilot.press("2")
         screen = app.screen
         assert isinstance(screen, ListScreen)

@@ -6,14 +6,13 @@ roles that may not run them."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
-import httpx
 import pytest
 from rich.text import Text
+from textual.pilot import Pilot
 from textual.widgets import Button, Input, Select, Static
 
 from stm_tui.api.models import Keypair
@@ -24,66 +23,40 @@ from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.writes.confirm import ConfirmScreen, IrreversibleScreen
 from stm_tui.tui.writes.form import RequestForm
 from stm_tui.tui.writes.outcome import OutcomeScreen
-from tests.integration._emu import reset_stats, set_faults, stats
-from tests.tui.conftest import loaded, make_app, wait_until
-from tests.tui.test_write_actions import (
+from tests.conftest import STM, api_client
+from tests.integration._emu import reset_stats, set_faults, writes_seen
+from tests.tui._pilot import (
+    audit_lines,
     enter_write_mode,
+    message,
     open_list_on,
+    put,
     recording,
     screen_text,
+    top,
+    top_screen,
+    type_into,
 )
-
-API = "/signingmanager/api/v1"
-
-
-def api(server: EmulatorServer, role: str = "lead") -> httpx.Client:
-    key = server.credentials["users"][role]["api_key"]
-    return httpx.Client(base_url=server.url, headers={"x-api-key": key})
-
-
-def writes_seen(server: EmulatorServer) -> dict[str, int]:
-    """The non-GET requests the emulator has counted."""
-    return {k: v for k, v in stats(server).items() if not k.startswith("GET ")}
+from tests.tui.conftest import loaded, make_app, wait_until
 
 
 def keypair_named(server: EmulatorServer, alias: str) -> dict[str, Any] | None:
-    with api(server) as http:
-        items = http.get(f"{API}/keypairs", params={"alias": alias}).json()["items"]
+    with api_client(server) as http:
+        items = http.get(f"{STM}/keypairs", params={"alias": alias}).json()["items"]
     return items[0] if items else None
 
 
-def message(form: RequestForm[Any], name: str) -> str:
-    line = form.query_one(f"#msg-{name}", Static)
-    content = line.content
-    return content.plain if isinstance(content, Text) and line.display else ""
-
-
-async def put(pilot: Any, form: RequestForm[Any], **values: Any) -> None:
-    """Set controls as a user would leave them (a pick in a Select, a switch flipped)."""
-    for name, value in values.items():
-        form._write(form.state.by_name[name], value)
-        await pilot.pause()
-
-
-async def type_into(pilot: Any, form: RequestForm[Any], name: str, text: str) -> None:
-    control = form.query_one(f"#field-{name}", Input)
-    control.value = ""
-    control.focus()
-    await pilot.press(*text) if text else await pilot.pause()
-    await pilot.pause()
-
-
-def anything(item: Any) -> bool:
+def anything(item: object) -> TypeGuard[Keypair]:
     return isinstance(item, Keypair)
 
 
-async def open_generate_form(pilot: Any) -> RequestForm[Any]:
+async def open_generate_form(pilot: Pilot[Any]) -> RequestForm[Any]:
     await enter_write_mode(pilot)
     await open_list_on(pilot, "2", anything)
     await pilot.press("N")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, RequestForm))
-    form = pilot.app.screen
-    assert isinstance(form, RequestForm) and form.id == "keypair-generate"
+    form = top(pilot.app, RequestForm)
+    assert form.id == "keypair-generate"
     return form
 
 
@@ -119,7 +92,7 @@ async def test_generate_keypair_with_a_certificate_previews_sends_and_selects_it
         modal = app.screen
         assert isinstance(modal, ConfirmScreen)
         body = dict(modal.call.body or {})
-        assert modal.call.request_line == f"POST {API}/keypairs"
+        assert modal.call.request_line == f"POST {STM}/keypairs"
         assert body["alias"] == "ui-made-key" and body["curve"] == "P384"
         assert body["groups"] == [team.id] and body["cert_alias"] == "ui-made-cert"
         assert "key_size" not in body
@@ -141,10 +114,10 @@ async def test_generate_keypair_with_a_certificate_previews_sends_and_selects_it
         "ECDSA", "P384", "PRODUCTION"
     )
     assert [g["id"] for g in on_server["groups"]] == [team.id]
-    with api(fresh_emulator) as http:
-        certs = http.get(f"{API}/certificates", params={"alias": "ui-made-cert"}).json()["items"]
+    with api_client(fresh_emulator) as http:
+        certs = http.get(f"{STM}/certificates", params={"alias": "ui-made-cert"}).json()["items"]
     assert certs and certs[0]["keypair"]["id"] == on_server["id"]
-    assert writes_seen(fresh_emulator) == {f"POST {API}/keypairs": 1}  # sent once
+    assert writes_seen(fresh_emulator) == {f"POST {STM}/keypairs": 1}  # sent once
 
 
 # (field, what is typed or picked, the message under the field)
@@ -191,7 +164,7 @@ async def test_bad_input_shows_its_message_under_the_field_and_sends_nothing(
                 text = value.format(existing=existing, existing_cert=existing_cert)
                 await type_into(pilot, form, field, text)
             shown = expected.format(existing=existing, existing_cert=existing_cert)
-            assert shown in message(form, field), (field, value)
+            assert shown in (message(app, field) or ""), (field, value)
             assert form.query_one("#submit", Button).disabled
             await pilot.press("ctrl+s")  # refused: the form stays, its messages in full
             await pilot.pause()
@@ -200,7 +173,7 @@ async def test_bad_input_shows_its_message_under_the_field_and_sends_nothing(
                 await put(pilot, form, **{field: profile})
             else:
                 await type_into(pilot, form, field, good[field])
-            assert form.valid and message(form, field) == "", field
+            assert form.valid and not message(app, field), field
     assert writes_seen(fresh_emulator) == {}
 
 
@@ -243,8 +216,8 @@ async def test_a_fixed_profile_locks_its_values_and_the_request_carries_them(
 async def test_the_account_setting_makes_the_profile_required_in_the_form(
     fresh_emulator: EmulatorServer,
 ) -> None:
-    with api(fresh_emulator) as http:
-        http.put(f"{API}/account-settings", json={"require_keypair_profile": True}) \
+    with api_client(fresh_emulator) as http:
+        http.put(f"{STM}/account-settings", json={"require_keypair_profile": True}) \
             .raise_for_status()
     reset_stats(fresh_emulator)
     app = make_app(fresh_emulator)
@@ -252,7 +225,7 @@ async def test_the_account_setting_makes_the_profile_required_in_the_form(
         await loaded(pilot)
         form = await open_generate_form(pilot)
         await type_into(pilot, form, "alias", "needs-profile")
-        assert message(form, "keypair_profile_id") == (
+        assert message(app, "keypair_profile_id") == (
             "✗ required: the account requires a keypair profile"
         )
         assert form.query_one("#submit", Button).disabled
@@ -294,7 +267,7 @@ async def test_update_sends_only_what_changed_and_the_service_has_it(
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         await enter_write_mode(pilot)
-        screen = await open_list_on(pilot, "2", lambda k: anything(k) and k.limit_by_users)
+        screen = await open_list_on(pilot, "2", lambda k: anything(k) and k.limit_by_users is True)
         kp = screen.selected_item()
         assert isinstance(kp, Keypair)
         await pilot.press("M")
@@ -307,9 +280,9 @@ async def test_update_sends_only_what_changed_and_the_service_has_it(
         other = next(k.alias for k in app.session.store.collection("keypairs").items.values()
                      if k.alias and k.id != kp.id)
         await type_into(pilot, form, "alias", other)
-        assert message(form, "alias").startswith(f"✗ already used by keypair {other} (")
+        assert (message(app, "alias") or "").startswith(f"✗ already used by keypair {other} (")
         await type_into(pilot, form, "alias", "x")
-        assert "must be 3-64 characters" in message(form, "alias")
+        assert "must be 3-64 characters" in (message(app, "alias") or "")
         assert form.query_one("#submit", Button).disabled
         await type_into(pilot, form, "alias", "renamed-in-ui")
         await put(pilot, form, limit_by_users=False)
@@ -317,21 +290,21 @@ async def test_update_sends_only_what_changed_and_the_service_has_it(
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         modal = app.screen
         assert isinstance(modal, ConfirmScreen)
-        assert modal.call.request_line == f"PUT {API}/keypairs/{kp.id}"
+        assert modal.call.request_line == f"PUT {STM}/keypairs/{kp.id}"
         assert dict(modal.call.body or {}) == {"alias": "renamed-in-ui", "limit_by_users": False}
         await pilot.press("y")
         keypairs = app.session.store.collection("keypairs")
         await wait_until(pilot, lambda: keypairs.items[kp.id].alias == "renamed-in-ui")
-    with api(fresh_emulator) as http:
-        on_server = http.get(f"{API}/keypairs/{kp.id}").json()
+    with api_client(fresh_emulator) as http:
+        on_server = http.get(f"{STM}/keypairs/{kp.id}").json()
     assert on_server["alias"] == "renamed-in-ui" and on_server["limit_by_users"] is False
-    assert writes_seen(fresh_emulator) == {f"PUT {API}/keypairs/{{keypair_id}}": 1}
+    assert writes_seen(fresh_emulator) == {f"PUT {STM}/keypairs/{{keypair_id}}": 1}
 
 
 # -- delete --------------------------------------------------------------------------------
 
 
-def _busy(item: Any) -> bool:
+def _busy(item: object) -> TypeGuard[Keypair]:
     """A keypair with certificates (the impact list has something to say)."""
     return anything(item) and bool(item.certificates)
 
@@ -368,7 +341,7 @@ async def test_delete_lists_the_impact_refuses_a_wrong_alias_and_esc_sends_nothi
         assert app.screen is modal and modal.query_one("#confirm", Button).disabled
         await pilot.press("escape")
         await pilot.pause()
-        assert app.screen is screen
+        assert top_screen(app) is screen
     assert writes_seen(fresh_emulator) == {}
     assert keypair_named(fresh_emulator, kp.alias) is not None
 
@@ -387,16 +360,16 @@ async def test_delete_with_the_alias_typed_is_sent_once_and_audited_in_two_lines
         await pilot.press(*kp.alias, "enter")
         keypairs = app.session.store.collection("keypairs")
         await wait_until(pilot, lambda: kp.id not in keypairs.items)
-        audit = [json.loads(line) for line in app.session.audit_path.read_text().splitlines()]
+        audit = audit_lines(app)
     assert [line["kind"] for line in audit] == ["intent", "outcome"]
     assert audit[0]["call"]["action"] == "keypair.delete"
-    assert audit[0]["call"]["path"] == f"{API}/keypairs/{kp.id}"
+    assert audit[0]["call"]["path"] == f"{STM}/keypairs/{kp.id}"
     assert audit[1]["result"] == "ok"
-    with api(fresh_emulator) as http:
-        assert http.get(f"{API}/keypairs/{kp.id}").status_code == 404
-        cert = http.get(f"{API}/certificates/{kp.certificates[0].id}").json()
+    with api_client(fresh_emulator) as http:
+        assert http.get(f"{STM}/keypairs/{kp.id}").status_code == 404
+        cert = http.get(f"{STM}/certificates/{kp.certificates[0].id}").json()
     assert cert["certificate_status"] == "REVOKED"
-    assert writes_seen(fresh_emulator) == {f"DELETE {API}/keypairs/{{keypair_id}}": 1}
+    assert writes_seen(fresh_emulator) == {f"DELETE {STM}/keypairs/{{keypair_id}}": 1}
 
 
 @pytest.fixture
@@ -448,10 +421,10 @@ async def test_a_lost_answer_is_an_unknown_outcome_with_what_a_re_read_found(
         assert "Outcome unknown" in text
         assert "it may or may not have happened (not retried)" in text
         assert "re-read shows: nothing there" in text  # the delete did happen
-        audit = [json.loads(line) for line in app.session.audit_path.read_text().splitlines()]
+        audit = audit_lines(app)
     assert [line["kind"] for line in audit] == ["intent", "outcome"]
     assert audit[1]["result"] == "unknown"
-    assert writes_seen(fresh_emulator) == {f"DELETE {API}/keypairs/{{keypair_id}}": 1}
+    assert writes_seen(fresh_emulator) == {f"DELETE {STM}/keypairs/{{keypair_id}}": 1}
 
 
 # -- roles ---------------------------------------------------------------------------------
@@ -469,9 +442,9 @@ async def test_a_lost_answer_is_an_unknown_outcome_with_what_a_re_read_found(
     ],
 )
 async def test_roles_that_may_not_are_told_which_permission_in_write_mode(
-    app_factory: Any, role: str, key: str, reason: str
+    app_factory: Callable[..., StmApp], role: str, key: str, reason: str
 ) -> None:
-    app: StmApp = app_factory(role=role)
+    app = app_factory(role=role)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         notes = recording(app)

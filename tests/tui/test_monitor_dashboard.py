@@ -7,7 +7,7 @@ status (as in real life) and nothing waits on wall time but the polls themselves
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,7 @@ from tests.integration._monitor import (
     release_named,
     ticking_emulator,
 )
+from tests.tui._pilot import top
 from tests.tui.conftest import LOCAL, SHOWN_HOST, loaded, wait_until
 
 
@@ -67,12 +68,14 @@ def watched(screen: MonitorScreen) -> list[str]:
     return [wm.window.name for wm in screen.model.windows.values()]
 
 
-async def ticking(pilot: Pilot[Any], clock: ManualClock, predicate: Any) -> None:
+async def ticking(
+    pilot: Pilot[Any], clock: ManualClock, predicate: Callable[[], bool]
+) -> None:
     """Move the shared clock on while waiting, so each store poll is news."""
 
     def moved() -> bool:
         clock.advance(seconds=0.2)
-        return bool(predicate())
+        return predicate()
 
     await wait_until(pilot, moved)
 
@@ -86,8 +89,8 @@ async def test_m_on_a_release_window_monitors_it_and_esc_comes_back(
     async with app.run_test(size=size) as pilot:
         await loaded(pilot)
         await pilot.press("4")
-        releases = app.screen
-        assert isinstance(releases, ListScreen) and releases.focus_key(fw["id"])
+        releases = top(app, ListScreen)
+        assert releases.focus_key(fw["id"])
         footer = " ".join(str(b[1].description) for b in releases.active_bindings.values()
                           if b[1].show)
         assert "Monitor" in footer
@@ -162,7 +165,7 @@ async def test_the_palette_monitors_every_open_window(
                                            "platform-q4-hotfix"]
         # The help lists the monitor's keys, from the registry.
         await pilot.press("question_mark")
-        assert isinstance(app.screen, HelpScreen)
+        top(app, HelpScreen)
         await pilot.press("escape")
         assert app.screen is screen
         await pilot.press("escape")

@@ -11,6 +11,7 @@ from textual.widgets import Static
 from stm_tui.emulator.server import EmulatorServer
 from stm_tui.store.store import Freshness
 from stm_tui.tui.app import StmApp
+from tests.tui._pilot import recording
 from tests.tui.conftest import app_at, loaded, wait_until
 
 
@@ -50,16 +51,9 @@ async def test_r_while_paused_fetches_once_and_says_so(
     app_factory: Callable[..., StmApp],
 ) -> None:
     app = app_factory()
-    messages: list[str] = []
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
-        original = app.notify
-
-        def notify(message: Any, **kw: Any) -> None:
-            messages.append(str(message))
-            original(message, **kw)
-
-        app.notify = notify  # type: ignore[method-assign]
+        messages = recording(app)
         await pilot.press("p")
         assert app.session.poller.paused
         fetched: list[str] = []

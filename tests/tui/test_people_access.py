@@ -5,53 +5,57 @@ through the API. RBAC: what a Developer, a Signer and a Team Lead outside its te
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input
 
 from stm_tui.api.models import Account, Team, User
 from stm_tui.emulator.server import EmulatorServer
+from stm_tui.tui.app import StmApp
 from stm_tui.tui.people.code_prompt import CodePrompt
 from stm_tui.tui.people.enrol import EnrolScreen
 from stm_tui.tui.people.matrix import TeamMatrixScreen
 from stm_tui.tui.writes.confirm import ApprovalScreen, ConfirmScreen, IrreversibleScreen
 from stm_tui.tui.writes.form import RequestForm
-from stm_tui.tui.writes.mode import WriteModeScreen
 from stm_tui.tui.writes.outcome import OutcomeScreen
+from stm_tui.tui.writes.picker import Picker
 from stm_tui.tui.writes.shown_once import ShownOnceScreen
-from tests.conftest import AM
+from tests.conftest import AM, api_client
 from tests.tui._people import (
     code_at,
     full_width,
-    http,
     main_account,
-    open_on,
-    recording,
-    screen_text,
     set_mfa,
+    shown_secret,
     type_text,
     users_on_server,
+)
+from tests.tui._pilot import (
+    enter_write_mode,
+    files_under_user_dirs,
+    open_list_on,
+    recording,
+    screen_text,
+    selected,
+    top,
 )
 from tests.tui.conftest import loaded, make_app, wait_until
 
 
-async def enter_write_mode(pilot: Any) -> None:
-    await pilot.press("W")
-    assert isinstance(pilot.app.screen, WriteModeScreen)
-    await pilot.press("y")
-    await pilot.pause()
-
-
-def audit_text(app: Any) -> str:
+def audit_text(app: StmApp) -> str:
     path = app.session.audit_path
     return path.read_text() if path.exists() else ""
 
 
-def command_log_text(app: Any) -> str:
+def command_log_text(app: StmApp) -> str:
     return json.dumps([r.as_dict() for r in app.session.command_log.snapshot()], default=str)
 
 
-def store_text(app: Any) -> str:
+def store_text(app: StmApp) -> str:
     store = app.session.store
     return json.dumps(
         {n: [i.model_dump(mode="json") for i in store.collection(n).items.values()]
@@ -60,20 +64,7 @@ def store_text(app: Any) -> str:
     )
 
 
-def files_text() -> str:
-    """Every file the test's private config, data, cache and state dirs hold: the audit
-    file, logs, exports, screenshots."""
-    import os
-    from pathlib import Path
-
-    out = []
-    for var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
-        for root, _dirs, names in os.walk(os.environ[var]):
-            out += [Path(root, n).read_text(errors="replace") for n in names]
-    return "\n".join(out)
-
-
-def _is_main(server: EmulatorServer) -> Any:
+def _is_main(server: EmulatorServer) -> Callable[[object], bool]:
     main_id = main_account(server)["id"]
     return lambda a: isinstance(a, Account) and a.id == main_id
 
@@ -91,8 +82,8 @@ async def test_the_accounts_list_reads_2fa_from_the_sign_in_methods(
         required = {a.name: a.mfa_required for a in accounts if isinstance(a, Account)}
         # The demo's main account has not turned it on yet; the other one has.
         assert required == {"Acme Software": False, "Acme Labs": True}
-        screen = await open_on(pilot, "9", _is_main(emulator))
-        row = screen.table_row(screen.selected_item().id)
+        screen = await open_list_on(pilot, "9", _is_main(emulator))
+        row = screen.table_row(selected(screen, Account).id)
         assert row[2] == "no"
 
 
@@ -103,7 +94,7 @@ async def test_requiring_2fa_lists_who_is_not_ready_then_sets_it(
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         await enter_write_mode(pilot)
-        await open_on(pilot, "9", _is_main(fresh_emulator))
+        await open_list_on(pilot, "9", _is_main(fresh_emulator))
         await pilot.press("M")
         modal = app.screen
         assert isinstance(modal, ApprovalScreen)
@@ -129,7 +120,7 @@ async def test_relaxing_2fa_asks_for_a_code_and_refuses_a_replay_plain_or_full_w
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         await enter_write_mode(pilot)
-        await open_on(pilot, "9", _is_main(fresh_emulator))
+        await open_list_on(pilot, "9", _is_main(fresh_emulator))
         await pilot.press("O")
         assert isinstance(app.screen, ApprovalScreen)
         await pilot.press("y")
@@ -162,7 +153,7 @@ async def test_relaxing_2fa_asks_for_a_code_and_refuses_a_replay_plain_or_full_w
 
 
 def _drop_lead_authenticator(server: EmulatorServer) -> None:
-    with http(server) as c:
+    with api_client(server) as c:
         c.delete(f"{AM}/user/me/authenticator").raise_for_status()
 
 
@@ -182,7 +173,7 @@ async def test_enrolment_shows_the_qr_and_secret_then_verifies_a_code_and_forget
         await wait_until(pilot, lambda: isinstance(app.screen, EnrolScreen))
         enrol = app.screen
         assert isinstance(enrol, EnrolScreen)
-        secret = enrol._secret.get_secret_value()  # type: ignore[union-attr]
+        secret = shown_secret(enrol)
         shown = screen_text(app)
         assert enrol.qr_fits() and "▀" in shown  # the code is drawn
         groups = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
@@ -195,12 +186,13 @@ async def test_enrolment_shows_the_qr_and_secret_then_verifies_a_code_and_forget
         await wait_until(pilot, lambda: not isinstance(app.screen, EnrolScreen))
         await wait_until(pilot, lambda: any("authenticator enrolled" in n for n in notes))
         after = screen_text(app)
-        with http(fresh_emulator) as c:
+        with api_client(fresh_emulator) as c:
             status = c.get(f"{AM}/user/me/authenticator").json()["status"]
         assert status == "ENROLLED"
         app.action_save_screenshot()
         await pilot.pause()
-        wheres = (after, audit_text(app), command_log_text(app), store_text(app), files_text())
+        wheres = (after, audit_text(app), command_log_text(app), store_text(app),
+                  files_under_user_dirs())
         for where in wheres:
             assert secret not in where and groups not in where
 
@@ -243,11 +235,11 @@ async def test_a_server_clock_more_than_10_s_off_is_warned_about(emulator: Emula
 # ---- 3. users and service users ----------------------------------------------------------
 
 
-def _user(name: str) -> Any:
+def _user(name: str) -> Callable[[object], bool]:
     return lambda u: isinstance(u, User) and u.display_name == name
 
 
-async def _fill(pilot: Any, form: RequestForm[Any], name: str, text: str) -> None:
+async def _fill(pilot: Pilot[Any], form: RequestForm[Any], name: str, text: str) -> None:
     control = form.query_one(f"#field-{name}")
     control.focus()
     await pilot.pause()
@@ -270,15 +262,14 @@ async def test_adding_a_user_checks_each_field_then_creates_them_with_their_role
         assert not form.valid
         assert "must be an e-mail address such as name@example.com" in screen_text(app)
         # An e-mail already taken is refused before anything is sent.
-        form.query_one("#field-email").value = "priya.raman@acme.example"  # type: ignore[attr-defined]
+        form.query_one("#field-email", Input).value = "priya.raman@acme.example"
         await pilot.pause()
         assert "already exists" in screen_text(app)
-        form.query_one("#field-email").value = "new.person@acme.example"  # type: ignore[attr-defined]
+        form.query_one("#field-email", Input).value = "new.person@acme.example"
         await _fill(pilot, form, "name", "New Person")
         # Roles come with what each may do.
         assert "Signer: signs with the keypairs assigned to it" in screen_text(app)
-        picker = form.query_one("#field-roles")
-        picker.set_value(("SSM_DEVELOPER",))  # type: ignore[attr-defined]
+        form.query_one("#field-roles", Picker).set_value(("SSM_DEVELOPER",))
         await pilot.pause()
         assert form.valid
         await pilot.press("ctrl+s")
@@ -310,8 +301,8 @@ async def test_a_service_users_token_is_shown_once_and_nowhere_else(
         await _fill(pilot, form, "end_date", "2027-13-01")
         await pilot.pause()
         assert "must be a date" in screen_text(app)
-        form.query_one("#field-end_date").value = "2027-06-30"  # type: ignore[attr-defined]
-        form.query_one("#field-roles").set_value(("SSM_LEAD",))  # type: ignore[attr-defined]
+        form.query_one("#field-end_date", Input).value = "2027-06-30"
+        form.query_one("#field-roles", Picker).set_value(("SSM_LEAD",))
         await pilot.pause()
         await pilot.press("ctrl+s")
         modal = app.screen
@@ -321,7 +312,7 @@ async def test_a_service_users_token_is_shown_once_and_nowhere_else(
         await wait_until(pilot, lambda: isinstance(app.screen, ShownOnceScreen))
         dialog = app.screen
         assert isinstance(dialog, ShownOnceScreen)
-        token = dialog._secret.get_secret_value()  # type: ignore[union-attr]
+        token = shown_secret(dialog)
         assert token in screen_text(app)
         assert "cannot be shown again" in screen_text(app)
         await pilot.press("c")
@@ -330,7 +321,7 @@ async def test_a_service_users_token_is_shown_once_and_nowhere_else(
         app.action_save_screenshot()  # a crash report or screenshot taken now
         await pilot.pause()
         wheres = (screen_text(app), audit_text(app), command_log_text(app), store_text(app),
-                  files_text())
+                  files_under_user_dirs())
         assert "audit.jsonl" in str(app.session.audit_path) and audit_text(app)
         for where in wheres:
             assert token not in where
@@ -338,7 +329,7 @@ async def test_a_service_users_token_is_shown_once_and_nowhere_else(
         await pilot.pause()
     made = [u for u in users_on_server(fresh_emulator) if u.get("friendly_name") == "release bot"]
     assert len(made) == 1 and made[0]["end_date"].startswith("2027-06-30")
-    with http(fresh_emulator) as c:  # the token works: it is the service user's
+    with api_client(fresh_emulator) as c:  # the token works: it is the service user's
         probe = c.get(f"{AM}/user/me", headers={"x-api-key": token})
     assert probe.json()["id"] == made[0]["id"]
 
@@ -350,13 +341,13 @@ async def test_changing_roles_warns_before_giving_lead_to_a_service_user(
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         await enter_write_mode(pilot)
-        screen = await open_on(pilot, "7", _user("ci-release-bot"))
-        bot = screen.selected_item()
+        screen = await open_list_on(pilot, "7", _user("ci-release-bot"))
+        bot = selected(screen, User)
         await pilot.press("o")
         form = app.screen
         assert isinstance(form, RequestForm)
         assert "advises against giving Lead" in screen_text(app)
-        form.query_one("#field-roles").set_value(("SSM_LEAD",))  # type: ignore[attr-defined]
+        form.query_one("#field-roles", Picker).set_value(("SSM_LEAD",))
         await pilot.pause()
         await pilot.press("ctrl+s")
         modal = app.screen
@@ -376,8 +367,8 @@ async def test_deactivating_a_user_asks_for_the_name_and_is_read_back(
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         await enter_write_mode(pilot)
-        screen = await open_on(pilot, "7", _user("Omar Haddad"))
-        omar = screen.selected_item()
+        screen = await open_list_on(pilot, "7", _user("Omar Haddad"))
+        omar = selected(screen, User)
         await pilot.press("D")
         modal = app.screen
         assert isinstance(modal, IrreversibleScreen)
@@ -432,7 +423,7 @@ async def test_a_forced_call_without_the_permission_gets_a_clear_403(
 # ---- 5. teams ------------------------------------------------------------------------------
 
 
-def _team(name: str) -> Any:
+def _team(name: str) -> Callable[[object], bool]:
     return lambda t: isinstance(t, Team) and t.name == name
 
 
@@ -451,7 +442,7 @@ async def test_a_team_lead_outside_its_team_is_told_why_and_the_server_agrees(
         teams = [t for t in app.session.store.collection("teams").items.values()
                  if isinstance(t, Team)]
         other = next(t for t in teams if not any(m.user_id == me.id for m in t.members))
-        await open_on(pilot, "8", _team(other.name or ""))
+        await open_list_on(pilot, "8", _team(other.name or ""))
         await pilot.press("plus")
         assert notes[-1].startswith(f"Add member: you do not manage team {other.name}")
         # Forced anyway: the service refuses it with a clear 403.
@@ -478,14 +469,14 @@ async def test_a_team_is_created_given_members_permissions_and_resources_then_de
         teams = app.session.store.collection("teams")
         await wait_until(pilot, lambda: any(
             getattr(t, "name", None) == "it-release" for t in teams.items.values()))
-        screen = await open_on(pilot, "8", _team("it-release"))
-        team = screen.selected_item()
+        screen = await open_list_on(pilot, "8", _team("it-release"))
+        team = selected(screen, Team)
         users = app.session.store.collection("users").items
         priya = next(u for u in users.values() if u.display_name == "Priya Raman")
         await pilot.press("plus")
         form = app.screen
         assert isinstance(form, RequestForm)
-        form.query_one("#field-user_id").value = priya.id  # type: ignore[attr-defined]
+        form.query_one("#field-user_id", Input).value = priya.id
         await pilot.pause()
         await pilot.press("ctrl+s", "y")
         await wait_until(pilot, lambda: len(teams.items[team.id].members) == 1)
@@ -498,7 +489,7 @@ async def test_a_team_is_created_given_members_permissions_and_resources_then_de
         await pilot.press("right", "right", "right", "right", "space")
         assert matrix.current()["Priya Raman"]["approve_keypair_export"] is True
         await pilot.press("ctrl+s")
-        assert isinstance(app.screen, ConfirmScreen)
+        top(app, ConfirmScreen)
         await pilot.press("y")
         await wait_until(pilot, lambda: teams.items[team.id].members[0].permissions.get(
             "approve_keypair_export") is True)
@@ -508,7 +499,7 @@ async def test_a_team_is_created_given_members_permissions_and_resources_then_de
         await pilot.press("m")
         form = app.screen
         assert isinstance(form, RequestForm)
-        form.query_one("#field-keypair_ids").set_value((some.id,))  # type: ignore[attr-defined]
+        form.query_one("#field-keypair_ids", Picker).set_value((some.id,))
         await pilot.pause()
         await pilot.press("ctrl+s")
         modal = app.screen
@@ -541,7 +532,7 @@ async def test_in_the_matrix_your_own_row_is_locked_and_says_why(
                  if isinstance(t, Team)]
         mine = next(t for t in teams if any(m.user_id == me.id and m.permissions.get(
             "manage_team") for m in t.members))
-        await open_on(pilot, "8", _team(mine.name or ""))
+        await open_list_on(pilot, "8", _team(mine.name or ""))
         await pilot.press("P")
         matrix = app.screen
         assert isinstance(matrix, TeamMatrixScreen)
@@ -559,7 +550,7 @@ async def test_in_the_matrix_your_own_row_is_locked_and_says_why(
 
 
 async def test_a_token_then_its_client_certificate_are_shown_once_saved_0600_and_revoked(
-    fresh_emulator: EmulatorServer, tmp_path: Any
+    fresh_emulator: EmulatorServer, tmp_path: Path
 ) -> None:
     import stat
 
@@ -581,34 +572,34 @@ async def test_a_token_then_its_client_certificate_are_shown_once_saved_0600_and
         assert isinstance(form, RequestForm)
         await _fill(pilot, form, "name", "bad/name")
         assert "must be 1-64 characters" in screen_text(app)
-        form.query_one("#field-name").value = "ci"  # type: ignore[attr-defined]
+        form.query_one("#field-name", Input).value = "ci"
         await pilot.pause()
         await pilot.press("ctrl+s", "y")
         await wait_until(pilot, lambda: isinstance(app.screen, ShownOnceScreen))
-        token = app.screen._secret.get_secret_value()  # type: ignore[attr-defined,union-attr]
+        token = shown_secret(top(app, ShownOnceScreen))
         await pilot.press("c", "escape")
         tokens = app.session.store.collection("api_tokens")
         await wait_until(pilot, lambda: any(t.name == "ci" for t in tokens.items.values()))
-        table = creds.query_one("#creds")
+        table = creds.query_one("#creds", DataTable)
         row = next(i for i, item in enumerate(creds._items()) if item.name == "ci")
-        table.move_cursor(row=row)  # type: ignore[attr-defined]
+        table.move_cursor(row=row)
         await pilot.press("c")
         form = app.screen
         assert isinstance(form, RequestForm)
-        form.query_one("#field-path").value = str(out)  # type: ignore[attr-defined]
+        form.query_one("#field-path", Input).value = str(out)
         await pilot.pause()
         await pilot.press("ctrl+s")
-        assert any(str(out) in line for line in app.screen.affects)  # type: ignore[attr-defined]
+        assert any(str(out) in line for line in top(app, ConfirmScreen).affects)
         await pilot.press("y")
         await wait_until(pilot, lambda: isinstance(app.screen, ShownOnceScreen))
-        password = app.screen._secret.get_secret_value()  # type: ignore[attr-defined,union-attr]
+        password = shown_secret(top(app, ShownOnceScreen))
         assert f"Saved {out}" in screen_text(app)
         await pilot.press("c", "escape")
         await wait_until(pilot, lambda: app.screen is creds)
         app.action_save_screenshot()
         await pilot.pause()
         wheres = (screen_text(app), audit_text(app), command_log_text(app), store_text(app),
-                  files_text())
+                  files_under_user_dirs())
         for where in wheres:
             assert token not in where and password not in where
         assert stat.S_IMODE(out.stat().st_mode) == 0o600
@@ -616,13 +607,13 @@ async def test_a_token_then_its_client_certificate_are_shown_once_saved_0600_and
         assert key is not None
         # Revoke the token: the name typed; its certificate goes with it.
         row = next(i for i, item in enumerate(creds._items()) if item.name == "ci")
-        table.move_cursor(row=row)  # type: ignore[attr-defined]
+        table.move_cursor(row=row)
         await pilot.press("R")
         assert isinstance(app.screen, IrreversibleScreen)
         await type_text(pilot, "ci")
         await pilot.press("enter")
         await wait_until(pilot, lambda: all(t.name != "ci" for t in tokens.items.values()))
-    with http(fresh_emulator) as c:
+    with api_client(fresh_emulator) as c:
         assert all(t["name"] != "ci" for t in c.get(f"{AM}/api-token").json())
         certs = c.get(f"{AM}/client-certificate").json()
     assert [x["status"] for x in certs if x["name"] == "ci-cert"] == ["REVOKED"]

@@ -5,8 +5,6 @@ input per field; what a Developer or a Signer is told; the CertCentral key never
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +12,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import RadioButton, RadioSet
 
+from stm_tui.api.models import CertificateProfile, KeypairProfile
 from stm_tui.emulator.server import EmulatorServer
 from stm_tui.tui.screens.certcentral import CertCentralScreen
 from stm_tui.tui.screens.list_screen import ListScreen
@@ -22,9 +21,21 @@ from stm_tui.tui.writes.confirm import ConfirmScreen, IrreversibleScreen
 from stm_tui.tui.writes.form import RequestForm
 from stm_tui.tui.writes.secret_input import SecretInput
 from tests.conftest import STM
+from tests.tui._pilot import (
+    app_of,
+    choose,
+    enter_write_mode,
+    files_under_user_dirs,
+    footer,
+    message,
+    open_list,
+    recording,
+    retype,
+    screen_text,
+    submit_disabled,
+    top,
+)
 from tests.tui.conftest import loaded, make_app, wait_until
-from tests.tui.test_write_actions import enter_write_mode, footer, recording, screen_text
-from tests.tui.writes.test_form import choose, message, retype, submit_disabled
 
 CANARY = "CanaryKey7e1d44c0ffee0123456789abcdef"
 
@@ -38,16 +49,6 @@ def on_server(server: EmulatorServer, kind: str, name: str) -> list[dict[str, An
     return list(api(server, f"/{kind}-profiles", name=name)["items"])
 
 
-def written_under_user_dirs() -> str:
-    """Every file under the test's private XDG directories, as text."""
-    return "".join(
-        path.read_text(errors="replace")
-        for name in ("CONFIG", "DATA", "CACHE", "STATE")
-        for path in Path(os.environ[f"XDG_{name}_HOME"]).rglob("*")
-        if path.is_file()
-    )
-
-
 async def pick_radio(pilot: Pilot[Any], name: str, label: str) -> None:
     radios = pilot.app.screen.query_one(f"#field-{name}", RadioSet)
     button = next(b for b in radios.query(RadioButton) if str(b.label) == label)
@@ -55,26 +56,11 @@ async def pick_radio(pilot: Pilot[Any], name: str, label: str) -> None:
     await pilot.pause()
 
 
-AREA_OF = {"K": "keypair_profiles", "C": "certificate_profiles"}
-
-
-async def open_area(pilot: Pilot[Any], key: str) -> None:
-    """Switch area and wait for its list: a key pressed during the switch would be lost."""
-    await pilot.press(key)
-    await wait_until(
-        pilot,
-        lambda: isinstance(pilot.app.screen, ListScreen)
-        and pilot.app.screen.view.resource == AREA_OF[key]
-        and pilot.app.screen.is_mounted,
-    )
-
-
 async def select_row(pilot: Pilot[Any], area_key: str, name: str) -> ListScreen:
-    await open_area(pilot, area_key)
-    screen = pilot.app.screen
-    assert isinstance(screen, ListScreen)
-    items = pilot.app.session.store.collection(screen.view.resource).items
-    key = next(k for k, item in items.items() if item.name == name)
+    screen = await open_list(pilot, area_key)
+    items = app_of(pilot).session.store.collection(screen.view.resource).items
+    key = next(k for k, item in items.items()
+               if isinstance(item, KeypairProfile | CertificateProfile) and item.name == name)
     assert screen.focus_key(key)
     await pilot.pause()
     return screen
@@ -83,9 +69,7 @@ async def select_row(pilot: Pilot[Any], area_key: str, name: str) -> ListScreen:
 async def confirm(pilot: Pilot[Any]) -> ConfirmScreen:
     await pilot.press("ctrl+s")
     await wait_until(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
-    modal = pilot.app.screen
-    assert isinstance(modal, ConfirmScreen)
-    return modal
+    return top(pilot.app, ConfirmScreen)
 
 
 async def test_a_new_keypair_profile_is_checked_per_field_then_created(
@@ -95,7 +79,7 @@ async def test_a_new_keypair_profile_is_checked_per_field_then_created(
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         await enter_write_mode(pilot)
-        await open_area(pilot, "K")
+        await open_list(pilot, "K")
         await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(app.screen, RequestForm))
         assert message(app, "name") == "✗ required" and submit_disabled(app)
@@ -165,7 +149,7 @@ async def test_the_require_profile_setting_is_toggled_from_the_keypair_profiles_
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
         await enter_write_mode(pilot)
-        await open_area(pilot, "K")
+        await open_list(pilot, "K")
         await pilot.press("R")
         await wait_until(pilot, lambda: isinstance(app.screen, RequestForm))
         assert submit_disabled(app) and "unchanged: it is off now" in screen_text(app)
@@ -184,7 +168,7 @@ async def test_certificate_profiles_refuse_certcentral_while_it_is_not_connected
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
         await enter_write_mode(pilot)
-        await open_area(pilot, "C")
+        await open_list(pilot, "C")
         await pilot.press("n")
         await wait_until(pilot, lambda: isinstance(app.screen, RequestForm))
         await retype(pilot, "name", "ci-ev")
@@ -303,7 +287,7 @@ async def test_certcentral_key_is_masked_never_shown_and_the_checklist_step_turn
         audit = app.session.audit_path.read_text()
         screens = shown_while_typing + shown_in_modal + screen_text(app)
     # Whatever the session wrote under the user's directories (logs, audit, state), too.
-    written = written_under_user_dirs()
+    written = files_under_user_dirs()
     assert "intent" in written  # the audit file is among them
     for where in (screens, audit, log_text, "\n".join(notes), written):
         assert CANARY not in where
@@ -333,7 +317,7 @@ async def test_enter_on_a_checklist_step_opens_its_workflow(
         await pilot.press("escape")
         await pilot.press("exclamation_mark")
         await wait_until(pilot, lambda: isinstance(app.screen, SetupChecklistScreen))
-        app.screen.steps.highlighted = 0  # type: ignore[attr-defined]
+        top(app, SetupChecklistScreen).steps.highlighted = 0
         await pilot.press("enter")  # 2FA: another helper's workflow; the area and what to do
         await wait_until(pilot, lambda: app.current_mode == "users")
         assert any("enrols an authenticator" in n for n in notes)

@@ -4,22 +4,31 @@ results read back through the API."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
+from textual.pilot import Pilot
 from textual.widgets import Input, RadioButton, RadioSet, Static
 
 from stm_tui.api.models import ApprovalRequest, ReleaseWindow, Scan
 from stm_tui.emulator.server import EmulatorServer
-from stm_tui.tui.app import StmApp
 from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.screens.scans import ScanCompareScreen
 from stm_tui.tui.writes.confirm import ApprovalScreen, ConfirmScreen, IrreversibleScreen
 from stm_tui.tui.writes.form import RequestForm
+from stm_tui.tui.writes.picker import Picker
 from tests.conftest import STM
+from tests.tui._pilot import (
+    enter_write_mode,
+    message,
+    open_list_on,
+    recording,
+    retype,
+    screen_text,
+)
 from tests.tui.conftest import loaded, make_app, wait_until
-from tests.tui.test_write_actions import enter_write_mode, open_list_on, recording, screen_text
 
 FREE_KEY = "shared-python-wheels"  # active certificate until 2027-11, in no window
 EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
@@ -42,21 +51,21 @@ def release_named(server: EmulatorServer, name: str) -> dict[str, Any] | None:
     return next((r for r in items if r["name"] == name), None)
 
 
-def message(app: StmApp, name: str) -> str | None:
-    line = app.screen.query_one(f"#msg-{name}", Static)
-    return str(line.render()) if line.display else None
+def release_status(server: EmulatorServer, name: str) -> str | None:
+    """The window's status as the API reads it (None: no such window)."""
+    made = release_named(server, name)
+    return None if made is None else str(made["status"])
 
 
-async def retype(pilot: Any, name: str, text: str) -> None:
-    field = pilot.app.screen.query_one(f"#field-{name}", Input)
-    field.focus()
-    field.value = text
-    await pilot.pause()
+def scans_finish_at_once(server: EmulatorServer) -> None:
+    state = server.state
+    assert state is not None, "the emulator is not running"
+    state.scan_delay = 0
 
 
-async def pick(pilot: Any, name: str, label: str) -> None:
+async def pick(pilot: Pilot[Any], name: str, label: str) -> None:
     """Filter a picker down to `label`, then pick the first match (Enter, space)."""
-    picker = pilot.app.screen.query_one(f"#field-{name}")
+    picker = pilot.app.screen.query_one(f"#field-{name}", Picker)
     line = picker.query_one(".picker-filter", Input)
     line.focus()
     line.value = label
@@ -66,13 +75,13 @@ async def pick(pilot: Any, name: str, label: str) -> None:
     await pilot.pause()
 
 
-async def radio(pilot: Any, name: str, index: int) -> None:
+async def radio(pilot: Pilot[Any], name: str, index: int) -> None:
     radios = pilot.app.screen.query_one(f"#field-{name}", RadioSet)
     list(radios.query(RadioButton))[index].value = True
     await pilot.pause()
 
 
-async def open_release_form(pilot: Any) -> RequestForm[Any]:
+async def open_release_form(pilot: Pilot[Any]) -> RequestForm[Any]:
     await pilot.press("4", "n")
     await pilot.pause()
     form = pilot.app.screen
@@ -203,11 +212,11 @@ async def test_a_signer_cannot_open_the_form_and_is_told_why(
         assert notes[-1] == "New window: needs the Request release permission (you are Signer)"
 
 
-def pending(item: Any) -> bool:
+def pending(item: object) -> bool:
     return isinstance(item, ReleaseWindow) and item.status == "PENDING_APPROVAL"
 
 
-def is_open(item: Any) -> bool:
+def is_open(item: object) -> bool:
     return isinstance(item, ReleaseWindow) and item.name == "desktop-4.3.0"
 
 
@@ -228,8 +237,7 @@ async def test_approving_a_requested_window_shows_who_asked_and_what(
         await pilot.press("y")
         await wait_until(
             pilot,
-            lambda: release_named(fresh_emulator, "desktop-4.4.0-rc1")["status"]  # type: ignore[index]
-            == "APPROVED",
+            lambda: release_status(fresh_emulator, "desktop-4.4.0-rc1") == "APPROVED",
         )
 
 
@@ -247,8 +255,7 @@ async def test_closing_early_needs_the_name_typed(fresh_emulator: EmulatorServer
         await pilot.press(*"desktop-4.3.0", "enter")
         await wait_until(
             pilot,
-            lambda: release_named(fresh_emulator, "desktop-4.3.0")["status"]  # type: ignore[index]
-            == "CLOSED",
+            lambda: release_status(fresh_emulator, "desktop-4.3.0") == "CLOSED",
         )
 
 
@@ -306,7 +313,7 @@ async def test_a_developers_request_reaches_the_leads_inbox_and_approving_it_ope
         assert created.json()["id"] not in app.session.store.collection("approvals").items
         assert rang == [1]  # a removal rings nothing
     # It starts now: approved, the window is open.
-    assert release_named(fresh_emulator, "helm-3.1")["status"] == "OPEN"  # type: ignore[index]
+    assert release_status(fresh_emulator, "helm-3.1") == "OPEN"
 
 
 async def test_the_bell_stays_silent_when_the_profile_says_so(
@@ -367,7 +374,7 @@ async def test_a_request_the_user_may_not_decide_is_refused_with_the_reason(
 async def test_scan_a_file_from_the_form_and_follow_it_to_its_report(
     fresh_emulator: EmulatorServer, tmp_path: Path
 ) -> None:
-    fresh_emulator.state.scan_delay = 0
+    scans_finish_at_once(fresh_emulator)
     dirty = tmp_path / "setup-1.2.exe"
     dirty.write_bytes(b"MZ" + EICAR)
     app = make_app(fresh_emulator)
@@ -407,7 +414,7 @@ async def test_scan_a_file_from_the_form_and_follow_it_to_its_report(
 async def test_compare_two_scans_shows_findings_added_and_removed(
     fresh_emulator: EmulatorServer,
 ) -> None:
-    fresh_emulator.state.scan_delay = 0
+    scans_finish_at_once(fresh_emulator)
     for alias, version, body in (("cmp-1", "1", EICAR + b" lodash-4.17.15"),
                                  ("cmp-2", "2", b"lodash-4.17.15 log4j-core-2.14.1")):
         post(
@@ -418,7 +425,7 @@ async def test_compare_two_scans_shows_findings_added_and_removed(
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
 
-        def alias_is(name: str) -> Any:
+        def alias_is(name: str) -> Callable[[object], bool]:
             return lambda s: isinstance(s, Scan) and s.alias == name
 
         await open_list_on(pilot, "5", alias_is("cmp-1"))

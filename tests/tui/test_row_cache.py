@@ -7,9 +7,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from pydantic import BaseModel
-
-from stm_tui.api.models import Certificate
+from stm_tui.api.models import Certificate, Team, User
 from stm_tui.store.store import Store
 from stm_tui.views.resources import VIEWS
 from stm_tui.views.row_cache import ListSource, RowCache
@@ -19,19 +17,8 @@ from stm_tui.views.table_model import Row
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
 
-class Thing(BaseModel):
-    id: str
-    name: str
-    owner: str = ""
-
-
-class Owner(BaseModel):
-    id: str
-    name: str
-
-
 def store() -> Store:
-    return Store(resources=("things", "owners", "certificates"))
+    return Store(resources=("teams", "users", "certificates"))
 
 
 def context_for(s: Store) -> Context:
@@ -41,24 +28,26 @@ def context_for(s: Store) -> Context:
 built: Counter[str] = Counter()
 
 
-def thing_row(item: Thing, ctx: Context) -> Row:
+def team_row(item: Team, ctx: Context) -> Row:
     built[item.id] += 1
     if item.name == "odd":
         raise ValueError("a field this view cannot show")
-    owner = ctx.store.collection("owners").get(item.owner)
-    return Row(item.id, (item.name, owner.name if owner is not None else "-"))
+    creator = ctx.store.collection("users").get(item.created_by or "")
+    by = (creator.name or "-") if creator is not None else "-"
+    return Row(item.id, (item.name or "-", by))
 
 
 @dataclass(frozen=True)
-class ThingsView:
-    """A list of a collection the registry does not know: the cache needs no more."""
+class TeamsByCreatorView:
+    """A view the registry does not have (teams, with their creator looked up among the
+    users): the cache needs no more than a `ListSource`."""
 
-    resource: str = "things"
-    depends_on: tuple[str, ...] = ("owners",)
-    row: RowFn | None = thing_row
+    resource: str = "teams"
+    depends_on: tuple[str, ...] = ("users",)
+    row: RowFn | None = team_row
 
 
-THINGS = ThingsView()
+TEAMS = TeamsByCreatorView()
 
 
 def cache_of(view: ListSource, s: Store) -> RowCache:
@@ -101,31 +90,31 @@ async def test_a_large_listing_is_built_in_steps_that_let_the_loop_run() -> None
 
 async def test_changes_and_removals_reach_the_rows_and_the_listeners() -> None:
     s = store()
-    cache = cache_of(THINGS, s)
-    s.replace_all("things", [Thing(id="a", name="alpha"), Thing(id="b", name="beta")])
+    cache = cache_of(TEAMS, s)
+    s.replace_all("teams", [Team(id="a", name="alpha"), Team(id="b", name="beta")])
     batches: list[tuple[list[Row], set[str]]] = []
     cache.subscribe(lambda upserts, removed: batches.append((upserts, removed)))
     batches.clear()  # a small list is refreshed when a viewer arrives; not what we test
 
-    s.upsert("things", [Thing(id="a", name="alpha 2")])
+    s.upsert("teams", [Team(id="a", name="alpha 2")])
     await settled(cache)
     assert cache.rows["a"].cells == ("alpha 2", "-")
     assert batches == [([Row("a", ("alpha 2", "-"))], set())]
 
-    s.remove("things", ["b"])
+    s.remove("teams", ["b"])
     assert "b" not in cache.rows
     assert batches[-1] == ([], {"b"})
 
 
 async def test_pending_work_coalesces_and_removals_cancel_it() -> None:
     s = store()
-    cache = cache_of(THINGS, s)
+    cache = cache_of(TEAMS, s)
     built.clear()
-    s.replace_all("things", [Thing(id=f"t{n}", name=f"n{n}") for n in range(5_000)])
+    s.replace_all("teams", [Team(id=f"t{n}", name=f"n{n}") for n in range(5_000)])
     # Before the background build reaches them: one key changes twice, another goes away.
-    s.upsert("things", [Thing(id="t4999", name="first")])
-    s.upsert("things", [Thing(id="t4999", name="second")])
-    s.remove("things", ["t4998"])
+    s.upsert("teams", [Team(id="t4999", name="first")])
+    s.upsert("teams", [Team(id="t4999", name="second")])
+    s.remove("teams", ["t4998"])
     await settled(cache)
     assert built["t4999"] == 1 and cache.rows["t4999"].cells[0] == "second"
     assert built["t4998"] == 0 and "t4998" not in cache.rows
@@ -134,10 +123,10 @@ async def test_pending_work_coalesces_and_removals_cancel_it() -> None:
 
 async def test_an_item_whose_row_fails_is_skipped_alone() -> None:
     s = store()
-    cache = cache_of(THINGS, s)
-    things = [Thing(id=f"t{n}", name=f"n{n}") for n in range(3_000)]
-    things[1_500] = Thing(id="t1500", name="odd")
-    s.replace_all("things", things)
+    cache = cache_of(TEAMS, s)
+    teams = [Team(id=f"t{n}", name=f"n{n}") for n in range(3_000)]
+    teams[1_500] = Team(id="t1500", name="odd")
+    s.replace_all("teams", teams)
     await settled(cache)
     assert "t1500" not in cache.rows
     assert len(cache.rows) == 2_999
@@ -145,18 +134,18 @@ async def test_an_item_whose_row_fails_is_skipped_alone() -> None:
 
 async def test_a_change_in_a_looked_up_collection_rebuilds_every_row() -> None:
     s = store()
-    cache = cache_of(THINGS, s)
-    s.replace_all("things", [Thing(id=f"t{n}", name=f"n{n}", owner="o1") for n in range(2_500)])
+    cache = cache_of(TEAMS, s)
+    s.replace_all("teams", [Team(id=f"t{n}", name=f"n{n}", created_by="o1") for n in range(2_500)])
     await settled(cache)
     assert cache.rows["t7"].cells[1] == "-"
-    s.replace_all("owners", [Owner(id="o1", name="Ops")])
+    s.replace_all("users", [User(id="o1", name="Ops")])
     await settled(cache)
     assert all(row.cells[1] == "Ops" for row in cache.rows.values())
 
 
 async def test_stop_leaves_the_store_alone() -> None:
     s = store()
-    cache = cache_of(THINGS, s)
+    cache = cache_of(TEAMS, s)
     cache.stop()
-    s.replace_all("things", [Thing(id="a", name="alpha")])
+    s.replace_all("teams", [Team(id="a", name="alpha")])
     assert cache.rows == {} and not cache.building

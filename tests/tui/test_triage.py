@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from stm_tui.api import models as m
+from stm_tui.api.resources import ResourceName
 from stm_tui.store.store import Freshness, Status, Store
 from stm_tui.views import triage
 
@@ -167,7 +168,7 @@ def test_triage_updates_only_the_items_it_is_told_about() -> None:
     }
 
 
-def status(resource: str, *, ok: bool = False, error: str | None = None) -> Status:
+def status(resource: ResourceName, *, ok: bool = False, error: str | None = None) -> Status:
     return Status(resource=resource, state=Freshness.FRESH if ok else Freshness.ERROR,
                   interval=30, last_ok=NOW if ok else None, error_kind=error)
 

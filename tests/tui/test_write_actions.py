@@ -4,9 +4,7 @@ session."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 from rich.text import Text
@@ -17,61 +15,26 @@ from stm_tui.emulator.server import EmulatorServer
 from stm_tui.tui.app import StmApp
 from stm_tui.tui.screens.detail_screen import DetailScreen
 from stm_tui.tui.screens.help import HelpScreen
-from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.writes.confirm import ConfirmScreen, IrreversibleScreen
-from stm_tui.tui.writes.mode import WriteModeScreen
 from stm_tui.views.actions import REVOKE_CERTIFICATE
+from tests.tui._pilot import (
+    audit_lines,
+    enter_write_mode,
+    footer,
+    open_list_on,
+    recording,
+    screen_text,
+)
 from tests.tui.conftest import loaded, make_app, wait_until
 
 READ_ONLY = "read-only: press W to enter write mode"
 
 
-def screen_text(app: StmApp) -> str:
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
-
-
-def footer(app: StmApp) -> str:
-    return screen_text(app).splitlines()[-1]
-
-
-def recording(app: StmApp) -> list[str]:
-    notes: list[str] = []
-    original = app.notify
-
-    def notify(message: Any, **kw: Any) -> None:
-        notes.append(str(message))
-        original(message, **kw)
-
-    app.notify = notify  # type: ignore[method-assign]
-    return notes
-
-
-async def open_list_on(pilot: Any, key: str, wanted: Callable[[Any], bool]) -> ListScreen:
-    """The list of area `key`, its cursor on the first row whose item `wanted` accepts."""
-    app = pilot.app
-    await pilot.press(key)
-    screen = app.screen
-    assert isinstance(screen, ListScreen)
-    items = app.session.store.collection(screen.view.resource).items
-    target = next(k for k in screen.table.visible_keys() if wanted(items[k]))
-    assert screen.focus_key(target)
-    await pilot.pause()
-    return screen
-
-
-async def enter_write_mode(pilot: Any) -> None:
-    await pilot.press("W")
-    assert isinstance(pilot.app.screen, WriteModeScreen)
-    await pilot.press("y")
-    await pilot.pause()
-    assert not pilot.app.session.read_only
-
-
-def online(item: Any) -> bool:
+def online(item: object) -> bool:
     return isinstance(item, Keypair) and item.key_status == "ONLINE"
 
 
-def offline(item: Any) -> bool:
+def offline(item: object) -> bool:
     return isinstance(item, Keypair) and item.key_status == "OFFLINE"
 
 
@@ -133,7 +96,7 @@ async def test_suspend_confirms_the_exact_call_then_sends_it_once_and_records_it
         keypairs = app.session.store.collection("keypairs")
         await wait_until(pilot, lambda: keypairs.items[item.id].key_status == "OFFLINE")
         await wait_until(pilot, lambda: f"keypair {item.alias} suspended (OFFLINE)" in notes)
-        audit = [json.loads(line) for line in app.session.audit_path.read_text().splitlines()]
+        audit = audit_lines(app)
     key = fresh_emulator.credentials["users"]["lead"]["api_key"]
     async with httpx.AsyncClient(base_url=fresh_emulator.url, headers={"x-api-key": key}) as http:
         on_server = (await http.get(f"/signingmanager/api/v1/keypairs/{item.id}")).json()
@@ -168,7 +131,7 @@ async def test_revoke_asks_for_the_alias_to_be_typed(app_factory: Callable[..., 
         await loaded(pilot)
         await enter_write_mode(pilot)
 
-        def active(item: Any) -> bool:
+        def active(item: object) -> bool:
             return isinstance(item, Certificate) and item.certificate_status == "ACTIVE"
 
         screen = await open_list_on(pilot, "3", active)

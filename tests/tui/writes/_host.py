@@ -1,4 +1,4 @@
-"""A small host app for the write-side screens, and a plain-text view of what is drawn."""
+"""A small host app for the write-side screens, and whether a widget is fully on screen."""
 
 from __future__ import annotations
 
@@ -31,12 +31,6 @@ class Host(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(self.make(), self.results.append)
-
-
-def screen_text(app: App[Any]) -> str:
-    """The top screen as drawn, one line per row."""
-    strips = app.screen._compositor.render_strips()
-    return "\n".join(strip.text for strip in strips)
 
 
 def fully_visible(app: App[Any], selector: str) -> bool:

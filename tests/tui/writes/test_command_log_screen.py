@@ -8,7 +8,8 @@ import pytest
 
 from stm_tui.api.command_log import CommandLog
 from stm_tui.tui.writes.command_log_screen import CallList, CommandLogScreen
-from tests.tui.writes._host import SIZES, Host, screen_text
+from tests.tui._pilot import screen_text
+from tests.tui.writes._host import SIZES, Host
 
 STM = "/signingmanager/api/v1"
 

@@ -24,7 +24,8 @@ from stm_tui.tui.writes.confirm import (
     IrreversibleScreen,
     confirmation_for,
 )
-from tests.tui.writes._host import SIZES, Host, fully_visible, screen_text
+from tests.tui._pilot import screen_text
+from tests.tui.writes._host import SIZES, Host, fully_visible
 
 KP_ID = "6f1a8c52-0b7e-4f3e-9a1d-5c2b8e7d4a01"
 IMPACT = [

@@ -11,8 +11,7 @@ from typing import Annotated, Any
 
 import pytest
 from pydantic import Field
-from textual.pilot import Pilot
-from textual.widgets import Button, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from stm_tui.api.models import CertificateProfile, KeypairProfile, Team, User
 from stm_tui.api.writes.keypairs import GenerateKeypair, generate_keypair
@@ -22,6 +21,7 @@ from stm_tui.tui.writes.form import RequestForm
 from stm_tui.tui.writes.keypair_form import generate_keypair_form
 from stm_tui.tui.writes.spec import FieldSpec, FormSpec
 from tests.conftest import AM, STM, api_client
+from tests.tui._pilot import choose, message, retype, submit_disabled
 from tests.tui.writes._host import SIZES, Host, fully_visible
 
 PROFILES = [
@@ -84,40 +84,6 @@ def text_of(app: Any, selector: str) -> str:
 
 def shown(app: Any, name: str) -> bool:
     return bool(app.screen.query_one(f"#row-{name}").display)
-
-
-def message(app: Any, name: str) -> str | None:
-    line = app.screen.query_one(f"#msg-{name}", Static)
-    return str(line.render()) if line.display else None
-
-
-def submit_disabled(app: Any) -> bool:
-    return bool(app.screen.query_one("#submit", Button).disabled)
-
-
-async def retype(pilot: Pilot[Any], name: str, text: str) -> None:
-    """Replace a text field's value (posts the same `Input.Changed` as typing, key by key
-    typing costs a pilot round trip per character) and leave the field, as a user would."""
-    app = pilot.app
-    field = app.screen.query_one(f"#field-{name}", Input)
-    field.focus()
-    field.value = text
-    await pilot.pause()
-
-
-async def choose(pilot: Pilot[Any], name: str, label: str) -> None:
-    """Open the Select, move to `label` with the arrow keys, Enter."""
-    app = pilot.app
-    select = app.screen.query_one(f"#field-{name}", Select)
-    select.focus()
-    prompts = [str(prompt) for prompt, _ in select._options]
-    values = [value for _, value in select._options]
-    here = values.index(select.value) if select.value in values else 0
-    there = prompts.index(label)
-    moves = ["down"] * (there - here) if there >= here else ["up"] * (here - there)
-    await pilot.press("enter", *moves, "enter")
-    await pilot.pause()
-    assert select.value == values[there], f"{name}: {label} was not chosen"
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -357,7 +323,7 @@ async def test_enter_moves_on_and_submits_from_the_last_field_only_when_valid() 
         assert app.focused is not None and app.focused.id == "field-max_signatures"
         await pilot.press(*"x0", "enter")  # letters are refused as they are typed
         await pilot.pause()
-        assert app.screen.query_one("#field-max_signatures").value == "0"  # type: ignore[attr-defined]
+        assert app.screen.query_one("#field-max_signatures", Input).value == "0"
         assert message(app, "max_signatures") == "✗ must be at least 1"
         await pilot.press(*"soon", "enter")
         await pilot.pause()

@@ -8,7 +8,8 @@ import pytest
 from textual.widgets import Button
 
 from stm_tui.tui.writes.mode import WriteModeScreen, toggle_write_mode
-from tests.tui.writes._host import SIZES, Host, fully_visible, screen_text
+from tests.tui._pilot import screen_text
+from tests.tui.writes._host import SIZES, Host, fully_visible
 
 
 def question(production: bool = False) -> WriteModeScreen:

@@ -8,7 +8,8 @@ from textual.screen import Screen
 from stm_tui.api.errors import OutcomeUnknown, PermissionDenied, RequestRejected
 from stm_tui.api.writes.keypairs import GenerateKeypair, generate_keypair, suspend_keypair
 from stm_tui.tui.writes.outcome import Outcome, OutcomeKind, OutcomeScreen, show_outcome
-from tests.tui.writes._host import SIZES, Host, fully_visible, screen_text
+from tests.tui._pilot import screen_text
+from tests.tui.writes._host import SIZES, Host, fully_visible
 
 CALL = generate_keypair(GenerateKeypair(alias="build-key", key_alg="RSA", key_size=3072))
 

@@ -15,7 +15,8 @@ from stm_tui.api.writes.validation import RequestModel
 from stm_tui.tui.writes.form import RequestForm
 from stm_tui.tui.writes.secret_input import BULLET, SecretInput, SecretRule
 from stm_tui.tui.writes.spec import FieldSpec, FormSpec
-from tests.tui.writes._host import SIZES, Host, screen_text
+from tests.tui._pilot import screen_text
+from tests.tui.writes._host import SIZES, Host
 
 CANARY = "canaryZQ7x4secret9911"  # 21 characters
 

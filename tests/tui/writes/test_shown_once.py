@@ -9,7 +9,8 @@ import pytest
 from pydantic import SecretStr
 
 from stm_tui.tui.writes.shown_once import ShownOnceScreen
-from tests.tui.writes._host import SIZES, Host, fully_visible, screen_text
+from tests.tui._pilot import screen_text
+from tests.tui.writes._host import SIZES, Host, fully_visible
 
 TOKEN = "tokQ8vX2canaryN41"
 
