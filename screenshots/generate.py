@@ -23,6 +23,7 @@ from textual.pilot import Pilot
 
 from stm_tui.api.client import STMClient
 from stm_tui.emulator.server import EmulatorServer
+from stm_tui.provenance import for_demo
 from stm_tui.session import Session
 from stm_tui.store.store import Freshness
 from stm_tui.tui.app import StmApp
@@ -40,6 +41,7 @@ SHOTS: list[tuple[str, tuple[int, int], Sequence[str]]] = [
     ("threat-report", (120, 40), ("5", "enter")),
     ("filter-80x24", (80, 24), ("2", "slash", *"ecdsa")),
     ("help", (120, 40), ("question_mark",)),
+    ("connection-80x24", (80, 24), ("I",)),
 ]
 
 
@@ -47,7 +49,8 @@ def make_app(server: EmulatorServer) -> StmApp:
     key = server.credentials["users"]["lead"]["api_key"]
     client = STMClient(server.url, SecretStr(key), read_only=True)
     client.host = "https://stm.demo.example"  # shown in the identity bar instead of the port
-    session = Session(client, profile_name="demo", clock=lambda: FROZEN, local="you@jump-host")
+    session = Session(client, profile_name="demo", clock=lambda: FROZEN, local="you@jump-host",
+                      provenance=for_demo())
     return StmApp(session)  # the session holds the one clock
 
 
