@@ -6,8 +6,9 @@ PKCS#12 password (mTLS against the emulator's TLS listener), a TOTP seed in the 
 `Session.write`, and the client certificate's private key in PEM. They then go through
 what a user does: `get`, `config show`, `doctor` and a recorded `watch` at DEBUG logging,
 a refused key, the dashboard on a real pty walked through every area with both exports, and
-a dashboard forced to crash. None of them may appear in stdout, stderr, the raw bytes the terminal received,
-the command log, the audit file, the exports, or any other file the runs left behind.
+a dashboard forced to crash. None of them may appear in stdout, stderr, the raw bytes the
+terminal received, the command log, the audit file, the exports, or any other file the runs
+left behind.
 """
 
 from __future__ import annotations
