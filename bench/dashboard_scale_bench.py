@@ -6,7 +6,10 @@ A real `stm-tui` process on a pseudo-terminal (120x40) against `stm-tui emulator
 process, activity off) seeded with `scale:N`. The dashboard's RSS and CPU are sampled every
 0.25 s from start until the process falls quiet (the first 4 s window under 10% of a core,
 after the first 8 s), then for a few seconds more. Reports the peak RSS, the settled RSS and
-the time from start to quiet. `--baseline-rev` measures that git revision of `stm_tui` too
+the time from start to quiet. While a cold start loads, `4` and `1` (Releases, Overview)
+are pressed 30 times in turn: the time from each press to that area's table on the terminal
+is the key-to-frame figure.
+`--baseline-rev` measures that git revision of `stm_tui` too
 (extracted with `git archive`, run with `PYTHONPATH`) in the same run, next to this tree.
 
 Cold is a first start (no local data); warm starts again with the same home directory, so
@@ -95,6 +98,67 @@ class Sampler:
         raise TimeoutError("the dashboard never went quiet")
 
 
+KEY_TARGET_MS = 100.0
+PROBE_GIVE_UP = 10.0
+PROBE_EVERY = 0.7  # seconds between one probe's answer and the next key
+# Then it stops, so that its own redraws do not keep the process from falling quiet: 30
+# presses cover the first ~25 s of the load, where parsing and row building are heaviest.
+PROBE_PRESSES = 30
+# Two light areas, each with a column title no other screen shows: the key, and the text
+# that says its area is on the terminal.
+PROBE_KEYS = ((b"4", "Remaining"), (b"1", "Urgency"))
+
+
+class KeyProbe:
+    """Key press to frame while the inventory loads: Releases and Overview in turn, each
+    press timed to the first terminal output showing that area's own column title,
+    `PROBE_PRESSES` times from the first frame. Timed on the terminal, as a user sees it."""
+
+    def __init__(self, app: PtyApp) -> None:
+        self.app = app
+        self.latencies: list[float] = []  # seconds
+        self.pending: tuple[float, str] | None = None
+        self.next_at = 0.0
+
+    def _answered(self, since: float, marker: str) -> float | None:
+        text = ""
+        for stamp, data in list(self.app.chunks):
+            if stamp < since:
+                continue
+            text += screen_text(data)
+            if marker in text:
+                return stamp
+        return None
+
+    def step(self) -> None:
+        now = time.perf_counter()
+        if self.pending is not None:
+            sent, marker = self.pending
+            answered = self._answered(sent, marker)
+            if answered is None and now - sent < PROBE_GIVE_UP:
+                return
+            self.latencies.append((answered if answered is not None else now) - sent)
+            self.pending = None
+            self.next_at = now + PROBE_EVERY
+        elif (len(self.latencies) < PROBE_PRESSES and now >= self.next_at
+              and first_seen(self.app, "Urgency") is not None):
+            key, marker = PROBE_KEYS[len(self.latencies) % len(PROBE_KEYS)]
+            self.pending = (time.perf_counter(), marker)
+            self.app.send(key)
+
+    def finish(self) -> None:
+        """Back on the Overview, where the area figures start (a probe still waiting is
+        not counted)."""
+        self.pending = None
+        self.app.send(b"1")
+        time.sleep(PROBE_EVERY)
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
 class Measured(NamedTuple):
     # Not a dataclass: bench/run.py loads this file without registering it as a module.
     figures: dict[str, float]
@@ -112,9 +176,10 @@ def first_seen(app: PtyApp, text: str) -> float | None:
 
 
 def measure(argv: list[str], env: dict[str, str], period: float = 0.25,
-            areas: bool = True) -> Measured:
+            areas: bool = True, keys: bool = True) -> Measured:
     app = PtyApp(argv, env=env)
     sampler = Sampler(app)
+    probe = KeyProbe(app) if keys else None
     try:
         quiet: float | None = None
         while time.perf_counter() - app.started < LOAD_TIMEOUT:
@@ -125,9 +190,18 @@ def measure(argv: list[str], env: dict[str, str], period: float = 0.25,
             quiet = sampler.quiet_since()
             if quiet is not None:
                 break
-            time.sleep(period)
+            # Short steps while a probe waits: its answer is timed on the output's own
+            # stamps, the step only decides when to close the help and press again.
+            until = time.perf_counter() + period
+            while probe is not None and time.perf_counter() < until:
+                probe.step()
+                time.sleep(0.02)
+            if probe is None:
+                time.sleep(period)
         if quiet is None:
             raise TimeoutError("the dashboard never went quiet")
+        if probe is not None:
+            probe.finish()
         settle_until = time.perf_counter() + SETTLE
         while time.perf_counter() < settle_until:
             time.sleep(period)
@@ -138,6 +212,10 @@ def measure(argv: list[str], env: dict[str, str], period: float = 0.25,
             "quiet": quiet,
             "cpu": sampler.samples[-1][1],
         }
+        if probe is not None and probe.latencies:
+            figures["key_p95_ms"] = percentile(probe.latencies, 95) * 1000
+            figures["key_max_ms"] = max(probe.latencies) * 1000
+            figures["key_presses"] = float(len(probe.latencies))
         cached = first_seen(app, CACHED_MARK)
         if cached is not None:
             figures["cached_shown"] = cached
@@ -188,11 +266,11 @@ def run(certs: int = 100_000, baseline_rev: str | None = None,
                 argv = [sys.executable, "-P", "-m", "stm_tui"]
                 old = measure(argv, env)
                 if warm:
-                    old_warm = measure(argv, env, areas=False)
+                    old_warm = measure(argv, env, areas=False, keys=False)
         env = env_for(creds)
         new = measure([STM_TUI], env)
         if warm:
-            new_warm = measure([STM_TUI], env, areas=False)
+            new_warm = measure([STM_TUI], env, areas=False, keys=False)
     if timeline:
         if old:
             print_timeline("before", old.timeline)
@@ -215,6 +293,13 @@ def run(certs: int = 100_000, baseline_rev: str | None = None,
                       note="cold: start to the first 4 s under 10% CPU (cache write included)"))
     out.append(figure("dashboard_cpu_to_quiet", after["cpu"], "s", COLD_CPU_TARGET,
                       baseline=base("cpu"), note="cold: CPU seconds used until settled"))
+    if "key_p95_ms" in after:
+        out.append(figure("dashboard_key_to_frame_p95", after["key_p95_ms"], "ms", KEY_TARGET_MS,
+                          baseline=base("key_p95_ms") if before and "key_p95_ms" in before
+                          else None,
+                          note=f"cold, during the load: an area key to its table on the terminal, "
+                               f"{after['key_presses']:.0f} presses, max "
+                               f"{after['key_max_ms']:.0f} ms"))
     for _key, name in AREAS:
         out.append(figure(f"dashboard_{name}_open", after[f"{name}_open"], "s", None,
                           baseline=base(f"{name}_open"),

@@ -22,7 +22,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from stm_tui.api.models import ApiToken, ClientCertificate
 from stm_tui.api.writes.credentials import (
@@ -39,6 +39,7 @@ from stm_tui.api.writes.validation import CredentialName, RequestModel
 from stm_tui.sanitize import clean_cell
 from stm_tui.tui import keys
 from stm_tui.tui.people.flow import flow_of, send
+from stm_tui.tui.widgets.key_footer import KeyFooter
 from stm_tui.tui.writes.form import RequestForm
 from stm_tui.tui.writes.shown_once import ShownOnceScreen
 from stm_tui.tui.writes.spec import FieldSpec, FormSpec
@@ -90,7 +91,7 @@ class CredentialsScreen(Screen[None]):
         table: DataTable[Any] = DataTable(id="creds", cursor_type="row", zebra_stripes=False)
         yield table
         yield Static(id="creds-state", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#creds", DataTable)

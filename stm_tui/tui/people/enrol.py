@@ -23,7 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from stm_tui.api.writes.access import verify_authenticator
 from stm_tui.api.writes.execute import WriteOutcome
@@ -32,6 +32,7 @@ from stm_tui.totp import SKEW_WARNING, TotpVerifier, clock_skew, grouped
 from stm_tui.tui import keys
 from stm_tui.tui.people.code_prompt import CODE_RULE, folded
 from stm_tui.tui.people.flow import flow_of
+from stm_tui.tui.widgets.key_footer import KeyFooter
 from stm_tui.tui.writes.secret_input import SecretInput
 from stm_tui.views.qr import qr_lines, qr_size
 
@@ -82,7 +83,7 @@ class EnrolScreen(Screen[bool]):
                 yield SecretInput(placeholder="6-digit code", rule=CODE_RULE, id="enrol-code")
                 yield Static(id="enrol-state", markup=False)
                 yield Static(id="enrol-skew", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         # Against the session's clock, the one codes are made and checked on.

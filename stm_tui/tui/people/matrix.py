@@ -17,13 +17,14 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from stm_tui.api.models import Team
 from stm_tui.api.writes.teams import PERMISSIONS, MemberPermissions, UpdateMember, update_member
 from stm_tui.sanitize import clean_cell, clean_message
 from stm_tui.tui import keys
 from stm_tui.tui.people.flow import send
+from stm_tui.tui.widgets.key_footer import KeyFooter
 from stm_tui.views.access import SELF_EDIT
 
 LEAD_LOCK = "a member with the Lead role is a superuser: every permission, whatever is set"
@@ -72,7 +73,7 @@ class TeamMatrixScreen(Screen[None]):
             yield Static(id="matrix", markup=False)
             yield Static(id="matrix-legend", markup=False)
             yield Static(id="matrix-state", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._draw()

@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingsMap
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from stm_tui.api.writes.permissions import Availability
 from stm_tui.sanitize import clean_cell
@@ -28,6 +28,7 @@ from stm_tui.tui.host import ScreenHost
 from stm_tui.tui.inbox import InboxCount, waiting_count
 from stm_tui.tui.widgets.area_bar import AreaBar
 from stm_tui.tui.widgets.identity_bar import IdentityBar
+from stm_tui.tui.widgets.key_footer import KeyFooter
 from stm_tui.views.actions import WriteAction
 from stm_tui.views.freshness import describe
 from stm_tui.views.resources import ResourceView
@@ -75,7 +76,7 @@ class AreaScreen(Screen[None]):
             yield InboxCount()
             yield Static("", id="freshness", markup=False)
         yield from self.compose_body()
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def compose_body(self) -> ComposeResult:
         yield from ()

@@ -18,11 +18,12 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from stm_tui.step_up import seed_source
 from stm_tui.tui import keys
 from stm_tui.tui.host import ScreenHost
+from stm_tui.tui.widgets.key_footer import KeyFooter
 from stm_tui.views.connection import Section, connection_sections
 
 TITLE = "Connection & credentials"
@@ -65,7 +66,7 @@ class ConnectionScreen(Screen[None]):
         yield Static(Text(TITLE, style="bold"), id="connection-title", markup=False)
         with VerticalScroll(id="connection-body"):
             yield Static("", id="connection-facts", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self._step_up = seed_source()

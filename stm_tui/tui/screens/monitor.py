@@ -26,9 +26,9 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Container, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from stm_tui.tui import keys
+from stm_tui.tui.widgets.key_footer import KeyFooter
 from stm_tui.tui.widgets.monitor_alerts import AlertsView
 from stm_tui.tui.widgets.monitor_budget import BudgetView
 from stm_tui.tui.widgets.monitor_gauge import QuotaGauge
@@ -140,7 +140,7 @@ class MonitorScreen(Screen[None]):
             yield AlertsView(id="mon-alerts", tz=self.tz)
         yield BudgetView(id="mon-budget")
         yield TextLine(id="mon-fresh")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#mon-budget").display = False

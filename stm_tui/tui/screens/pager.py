@@ -13,10 +13,11 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Log, Static
+from textual.widgets import Log, Static
 
 from stm_tui.sanitize import clean_block, clean_cell
 from stm_tui.tui import keys
+from stm_tui.tui.widgets.key_footer import KeyFooter
 
 PAGER_LIMIT = 1 << 20  # 1 MiB of text in all
 INDENT = "  "
@@ -74,7 +75,7 @@ class PagerScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static(f" {self.title_text}: every field in full", id="pager-title", markup=False)
         yield Log(highlight=False, auto_scroll=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         log = self.query_one(Log)

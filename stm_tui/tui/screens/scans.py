@@ -15,7 +15,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from stm_tui.api.models import Scan
 from stm_tui.api.writes.execute import WriteOutcome
@@ -25,6 +25,7 @@ from stm_tui.store.store import Diff
 from stm_tui.tui import keys
 from stm_tui.tui.host import ScreenHost
 from stm_tui.tui.screens.list_screen import ListScreen
+from stm_tui.tui.widgets.key_footer import KeyFooter
 from stm_tui.tui.writes.form import RequestForm
 from stm_tui.tui.writes.scan_form import ScanFileRequest, scan_file_form
 from stm_tui.views.scan_compare import compare_renderable
@@ -168,7 +169,7 @@ class ScanCompareScreen(Screen[None]):
         with VerticalScroll():
             yield Static(Text("loading both reports…", style="dim"), id="compare-body",
                          markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         session = self.host.session

@@ -19,12 +19,13 @@ from textual.app import App, ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from stm_tui.api.errors import StmError
 from stm_tui.diagnose.findings import Report
 from stm_tui.sanitize import clean_message
 from stm_tui.tui import actions, keys
+from stm_tui.tui.widgets.key_footer import KeyFooter
 
 # Kinds of first-request failure that stop the start; the rest (a 403 on reading oneself,
 # a bad response) open the dashboard, which shows them per area.
@@ -208,7 +209,7 @@ class StartFailureScreen(Screen[str]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(self._problem_view(), id="start-problem", markup=False)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         if self.problem.diagnose is not None:

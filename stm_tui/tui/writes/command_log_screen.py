@@ -22,11 +22,12 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from stm_tui.api.command_log import CallRecord, CommandLog, short_path
 from stm_tui.sanitize import clean_cell
 from stm_tui.tui import keys
+from stm_tui.tui.widgets.key_footer import KeyFooter
 
 REDRAW_DELAY = 0.25  # seconds: a burst of calls (a sync of 100 pages) costs one redraw
 STATS_ROWS = 8
@@ -138,7 +139,7 @@ class CommandLogScreen(Screen[None]):
         yield Static("", id="log-verdict", markup=False)
         yield Static("", id="log-stats", markup=False)
         yield CallList(id="log-calls")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self._unsubscribe = self.command_log.subscribe(self._on_record)
