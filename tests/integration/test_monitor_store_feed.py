@@ -74,8 +74,9 @@ async def test_an_outage_loses_no_signature(
 ) -> None:
     session = await session_for(server, clock)
     try:
-        await until(clock, lambda: session.history("signatures").loaded)  # type: ignore[union-attr]
         hotfix = release_named(server, "platform-q4-hotfix")
+        await until(clock, lambda: session.history("signatures").loaded  # type: ignore[union-attr]
+                    and hotfix["id"] in session.store.collection("releases").items)
         model = MonitorModel(windows_in_store(session.store, [hotfix["id"]]), clock=clock)
         feed = StoreFeed(session, model)
         running.append(asyncio.create_task(feed.run()))
@@ -116,8 +117,10 @@ async def test_history_older_than_the_stores_is_read_once(
 
     session.command_log.subscribe(on_call)
     try:
-        await until(clock, lambda: session.history("signatures").loaded)  # type: ignore[union-attr]
         fw = release_named(server, "platform-fw-7.1")
+        # The window must be in the store too: the model is built from what the store holds.
+        await until(clock, lambda: session.history("signatures").loaded  # type: ignore[union-attr]
+                    and fw["id"] in session.store.collection("releases").items)
         model = MonitorModel(windows_in_store(session.store, [fw["id"]]), clock=clock)
         feed = StoreFeed(session, model, history_source=ClientSource(session.client))  # type: ignore[arg-type]
         running.append(asyncio.create_task(feed.run()))
