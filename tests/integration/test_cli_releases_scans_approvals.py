@@ -44,6 +44,12 @@ def release_named(server: EmulatorServer, name: str) -> dict[str, Any] | None:
     return next((r for r in items if r["name"] == name), None)
 
 
+def status_of(server: EmulatorServer, name: str) -> str | None:
+    """The release window's status as the emulator has it; None when there is no such window."""
+    found = release_named(server, name)
+    return None if found is None else found["status"]
+
+
 def soon(hours: float = 1) -> str:
     # The CLI checks "starts in the past" against this machine's clock; the emulator's is
     # frozen earlier, so a start an hour from now is in the future for both.
@@ -149,7 +155,7 @@ def test_bad_name_names_the_rule(server: EmulatorServer, tmp_path: Path) -> None
 def test_approve_and_reject_a_requested_window(server: EmulatorServer, tmp_path: Path) -> None:
     r = run_cli(tmp_path, "release", "approve", PENDING, "--yes", env=env_of(server))
     assert r.returncode == 0, r.stderr
-    assert release_named(server, PENDING)["status"] == "APPROVED"  # type: ignore[index]
+    assert status_of(server, PENDING) == "APPROVED"
     # Now it is not pending any more: the service refuses a second decision.
     r = run_cli(tmp_path, "release", "reject", PENDING, "--reason", "late", "--yes",
                 env=env_of(server))
@@ -176,11 +182,11 @@ def test_reject_keeps_the_reason_and_a_signer_may_not(
 def test_close_needs_the_name_typed(server: EmulatorServer, tmp_path: Path) -> None:
     r = run_cli(tmp_path, "release", "close", "desktop-4.3.0", "--yes", env=env_of(server))
     assert r.returncode == 20 and "--confirm desktop-4.3.0" in r.stderr
-    assert release_named(server, "desktop-4.3.0")["status"] == "OPEN"  # type: ignore[index]
+    assert status_of(server, "desktop-4.3.0") == "OPEN"
     r = run_cli(tmp_path, "release", "close", "desktop-4.3.0", "--yes", "--confirm",
                 "desktop-4.3.0", env=env_of(server))
     assert r.returncode == 0, r.stderr
-    assert release_named(server, "desktop-4.3.0")["status"] == "CLOSED"  # type: ignore[index]
+    assert status_of(server, "desktop-4.3.0") == "CLOSED"
 
 
 def test_scan_submit_waits_and_fails_on_findings(server: EmulatorServer, tmp_path: Path) -> None:

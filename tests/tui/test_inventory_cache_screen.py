@@ -14,9 +14,11 @@ from stm_tui.api.writes.keypairs import delete_keypair
 from stm_tui.emulator.server import EmulatorServer
 from stm_tui.session import Session
 from stm_tui.tui.app import StmApp
+from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.views.table_model import plain
 from tests.integration._emu import api_key, client_for, create_keypair
 from tests.integration.test_inventory_cache import GatedClient, until
+from tests.tui._pilot import top
 from tests.tui.conftest import LOCAL, SHOWN_HOST, frozen, wait_until
 
 
@@ -27,7 +29,7 @@ def session_on(client: GatedClient | None, server: EmulatorServer, cache_dir: Pa
 
 
 def row_text(app: StmApp, key: str) -> str:
-    return " ".join(plain(cell) for cell in app.screen.table.get_row(key).cells)  # type: ignore[attr-defined]
+    return " ".join(plain(cell) for cell in top(app, ListScreen).table.get_row(key).cells)
 
 
 def freshness(app: StmApp) -> str:
@@ -60,13 +62,13 @@ async def test_the_dashboard_opens_on_the_cache_then_shows_the_changes(
     app = StmApp(session_on(client, fresh_emulator, tmp_path))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("2")  # keypairs
-        await wait_until(pilot, lambda: deleted.id in app.screen.table.visible_keys())  # type: ignore[attr-defined]
-        assert added.id not in app.screen.table.visible_keys()  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: deleted.id in top(app, ListScreen).table.visible_keys())
+        assert added.id not in top(app, ListScreen).table.visible_keys()
         await wait_until(pilot, lambda: "cached · from" in freshness(app))
 
         client.open()
-        await wait_until(pilot, lambda: added.id in app.screen.table.visible_keys())  # type: ignore[attr-defined]
-        await wait_until(pilot, lambda: deleted.id not in app.screen.table.visible_keys())  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: added.id in top(app, ListScreen).table.visible_keys())
+        await wait_until(pilot, lambda: deleted.id not in top(app, ListScreen).table.visible_keys())
         assert "it-cache-on-screen" in row_text(app, added.id)
         await wait_until(pilot, lambda: "cached" not in freshness(app))
 
