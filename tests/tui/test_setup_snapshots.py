@@ -38,6 +38,8 @@ async def _keypair_profile_form_filled(pilot: Pilot[Any]) -> None:
     await wait_until(pilot, lambda: isinstance(app.screen, RequestForm))
     await pilot.press(*"ci-release-keys")
     await wait_until(pilot, lambda: app.screen.query(Input).first().value == "ci-release-keys")
+    # The write-mode toast is timed: on a slow machine it is gone before the picture is taken.
+    app.clear_notifications()
     await pilot.pause()
 
 
