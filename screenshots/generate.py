@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -98,18 +98,26 @@ def to_png(svg: Path) -> Path | None:
     return png
 
 
-def main() -> int:
+Shoot = Callable[[EmulatorServer, str, tuple[int, int], Any], Path]
+
+
+def shoot_all(shots: Sequence[tuple[str, tuple[int, int], Any]], shoot_one: Shoot) -> int:
+    """Every shot against one demo emulator on the fixed clock, each as SVG and PNG."""
     with tempfile.TemporaryDirectory(prefix="stm-tui-shots-") as data:
         server = EmulatorServer(data_dir=Path(data), seed="demo", clock=lambda: FROZEN)
         server.start()
         try:
-            for name, size, keys in SHOTS:
-                svg = shoot(server, name, size, keys)
+            for name, size, how in shots:
+                svg = shoot_one(server, name, size, how)
                 png = to_png(svg)
                 print(svg.name, png.name if png else "(no rsvg-convert: SVG only)")
         finally:
             server.stop()
     return 0
+
+
+def main() -> int:
+    return shoot_all(SHOTS, shoot)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from stm_tui.session import Session
 from stm_tui.tui.app import StmApp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import FROZEN, HERE, _settle, to_png  # noqa: E402
+from generate import FROZEN, HERE, _settle, shoot_all
 
 Steps = Callable[[Pilot[Any]], Awaitable[None]]
 
@@ -87,17 +86,7 @@ def shoot(server: EmulatorServer, name: str, size: tuple[int, int], steps: Steps
 
 
 def main() -> int:
-    with tempfile.TemporaryDirectory(prefix="stm-tui-shots-") as data:
-        server = EmulatorServer(data_dir=Path(data), seed="demo", clock=lambda: FROZEN)
-        server.start()
-        try:
-            for name, size, steps in SHOTS:
-                svg = shoot(server, name, size, steps)
-                png = to_png(svg)
-                print(svg.name, png.name if png else "(no rsvg-convert: SVG only)")
-        finally:
-            server.stop()
-    return 0
+    return shoot_all(SHOTS, shoot)
 
 
 if __name__ == "__main__":
