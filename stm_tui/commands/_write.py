@@ -338,3 +338,26 @@ async def find(session: Session, resource: str, wanted: str) -> Any:
     from stm_tui.commands._lookup import find_item
 
     return await find_item(session.client, spec_for(resource), wanted)
+
+
+def named_item_command(resource: str, module: str, builder_name: str) -> Any:
+    """A write command on one item found by name or id, whose call is
+    `<module>.<builder_name>(id, name)` (enable, disable); the builder's module is imported
+    when the command runs, as every command's is, so `--help` stays fast."""
+
+    @write_options
+    @click.argument("name")
+    @click.pass_context
+    def command(ctx: click.Context, name: str, opts: WriteOptions) -> None:
+        import importlib
+
+        builder = getattr(importlib.import_module(module), builder_name)
+
+        async def build(session: Session) -> WriteCall:
+            item = await find(session, resource, name)
+            call: WriteCall = builder(item.id, item.name or item.id)
+            return call
+
+        run_write(ctx, opts, build)
+
+    return command

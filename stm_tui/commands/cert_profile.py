@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from stm_tui.commands._write import WriteOptions, find, request, run_write, write_options
+from stm_tui.commands._write import (
+    WriteOptions,
+    find,
+    named_item_command,
+    request,
+    run_write,
+    write_options,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -176,20 +183,7 @@ def clone(ctx: click.Context, name: str, new_name: str, opts: WriteOptions) -> N
 
 
 def _switch(builder_name: str) -> Any:
-    @write_options
-    @click.argument("name")
-    @click.pass_context
-    def command(ctx: click.Context, name: str, opts: WriteOptions) -> None:
-        from stm_tui.api.writes import profiles
-
-        async def build(session: Session) -> WriteCall:
-            item = await find(session, "certificate_profiles", name)
-            call: WriteCall = getattr(profiles, builder_name)(item.id, item.name or item.id)
-            return call
-
-        run_write(ctx, opts, build)
-
-    return command
+    return named_item_command("certificate_profiles", "stm_tui.api.writes.profiles", builder_name)
 
 
 cert_profile.command("enable", help="Enable a certificate profile (by name or id).")(
