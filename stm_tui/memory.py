@@ -142,6 +142,12 @@ def share_fields_set(model: BaseModel) -> None:
     object.__setattr__(model, "__pydantic_fields_set__", shared)
 
 
+def fields_set_shared(model: BaseModel) -> bool:
+    """Whether `model` still has the shared set it was given when validated: one that was
+    assigned to since has its own (see `own_fields_set`)."""
+    return id(model.__pydantic_fields_set__) in _SHARED_SET_IDS
+
+
 def own_fields_set(model: BaseModel) -> None:
     """Give `model` its own fields set before pydantic adds to it (on assignment).
     (`model_copy` copies the set itself.)"""

@@ -43,13 +43,8 @@ from stm_tui.api.errors import (
     error_for_status,
 )
 from stm_tui.api.hosts import validate_host
-from stm_tui.api.paging import (
-    parse_array,
-    parse_envelope,
-    parse_page_fast,
-    validate_items,
-    validate_one,
-)
+from stm_tui.api.item_pages import parse_page
+from stm_tui.api.paging import parse_array, parse_envelope, validate_items, validate_one
 from stm_tui.api.resources import ResourceSpec
 from stm_tui.api.retry import RETRY_STATUSES, HostGate, RetryPolicy, parse_retry_after
 from stm_tui.api.routes import STM, template_of
@@ -333,7 +328,7 @@ class Engine:
             return
 
         first = await self.get(spec.path, {**filters, "limit": self.page_size, "offset": 0})
-        fast = parse_page_fast(spec.model, first.content)
+        fast = parse_page(spec.model, first.content)
         page = fast[0] if fast is not None else parse_envelope(first.content, where)
         step = page.limit if page.limit > 0 else max(1, len(page.items))
         # The server controls `total`: judge it by arithmetic before building anything from
@@ -355,9 +350,9 @@ class Engine:
                 # A large page parses on a worker thread: the same CPU, but the event loop
                 # (the UI) gets the interpreter in between, so keys are answered during a
                 # 100,000-item sync instead of after each page.
-                fast = await asyncio.to_thread(parse_page_fast, spec.model, resp.content)
+                fast = await asyncio.to_thread(parse_page, spec.model, resp.content)
             else:
-                fast = parse_page_fast(spec.model, resp.content)
+                fast = parse_page(spec.model, resp.content)
             if fast is not None:
                 return resp, fast[1], step
             rest = parse_envelope(resp.content, where)

@@ -14,7 +14,8 @@ from datetime import datetime
 
 from stm_tui.api import models as m
 from stm_tui.api.engine import Engine
-from stm_tui.api.paging import parse_envelope, parse_page_fast, validate_items, validate_one
+from stm_tui.api.item_pages import parse_page
+from stm_tui.api.paging import parse_envelope, validate_items, validate_one
 from stm_tui.api.resources import ResourceSpec, spec_for
 from stm_tui.api.routes import path
 
@@ -109,7 +110,7 @@ async def list_page(
     where = f"GET {spec.path}"
     query = {**_query(spec, filters), "limit": limit, "offset": offset}
     response = await engine.get(spec.path, query)
-    fast = parse_page_fast(spec.model, response.content)
+    fast = parse_page(spec.model, response.content)
     if fast is not None:
         return fast[0].total, list(fast[1])
     page = parse_envelope(response.content, where)

@@ -70,6 +70,27 @@ def test_what_is_saved_reads_back_equal_with_unknown_fields_and_nulls(tmp_path: 
     assert first.certificates[0] is back  # held once, as in the store
 
 
+def test_certificates_of_different_chains_read_back_their_own_chain(tmp_path: Path) -> None:
+    # Chains are encoded once per distinct chain: one issuer's certificates share it, and a
+    # certificate of another issuer (or with none) must not be given it.
+    other_leaf, other_ca, _ = make_cert()
+    same_a, same_b = cert(1), cert(2)
+    other = cert(3, cert=b64der(other_leaf), chain=[
+        {"cert_type": "INTERMEDIATE", "blob": b64der(other_ca)},
+        {"cert_type": "ROOT", "blob": b64der(CA)},
+    ])
+    bare = cert(4, chain=[])
+    file = saved_file(tmp_path)
+    file.save("certificates", [same_a, same_b, other, bare], [], SAVED)
+    loaded = file.load()
+    file.close()
+    chains = {c.id: [(e.cert_type, e.blob) for e in c.chain]
+              for c in loaded.items["certificates"] if isinstance(c, m.Certificate)}
+    assert chains["c1"] == chains["c2"] == [("ROOT", b64der(CA))]
+    assert chains["c3"] == [("INTERMEDIATE", b64der(other_ca)), ("ROOT", b64der(CA))]
+    assert chains["c4"] == []
+
+
 def test_removals_and_complete_rewrites_leave_exactly_the_collection(tmp_path: Path) -> None:
     file = saved_file(tmp_path)
     file.save("certificates", [cert(1), cert(2), cert(3)], [], SAVED)
