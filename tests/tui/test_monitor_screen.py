@@ -93,7 +93,12 @@ async def test_a_new_signature_shows_in_the_stream(
         assert await refused.sign(keypair_named(server, "platform-firmware-update")) is None
         await signer.aclose()
         await refused.aclose()
-        await wait_until(pilot, lambda: any(a.id == signed for a in stream.shown))
+        # Both attempts, not only the signature: the refused one can come a poll later.
+        await wait_until(
+            pilot,
+            lambda: any(a.id == signed for a in stream.shown)
+            and any(a.status == "FAILED" for a in stream.shown),
+        )
         rows = [line_text(stream, y) for y in (1, 2)]
         ok = next(r for r in rows if " OK" in r)
         # Time to the second, keypair (cut in the middle), signer, algorithm, hash, the IP the
