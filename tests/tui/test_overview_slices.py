@@ -1,0 +1,80 @@
+"""The Overview re-examines a large batch slice by slice: the event loop (keys, frames) runs
+between slices, and what it ends up showing is exactly the whole triage."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from datetime import timedelta
+
+import pytest
+
+from stm_tui.api.models import Certificate
+from stm_tui.tui.app import StmApp
+from stm_tui.tui.screens import overview as overview_module
+from stm_tui.tui.screens.overview import OverviewScreen
+from stm_tui.views import triage
+from tests.tui.conftest import FROZEN, loaded, wait_until
+
+EXTRA = 1200
+
+
+def expiring(n: int) -> Certificate:
+    # Inside the 7-day window: each one is an Overview row.
+    return Certificate(
+        id=f"slice-{n:05d}",
+        alias=f"slice-cert-{n}",
+        certificate_status="ACTIVE",
+        valid_to=FROZEN + timedelta(days=3, minutes=n),
+    )
+
+
+async def test_a_large_batch_is_examined_in_slices_with_the_loop_running_between(
+    app_factory: Callable[..., StmApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(overview_module, "SLICE", 100)
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        screen = app.screen
+        assert isinstance(screen, OverviewScreen)
+        app.session.poller.pause()  # the server's next listing would drop the extra ones
+        before = screen.table.row_count
+
+        examined: list[int] = []
+        seen_by_the_loop: list[int] = []
+        refresh = screen._triage.refresh
+
+        def counting(*args: object, **kw: object) -> set[str]:
+            ids = args[4] if len(args) > 4 else kw.get("ids")
+            size = len(ids) if isinstance(ids, Collection) and not isinstance(ids, str) else 0
+            if not examined:
+                # Runs when the loop next gets a turn: before the pass ends only if it yields.
+                app.call_later(lambda: seen_by_the_loop.append(sum(examined)))
+            examined.append(size)
+            return refresh(*args, **kw)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(screen._triage, "refresh", counting)
+        app.session.store.upsert("certificates", [expiring(n) for n in range(EXTRA)])
+        await wait_until(pilot, lambda: bool(examined) and not screen.examining)
+
+        assert max(examined) <= 100 and sum(examined) >= EXTRA
+        assert seen_by_the_loop and seen_by_the_loop[0] < EXTRA
+        store = app.session.store
+        reports = dict(store.collection("scan_reports").items)
+        whole = triage.triage(store, app.now(), reports)
+        assert screen.table.row_count == len(whole) == before + EXTRA
+        assert {f"certificates:slice-{n:05d}" for n in range(EXTRA)} <= set(screen._rows)
+
+
+async def test_a_small_batch_is_examined_at_once(app_factory: Callable[..., StmApp]) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        screen = app.screen
+        assert isinstance(screen, OverviewScreen)
+        app.session.poller.pause()
+        before = screen.table.row_count
+        app.session.store.upsert("certificates", [expiring(n) for n in range(5)])
+        # No turn of the loop in between: the rows are there as the store call returns.
+        assert not screen.examining
+        assert screen.table.row_count == before + 5
