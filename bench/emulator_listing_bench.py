@@ -3,21 +3,22 @@
     python bench/emulator_listing_bench.py [--certs N] [--baseline-rev REV] [--no-warm]
 
 `stm-tui emulator` in its own process (activity off) on a throw-away copy of the cached
-`scale:N` data dir. On a freshly started emulator, every page of
-`/certificates?limit=100` then of `/keypairs?limit=100` is fetched one request at a time
-(cold), then both again (warm, unless `--no-warm`); a second fresh emulator serves the same
-listings with 8 requests in flight, as the dashboard sends them. Reports seconds per listing
-and the emulator's RSS after them. The bodies of each listing are hashed: every run of one
+`scale:N` data dir. On a freshly started emulator, every page of `/certificates?limit=100`
+then of `/keypairs?limit=100` is fetched one request at a time (cold), then both again
+(warm, unless `--no-warm`); a second fresh emulator serves the same listings with 8 requests
+in flight, as the dashboard sends them. The client is the stdlib's `http.client` on
+keep-alive connections, so the figures are the emulator's. Reports seconds per listing and
+the emulator's RSS after them. The bodies of each listing are hashed: every run of one
 revision must serve the same bytes, and (when no certificate expired in between) so must
 `--baseline-rev`, that git revision's `stm_tui` (extracted with `git archive`, run with
-`PYTHONPATH`) measured in the same run.
+`PYTHONPATH`) measured in the same run. `--pages N` takes the first N pages only.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import hashlib
+import http.client
 import json
 import os
 import shutil
@@ -25,13 +26,13 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-import httpx
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -44,6 +45,7 @@ IN_FLIGHT = 8
 LISTINGS = ("certificates", "keypairs")
 TARGETS = {"certificates": 4.0, "keypairs": 6.0}
 RSS_TARGET_MB = 600.0
+MAX_PAGES: int | None = None  # --pages: a quick look at the first pages only
 
 
 @contextmanager
@@ -92,52 +94,84 @@ def headers(creds: dict[str, Any]) -> dict[str, str]:
     return {"x-api-key": str(creds["users"]["lead"]["api_key"])}
 
 
-def offsets(http: httpx.Client, resource: str) -> list[int]:
-    total = int(http.get(f"{STM}/{resource}", params={"limit": 1}).json()["total"])
-    return list(range(0, total, PAGE))
+class Connection:
+    """One keep-alive connection (the stdlib client: httpx would spend more time reading
+    a 1.2 MB page than the emulator takes to serve it, and this measures the emulator)."""
+
+    def __init__(self, creds: dict[str, Any]) -> None:
+        url = urlsplit(creds["url"])
+        self.http = http.client.HTTPConnection(url.hostname or "127.0.0.1", url.port, timeout=120)
+        self.headers = headers(creds)
+
+    def page(self, resource: str, limit: int, offset: int) -> bytes:
+        self.http.request("GET", f"{STM}/{resource}?limit={limit}&offset={offset}",
+                          headers=self.headers)
+        response = self.http.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"{resource} offset {offset}: HTTP {response.status}")
+        return body
+
+    def close(self) -> None:
+        self.http.close()
+
+
+def offsets(creds: dict[str, Any], resource: str) -> list[int]:
+    conn = Connection(creds)
+    try:
+        total = int(json.loads(conn.page(resource, 1, 0))["total"])
+    finally:
+        conn.close()
+    return list(range(0, total, PAGE))[:MAX_PAGES]
 
 
 def serial(creds: dict[str, Any], resource: str) -> tuple[float, str]:
     """(seconds, sha256 of the bodies in page order) of one request at a time."""
+    pages = offsets(creds, resource)
     digest = hashlib.sha256()
-    with httpx.Client(base_url=creds["url"], headers=headers(creds), timeout=120) as http:
-        pages = offsets(http, resource)
+    conn = Connection(creds)
+    try:
         started = time.perf_counter()
         for offset in pages:
-            r = http.get(f"{STM}/{resource}", params={"limit": PAGE, "offset": offset})
-            r.raise_for_status()
-            digest.update(r.content)
+            digest.update(conn.page(resource, PAGE, offset))
         return time.perf_counter() - started, digest.hexdigest()
+    finally:
+        conn.close()
 
 
-async def _in_flight(creds: dict[str, Any], resource: str) -> tuple[float, str]:
-    with httpx.Client(base_url=creds["url"], headers=headers(creds), timeout=120) as first:
-        pages = offsets(first, resource)
+def in_flight(creds: dict[str, Any], resource: str) -> tuple[float, str]:
+    """(seconds, sha256 of the bodies in page order) with `IN_FLIGHT` requests at a time,
+    each on its own connection, as the dashboard's client pool sends them."""
+    pages = offsets(creds, resource)
+    todo = list(reversed(pages))
     bodies: dict[int, bytes] = {}
-    queue = list(reversed(pages))
-    limits = httpx.Limits(max_connections=IN_FLIGHT)
-    async with httpx.AsyncClient(base_url=creds["url"], headers=headers(creds), timeout=120,
-                                 limits=limits) as http:
+    lock = threading.Lock()
 
-        async def worker() -> None:
-            while queue:
-                offset = queue.pop()
-                r = await http.get(f"{STM}/{resource}", params={"limit": PAGE, "offset": offset})
-                r.raise_for_status()
-                bodies[offset] = r.content
+    def worker() -> None:
+        conn = Connection(creds)
+        try:
+            while True:
+                with lock:
+                    if not todo:
+                        return
+                    offset = todo.pop()
+                bodies[offset] = conn.page(resource, PAGE, offset)
+        finally:
+            conn.close()
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(IN_FLIGHT)))
-        seconds = time.perf_counter() - started
+    threads = [threading.Thread(target=worker) for _ in range(IN_FLIGHT)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    seconds = time.perf_counter() - started
+    if len(bodies) != len(pages):
+        raise RuntimeError(f"{resource}: {len(pages) - len(bodies)} pages failed")
     digest = hashlib.sha256()
     for offset in pages:
         digest.update(bodies[offset])
     return seconds, digest.hexdigest()
-
-
-def in_flight(creds: dict[str, Any], resource: str) -> tuple[float, str]:
-    """(seconds, sha256 of the bodies in page order) with `IN_FLIGHT` requests at a time."""
-    return asyncio.run(_in_flight(creds, resource))
 
 
 def measure(data: Path, seed: str, tree: Path | None, warm: bool) -> dict[str, Any]:
@@ -212,7 +246,11 @@ def main() -> int:
     parser.add_argument("--baseline-rev", default=None,
                         help="also measure this git revision of stm_tui, in the same run")
     parser.add_argument("--no-warm", action="store_true", help="skip the warm serial pass")
+    parser.add_argument("--pages", type=int, default=None,
+                        help="only the first N pages of each listing (targets then do not apply)")
     args = parser.parse_args()
+    global MAX_PAGES
+    MAX_PAGES = args.pages
     results = run(args.certs, args.baseline_rev, warm=not args.no_warm)
     for r in results:
         target = "-" if r["target"] is None else f"{r['target']:.2f}"

@@ -63,6 +63,10 @@ class EmulatorState:
         self._chain: list[dict[str, str]] | None = None
         self._keys: dict[str, crypto.PrivateKey] = {}
         self.fragment_cache = FragmentCache()  # rendered list items, see fragments.py
+        self._kp_refs: tuple[int, dict[str, dict[str, Any]]] = (-1, {})
+        # Pages built from fragments are pure CPU under the GIL: side by side they only slow
+        # each other down (each SQLite step hands the GIL over), so they take turns.
+        self.page_lock = threading.Lock()
         self.transports: dict[
             tuple[str, int], Any
         ] = {}  # live sockets, for dropped-connection faults
@@ -131,6 +135,15 @@ class EmulatorState:
             value = compute()
             self._orders[full] = value
         return value
+
+    def keypair_refs(self) -> dict[str, dict[str, Any]]:
+        """Keypair refs ({id, alias, limit_by_users}) read since the last write, by id;
+        callers add what they read. Never mutate a ref: pages share them."""
+        version, refs = self._kp_refs
+        if version != self.db.version:
+            refs = {}
+            self._kp_refs = (self.db.version, refs)
+        return refs
 
     def count_request(self, key: str) -> None:
         with self.stats_lock:
@@ -509,14 +522,15 @@ def list_page_raw(
     """`list_page` for items made from undecoded rows (`columns`): `items` turns the page's
     rows into their JSON, from cached fragments where it can (see fragments.py)."""
     source, sql, params = _page_filter(table, caller, page)
-    total, rowids = _page_rowids(state, table, source, sql, params, page, order)
-    if rowids is not None:
-        rows = state.db.select_raw_by_rowids(table, columns, rowids)
-    else:
-        rows = state.db.select_raw(
-            source, columns, sql, params, order=order, limit=page.limit, offset=page.offset
-        )
-    return _envelope(request, total, page, items(rows))
+    with state.page_lock:
+        total, rowids = _page_rowids(state, table, source, sql, params, page, order)
+        if rowids is not None:
+            rows = state.db.select_raw_by_rowids(table, columns, rowids)
+        else:
+            rows = state.db.select_raw(
+                source, columns, sql, params, order=order, limit=page.limit, offset=page.offset
+            )
+        return _envelope(request, total, page, items(rows))
 
 
 def record_audit(

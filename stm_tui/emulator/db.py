@@ -1,11 +1,9 @@
 """SQLite storage for the emulator.
 
 Every resource is one row: indexed columns for filtering and ordering, plus the full record
-as JSON in `data`. Writes go through one connection guarded by a lock (uvicorn's worker
-threads and the activity simulator take turns); every write runs in one transaction, so bad
-input or a crash never leaves half a change behind. Under WAL each thread reads through its
-own connection, so list pages served side by side do not queue behind one lock; without WAL
-(network filesystems) reads share the writing connection and its lock.
+as JSON in `data`. One connection guarded by a lock serves all threads (uvicorn's worker
+threads and the activity simulator); every write runs in one transaction, so bad input or a
+crash never leaves half a change behind.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ import json
 import os
 import sqlite3
 import threading
-import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -128,16 +125,6 @@ def choose_journal_mode(directory: Path, requested: str | None) -> str:
     return "DELETE" if filesystem_type(directory) in _NETWORK_FS else "WAL"
 
 
-class _Reader:
-    """A thread's read connection; closed with the thread's locals when the thread ends
-    (sqlite3 connections cannot be weakly referenced, their holder can)."""
-
-    __slots__ = ("__weakref__", "conn")
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-
 class Database:
     def __init__(self, path: Path, *, journal_mode: str | None = None) -> None:
         self.path = path
@@ -156,28 +143,7 @@ class Database:
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA busy_timeout=5000")
         self.version = 0  # bumped on every committed write; keys derived caches
-        self._local = threading.local()
-        self._readers: weakref.WeakSet[_Reader] = weakref.WeakSet()
-        self._closed = False
         self._create_schema()
-
-    def _reader(self) -> sqlite3.Connection | None:
-        """This thread's read connection (None: read through the writing connection)."""
-        if self.journal_mode != "WAL" or getattr(self._local, "in_tx", False):
-            # Inside its own write transaction a thread must see what it has written so far.
-            return None
-        reader: _Reader | None = getattr(self._local, "reader", None)
-        if reader is None:
-            with self._lock:
-                if self._closed:
-                    return None
-                conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-                conn.row_factory = sqlite3.Row
-                conn.execute("PRAGMA busy_timeout=5000")
-                conn.execute("PRAGMA query_only=1")
-                reader = self._local.reader = _Reader(conn)
-                self._readers.add(reader)
-        return reader.conn
 
     def _create_schema(self) -> None:
         with self.tx() as c:
@@ -202,27 +168,17 @@ class Database:
     def tx(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: commits on success, rolls back on any exception."""
         with self._lock:
-            outer = getattr(self._local, "in_tx", False)
             self._conn.execute("BEGIN IMMEDIATE")
-            self._local.in_tx = True
             try:
                 yield self._conn
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
-            finally:
-                self._local.in_tx = outer
             self._conn.execute("COMMIT")
             self.version += 1
 
     @contextlib.contextmanager
     def read(self) -> Iterator[sqlite3.Connection]:
-        """A connection to read with; fetch everything before leaving the block (an open
-        cursor would hold its read snapshot, hiding later commits)."""
-        conn = self._reader()
-        if conn is not None:
-            yield conn
-            return
         with self._lock:
             yield self._conn
 
@@ -233,9 +189,6 @@ class Database:
 
     def close(self) -> None:
         with self._lock:
-            self._closed = True
-            for reader in list(self._readers):
-                reader.conn.close()
             self._conn.close()
 
     # ---- generic record access -------------------------------------------------------

@@ -26,9 +26,6 @@ from stm_tui.emulator.context import Caller
 from stm_tui.emulator.fragment_cache import Entry, FragmentCache
 from stm_tui.emulator.util import dumps
 
-# Never produced by `dumps` (it escapes control characters), so safe to cut at.
-_HOLE = "\x00"
-
 CERT_COLUMNS = "id, keypair_id, account_id, status, valid_to, data"
 KEYPAIR_COLUMNS = "id, account_id, data"
 _CERT_HOLES = ("chain",)
@@ -36,21 +33,23 @@ _KEYPAIR_HOLES = ("certificates", "number_of_active_certificates", "is_signable_
 
 
 def cut(item: dict[str, Any], holes: Sequence[str]) -> list[bytes]:
-    """`dumps(item)` in pieces around the values of `holes` (keys of `item`, in order):
-    pieces[0] + value0 + pieces[1] + ... + pieces[-1] is the whole JSON again."""
-    members: list[str] = []
-    run: dict[str, Any] = {}
-    for key, value in item.items():
-        if key in holes:
-            if run:
-                members.append(dumps(run)[1:-1])
-                run = {}
-            members.append(dumps(key) + ":" + _HOLE)
-        else:
-            run[key] = value
-    if run:
-        members.append(dumps(run)[1:-1])
-    return ("{" + ",".join(members) + "}").encode().split(_HOLE.encode())
+    """`dumps(item)` in pieces around the values of `holes`, top-level keys of `item` in
+    order: pieces[0] + value0 + pieces[1] + ... + pieces[-1] is the whole JSON again.
+
+    One encoding with each hole's value set to 0, cut at the first `"hole":0` after the
+    previous cut. Inside a string every quote is escaped, so `"hole":` there is never
+    matched; a nested object before a hole must not use the hole's name as a key (the
+    items cut here only nest objects whose keys `render` fixes)."""
+    text = dumps({k: 0 if k in holes else v for k, v in item.items()}).encode()
+    pieces: list[bytes] = []
+    start = 0
+    for key in holes:
+        marker = b'"' + key.encode() + b'":'
+        at = text.index(marker + b"0", start) + len(marker)
+        pieces.append(text[start:at])
+        start = at + 1
+    pieces.append(text[start:])
+    return pieces
 
 
 class Deps:
@@ -79,10 +78,17 @@ class Deps:
         return self._groups[team_id]
 
 
+def _status(status: str, valid_to: str, now: str) -> str:
+    """`render.cert_status` from the row's columns."""
+    if status == "REVOKED":
+        return "REVOKED"
+    return "EXPIRED" if valid_to <= now else "ACTIVE"
+
+
 def _cert_seen(deps: Deps, row: Sequence[Any], inputs: tuple[str, str]) -> tuple[Any, ...]:
     _, keypair_id, account_id, status, valid_to, _ = row
     return (
-        render.cert_status({"status": status, "valid_to": valid_to}, deps.lk.now),
+        _status(status, valid_to, deps.lk.now),
         deps.lk.keypair_ref(keypair_id),
         deps.user(inputs[0]),
         deps.user(inputs[1]),
@@ -147,8 +153,7 @@ def keypairs(deps: Deps, caller: Caller, rows: Sequence[Sequence[Any]]) -> list[
         )
         for cert_row, fragment in zip(cert_rows, certificates(deps, cert_rows), strict=True):
             by_keypair[cert_row[1]].append(fragment)
-            status = render.cert_status({"status": cert_row[3], "valid_to": cert_row[4]}, lk.now)
-            active[cert_row[1]] += status == "ACTIVE"
+            active[cert_row[1]] += _status(cert_row[3], cert_row[4], lk.now) == "ACTIVE"
     cache: FragmentCache = state.fragment_cache
     entries = cache.get_many([("keypair", i) for i in ids])
     out: list[bytes] = []
@@ -173,15 +178,19 @@ def keypairs(deps: Deps, caller: Caller, rows: Sequence[Sequence[Any]]) -> list[
         signable = render.signable_by(lk, caller, entry.inputs)
         head, after_certs, after_count, tail = entry.pieces
         out.append(
-            head
-            + b"["
-            + b",".join(by_keypair[kp_id])
-            + b"]"
-            + after_certs
-            + str(active[kp_id]).encode()
-            + after_count
-            + (b"true" if signable else b"false")
-            + tail
+            b"".join(
+                (
+                    head,
+                    b"[",
+                    b",".join(by_keypair[kp_id]),
+                    b"]",
+                    after_certs,
+                    str(active[kp_id]).encode(),
+                    after_count,
+                    b"true" if signable else b"false",
+                    tail,
+                )
+            )
         )
     if fresh:
         cache.put_many(fresh)

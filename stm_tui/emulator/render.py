@@ -63,6 +63,15 @@ class Lookup:
         wanted = sorted(set(ids) - set(self._kp_refs))
         if not wanted:
             return
+        # Refs read since the last write are still right (json_extract parses each keypair).
+        known = self.state.keypair_refs()
+        for kp_id in wanted:
+            ref = known.get(kp_id)
+            if ref is not None:
+                self._kp_refs[kp_id] = ref
+        wanted = [k for k in wanted if k not in self._kp_refs]
+        if not wanted:
+            return
         marks = ",".join("?" * len(wanted))
         with self.state.db.read() as c:
             rows = c.execute(
@@ -71,7 +80,8 @@ class Lookup:
                 wanted,
             ).fetchall()
         for kp_id, alias, limited in rows:
-            self._kp_refs[kp_id] = {"id": kp_id, "alias": alias, "limit_by_users": bool(limited)}
+            ref = {"id": kp_id, "alias": alias, "limit_by_users": bool(limited)}
+            self._kp_refs[kp_id] = known[kp_id] = ref
 
     def get(self, table: str, item_id: str | None) -> dict[str, Any] | None:
         if item_id is None:
