@@ -1,15 +1,15 @@
 """Rendered list items kept as JSON bytes, so a page of certificates or keypairs is mostly
 spliced, not re-rendered.
 
-An entry is valid while the stored record is unchanged (the hash of its `data` column) and
-everything else it was rendered from still renders the same: the keypair ref, the users and
-the account a certificate names, a keypair's teams and users. Those are re-derived for every
-request from the request's `Lookup` (a few small records) and compared with what the entry
-saw. What changes per request or per caller is never cached but spliced in: the certificate
-chain, a keypair's embedded certificates (the same fragments the certificate listing uses,
-each rendered once per change), `number_of_active_certificates` and `is_signable_by_me`.
-Derived statuses (EXPIRED by the clock) are part of each entry's inputs, so a clock moving
-past `valid_to` renders that certificate again.
+An entry holds the JSON of one stored record cut into pieces around every value that depends
+on something else: the certificate chain, the derived certificate status, the keypair ref,
+the account, users and teams an item names, a keypair's embedded certificates (the same
+fragments the certificate listing uses, so each certificate is rendered once per change),
+`number_of_active_certificates` and the caller's `is_signable_by_me`. Those values are
+rendered for each request (once per request for each user, account, team or keypair) and
+spliced in, so a rename, a revoke or a clock moving past `valid_to` shows on the next read.
+What stays cached depends on the stored record alone: an entry is used while the hash of the
+row's `data` is the one it was made from; rows whose entry is valid are never JSON-decoded.
 
 The output is exactly `dumps(render.certificate(...))` / `dumps(render.keypair(...))`: those
 stay the single definition of the JSON; this module only cuts it into pieces.
@@ -28,54 +28,104 @@ from stm_tui.emulator.util import dumps
 
 CERT_COLUMNS = "id, keypair_id, account_id, status, valid_to, data"
 KEYPAIR_COLUMNS = "id, account_id, data"
-_CERT_HOLES = ("chain",)
-_KEYPAIR_HOLES = ("certificates", "number_of_active_certificates", "is_signable_by_me")
+_CERT_HOLES = (
+    "chain",
+    "certificate_status",
+    "keypair",
+    "account",
+    "created_by_user",
+    "modified_by_user",
+)
+_KEYPAIR_HOLES = (
+    "certificates",
+    "number_of_active_certificates",
+    "account",
+    "users",
+    "groups",
+    "is_signable_by_me",
+    "created_by_user",
+    "modified_by_user",
+)
+_STATUS = {s: dumps(s).encode() for s in ("ACTIVE", "EXPIRED", "REVOKED")}
 
 
 def cut(item: dict[str, Any], holes: Sequence[str]) -> list[bytes]:
     """`dumps(item)` in pieces around the values of `holes`, top-level keys of `item` in
     order: pieces[0] + value0 + pieces[1] + ... + pieces[-1] is the whole JSON again.
 
-    One encoding with each hole's value set to 0, cut at the first `"hole":0` after the
-    previous cut. Inside a string every quote is escaped, so `"hole":` there is never
-    matched; a nested object before a hole must not use the hole's name as a key (the
-    items cut here only nest objects whose keys `render` fixes)."""
+    One encoding with each hole's value set to 0, cut at `"hole":0`. Inside a string every
+    quote is escaped, so a marker is never found there; where one occurs more than once (a
+    nested object using the name), the pieces are encoded one run of keys at a time."""
     text = dumps({k: 0 if k in holes else v for k, v in item.items()}).encode()
+    markers = [b'"' + key.encode() + b'":0' for key in holes]
+    if any(text.count(m) != 1 for m in markers):
+        return _cut_by_runs(item, holes)
     pieces: list[bytes] = []
     start = 0
-    for key in holes:
-        marker = b'"' + key.encode() + b'":'
-        at = text.index(marker + b"0", start) + len(marker)
+    for marker in markers:
+        at = text.index(marker, start) + len(marker) - 1
         pieces.append(text[start:at])
         start = at + 1
     pieces.append(text[start:])
     return pieces
 
 
+def _cut_by_runs(item: dict[str, Any], holes: Sequence[str]) -> list[bytes]:
+    pieces: list[bytes] = []
+    members: list[str] = []  # of the piece being built; joined with "," as dumps does
+    lead = "{"  # what the piece starts with: "{", or "," after a spliced value
+    run: dict[str, Any] = {}
+    for key, value in item.items():
+        if key not in holes:
+            run[key] = value
+            continue
+        if run:
+            members.append(dumps(run)[1:-1])
+            run = {}
+        members.append(dumps(key) + ":")
+        pieces.append((lead + ",".join(members)).encode())
+        members, lead = [], ","
+    if run:
+        members.append(dumps(run)[1:-1])
+    pieces.append(((lead + ",".join(members)) if members else "").encode() + b"}")
+    return pieces
+
+
 class Deps:
-    """The small records items point at, rendered once per request."""
+    """The JSON of what items point at (users, accounts, teams, keypair refs, the chain),
+    rendered once per request."""
 
     def __init__(self, lk: render.Lookup) -> None:
         self.lk = lk
-        self._users: dict[str | None, dict[str, Any] | None] = {}
-        self._accounts: dict[str, dict[str, Any]] = {}
-        self._groups: dict[str, dict[str, Any] | None] = {}
         self.chain = dumps(lk.state.chain()).encode()
+        self._users: dict[str | None, bytes] = {}
+        self._accounts: dict[str, bytes] = {}
+        self._groups: dict[str, bytes | None] = {}
+        self._keypairs: dict[str, bytes | None] = {}
 
-    def user(self, user_id: str | None) -> dict[str, Any] | None:
-        if user_id not in self._users:
-            self._users[user_id] = self.lk.user_ref(user_id)
-        return self._users[user_id]
+    def user(self, user_id: str | None) -> bytes:
+        found = self._users.get(user_id)
+        if found is None:
+            found = self._users[user_id] = dumps(self.lk.user_ref(user_id)).encode()
+        return found
 
-    def account(self, account_id: str) -> dict[str, Any]:
-        if account_id not in self._accounts:
-            self._accounts[account_id] = self.lk.account(account_id)
-        return self._accounts[account_id]
+    def account(self, account_id: str) -> bytes:
+        found = self._accounts.get(account_id)
+        if found is None:
+            found = self._accounts[account_id] = dumps(self.lk.account(account_id)).encode()
+        return found
 
-    def group(self, team_id: str) -> dict[str, Any] | None:
+    def group(self, team_id: str) -> bytes | None:
         if team_id not in self._groups:
-            self._groups[team_id] = render.team_group(self.lk, team_id)
+            group = render.team_group(self.lk, team_id)
+            self._groups[team_id] = None if group is None else dumps(group).encode()
         return self._groups[team_id]
+
+    def keypair_ref(self, keypair_id: str) -> bytes | None:
+        if keypair_id not in self._keypairs:
+            ref = self.lk.keypair_ref(keypair_id)
+            self._keypairs[keypair_id] = None if ref is None else dumps(ref).encode()
+        return self._keypairs[keypair_id]
 
 
 def _status(status: str, valid_to: str, now: str) -> str:
@@ -85,58 +135,59 @@ def _status(status: str, valid_to: str, now: str) -> str:
     return "EXPIRED" if valid_to <= now else "ACTIVE"
 
 
-def _cert_seen(deps: Deps, row: Sequence[Any], inputs: tuple[str, str]) -> tuple[Any, ...]:
-    _, keypair_id, account_id, status, valid_to, _ = row
-    return (
-        _status(status, valid_to, deps.lk.now),
-        deps.lk.keypair_ref(keypair_id),
-        deps.user(inputs[0]),
-        deps.user(inputs[1]),
-        deps.account(account_id),
-    )
-
-
 def certificates(deps: Deps, rows: Sequence[Sequence[Any]]) -> list[bytes]:
     """The JSON of certificate rows (`CERT_COLUMNS`), each rendered only if it changed."""
-    cache: FragmentCache = deps.lk.state.fragment_cache
-    deps.lk.prefetch_keypair_refs([r[1] for r in rows])
+    lk = deps.lk
+    cache: FragmentCache = lk.state.fragment_cache
+    lk.prefetch_keypair_refs([r[1] for r in rows])
     entries = cache.get_many([("certificate", r[0]) for r in rows])
     out: list[bytes] = []
     fresh: list[tuple[tuple[str, str], Entry]] = []
-    for row, entry in zip(rows, entries, strict=True):
-        data_hash = hash(row[5])
-        if (
-            entry is None
-            or entry.data_hash != data_hash
-            or entry.seen != _cert_seen(deps, row, entry.inputs)
-        ):
-            rec = json.loads(row[5])
-            inputs = (rec["created_by"], rec["modified_by"])
-            entry = Entry(
-                data_hash,
-                inputs,
-                _cert_seen(deps, row, inputs),
-                cut(render.certificate(deps.lk, rec), _CERT_HOLES),
+    for (cert_id, keypair_id, account_id, status, valid_to, data), entry in zip(
+        rows, entries, strict=True
+    ):
+        data_hash = hash(data)
+        if entry is None or entry.data_hash != data_hash:
+            rec = json.loads(data)
+            # The stored ref stands in for a keypair that is gone (as in render.certificate).
+            inputs = (rec["created_by"], rec["modified_by"], dumps(rec["keypair"]).encode())
+            entry = Entry(data_hash, inputs, cut(render.certificate(lk, rec), _CERT_HOLES))
+            fresh.append((("certificate", cert_id), entry))
+        created_by, modified_by, stored_ref = entry.inputs
+        p = entry.pieces
+        out.append(
+            b"".join(
+                (
+                    p[0],
+                    deps.chain,
+                    p[1],
+                    _STATUS[_status(status, valid_to, lk.now)],
+                    p[2],
+                    deps.keypair_ref(keypair_id) or stored_ref,
+                    p[3],
+                    deps.account(account_id),
+                    p[4],
+                    deps.user(created_by),
+                    p[5],
+                    deps.user(modified_by),
+                    p[6],
+                )
             )
-            fresh.append((("certificate", row[0]), entry))
-        head, tail = entry.pieces
-        out.append(head + deps.chain + tail)
+        )
     if fresh:
         cache.put_many(fresh)
     return out
 
 
-def _keypair_seen(deps: Deps, account_id: str, inputs: dict[str, Any]) -> tuple[Any, ...]:
-    return (
-        [g for g in (deps.group(t) for t in inputs["team_ids"]) if g is not None],
-        [u for u in (deps.user(uid) for uid in inputs["user_ids"]) if u],
-        deps.user(inputs["created_by"]),
-        deps.user(inputs["modified_by"]),
-        deps.account(account_id),
-    )
-
-
-_KEYPAIR_INPUTS = ("id", "limit_by_users", "user_ids", "team_ids", "key_status")
+_KEYPAIR_INPUTS = (
+    "id",
+    "limit_by_users",
+    "user_ids",
+    "team_ids",
+    "key_status",
+    "created_by",
+    "modified_by",
+)
 
 
 def keypairs(deps: Deps, caller: Caller, rows: Sequence[Sequence[Any]]) -> list[bytes]:
@@ -160,35 +211,35 @@ def keypairs(deps: Deps, caller: Caller, rows: Sequence[Sequence[Any]]) -> list[
     fresh: list[tuple[tuple[str, str], Entry]] = []
     for (kp_id, account_id, data), entry in zip(rows, entries, strict=True):
         data_hash = hash(data)
-        if (
-            entry is None
-            or entry.data_hash != data_hash
-            or entry.seen != _keypair_seen(deps, account_id, entry.inputs)
-        ):
+        if entry is None or entry.data_hash != data_hash:
             rec = json.loads(data)
-            inputs = {k: rec[k] for k in (*_KEYPAIR_INPUTS, "created_by", "modified_by")}
+            inputs = {k: rec[k] for k in _KEYPAIR_INPUTS}
             lk.certs_by_keypair[kp_id] = []  # spliced in below, not rendered again
-            entry = Entry(
-                data_hash,
-                inputs,
-                _keypair_seen(deps, account_id, inputs),
-                cut(render.keypair(lk, caller, rec), _KEYPAIR_HOLES),
-            )
+            entry = Entry(data_hash, inputs, cut(render.keypair(lk, caller, rec), _KEYPAIR_HOLES))
             fresh.append((("keypair", kp_id), entry))
-        signable = render.signable_by(lk, caller, entry.inputs)
-        head, after_certs, after_count, tail = entry.pieces
+        kp = entry.inputs
+        groups = (deps.group(t) for t in kp["team_ids"])
+        p = entry.pieces
         out.append(
             b"".join(
                 (
-                    head,
-                    b"[",
-                    b",".join(by_keypair[kp_id]),
-                    b"]",
-                    after_certs,
+                    p[0],
+                    b"[" + b",".join(by_keypair[kp_id]) + b"]",
+                    p[1],
                     str(active[kp_id]).encode(),
-                    after_count,
-                    b"true" if signable else b"false",
-                    tail,
+                    p[2],
+                    deps.account(account_id),
+                    p[3],
+                    b"[" + b",".join(deps.user(u) for u in kp["user_ids"] if u is not None) + b"]",
+                    p[4],
+                    b"[" + b",".join(g for g in groups if g is not None) + b"]",
+                    p[5],
+                    b"true" if render.signable_by(lk, caller, kp) else b"false",
+                    p[6],
+                    deps.user(kp["created_by"]),
+                    p[7],
+                    deps.user(kp["modified_by"]),
+                    p[8],
                 )
             )
         )
