@@ -22,7 +22,7 @@ class Entry:
         self.data_hash = data_hash  # of the stored row the pieces were rendered from
         self.inputs = inputs  # what of that row the spliced-in values are rendered from
         self.pieces = pieces
-        self.size = sum(len(p) for p in pieces) + _ENTRY_OVERHEAD
+        self.size = sum(map(len, pieces)) + _ENTRY_OVERHEAD
 
 
 class FragmentCache:

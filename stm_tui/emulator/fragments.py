@@ -46,6 +46,7 @@ _KEYPAIR_HOLES = (
     "created_by_user",
     "modified_by_user",
 )
+_MARKERS: dict[str, bytes] = {}
 _STATUS = {s: dumps(s).encode() for s in ("ACTIVE", "EXPIRED", "REVOKED")}
 
 
@@ -56,14 +57,18 @@ def cut(item: dict[str, Any], holes: Sequence[str]) -> list[bytes]:
     One encoding with each hole's value set to 0, cut at `"hole":0`. Inside a string every
     quote is escaped, so a marker is never found there; where one occurs more than once (a
     nested object using the name), the pieces are encoded one run of keys at a time."""
-    text = dumps({k: 0 if k in holes else v for k, v in item.items()}).encode()
-    markers = [b'"' + key.encode() + b'":0' for key in holes]
-    if any(text.count(m) != 1 for m in markers):
-        return _cut_by_runs(item, holes)
+    zeroed = dict(item)
+    for key in holes:
+        zeroed[key] = 0
+    text = dumps(zeroed).encode()
     pieces: list[bytes] = []
     start = 0
-    for marker in markers:
-        at = text.index(marker, start) + len(marker) - 1
+    for key in holes:
+        marker = _MARKERS.get(key) or _MARKERS.setdefault(key, b'"' + key.encode() + b'":0')
+        found = text.find(marker, start)
+        if found < 0 or text.count(marker) != 1:
+            return _cut_by_runs(item, holes)
+        at = found + len(marker) - 1
         pieces.append(text[start:at])
         start = at + 1
     pieces.append(text[start:])
@@ -149,11 +154,13 @@ def certificates(deps: Deps, rows: Sequence[Sequence[Any]]) -> list[bytes]:
         data_hash = hash(data)
         if entry is None or entry.data_hash != data_hash:
             rec = json.loads(data)
-            # The stored ref stands in for a keypair that is gone (as in render.certificate).
-            inputs = (rec["created_by"], rec["modified_by"], dumps(rec["keypair"]).encode())
+            inputs = (rec["created_by"], rec["modified_by"])
             entry = Entry(data_hash, inputs, cut(render.certificate(lk, rec), _CERT_HOLES))
             fresh.append((("certificate", cert_id), entry))
-        created_by, modified_by, stored_ref = entry.inputs
+        created_by, modified_by = entry.inputs
+        ref = deps.keypair_ref(keypair_id)
+        if ref is None:  # the keypair is gone: its stored ref stands in (render.certificate)
+            ref = dumps(json.loads(data)["keypair"]).encode()
         p = entry.pieces
         out.append(
             b"".join(
@@ -163,7 +170,7 @@ def certificates(deps: Deps, rows: Sequence[Sequence[Any]]) -> list[bytes]:
                     p[1],
                     _STATUS[_status(status, valid_to, lk.now)],
                     p[2],
-                    deps.keypair_ref(keypair_id) or stored_ref,
+                    ref,
                     p[3],
                     deps.account(account_id),
                     p[4],
