@@ -50,7 +50,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "approval_requests": ("kind", "status", "keypair_id", "certificate_id"),
 }
 
-# Tables whose list items `render` caches (see `Database.update`).
+# Tables whose records count their updates (see `Database.update`).
 REVISIONED = frozenset({"keypairs", "certificates"})
 
 _INDEXES = (
@@ -226,9 +226,9 @@ class Database:
     @staticmethod
     def update(c: sqlite3.Connection, table: str, rec: dict[str, Any]) -> None:
         if table in REVISIONED:
-            # Rendered list items are cached by id and modified_on, which has one-second
-            # steps (and none under a frozen clock): two changes within a second were served
-            # stale. The revision tells them apart; it is never rendered.
+            # Counts updates, which modified_on (one-second steps, none under a frozen clock)
+            # cannot; never rendered. The rendered-item cache (fragments.py) checks the whole
+            # stored row, so it does not depend on this.
             rec["revision"] = int(rec.get("revision", 0)) + 1
         cols = ("account_id", "created_on", "modified_on", *TABLES[table], "data")
         sets = ",".join(f"{col}=?" for col in cols)
