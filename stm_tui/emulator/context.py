@@ -20,6 +20,7 @@ from stm_tui.emulator import crypto
 from stm_tui.emulator.db import Database
 from stm_tui.emulator.errors import ApiError, bad_input, denied
 from stm_tui.emulator.faults import FaultSpec
+from stm_tui.emulator.fragment_cache import FragmentCache
 from stm_tui.emulator.rbac import permissions_for
 from stm_tui.emulator.records import audit_record
 from stm_tui.emulator.util import Clock, dumps, iso, new_id, parse_ts
@@ -61,7 +62,11 @@ class EmulatorState:
         self._ca: tuple[crypto.Authority, crypto.Authority] | None = None
         self._chain: list[dict[str, str]] | None = None
         self._keys: dict[str, crypto.PrivateKey] = {}
-        self.fragments: dict[tuple[Any, ...], bytes] = {}  # rendered list items, see list_page
+        self.fragment_cache = FragmentCache()  # rendered list items, see fragments.py
+        self._kp_refs: tuple[int, dict[str, dict[str, Any]]] = (-1, {})
+        # Pages built from fragments are pure CPU under the GIL: side by side they only slow
+        # each other down (each SQLite step hands the GIL over), so they take turns.
+        self.page_lock = threading.Lock()
         self.transports: dict[
             tuple[str, int], Any
         ] = {}  # live sockets, for dropped-connection faults
@@ -131,10 +136,14 @@ class EmulatorState:
             self._orders[full] = value
         return value
 
-    def remember_fragment(self, key: tuple[Any, ...], fragment: bytes) -> None:
-        if len(self.fragments) > 50_000:
-            self.fragments.clear()
-        self.fragments[key] = fragment
+    def keypair_refs(self) -> dict[str, dict[str, Any]]:
+        """Keypair refs ({id, alias, limit_by_users}) read since the last write, by id;
+        callers add what they read. Never mutate a ref: pages share them."""
+        version, refs = self._kp_refs
+        if version != self.db.version:
+            refs = {}
+            self._kp_refs = (self.db.version, refs)
+        return refs
 
     def count_request(self, key: str) -> None:
         with self.stats_lock:
@@ -432,22 +441,10 @@ def etag_response(request: Request, body: bytes, status_code: int = 200) -> Resp
 DEEP_OFFSET = 1000
 
 
-def list_page(
-    request: Request,
-    state: EmulatorState,
-    table: str,
-    caller: Caller,
-    page: Paging,
-    render: Callable[[dict[str, Any]], dict[str, Any]],
-    py_filter: Callable[[dict[str, Any]], bool] | None = None,
-    prefetch: Callable[[list[dict[str, Any]]], None] | None = None,
-    cache_key: Callable[[dict[str, Any]], tuple[Any, ...]] | None = None,
-    order: str = "created_on, id",
-) -> Response:
-    """The STM envelope over `table`, ordered by created_on then id (or `order`).
-
-    With `cache_key`, each item's JSON is kept (keyed by everything it depends on) so a
-    dashboard polling the same page re-encodes nothing."""
+def _page_filter(
+    table: str, caller: Caller, page: Paging
+) -> tuple[str, str, list[Any]]:
+    """(table to read, WHERE, its parameters) of a listing."""
     where = ["account_id=?", *page.where]
     params: list[Any] = [caller.account_id, *page.params]
     source = table
@@ -457,17 +454,48 @@ def list_page(
         # Change-only refreshes match few rows: walk the modified_on index, not the whole
         # created_on order (the planner guesses wrong on big tables).
         source = f"{table} INDEXED BY {table}_modified"
-    sql = " AND ".join(where)
+    return source, " AND ".join(where), params
+
+
+def _page_rowids(
+    state: EmulatorState, table: str, source: str, sql: str, params: list[Any], page: Paging,
+    order: str,
+) -> tuple[int, list[int] | None]:
+    """(total, the page's rowids from the cached order, or None below DEEP_OFFSET)."""
+    total = state.cached_total(
+        (table, sql, tuple(params)), lambda: state.db.count(source, sql, params)
+    )
+    if page.offset < DEEP_OFFSET:
+        return total, None
+    rowids = state.cached_order(
+        (table, sql, tuple(params), order),
+        lambda: state.db.select_rowids(source, sql, params, order=order),
+    )
+    return total, rowids[page.offset : page.offset + page.limit]
+
+
+def _envelope(request: Request, total: int, page: Paging, parts: Sequence[bytes]) -> Response:
+    head = f'{{"total":{total},"offset":{page.offset},"limit":{page.limit},"items":['
+    return etag_response(request, head.encode() + b",".join(parts) + b"]}")
+
+
+def list_page(
+    request: Request,
+    state: EmulatorState,
+    table: str,
+    caller: Caller,
+    page: Paging,
+    render: Callable[[dict[str, Any]], dict[str, Any]],
+    py_filter: Callable[[dict[str, Any]], bool] | None = None,
+    prefetch: Callable[[list[dict[str, Any]]], None] | None = None,
+    order: str = "created_on, id",
+) -> Response:
+    """The STM envelope over `table`, ordered by created_on then id (or `order`)."""
+    source, sql, params = _page_filter(table, caller, page)
     if py_filter is None:
-        total = state.cached_total(
-            (table, sql, tuple(params)), lambda: state.db.count(source, sql, params)
-        )
-        if page.offset >= DEEP_OFFSET:
-            rowids = state.cached_order(
-                (table, sql, tuple(params), order),
-                lambda: state.db.select_rowids(source, sql, params, order=order),
-            )
-            rows = state.db.select_by_rowids(table, rowids[page.offset : page.offset + page.limit])
+        total, rowids = _page_rowids(state, table, source, sql, params, page, order)
+        if rowids is not None:
+            rows = state.db.select_by_rowids(table, rowids)
         else:
             rows = state.db.select(
                 source, sql, params, order=order, limit=page.limit, offset=page.offset
@@ -478,17 +506,31 @@ def list_page(
         rows = matching[page.offset : page.offset + page.limit]
     if prefetch is not None:
         prefetch(rows)
-    parts = []
-    for row in rows:
-        key = cache_key(row) if cache_key is not None else None
-        fragment = state.fragments.get(key) if key is not None else None
-        if fragment is None:
-            fragment = dumps(render(row)).encode()
-            if key is not None:
-                state.remember_fragment(key, fragment)
-        parts.append(fragment)
-    head = f'{{"total":{total},"offset":{page.offset},"limit":{page.limit},"items":['
-    return etag_response(request, head.encode() + b",".join(parts) + b"]}")
+    return _envelope(request, total, page, [dumps(render(row)).encode() for row in rows])
+
+
+def list_page_raw(
+    request: Request,
+    state: EmulatorState,
+    table: str,
+    caller: Caller,
+    page: Paging,
+    columns: str,
+    items: Callable[[list[tuple[Any, ...]]], list[bytes]],
+    order: str = "created_on, id",
+) -> Response:
+    """`list_page` for items made from undecoded rows (`columns`): `items` turns the page's
+    rows into their JSON, from cached fragments where it can (see fragments.py)."""
+    source, sql, params = _page_filter(table, caller, page)
+    with state.page_lock:
+        total, rowids = _page_rowids(state, table, source, sql, params, page, order)
+        if rowids is not None:
+            rows = state.db.select_raw_by_rowids(table, columns, rowids)
+        else:
+            rows = state.db.select_raw(
+                source, columns, sql, params, order=order, limit=page.limit, offset=page.offset
+            )
+        return _envelope(request, total, page, items(rows))
 
 
 def record_audit(

@@ -50,7 +50,7 @@ TABLES: dict[str, tuple[str, ...]] = {
     "approval_requests": ("kind", "status", "keypair_id", "certificate_id"),
 }
 
-# Tables whose list items `render` caches (see `Database.update`).
+# Tables whose records count their updates (see `Database.update`).
 REVISIONED = frozenset({"keypairs", "certificates"})
 
 _INDEXES = (
@@ -226,9 +226,9 @@ class Database:
     @staticmethod
     def update(c: sqlite3.Connection, table: str, rec: dict[str, Any]) -> None:
         if table in REVISIONED:
-            # Rendered list items are cached by id and modified_on, which has one-second
-            # steps (and none under a frozen clock): two changes within a second were served
-            # stale. The revision tells them apart; it is never rendered.
+            # Counts updates, which modified_on (one-second steps, none under a frozen clock)
+            # cannot; never rendered. The rendered-item cache (fragments.py) checks the whole
+            # stored row, so it does not depend on this.
             rec["revision"] = int(rec.get("revision", 0)) + 1
         cols = ("account_id", "created_on", "modified_on", *TABLES[table], "data")
         sets = ",".join(f"{col}=?" for col in cols)
@@ -275,6 +275,38 @@ class Database:
                 c.execute(f"SELECT rowid, data FROM {table} WHERE rowid IN ({marks})", rowids)
             )
         return [json.loads(found[r]) for r in rowids if r in found]
+
+    def select_raw(
+        self,
+        table: str,
+        columns: str,
+        where: str = "1=1",
+        params: Sequence[Any] = (),
+        order: str = "created_on, id",
+        limit: int = -1,
+        offset: int = 0,
+    ) -> list[tuple[Any, ...]]:
+        """Rows as stored (`columns`, `data` undecoded): for callers that decode only
+        what they must."""
+        sql = f"SELECT {columns} FROM {table} WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?"
+        with self.read() as c:
+            return [tuple(r) for r in c.execute(sql, (*params, limit, offset)).fetchall()]
+
+    def select_raw_by_rowids(
+        self, table: str, columns: str, rowids: Sequence[int]
+    ) -> list[tuple[Any, ...]]:
+        """`select_raw` by rowid, in the order given (rows deleted meanwhile are skipped)."""
+        if not rowids:
+            return []
+        marks = ",".join("?" * len(rowids))
+        with self.read() as c:
+            found = {
+                r[0]: r
+                for r in c.execute(
+                    f"SELECT rowid, {columns} FROM {table} WHERE rowid IN ({marks})", rowids
+                ).fetchall()
+            }
+        return [tuple(found[r])[1:] for r in rowids if r in found]
 
     def count(self, table: str, where: str = "1=1", params: Sequence[Any] = ()) -> int:
         with self.read() as c:

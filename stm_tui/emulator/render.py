@@ -63,6 +63,15 @@ class Lookup:
         wanted = sorted(set(ids) - set(self._kp_refs))
         if not wanted:
             return
+        # Refs read since the last write are still right (json_extract parses each keypair).
+        known = self.state.keypair_refs()
+        for kp_id in wanted:
+            ref = known.get(kp_id)
+            if ref is not None:
+                self._kp_refs[kp_id] = ref
+        wanted = [k for k in wanted if k not in self._kp_refs]
+        if not wanted:
+            return
         marks = ",".join("?" * len(wanted))
         with self.state.db.read() as c:
             rows = c.execute(
@@ -71,7 +80,8 @@ class Lookup:
                 wanted,
             ).fetchall()
         for kp_id, alias, limited in rows:
-            self._kp_refs[kp_id] = {"id": kp_id, "alias": alias, "limit_by_users": bool(limited)}
+            ref = {"id": kp_id, "alias": alias, "limit_by_users": bool(limited)}
+            self._kp_refs[kp_id] = known[kp_id] = ref
 
     def get(self, table: str, item_id: str | None) -> dict[str, Any] | None:
         if item_id is None:
@@ -155,21 +165,6 @@ def certificate(lk: Lookup, rec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def certificate_cache_key(lk: Lookup, rec: dict[str, Any]) -> tuple[Any, ...]:
-    """Everything a rendered certificate depends on that can change."""
-    ref = lk.keypair_ref(rec["keypair_id"]) or rec["keypair"]
-    return (
-        "certificate",
-        rec["id"],
-        rec["modified_on"],
-        rec.get("revision", 0),
-        cert_status(rec, lk.now),
-        rec["default_cert"],  # changes without modified_on moving under a frozen clock
-        ref["alias"],
-        ref["limit_by_users"],
-    )
-
-
 def team_group(lk: Lookup, team_id: str) -> dict[str, Any] | None:
     team = lk.get("teams", team_id)
     if team is None:
@@ -217,20 +212,6 @@ def signable_by(lk: Lookup, caller: Caller, kp: dict[str, Any]) -> bool:
     )
 
 
-def prefetch_certificates(lk: Lookup, keypairs: list[dict[str, Any]]) -> None:
-    """One query for the certificates of a whole page of keypairs."""
-    ids = [k["id"] for k in keypairs]
-    if not ids:
-        return
-    marks = ",".join("?" * len(ids))
-    rows = lk.state.db.select("certificates", f"keypair_id IN ({marks})", ids)
-    by_keypair: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
-    for row in rows:
-        by_keypair[row["keypair_id"]].append(row)
-    lk.certs_by_keypair.update(by_keypair)
-    lk.prefetch_keypair_refs(ids)
-
-
 def certificates_of(lk: Lookup, keypair_id: str) -> list[dict[str, Any]]:
     certs = lk.certs_by_keypair.get(keypair_id)
     if certs is None:
@@ -238,21 +219,6 @@ def certificates_of(lk: Lookup, keypair_id: str) -> list[dict[str, Any]]:
             "certificates", "keypair_id=?", (keypair_id,)
         )
     return certs
-
-
-def keypair_cache_key(lk: Lookup, caller: Caller, rec: dict[str, Any]) -> tuple[Any, ...]:
-    """Everything a rendered keypair depends on, including the caller's right to sign."""
-    teams = tuple((tid, (lk.get("teams", tid) or {}).get("modified_on")) for tid in rec["team_ids"])
-    certs = tuple(certificate_cache_key(lk, c) for c in certificates_of(lk, rec["id"]))
-    return (
-        "keypair",
-        rec["id"],
-        rec["modified_on"],
-        rec.get("revision", 0),
-        certs,
-        teams,
-        signable_by(lk, caller, rec),
-    )
 
 
 def keypair(lk: Lookup, caller: Caller, rec: dict[str, Any]) -> dict[str, Any]:

@@ -8,13 +8,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from stm_tui.emulator import crypto, render
+from stm_tui.emulator import crypto, fragments, render
 from stm_tui.emulator.context import (
     Caller,
     CallerDep,
     EmulatorState,
     PagingDep,
-    list_page,
+    list_page_raw,
     record_audit,
     state_of,
 )
@@ -86,16 +86,15 @@ def list_certificates(
     if scope:
         page.where.append(scope[0])
         page.params.extend(scope[1])
-    lk = render.Lookup(state)
-    return list_page(
+    deps = fragments.Deps(render.Lookup(state))
+    return list_page_raw(
         request,
         state,
         "certificates",
         caller,
         page,
-        lambda r: render.certificate(lk, r),
-        prefetch=lambda rows: lk.prefetch_keypair_refs([r["keypair_id"] for r in rows]),
-        cache_key=lambda r: render.certificate_cache_key(lk, r),
+        fragments.CERT_COLUMNS,
+        lambda rows: fragments.certificates(deps, rows),
     )
 
 

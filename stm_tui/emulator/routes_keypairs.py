@@ -13,13 +13,13 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
-from stm_tui.emulator import crypto, render
+from stm_tui.emulator import crypto, fragments, render
 from stm_tui.emulator.context import (
     Caller,
     CallerDep,
     EmulatorState,
     PagingDep,
-    list_page,
+    list_page_raw,
     record_audit,
     state_of,
 )
@@ -186,16 +186,15 @@ def list_keypairs(
     if scope:
         page.where.append(scope[0])
         page.params.extend(scope[1])
-    lk = render.Lookup(state)
-    return list_page(
+    deps = fragments.Deps(render.Lookup(state))
+    return list_page_raw(
         request,
         state,
         "keypairs",
         caller,
         page,
-        lambda r: render.keypair(lk, caller, r),
-        prefetch=lambda rows: render.prefetch_certificates(lk, rows),
-        cache_key=lambda r: render.keypair_cache_key(lk, caller, r),
+        fragments.KEYPAIR_COLUMNS,
+        lambda rows: fragments.keypairs(deps, caller, rows),
     )
 
 

@@ -69,8 +69,12 @@ def make_private_dirs(path: Path) -> None:
         os.chmod(directory, 0o700)  # the umask may have narrowed or widened it
 
 
+# json.dumps with these arguments builds an encoder per call; list pages call it per item.
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
 def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODE(value)
 
 
 def days(n: float) -> timedelta:
