@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -149,3 +150,27 @@ async def test_stop_leaves_the_store_alone() -> None:
     cache.stop()
     s.replace_all("teams", [Team(id="a", name="alpha")])
     assert cache.rows == {} and not cache.building
+
+
+def slow_team_row(item: Team, ctx: Context) -> Row:
+    time.sleep(0.001)  # a row that costs a millisecond (a first certificate decode, say)
+    return Row(item.id, (item.name or "-",))
+
+
+@dataclass(frozen=True)
+class SlowTeamsView:
+    resource: str = "teams"
+    depends_on: tuple[str, ...] = ()
+    row: RowFn | None = slow_team_row
+
+
+async def test_a_background_slice_ends_when_its_time_is_up_not_after_a_thousand_rows() -> None:
+    s = store()
+    cache = cache_of(SlowTeamsView(), s)
+    slices: list[int] = []
+    cache.subscribe(lambda upserts, removed: slices.append(len(upserts)))
+    s.replace_all("teams", [Team(id=f"t{n:04d}", name=f"team {n}") for n in range(1500)])
+    await settled(cache)
+    # The clock is looked at every 32 rows: 32 rows of 1 ms each are past the 15 ms budget.
+    assert slices and max(slices) == 32
+    assert sum(slices) == 1500 and len(cache.rows) == 1500

@@ -192,3 +192,25 @@ async def test_a_keypairs_certificates_saved_by_an_earlier_flush_are_not_encoded
     check.close()
     kp = loaded.items["keypairs"][1]
     assert isinstance(kp, m.Keypair) and [c.id for c in kp.certificates] == ["c2", "c3"]
+
+
+async def test_the_memo_lets_go_of_replaced_certificates_once_it_outgrows_the_store(
+    tmp_path: Path,
+) -> None:
+    # The memo holds every certificate it wrote (by object); a replaced one is dropped, but
+    # only when the memo has outgrown the store by a tenth plus 1,000 (walking it after every
+    # flush of a first sync was the cost).
+    store = Store(resources=("certificates",))
+    keeper = CacheKeeper(CacheFile(tmp_path, OWNER), store, ["certificates"])
+    await keeper.load()
+    keeper.follow()
+    sizes: list[int] = []
+    for round_ in range(25):
+        store.replace_all("certificates", [cert(i, alias=f"r{round_}-{i}") for i in range(100)])
+        store.mark_ok("certificates", SAVED)
+        await keeper.flush()
+        sizes.append(len(keeper._memo))
+    await keeper.close()
+    assert sizes[:10] == [100 * (n + 1) for n in range(10)]  # nothing walked yet
+    assert max(sizes) <= 100 + 10 + 1000 + 100  # bounded: walked once past the threshold
+    assert min(sizes[11:]) == 100  # and the walk kept exactly what the store holds
