@@ -16,6 +16,7 @@ import asyncio
 import random
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -61,6 +62,9 @@ MAX_PAGES = 5000
 # 5-100 ms to validate, time the UI waited for; the demo's small pages stay inline, where a
 # thread hop would cost more than it saves).
 THREAD_PARSE_BYTES = 128 * 1024
+# One thread parses for every engine: with one per page in flight (asyncio's default pool),
+# six threads took turns on the interpreter with the UI, which got a seventh of it.
+_PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="stm-parse")
 
 Page = tuple[RawResponse, list[m.Resource], int]  # response, validated items, page step
 
@@ -351,7 +355,9 @@ class Engine:
                 # A large page parses on a worker thread: the same CPU, but the event loop
                 # (the UI) gets the interpreter in between, so keys are answered during a
                 # 100,000-item sync instead of after each page.
-                fast = await asyncio.to_thread(parse_page, spec.model, resp.content)
+                fast = await asyncio.get_running_loop().run_in_executor(
+                    _PARSER, parse_page, spec.model, resp.content
+                )
             else:
                 fast = parse_page(spec.model, resp.content)
             if fast is not None:

@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from stm_tui import memory
+from stm_tui import memory, priority
 from stm_tui.api import models as m
 from stm_tui.api.paging import DECODE_FAILURES, Page, parse_page_fast
 
@@ -125,8 +125,12 @@ def parse_page_split(
     if len(raws) < MIN_ITEMS:
         return None
     items: list[M] = []
+    # Off the event loop a key press goes first (`priority`); on it, this is what runs.
+    worker = threading.current_thread() is not threading.main_thread()
     try:
         for raw in raws:
+            if worker:
+                priority.step_aside()
             items.append(_item(model, bytes(raw), interner))
     except (ValidationError, msgspec.DecodeError, *DECODE_FAILURES):
         return None

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from stm_tui import memory
+from stm_tui import memory, priority
 from stm_tui.api import models as m
 
 # The collections the cache keeps: the two that can be large and are synced by change.
@@ -140,6 +140,7 @@ def encode(resource: str, items: Iterable[m.Resource], memo: Memo | None = None)
     memo = memo if memo is not None else Memo()
     out = Encoded(items=[], certs={}, chains={})
     for item in items:
+        priority.step_aside()  # the cache thread: a key press goes first
         if resource == "certificates" and isinstance(item, m.Certificate):
             out.items.append((item.id, None, _encode_cert(item, out, memo)))
         elif resource == "keypairs" and isinstance(item, m.Keypair):

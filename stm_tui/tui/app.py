@@ -12,10 +12,12 @@ from typing import Any, ClassVar
 import platformdirs
 from rich.console import RenderableType
 from rich.text import Text
+from textual import events
 from textual.app import App, ScreenStackError, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from stm_tui import priority
 from stm_tui.api.models import Scan
 from stm_tui.api.writes.call import WriteCall
 from stm_tui.api.writes.execute import WriteOutcome
@@ -153,6 +155,11 @@ class StmApp(App[None]):
             self.theme = THEMES.get(theme, theme)
 
     # lifecycle ---------------------------------------------------------------------------
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            priority.note_input()  # background work steps aside while this is answered
+        await super().on_event(event)
 
     def on_mount(self) -> None:
         if self.keymap:

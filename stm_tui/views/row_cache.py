@@ -17,11 +17,15 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Protocol
 
+from stm_tui import priority
 from stm_tui.store.store import Diff, Store
 from stm_tui.views.rows.base import Context, RowFn
 from stm_tui.views.table_model import Row, gc_paused
 
 log = logging.getLogger(__name__)
+
+# Seconds between background slices while a key is being answered (`stm_tui.priority`).
+INPUT_PAUSE = 0.02
 
 # (rows built or rebuilt, keys removed): what a listener applies to its table.
 Listener = Callable[[list[Row], set[str]], None]
@@ -167,7 +171,8 @@ class RowCache:
         try:
             while self._pending:
                 self._build_chunk(budget=self.SLICE_SECONDS)
-                await asyncio.sleep(0)
+                # A key being answered gets the loop to itself for a moment.
+                await asyncio.sleep(INPUT_PAUSE if priority.input_recent() else 0)
         finally:
             self._task = None
 

@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.timer import Timer
 from textual.widgets import Static
 
+from stm_tui import priority
 from stm_tui.store.store import Diff
 from stm_tui.tui import keys
 from stm_tui.tui.areas import Area
@@ -146,7 +147,9 @@ class OverviewScreen(AreaScreen):
                 self.table.move_cursor_to_key(shown[0])
         self._show_summary(force=True)
         if self._pending:
-            self._slice_timer = self.set_timer(0.001, self._examine)
+            # A key being answered gets the loop first (`stm_tui.priority`).
+            pause = 0.02 if priority.input_recent() else 0.001
+            self._slice_timer = self.set_timer(pause, self._examine)
 
     @property
     def examining(self) -> bool:
