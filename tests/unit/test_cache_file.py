@@ -89,6 +89,10 @@ def test_certificates_of_different_chains_read_back_their_own_chain(tmp_path: Pa
     assert chains["c1"] == chains["c2"] == [("ROOT", b64der(CA))]
     assert chains["c3"] == [("INTERMEDIATE", b64der(other_ca)), ("ROOT", b64der(CA))]
     assert chains["c4"] == []
+    # Read back with the fields set each had: a chain that was sent (even empty) is "set".
+    sent = {c.id: c.model_fields_set for c in (same_a, same_b, other, bare)}
+    assert {c.id: c.model_fields_set for c in loaded.items["certificates"]} == sent
+    assert loaded.items["certificates"] == [same_a, same_b, other, bare]
 
 
 def test_removals_and_complete_rewrites_leave_exactly_the_collection(tmp_path: Path) -> None:
