@@ -202,3 +202,14 @@ def figure(name: str, value: float | None, unit: str, target: float | None,
     ok = value is not None and (target is None or value <= target)
     return {"name": name, "value": value, "unit": unit, "target": target,
             "baseline": baseline, "ok": ok, "note": note}
+
+
+def print_figures(results: Sequence[dict[str, Any]]) -> int:
+    """One line a figure (value, target, the baseline's value); 0 when every target is met."""
+    for r in results:
+        target = "-" if r["target"] is None else f"{r['target']:.2f}"
+        baseline = "" if r["baseline"] is None else f"  before {r['baseline']:.2f}"
+        value = "-" if r["value"] is None else f"{r['value']:.2f}"
+        print(f"{r['name']:<32} {value:>10} {r['unit']:<3} target {target}{baseline}"
+              f"  {'ok' if r['ok'] else 'MISSED'}  {r['note']}")
+    return 0 if all(r["ok"] for r in results) else 1

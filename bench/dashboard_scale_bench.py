@@ -39,6 +39,7 @@ from _harness import (
     env_for,
     figure,
     free_port,
+    print_figures,
     scale_dir,
     screen_text,
 )
@@ -351,13 +352,7 @@ def main() -> int:
                         help="skip the second (warm) start")
     args = parser.parse_args()
     results = run(args.certs, args.baseline_rev, timeline=args.timeline, warm=not args.no_warm)
-    for r in results:
-        target = "-" if r["target"] is None else r["target"]
-        baseline = "" if r["baseline"] is None else f"  before {r['baseline']:.2f}"
-        value = "-" if r["value"] is None else f"{r['value']:.2f}"
-        print(f"{r['name']:<30} {value:>10} {r['unit']:<3} target {target}{baseline}"
-              f"  {'ok' if r['ok'] else 'MISSED'}  {r['note']}")
-    return 0 if all(r["ok"] for r in results) else 1
+    return print_figures(results)
 
 
 if __name__ == "__main__":

@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _harness import ROOT, figure, scale_dir
+from _harness import ROOT, figure, print_figures, scale_dir
 from dashboard_scale_bench import baseline_tree
 
 STM = "/signingmanager/api/v1"
@@ -252,13 +252,7 @@ def main() -> int:
     global MAX_PAGES
     MAX_PAGES = args.pages
     results = run(args.certs, args.baseline_rev, warm=not args.no_warm)
-    for r in results:
-        target = "-" if r["target"] is None else f"{r['target']:.2f}"
-        baseline = "" if r["baseline"] is None else f"  before {r['baseline']:.2f}"
-        value = "-" if r["value"] is None else f"{r['value']:.2f}"
-        print(f"{r['name']:<32} {value:>8} {r['unit']:<2} target {target}{baseline}"
-              f"  {'ok' if r['ok'] else 'MISSED'}  {r['note']}")
-    return 0 if all(r["ok"] for r in results) else 1
+    return print_figures(results)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,16 @@ def frozen_clock() -> datetime:
     return FROZEN_NOW
 
 
+class MovableClock:
+    """A frozen clock a test can move forward (assign `now`)."""
+
+    def __init__(self) -> None:
+        self.now = FROZEN_NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
 @pytest.fixture(autouse=True)
 def _private_user_dirs(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stm_tui import memory, priority
 from stm_tui.api import models as m
-from stm_tui.api.paging import DECODE_FAILURES, Page, parse_page_fast
+from stm_tui.api.paging import DECODE_FAILURES, Page, page_of, parse_page_fast
 
 try:
     import msgspec
@@ -134,13 +134,7 @@ def parse_page_split(
             items.append(_item(model, bytes(raw), interner))
     except (ValidationError, msgspec.DecodeError, *DECODE_FAILURES):
         return None
-    page = Page(
-        total=len(items) if envelope.total is None else envelope.total,
-        offset=0 if envelope.offset is None else envelope.offset,
-        limit=len(items) if envelope.limit is None else envelope.limit,
-        items=items,
-    )
-    return page, items
+    return page_of(envelope.total, envelope.offset, envelope.limit, items), items
 
 
 def _item(model: type[M], raw: bytes, interner: Interner) -> M:

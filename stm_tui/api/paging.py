@@ -90,13 +90,18 @@ def parse_page_fast(model: type[M], content: bytes) -> tuple[Page, list[M]] | No
     except (ValidationError, *DECODE_FAILURES):
         return None
     items: list[M] = parsed.items
-    page = Page(
-        total=len(items) if parsed.total is None else parsed.total,
-        offset=0 if parsed.offset is None else parsed.offset,
-        limit=len(items) if parsed.limit is None else parsed.limit,
+    return page_of(parsed.total, parsed.offset, parsed.limit, items), items
+
+
+def page_of(total: int | None, offset: int | None, limit: int | None, items: list[Any]) -> Page:
+    """A page with the envelope's defaults for what the server left out (as
+    `parse_envelope` fills them in)."""
+    return Page(
+        total=len(items) if total is None else total,
+        offset=0 if offset is None else offset,
+        limit=len(items) if limit is None else limit,
         items=items,
     )
-    return page, items
 
 
 def validate_items(model: type[M], items: list[Any], where: str) -> list[M]:

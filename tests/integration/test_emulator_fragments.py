@@ -5,7 +5,7 @@ single-item answers, and a change to anything an item shows is on the next page 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +15,7 @@ import pytest
 from stm_tui.emulator.db import Database
 from stm_tui.emulator.server import EmulatorServer
 from stm_tui.emulator.util import parse_ts
-from tests.conftest import FROZEN_NOW, STM, api_client
-
-
-class MovableClock:
-    """A frozen clock a test can move forward."""
-
-    def __init__(self) -> None:
-        self.now = FROZEN_NOW
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.conftest import STM, MovableClock, api_client
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -20,16 +20,8 @@ from stm_tui.session import Session
 from stm_tui.store.history import History
 from stm_tui.store.store import Diff
 from stm_tui.store.sync import SIGNATURE_LOG_LIMIT
-from tests.conftest import FROZEN_NOW
+from tests.conftest import FROZEN_NOW, MovableClock
 from tests.integration._emu import client_for, create_keypair, of, one
-
-
-class MovableClock:
-    def __init__(self) -> None:
-        self.now = FROZEN_NOW
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
