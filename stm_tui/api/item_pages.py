@@ -107,10 +107,6 @@ class Interner:
 INTERNER = Interner()
 
 
-def available() -> bool:
-    return msgspec is not None
-
-
 def parse_page_split(
     model: type[M], content: bytes, interner: Interner = INTERNER
 ) -> tuple[Page, list[M]] | None:

@@ -78,3 +78,25 @@ async def test_a_small_batch_is_examined_at_once(app_factory: Callable[..., StmA
         # No turn of the loop in between: the rows are there as the store call returns.
         assert not screen.examining
         assert screen.table.row_count == before + 5
+
+
+async def test_changes_during_a_sliced_pass_join_it_instead_of_starting_another(
+    app_factory: Callable[..., StmApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(overview_module, "SLICE", 100)
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        screen = app.screen
+        assert isinstance(screen, OverviewScreen)
+        app.session.poller.pause()
+        store = app.session.store
+        store.upsert("certificates", [expiring(n) for n in range(EXTRA)])
+        # Small enough for the batcher to pass on at once: the first slice ran, the rest wait.
+        running = screen._slice_timer
+        assert running is not None and screen.examining
+        store.upsert("certificates", [expiring(EXTRA + n) for n in range(3)])
+        # The new ones wait for the pass under way; no second chain of slices is started.
+        assert screen._slice_timer is running and screen.examining
+        await wait_until(pilot, lambda: not screen.examining)
+        assert {f"certificates:slice-{n:05d}" for n in range(EXTRA + 3)} <= set(screen._rows)

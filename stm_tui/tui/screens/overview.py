@@ -105,7 +105,10 @@ class OverviewScreen(AreaScreen):
                 held = store.collection(resource).items if resource in store.names else {}
                 ids = frozenset(held) | frozenset(self._triage.ids(resource))
             self._pending.setdefault(resource, set()).update(ids)
-        self._examine()
+        if self._slice_timer is None:
+            self._examine()
+        # else a pass is under way: its next slice takes these too (examining now as well
+        # would start a second chain of slices, one the unmount could not stop)
 
     def _examine(self) -> None:
         """Re-examine up to `SLICE` pending items and hand the table only the rows that
