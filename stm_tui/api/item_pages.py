@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from stm_tui import memory, priority
+from stm_tui.api import fast_models
 from stm_tui.api import models as m
 from stm_tui.api.paging import DECODE_FAILURES, Page, page_of, parse_page_fast
 
@@ -67,6 +68,7 @@ if msgspec is not None:
 
     _ENVELOPE = msgspec.json.Decoder(_Envelope)
     _EMBEDDED = msgspec.json.Decoder(_Embedded)
+    _RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
 
 
 def _digest(raw: bytes) -> bytes:
@@ -138,16 +140,43 @@ def _item(model: type[M], raw: bytes, interner: Interner) -> M:
     known = interner.get(model, key)
     if known is not None:
         return known
-    item: M = (
-        _keypair(raw, interner)  # type: ignore[assignment]
-        if model is m.Keypair
-        else model.model_validate_json(raw)
-    )
+    item: M
+    if model is m.Keypair:
+        item = _keypair(raw, interner)  # type: ignore[assignment]
+    elif model is m.Certificate:
+        item = _certificate(raw)  # type: ignore[assignment]
+    else:
+        item = model.model_validate_json(raw)
     interner.put(model, key, item)
     return item
 
 
+def _certificate(raw: bytes) -> m.Certificate:
+    return fast_models.certificate(raw) or m.Certificate.model_validate_json(raw)
+
+
+def _embedded(value: bytes, interner: Interner) -> list[m.Certificate] | None:
+    """A keypair's certificates from their JSON list, each known one the object it was."""
+    try:
+        raws = _RAW_LIST.decode(value)
+    except msgspec.DecodeError:
+        return None  # not a list: pydantic says what is wrong with it
+    certs: list[m.Certificate] = []
+    for c in raws:
+        one = bytes(c)
+        key = _digest(one)
+        cert = interner.get(m.Certificate, key)
+        if cert is None:
+            cert = _certificate(one)
+            interner.put(m.Certificate, key, cert)
+        certs.append(cert)
+    return certs
+
+
 def _keypair(raw: bytes, interner: Interner) -> m.Keypair:
+    fast = fast_models.keypair(raw, lambda value: _embedded(value, interner))
+    if fast is not None:
+        return fast
     embedded = _EMBEDDED.decode(raw).certificates or []
     keys = [_digest(bytes(c)) for c in embedded]
     known = [interner.get(m.Certificate, k) for k in keys]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
 
 from stm_tui import memory, priority
+from stm_tui.api import fast_models
 from stm_tui.api import models as m
 
 # The collections the cache keeps: the two that can be large and are synced by change.
@@ -179,7 +180,7 @@ class Decoder:
             return built
         try:
             body, chain_key = self._certs[key]
-            cert = m.Certificate.model_validate_json(body)
+            cert = fast_models.certificate(body) or m.Certificate.model_validate_json(body)
             if chain_key is not None:
                 # The chain was taken out when written; it goes back as the entries of its
                 # one decoding (parsing it into every certificate again was 30% of a warm
@@ -202,13 +203,21 @@ class Decoder:
         if body is None:
             raise CacheCorrupt("a keypair row has no body")
         try:
-            kp = m.Keypair.model_validate_json(body)
+            kp = fast_models.keypair(body, _declined) or m.Keypair.model_validate_json(body)
         except (ValidationError, ValueError, RecursionError) as exc:
             raise CacheCorrupt(f"a keypair row does not parse ({type(exc).__name__})") from None
         if refs != "-":
             certs = [self.cert(k) for k in refs.split(",")] if refs else []
-            # The embedded list was left out when written: putting it back through the
-            # model keeps pydantic's bookkeeping (fields set) exactly as for a parsed one.
-            kp = kp.model_copy(update={"certificates": certs})
+            # The embedded list was left out when written; it goes back with the fields set a
+            # parsed keypair has.
+            kp.__dict__["certificates"] = certs
+            object.__setattr__(
+                kp, "__pydantic_fields_set__", kp.model_fields_set | {"certificates"}
+            )
             memory.share_fields_set(kp)
         return kp
+
+
+def _declined(_certificates: bytes) -> None:
+    # A keypair row holds its certificates by reference; one that embeds them is not ours.
+    return None

@@ -218,7 +218,8 @@ class Store:
         old = coll._items
         added = new.keys() - old.keys()
         removed = old.keys() - new.keys()
-        changed = {k for k in new.keys() & old.keys() if new[k] != old[k]}
+        # Most items of a listing are the very objects held (`api.item_pages`): `is` first.
+        changed = {k for k in new.keys() & old.keys() if new[k] is not old[k] and new[k] != old[k]}
         if not (added or removed or changed):
             return None
         # Keep unchanged model objects: views may hold references keyed by identity.
@@ -238,7 +239,7 @@ class Store:
             current = coll._items.get(key)
             if current is None:
                 added.add(key)
-            elif current == item:
+            elif current is item or current == item:
                 continue
             else:
                 changed.add(key)

@@ -1,0 +1,266 @@
+"""Certificates and keypairs built from JSON without pydantic validating every field.
+
+Validating a certificate cost ~50 us, most of it Python calls pydantic makes for this app's
+own rules: an after-validator per timestamp, one per nested reference (to share equal
+references), one per model (to share its fields set). At 100,000 certificates and 50,000
+keypairs that was ~20 s of a cold start and ~10 s of a warm one.
+
+Here msgspec decodes the flat fields (strings, numbers, booleans, timestamps, free-form JSON)
+in C, and every nested model (a reference, a chain, a list of users) arrives as its raw JSON
+bytes: those repeat across thousands of items (every certificate of an issuer has the same
+chain, every keypair the same account), so each distinct one is validated once, by pydantic
+with the model's own validators, and reused (it is a frozen, shared value already). The
+model is then put together as pydantic's own `model_construct` does.
+
+The result must be exactly what `model_validate_json` gives: the same values, fields set and
+extras (`tests/unit/test_fast_models.py` holds them side by side). So this path takes only
+what it is sure of: an unknown top-level field (pydantic would keep it as an extra), a value
+msgspec reads differently or not at all, or a model with a field it does not know how to
+read gives None, and the caller validates with pydantic, which also raises its own errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import types
+import typing
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from stm_tui import memory
+from stm_tui.api import models as m
+
+try:
+    import msgspec
+except ImportError:  # pragma: no cover - a dependency; pydantic validates everything without it
+    msgspec = None  # type: ignore[assignment]
+
+M = TypeVar("M", bound=BaseModel)
+
+# Bound per nested field: a keypair's own reference repeats only in its certificates, so a
+# long listing would otherwise remember every one of them.
+_MEMO_MAX = 16384
+
+_FLAT = (str, int, bool)
+
+# Short strings, one object per distinct value as pydantic-core's string cache gives them: a
+# status, an algorithm or a user's id repeats across 100,000 items, and msgspec builds a new
+# object for each (~100 MB more than pydantic at 150,000 items). Bounded; cleared when full.
+_TEXTS: dict[str, str] = {}
+_TEXT_MAX = 64
+_TEXTS_MAX = 16384
+
+
+def _flat_type(annotation: Any) -> Any | None:
+    """The msgspec type for a field msgspec reads exactly as pydantic does, else None."""
+    if annotation in _FLAT:
+        return annotation
+    if annotation is dt.datetime:
+        return dt.datetime
+    if annotation == list[str]:
+        return list[str]
+    if annotation in (list[Any], dict[str, Any]):
+        return annotation
+    return None
+
+
+def _is_timestamp(annotation: Any) -> bool:
+    return typing.get_origin(annotation) is typing.Annotated and typing.get_args(annotation)[
+        0
+    ] is dt.datetime
+
+
+class _Field:
+    """How one field is read: flat by msgspec, or nested by pydantic once per distinct JSON."""
+
+    __slots__ = ("adapter", "default", "factory", "memo", "name", "required", "text", "timestamp")
+
+    def __init__(self, name: str, info: Any) -> None:
+        self.name = name
+        self.required = info.is_required()
+        self.default: Any = None
+        self.factory: Callable[[], Any] | None = info.default_factory
+        if self.factory is None:
+            self.default = info.default
+        self.timestamp = False
+        self.text = False
+        self.adapter: TypeAdapter[Any] | None = None
+        self.memo: dict[bytes, Any] = {}
+
+    def unset_value(self) -> Any:
+        return self.factory() if self.factory is not None else self.default
+
+
+def _plan(model: type[BaseModel], skip: frozenset[str]) -> tuple[type, list[_Field]] | None:
+    """A msgspec struct type for `model`'s fields and how each is turned into its value."""
+    fields: list[_Field] = []
+    spec: list[tuple[str, Any, Any]] = []
+    for name, info in model.model_fields.items():
+        if info.alias not in (None, name) or info.validation_alias is not None or info.metadata:
+            return None  # constraints or validators on the field itself: pydantic's to apply
+        field = _Field(name, info)
+        annotation = info.annotation
+        args = typing.get_args(annotation)
+        optional = typing.get_origin(annotation) in (typing.Union, types.UnionType) and (
+            type(None) in args
+        )
+        inner = [a for a in args if a is not type(None)] if optional else [annotation]
+        if name in skip:
+            kind: Any = msgspec.Raw
+        elif len(inner) == 1 and _is_timestamp(inner[0]):
+            field.timestamp = True
+            kind = dt.datetime | None if optional else dt.datetime
+        elif len(inner) == 1 and (flat := _flat_type(inner[0])) is not None:
+            field.text = flat is str
+            kind = flat | None if optional else flat
+        else:
+            # Nested models (and anything else): pydantic validates each distinct JSON once.
+            field.adapter = TypeAdapter(annotation)  # type: ignore[arg-type]
+            kind = msgspec.Raw
+        fields.append(field)
+        spec.append((name, kind | msgspec.UnsetType, msgspec.UNSET))
+    struct = msgspec.defstruct(
+        f"_{model.__name__}Fields", spec, forbid_unknown_fields=True, kw_only=True
+    )
+    return struct, fields
+
+
+class Builder:
+    """Builds one model class from JSON bytes; None when pydantic must decide."""
+
+    def __init__(self, model: type[BaseModel], skip: frozenset[str] = frozenset()) -> None:
+        self.model = model
+        self.skip = skip
+        self._lock = threading.Lock()  # pages are parsed on worker threads too
+        plan = _plan(model, skip) if msgspec is not None else None
+        self._decoder: Any = msgspec.json.Decoder(plan[0]) if plan is not None else None
+        fields = plan[1] if plan is not None else []
+        self._fields = fields
+        self._nested = [f for f in fields if f.adapter is not None]
+        self._timestamps = [f.name for f in fields if f.timestamp]
+        self._texts = [f.name for f in fields if f.text]
+        self._extra: dict[str, Any] | None = (
+            {} if model.model_config.get("extra") == "allow" else None
+        )
+        self._all_set = {f.name for f in fields}
+
+    def build(
+        self, raw: bytes, nested: Callable[[str, bytes], Any] | None = None
+    ) -> BaseModel | None:
+        """The model `raw` validates to, or None. Fields in `skip` are given to `nested`
+        (name, raw JSON) for their value."""
+        if self._decoder is None:
+            return None
+        try:
+            values: dict[str, Any] = msgspec.structs.asdict(self._decoder.decode(raw))
+        except (msgspec.DecodeError, ValueError, RecursionError):
+            return None
+        unset = msgspec.UNSET
+        if unset in values.values():
+            fields_set = set()
+            for field in self._fields:
+                if values[field.name] is unset:
+                    if field.required:
+                        return None  # pydantic says what is missing
+                    values[field.name] = field.unset_value()
+                else:
+                    fields_set.add(field.name)
+        else:
+            fields_set = self._all_set
+        try:
+            for field in self._nested:
+                name = field.name
+                if name in fields_set:
+                    values[name] = self._value(field, bytes(values[name]))
+        except ValidationError:
+            return None
+        for name in self.skip:
+            if name in fields_set:
+                if nested is None:
+                    return None
+                values[name] = nested(name, bytes(values[name]))
+        texts = _TEXTS
+        for name in self._texts:
+            value = values[name]
+            if value.__class__ is str and len(value) <= _TEXT_MAX:
+                values[name] = texts.setdefault(value, value)
+        if len(texts) > _TEXTS_MAX:
+            texts.clear()
+        for name in self._timestamps:
+            value = values[name]
+            if value is not None and value.tzinfo is None:
+                values[name] = value.replace(tzinfo=dt.UTC)  # what `models.Timestamp` does
+        obj = self.model.__new__(self.model)
+        object.__setattr__(obj, "__dict__", values)
+        object.__setattr__(obj, "__pydantic_fields_set__", fields_set)
+        object.__setattr__(
+            obj, "__pydantic_extra__", {} if self._extra is not None else None
+        )
+        object.__setattr__(obj, "__pydantic_private__", None)
+        memory.share_fields_set(obj)
+        return obj
+
+    def _value(self, field: _Field, raw: bytes) -> Any:
+        memo = field.memo
+        value = memo.get(raw, _MISSING)
+        if value is _MISSING:
+            assert field.adapter is not None
+            value = field.adapter.validate_json(raw)
+            if isinstance(value, list):
+                value = tuple(value)
+            with self._lock:
+                if len(memo) >= _MEMO_MAX:
+                    memo.clear()
+                memo[raw] = value
+        # Lists are each model's own (nobody changes one, but nobody has to know that).
+        return list(value) if isinstance(value, tuple) else value
+
+
+_MISSING = object()
+
+
+def _checked(model: type[BaseModel]) -> bool:
+    """Whether a model has only the model-level validators this module reproduces."""
+    decorators = model.__pydantic_decorators__
+    validators = {name for name in decorators.model_validators}
+    return validators <= {"_share_fields_set"} and not decorators.field_validators
+
+
+CERTIFICATE = Builder(m.Certificate) if _checked(m.Certificate) else None
+KEYPAIR = (
+    Builder(m.Keypair, skip=frozenset({"certificates"})) if _checked(m.Keypair) else None
+)
+
+
+def certificate(raw: bytes) -> m.Certificate | None:
+    if CERTIFICATE is None:
+        return None
+    return CERTIFICATE.build(raw)  # type: ignore[return-value]
+
+
+def keypair(
+    raw: bytes, certificates: Callable[[bytes], list[m.Certificate] | None]
+) -> m.Keypair | None:
+    """A keypair whose embedded certificates (the raw JSON list) `certificates` provides."""
+    if KEYPAIR is None:
+        return None
+
+    def nested(_name: str, value: bytes) -> Any:
+        certs = certificates(value)
+        if certs is None:
+            raise _Declined
+        return certs
+
+    try:
+        return KEYPAIR.build(raw, nested)  # type: ignore[return-value]
+    except _Declined:
+        return None
+
+
+class _Declined(Exception):
+    pass
+
+
