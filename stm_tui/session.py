@@ -356,7 +356,12 @@ class Session:
             await self._cache_loaded()
             result = await fetch()
             items = result.items if isinstance(result, FetchResult) else result
-            share_certificates(self.store, name, items)
+            if len(items) >= LARGE_LISTING:
+                # It reads the store and only puts equal objects in place of equal ones: on a
+                # thread, keys and frames go on meanwhile.
+                await asyncio.to_thread(share_certificates, self.store, name, items)
+            else:
+                share_certificates(self.store, name, items)
             complete = not isinstance(result, FetchResult) or result.complete
             if complete and len(items) >= LARGE_LISTING:
                 memory.settle()

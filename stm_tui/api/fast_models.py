@@ -26,7 +26,7 @@ import threading
 import types
 import typing
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -76,7 +76,10 @@ def _is_timestamp(annotation: Any) -> bool:
 class _Field:
     """How one field is read: flat by msgspec, or nested by pydantic once per distinct JSON."""
 
-    __slots__ = ("adapter", "default", "factory", "memo", "name", "required", "text", "timestamp")
+    __slots__ = (
+        "adapter", "default", "factory", "memo", "name", "optional", "required", "shared", "text",
+        "timestamp",
+    )
 
     def __init__(self, name: str, info: Any) -> None:
         self.name = name
@@ -88,6 +91,8 @@ class _Field:
         self.timestamp = False
         self.text = False
         self.adapter: TypeAdapter[Any] | None = None
+        self.shared: Builder | None = None  # for a single shared value, such as a reference
+        self.optional = False
         self.memo: dict[bytes, Any] = {}
 
     def unset_value(self) -> Any:
@@ -119,6 +124,11 @@ def _plan(model: type[BaseModel], skip: frozenset[str]) -> tuple[type, list[_Fie
         else:
             # Nested models (and anything else): pydantic validates each distinct JSON once.
             field.adapter = TypeAdapter(annotation)  # type: ignore[arg-type]
+            field.optional = optional
+            if len(inner) == 1 and _shared_value(inner[0]):
+                # A reference unique to its item (a certificate's keypair) misses the memo
+                # every time: built here too, without pydantic (~9 us a certificate).
+                field.shared = _builder(inner[0])
             kind = msgspec.Raw
         fields.append(field)
         spec.append((name, kind | msgspec.UnsetType, msgspec.UNSET))
@@ -206,6 +216,13 @@ class Builder:
     def _value(self, field: _Field, raw: bytes) -> Any:
         memo = field.memo
         value = memo.get(raw, _MISSING)
+        if value is _MISSING and field.shared is not None:
+            if raw == b"null" and field.optional:
+                value = None
+            else:
+                built = field.shared.build(raw)
+                if built is not None:
+                    value = memory.shared_instance(built)
         if value is _MISSING:
             assert field.adapter is not None
             value = field.adapter.validate_json(raw)
@@ -222,11 +239,29 @@ class Builder:
 _MISSING = object()
 
 
-def _checked(model: type[BaseModel]) -> bool:
+def _checked(model: type[BaseModel], shared: bool = False) -> bool:
     """Whether a model has only the model-level validators this module reproduces."""
     decorators = model.__pydantic_decorators__
-    validators = {name for name in decorators.model_validators}
-    return validators <= {"_share_fields_set"} and not decorators.field_validators
+    allowed = {"_share_fields_set", "_shared_instance"} if shared else {"_share_fields_set"}
+    return set(decorators.model_validators) <= allowed and not decorators.field_validators
+
+
+def _shared_value(annotation: Any) -> TypeGuard[type[m.SharedValue]]:
+    return (
+        isinstance(annotation, type)
+        and issubclass(annotation, m.SharedValue)
+        and _checked(annotation, shared=True)
+    )
+
+
+_BUILDERS: dict[type[BaseModel], Builder] = {}
+
+
+def _builder(model: type[BaseModel]) -> Builder:
+    found = _BUILDERS.get(model)
+    if found is None:
+        found = _BUILDERS[model] = Builder(model)
+    return found
 
 
 CERTIFICATE = Builder(m.Certificate) if _checked(m.Certificate) else None

@@ -80,6 +80,8 @@ class Poller:
     MAX_BACKOFF = 120.0
     MAX_RETRY_AFTER = 120.0
     TICK = 1.0
+    # From this many items a complete listing is diffed against the store off the loop.
+    DIFF_OFF_LOOP = 5000
 
     def __init__(
         self,
@@ -278,7 +280,7 @@ class Poller:
         name = loop.spec.resource
         try:
             result = await loop.spec.fetch()
-            self._apply(name, result)
+            await self._apply(name, result)
         except asyncio.CancelledError:
             raise
         except RateLimited as exc:
@@ -308,11 +310,17 @@ class Poller:
         log.info("%s: %s; polling stopped until a manual refresh", loop.spec.resource, kind)
         self._store.mark_error(loop.spec.resource, kind, message, None)
 
-    def _apply(self, name: str, result: FetchResult | Sequence[m.Resource]) -> None:
+    async def _apply(self, name: str, result: FetchResult | Sequence[m.Resource]) -> None:
         if not isinstance(result, FetchResult):
             result = FetchResult(items=result)
         if result.complete:
-            self._store.replace_all(name, result.items)
+            if len(result.items) < self.DIFF_OFF_LOOP:
+                self._store.replace_all(name, result.items)
+                return
+            # A large listing is diffed on a thread: keys and frames go on meanwhile.
+            replacement = self._store.prepare_replace(name, result.items)
+            await asyncio.to_thread(replacement.compute)
+            self._store.commit_replacement(replacement)
             return
         self._store.upsert(name, result.items)
         if result.removed:

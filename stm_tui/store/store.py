@@ -116,6 +116,40 @@ class Collection(Generic[T]):
         return self.status.last_ok is not None
 
 
+class Replacement:
+    """A complete listing diffed against what a collection held (see `Store.prepare_replace`).
+    `compute` reads only its own snapshot, so it may run off the event loop: at 100,000
+    certificates the diff took 150-250 ms, and much more when equal items are distinct
+    objects (each comparison is pydantic's, ~16 us)."""
+
+    __slots__ = ("added", "changed", "held", "items", "name", "new", "removed", "version")
+
+    def __init__(
+        self, name: str, version: int, items: list[m.Resource], held: dict[str, m.Resource]
+    ) -> None:
+        self.name = name
+        self.version = version
+        self.items = items
+        self.held = held
+        self.new: dict[str, m.Resource] | None = None
+        self.added: set[str] = set()
+        self.changed: set[str] = set()
+        self.removed: set[str] = set()
+
+    def compute(self) -> None:
+        new = {_key_of(item): item for item in self.items}
+        old = self.held
+        get = old.get
+        self.added = new.keys() - old.keys()
+        self.removed = old.keys() - new.keys()
+        # Most items of a listing are the very objects held (`api.item_pages`): `is` first.
+        self.changed = {
+            k for k, v in new.items() if (o := get(k)) is not None and o is not v and o != v
+        }
+        self.new = new
+        self.held = {}
+
+
 class Store:
     """All collections, plus the subscriber lists for diffs and status changes."""
 
@@ -213,13 +247,30 @@ class Store:
 
     def replace_all(self, name: str, items: Iterable[m.Resource]) -> Diff | None:
         """Make the collection exactly `items` (a complete listing)."""
+        replacement = self.prepare_replace(name, items, snapshot=False)
+        replacement.compute()
+        return self.commit_replacement(replacement)
+
+    def prepare_replace(
+        self, name: str, items: Iterable[m.Resource], snapshot: bool = True
+    ) -> Replacement:
+        """A complete listing to diff against the collection as it is now. With `snapshot`
+        the diff (`Replacement.compute`) may run on another thread while the loop goes on;
+        `commit_replacement` then applies it, or diffs again if the collection changed."""
         coll = self.collection(name)
-        new = {_key_of(item): item for item in items}
-        old = coll._items
-        added = new.keys() - old.keys()
-        removed = old.keys() - new.keys()
-        # Most items of a listing are the very objects held (`api.item_pages`): `is` first.
-        changed = {k for k in new.keys() & old.keys() if new[k] is not old[k] and new[k] != old[k]}
+        held = dict(coll._items) if snapshot else coll._items
+        return Replacement(name, coll.version, list(items), held)
+
+    def commit_replacement(self, replacement: Replacement) -> Diff | None:
+        coll = self.collection(replacement.name)
+        if replacement.new is None or coll.version != replacement.version:
+            replacement = Replacement(
+                replacement.name, coll.version, replacement.items, coll._items
+            )
+            replacement.compute()
+        new, old = replacement.new, coll._items
+        assert new is not None
+        added, changed, removed = replacement.added, replacement.changed, replacement.removed
         if not (added or removed or changed):
             return None
         # Keep unchanged model objects: views may hold references keyed by identity.

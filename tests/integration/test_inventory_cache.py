@@ -8,8 +8,9 @@ import asyncio
 import shutil
 import sqlite3
 import stat
+import threading
 from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from stm_tui.api.writes.keypairs import delete_keypair
 from stm_tui.cache.file import QUARANTINE, SCHEMA_VERSION, CacheFile, Owner
 from stm_tui.emulator.server import EmulatorServer
 from stm_tui.session import Session
+from stm_tui.store import store as store_module
 from stm_tui.store.store import Freshness
 from tests.integration._emu import FAST, api_key, client_for, create_keypair
 
@@ -149,6 +151,42 @@ async def test_a_second_start_shows_the_cache_then_refreshes_one_changed_deleted
         assert isinstance(revoked, m.Certificate) and revoked.certificate_status == "REVOKED"
     finally:
         await third.stop()
+
+
+async def test_a_listing_that_lands_while_the_cache_is_read_in_wins(
+    fresh_emulator: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await fill_cache(fresh_emulator, tmp_path)
+    entered, release = threading.Event(), threading.Event()
+    compute = store_module.Replacement.compute
+
+    def held(self: store_module.Replacement) -> None:
+        # The cache's certificates are diffed on a thread: hold that one there.
+        if threading.current_thread() is not threading.main_thread() and not release.is_set():
+            entered.set()
+            release.wait(10)
+        compute(self)
+
+    monkeypatch.setattr(store_module.Replacement, "compute", held)
+    session = session_for(GatedClient(fresh_emulator.url, api_key(fresh_emulator)), tmp_path)
+    await session.start()
+    try:
+        assert await asyncio.to_thread(entered.wait, 10), "the cache was not diffed on a thread"
+        # The server's listing lands first.
+        from_server = m.Certificate(id="from-the-server", alias="listed")
+        session.store.replace_all("certificates", [from_server])
+        session.store.mark_ok("certificates", datetime.now(UTC))
+        release.set()
+        assert session._cache_loading is not None
+        await session._cache_loading
+        certs = session.store.collection("certificates")
+        assert dict(certs.items) == {"from-the-server": from_server}
+        assert not certs.status.cached
+        # The keypairs the server has not listed yet come from the cache.
+        assert session.store.collection("keypairs").status.cached
+    finally:
+        release.set()
+        await session.stop()
 
 
 def break_a_row(path: Path) -> None:

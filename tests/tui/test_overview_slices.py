@@ -3,6 +3,7 @@ between slices, and what it ends up showing is exactly the whole triage."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection
 from datetime import timedelta
 
@@ -100,3 +101,40 @@ async def test_changes_during_a_sliced_pass_join_it_instead_of_starting_another(
         assert screen._slice_timer is running and screen.examining
         await wait_until(pilot, lambda: not screen.examining)
         assert {f"certificates:slice-{n:05d}" for n in range(EXTRA + 3)} <= set(screen._rows)
+
+
+async def test_a_slice_ends_when_its_time_is_up_whatever_its_size(
+    app_factory: Callable[..., StmApp], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        screen = app.screen
+        assert isinstance(screen, OverviewScreen)
+        app.session.poller.pause()
+        refresh = screen._triage.refresh
+        per_slice: list[int] = []
+        examine = screen._examine
+
+        def slow(*args: object, **kw: object) -> set[str]:
+            # Each chunk takes 10 ms: the second one is past the 15 ms a slice may take.
+            ids = args[4]
+            assert isinstance(ids, set)
+            per_slice[-1] += len(ids)
+            time.sleep(0.01)
+            return refresh(*args, **kw)  # type: ignore[arg-type]
+
+        def counted() -> None:
+            per_slice.append(0)
+            examine()
+
+        monkeypatch.setattr(screen._triage, "refresh", slow)
+        monkeypatch.setattr(screen, "_examine", counted)
+        app.session.store.upsert("certificates", [expiring(n) for n in range(EXTRA)])
+        await wait_until(pilot, lambda: bool(per_slice) and not screen.examining)
+
+        chunk = overview_module.CHUNK
+        # Two chunks at most (a loaded machine may stop after one): far below SLICE items.
+        assert max(per_slice) <= 2 * chunk < overview_module.SLICE
+        assert sum(per_slice) >= EXTRA
+        assert {f"certificates:slice-{n:05d}" for n in range(EXTRA)} <= set(screen._rows)

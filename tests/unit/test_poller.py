@@ -164,3 +164,32 @@ async def test_an_unexpected_exception_is_reported_not_raised() -> None:
     finally:
         await poller.stop()
     assert store.collection("keypairs").status.error_kind == "bad_response"
+
+
+async def test_a_large_complete_listing_is_diffed_on_a_thread_and_lands_whole(
+    monkeypatch: Any,
+) -> None:
+    import threading
+
+    from stm_tui.store import store as store_module
+
+    store = Store(resources=("keypairs",))
+    source = FakeSource()
+    source.items = [Item(id=f"k{n}", n=n) for n in range(50)]
+    monkeypatch.setattr(Poller, "DIFF_OFF_LOOP", 10)
+    threads: list[bool] = []
+    compute = store_module.Replacement.compute
+
+    def recorded(self: store_module.Replacement) -> None:
+        threads.append(threading.current_thread() is threading.main_thread())
+        compute(self)
+
+    monkeypatch.setattr(store_module.Replacement, "compute", recorded)
+    poller = Poller(store, [PollSpec("keypairs", source, interval=10)])
+    poller.start()
+    try:
+        await wait_until(lambda: len(store.collection("keypairs")) == 50)
+    finally:
+        await poller.stop()
+    assert threads and not any(threads), "the diff ran on the event loop's thread"
+    assert store.collection("keypairs").status.state is Freshness.FRESH

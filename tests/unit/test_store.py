@@ -121,3 +121,47 @@ def test_errors_keep_the_last_good_items() -> None:
     store.replace_all("certificates", [Item(id="a", alias="A")])
     store.mark_error("certificates", "server_error", "HTTP 503")
     assert list(store.collection("certificates").items) == ["a"]
+
+
+def test_a_listing_diffed_apart_from_the_store_says_what_replace_all_says() -> None:
+    store, _diffs, _ = make_store()
+    store.replace_all("certificates", [Item(id="a", alias="A"), Item(id="b", alias="B")])
+    listing = [Item(id="b", alias="B2"), Item(id="c", alias="C")]
+    replacement = store.prepare_replace("certificates", listing)
+    replacement.compute()
+    diff = store.commit_replacement(replacement)
+    assert diff is not None
+    assert (diff.added, diff.changed, diff.removed) == tuple(
+        frozenset(ids) for ids in (["c"], ["b"], ["a"])
+    )
+    held: dict[str, m.Resource] = dict(store.collection("certificates").items)
+    assert held == {i.id: i for i in listing}
+
+
+def test_a_change_while_a_listing_is_diffed_makes_it_diff_again() -> None:
+    store, _diffs, _ = make_store()
+    b = Item(id="b", alias="B")
+    store.replace_all("certificates", [b])
+    replacement = store.prepare_replace("certificates", [b, Item(id="c", alias="C")])
+    # A write lands before the diff (computed against the snapshot) is applied.
+    store.upsert("certificates", [Item(id="w", alias="written")])
+    replacement.compute()
+    diff = store.commit_replacement(replacement)
+    assert diff is not None
+    # The listing is complete: the collection is exactly it, and the diff is against what
+    # was held at the commit, not at the snapshot.
+    assert sorted(store.collection("certificates").items) == ["b", "c"]
+    assert (diff.added, diff.changed, diff.removed) == tuple(
+        frozenset(ids) for ids in (["c"], [], ["w"])
+    )
+    kept: m.Resource | None = store.collection("certificates").get("b")
+    assert kept is b
+
+
+def test_an_equal_listing_diffed_apart_commits_nothing() -> None:
+    store, diffs, _ = make_store()
+    store.replace_all("certificates", [Item(id="a", alias="A")])
+    replacement = store.prepare_replace("certificates", [Item(id="a", alias="A")])
+    replacement.compute()
+    assert store.commit_replacement(replacement) is None
+    assert len(diffs) == 1
