@@ -22,10 +22,13 @@ read gives None, and the caller validates with pydantic, which also raises its o
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import threading
 import types
 import typing
 from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import repeat
 from typing import Any, TypeGuard, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -91,7 +94,7 @@ class _Field:
         self.timestamp = False
         self.text = False
         self.adapter: TypeAdapter[Any] | None = None
-        self.shared: Builder | None = None  # for a single shared value, such as a reference
+        self.shared: _SmallValue | None = None  # a single shared value, such as a reference
         self.optional = False
         self.memo: dict[bytes, Any] = {}
 
@@ -138,6 +141,21 @@ def _plan(model: type[BaseModel], skip: frozenset[str]) -> tuple[type, list[_Fie
     return struct, fields
 
 
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What to do for items that have exactly these fields."""
+
+    fields_set: set[str]  # shared by every model of this shape (`memory.share_fields_set`)
+    defaults: list[_Field]
+    nested: list[_Field]
+    skipped: list[str]
+    texts: list[str]
+    timestamps: list[str]
+
+
+_SHAPES_MAX = 256
+
+
 class Builder:
     """Builds one model class from JSON bytes; None when pydantic must decide."""
 
@@ -149,13 +167,29 @@ class Builder:
         self._decoder: Any = msgspec.json.Decoder(plan[0]) if plan is not None else None
         fields = plan[1] if plan is not None else []
         self._fields = fields
-        self._nested = [f for f in fields if f.adapter is not None]
-        self._timestamps = [f.name for f in fields if f.timestamp]
-        self._texts = [f.name for f in fields if f.text]
         self._extra: dict[str, Any] | None = (
             {} if model.model_config.get("extra") == "allow" else None
         )
-        self._all_set = {f.name for f in fields}
+        self._shapes: dict[tuple[bool, ...], _Shape] = {}
+
+    def _shape(self, present: tuple[bool, ...]) -> _Shape | None:
+        if len(present) != len(self._fields):
+            return None
+        there = [f for f, p in zip(self._fields, present, strict=True) if p]
+        if any(f.required for f, p in zip(self._fields, present, strict=True) if not p):
+            return None
+        shape = _Shape(
+            fields_set={f.name for f in there},
+            defaults=[f for f, p in zip(self._fields, present, strict=True) if not p],
+            nested=[f for f in there if f.adapter is not None],
+            skipped=[f.name for f in there if f.name in self.skip],
+            texts=[f.name for f in there if f.text],
+            timestamps=[f.name for f in there if f.timestamp],
+        )
+        with self._lock:
+            if len(self._shapes) < _SHAPES_MAX:
+                self._shapes[present] = shape
+        return shape
 
     def build(
         self, raw: bytes, nested: Callable[[str, bytes], Any] | None = None
@@ -168,41 +202,36 @@ class Builder:
             values: dict[str, Any] = msgspec.structs.asdict(self._decoder.decode(raw))
         except (msgspec.DecodeError, ValueError, RecursionError):
             return None
-        unset = msgspec.UNSET
-        if unset in values.values():
-            fields_set = set()
-            for field in self._fields:
-                if values[field.name] is unset:
-                    if field.required:
-                        return None  # pydantic says what is missing
-                    values[field.name] = field.unset_value()
-                else:
-                    fields_set.add(field.name)
-        else:
-            fields_set = self._all_set
+        # Which fields the JSON had, as one tuple made in C; items of one listing have one or
+        # two such shapes, and each shape says once what to fill in and what to look at.
+        present = tuple(map(operator.is_not, values.values(), repeat(msgspec.UNSET)))
+        shape = self._shapes.get(present) or self._shape(present)
+        if shape is None:
+            return None  # a required field is missing: pydantic says so
+        for field in shape.defaults:
+            values[field.name] = field.unset_value()
         try:
-            for field in self._nested:
+            for field in shape.nested:
                 name = field.name
-                if name in fields_set:
-                    values[name] = self._value(field, bytes(values[name]))
+                values[name] = self._value(field, bytes(values[name]))
         except ValidationError:
             return None
-        for name in self.skip:
-            if name in fields_set:
-                if nested is None:
-                    return None
-                values[name] = nested(name, bytes(values[name]))
+        for name in shape.skipped:
+            if nested is None:
+                return None
+            values[name] = nested(name, bytes(values[name]))
         texts = _TEXTS
-        for name in self._texts:
+        for name in shape.texts:
             value = values[name]
             if value.__class__ is str and len(value) <= _TEXT_MAX:
                 values[name] = texts.setdefault(value, value)
         if len(texts) > _TEXTS_MAX:
             texts.clear()
-        for name in self._timestamps:
+        for name in shape.timestamps:
             value = values[name]
             if value is not None and value.tzinfo is None:
                 values[name] = value.replace(tzinfo=dt.UTC)  # what `models.Timestamp` does
+        fields_set = shape.fields_set
         obj = self.model.__new__(self.model)
         object.__setattr__(obj, "__dict__", values)
         object.__setattr__(obj, "__pydantic_fields_set__", fields_set)
@@ -216,24 +245,61 @@ class Builder:
     def _value(self, field: _Field, raw: bytes) -> Any:
         memo = field.memo
         value = memo.get(raw, _MISSING)
-        if value is _MISSING and field.shared is not None:
-            if raw == b"null" and field.optional:
-                value = None
-            else:
-                built = field.shared.build(raw)
-                if built is not None:
-                    value = memory.shared_instance(built)
         if value is _MISSING:
-            assert field.adapter is not None
-            value = field.adapter.validate_json(raw)
-            if isinstance(value, list):
-                value = tuple(value)
+            if field.shared is not None:
+                if raw == b"null":
+                    value = None if field.optional else _MISSING
+                else:
+                    built = field.shared.build(raw)
+                    value = built if built is not None else _MISSING
+            if value is _MISSING:
+                assert field.adapter is not None
+                value = field.adapter.validate_json(raw)
+                if isinstance(value, list):
+                    value = tuple(value)
             with self._lock:
                 if len(memo) >= _MEMO_MAX:
                     memo.clear()
                 memo[raw] = value
         # Lists are each model's own (nobody changes one, but nobody has to know that).
         return list(value) if isinstance(value, tuple) else value
+
+
+class _SmallValue:
+    """Builds a shared value whose fields are all optional strings (a reference), extras and
+    all, from msgspec's plain decoding: a certificate's keypair reference is unique to its
+    keypair and carries extra fields, so neither the memo nor a strict decoder takes it."""
+
+    def __init__(self, model: type[m.SharedValue]) -> None:
+        self.model = model
+        self.names = tuple(model.model_fields)
+        self._plain = msgspec.json.Decoder()
+
+    def build(self, raw: bytes) -> m.SharedValue | None:
+        try:
+            data = self._plain.decode(raw)
+        except (msgspec.DecodeError, ValueError, RecursionError):
+            return None
+        if data.__class__ is not dict:
+            return None
+        values: dict[str, Any] = {}
+        fields_set: set[str] = set()
+        for name in self.names:
+            value = data.pop(name, _MISSING)
+            if value is _MISSING:
+                values[name] = None
+            elif value is None or value.__class__ is str:
+                values[name] = value
+                fields_set.add(name)
+            else:
+                return None  # pydantic says what is wrong with it
+        obj = self.model.__new__(self.model)
+        object.__setattr__(obj, "__dict__", values)
+        object.__setattr__(obj, "__pydantic_fields_set__", fields_set)
+        object.__setattr__(obj, "__pydantic_extra__", data)
+        object.__setattr__(obj, "__pydantic_private__", None)
+        memory.share_fields_set(obj)
+        return memory.shared_instance(obj)
 
 
 _MISSING = object()
@@ -254,13 +320,16 @@ def _shared_value(annotation: Any) -> TypeGuard[type[m.SharedValue]]:
     )
 
 
-_BUILDERS: dict[type[BaseModel], Builder] = {}
+_BUILDERS: dict[type[BaseModel], _SmallValue] = {}
 
 
-def _builder(model: type[BaseModel]) -> Builder:
+def _builder(model: type[m.SharedValue]) -> _SmallValue | None:
+    for info in model.model_fields.values():
+        if info.annotation != str | None or info.default is not None or info.alias:
+            return None
     found = _BUILDERS.get(model)
     if found is None:
-        found = _BUILDERS[model] = Builder(model)
+        found = _BUILDERS[model] = _SmallValue(model)
     return found
 
 
