@@ -71,8 +71,10 @@ class Batcher:
         pending = self._dirty.get(collection, set())
         if ids is None or pending is None:
             self._dirty[collection] = None
+        elif collection in self._dirty:
+            pending.update(ids)  # in place: a listing of 100,000 ids is not copied per diff
         else:
-            self._dirty[collection] = pending | set(ids)
+            self._dirty[collection] = set(ids)
         self._maybe_now()
 
     def rebuild(self) -> None:

@@ -151,10 +151,13 @@ class RowCache:
         self._queue(self._store.collection(self.view.resource).items.keys())
 
     def _queue(self, keys: Iterable[str]) -> None:
-        for key in keys:
-            if key not in self._pending:
-                self._pending.add(key)
-                self._order.append(key)
+        # A diff's ids come as a set: a listing of 100,000 is queued in set operations.
+        if isinstance(keys, (set, frozenset)):
+            new: Iterable[str] = keys - self._pending
+        else:
+            new = [key for key in keys if key not in self._pending]
+        self._pending.update(new)
+        self._order.extend(new)
         if not self._pending or self._task is not None:
             return  # nothing to do, or the running build will get to them
         if len(self._pending) <= self.CHUNK:

@@ -220,6 +220,41 @@ def test_random_diffs_give_the_same_view_as_a_fresh_model(
         assert set(model.rows()) == set(rows.values())
 
 
+@pytest.mark.parametrize("sort", [None, ("days", False), ("status", True)])
+@pytest.mark.parametrize("query", ["", "status:active"])
+def test_large_batches_are_merged_into_the_view_exactly_where_a_full_sort_puts_them(
+    sort: tuple[str, bool] | None, query: str
+) -> None:
+    rng = random.Random(11)
+    days = rng.sample(range(100_000), 20_000)
+    rows = {i: cert_row(i, days=days[i]) for i in range(500)}
+    model = model_with(list(rows.values()))
+    model.set_filter(query)
+    if sort:
+        model.sort_by(*sort)
+    next_day = 500
+    for _ in range(12):
+        upserts, removed = [], []
+        # Batches as a large list arrives: hundreds of new rows, some changed, a few gone.
+        for _ in range(rng.randint(100, 800)):
+            i = rng.randrange(4000)
+            rows[i] = cert_row(i, status=rng.choice(STATUSES), days=days[next_day])
+            next_day += 1
+            upserts.append(rows[i])
+        for _ in range(rng.randint(0, 40)):
+            i = rng.randrange(4000)
+            if i in rows and rows[i] not in upserts:
+                del rows[i]
+                removed.append(f"id-{i}")
+        model.apply_diff(upserts, removed)
+        fresh = model_with(list(model.rows()))
+        fresh.set_filter(query)
+        if sort:
+            fresh.sort_by(*sort)
+        assert model.view == fresh.view
+        assert set(model.rows()) == set(rows.values())
+
+
 def test_wrong_cell_count_is_refused() -> None:
     with pytest.raises(ValueError, match="cells"):
         model_with([Row("x", ("only one",))])
