@@ -10,8 +10,9 @@ one `list.sort` over precomputed values.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 from typing import Any, Literal, NamedTuple
 
 from rich.text import Text
@@ -60,6 +61,10 @@ class Row(NamedTuple):
     sort_keys: tuple[Any, ...] | None = None
     # Optional Rich style for the whole row (e.g. "red" for expired).
     style: str | None = None
+
+
+_CELLS = attrgetter("cells")
+_SORT_KEYS = attrgetter("sort_keys")
 
 
 def plain(cell: Cell) -> str:
@@ -403,15 +408,17 @@ class TableModel:
                 f"row {row.key!r} has {len(row.cells)} cells for {len(self.columns)} columns"
             )
 
-    def set_rows(self, rows: Iterable[Row]) -> None:
-        """Replace every row; the view is rebuilt with the current filter and sort."""
+    def set_rows(self, rows: Iterable[Row] | Mapping[str, Row]) -> None:
+        """Replace every row (or rows by key); the view is rebuilt with the current filter and
+        sort."""
         with gc_paused():
             self._set_rows(rows)
 
-    def _set_rows(self, rows: Iterable[Row]) -> None:
-        by_key = {row.key: row for row in rows}
+    def _set_rows(self, rows: Iterable[Row] | Mapping[str, Row]) -> None:
+        # Rows by key (the row cache's own dict) are taken as they are: copied, not rebuilt.
+        by_key = dict(rows) if isinstance(rows, Mapping) else {row.key: row for row in rows}
         width = len(self.columns)
-        if any(len(row.cells) != width for row in by_key.values()):
+        if set(map(len, map(_CELLS, by_key.values()))) - {width}:
             for row in by_key.values():
                 self._check(row)
         self._rows = by_key
@@ -530,6 +537,13 @@ class TableModel:
 def _bulk_sort_keys(rows: dict[str, Row], index: int) -> dict[str, tuple[Any, str]]:
     """`_sort_value` for every row at once (the same keys), inlined: a first sort of 100,000
     rows otherwise spends half its time in per-row method calls."""
+    keys = list(rows)
+    try:
+        # Every row with its own sort keys (the views' rows): zipped in C (~10 ms, not ~40).
+        values = list(map(itemgetter(index), map(_SORT_KEYS, rows.values())))
+        return dict(zip(keys, zip(values, keys, strict=True), strict=True))
+    except TypeError:
+        pass  # a row without sort keys (None is not subscriptable)
     out: dict[str, tuple[Any, str]] = {}
     for key, row in rows.items():
         if row.sort_keys is not None:

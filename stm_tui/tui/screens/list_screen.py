@@ -75,7 +75,7 @@ class ListScreen(AreaScreen):
         # every later change) as batches.
         cache = self.host.row_caches[self.view.resource]
         self._unsubscribe_rows = cache.subscribe(self._on_rows)
-        self.table.set_rows(cache.rows.values())
+        self.table.set_rows(cache.rows)  # by key: taken without rebuilding the dict
         self._unsubscribe = self.host.session.store.subscribe(
             self._on_diff, (self.view.resource, *self.view.depends_on, *self.detail_sources())
         )

@@ -9,7 +9,7 @@ changes that row; a diff that changes nothing calls no `refresh()` at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -221,8 +221,9 @@ class ResourceTable(ScrollView, can_focus=True):
 
     # -- data ------------------------------------------------------------------------------
 
-    def set_rows(self, rows: Iterable[Row]) -> None:
-        """Replace every row; the cursor stays on its key if that key is still shown."""
+    def set_rows(self, rows: Iterable[Row] | Mapping[str, Row]) -> None:
+        """Replace every row (or rows by key); the cursor stays on its key if that key is
+        still shown."""
         self._model.set_rows(rows)
         self._sample_widths()
         self._strips.clear()
