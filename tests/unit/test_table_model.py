@@ -184,30 +184,36 @@ def test_diff_reports_changed_keys_and_keeps_view_in_sort_order() -> None:
     assert "id-7" not in model.view
 
 
-@pytest.mark.parametrize("sort", [None, ("days", False), ("status", True)])
-@pytest.mark.parametrize("query", ["", "status:active", "!revoked 1"])
-def test_random_diffs_give_the_same_view_as_a_fresh_model(
-    sort: tuple[str, bool] | None, query: str
+def _random_diffs_match_a_fresh_model(
+    sort: tuple[str, bool] | None,
+    query: str,
+    *,
+    seed: int,
+    start: int,
+    ids: int,
+    rounds: int,
+    upserts_per_diff: tuple[int, int],
+    removals_per_diff: tuple[int, int],
 ) -> None:
-    rng = random.Random(7)
+    """Apply random diffs; after each, the view is exactly a fresh model's of the same rows."""
+    rng = random.Random(seed)
     # Unique days per row so the expected order has no ties to disagree on.
-    days = rng.sample(range(100_000), 3000)
-    rows = {i: cert_row(i, days=days[i]) for i in range(300)}
+    days = rng.sample(range(100_000), start + rounds * upserts_per_diff[1])
+    rows = {i: cert_row(i, days=days[i]) for i in range(start)}
     model = model_with(list(rows.values()))
     model.set_filter(query)
     if sort:
         model.sort_by(*sort)
-    next_day = 300
-    for _ in range(40):
+    next_day = start
+    for _ in range(rounds):
         upserts, removed = [], []
-        for _ in range(rng.randint(0, 6)):
-            i = rng.randrange(400)
-            status = rng.choice(STATUSES)
-            rows[i] = cert_row(i, status=status, days=days[next_day])
+        for _ in range(rng.randint(*upserts_per_diff)):
+            i = rng.randrange(ids)
+            rows[i] = cert_row(i, status=rng.choice(STATUSES), days=days[next_day])
             next_day += 1
             upserts.append(rows[i])
-        for _ in range(rng.randint(0, 3)):
-            i = rng.randrange(400)
+        for _ in range(rng.randint(*removals_per_diff)):
+            i = rng.randrange(ids)
             if i in rows and rows[i] not in upserts:
                 del rows[i]
                 removed.append(f"id-{i}")
@@ -218,6 +224,17 @@ def test_random_diffs_give_the_same_view_as_a_fresh_model(
             fresh.sort_by(*sort)
         assert model.view == fresh.view
         assert set(model.rows()) == set(rows.values())
+
+
+@pytest.mark.parametrize("sort", [None, ("days", False), ("status", True)])
+@pytest.mark.parametrize("query", ["", "status:active", "!revoked 1"])
+def test_random_diffs_give_the_same_view_as_a_fresh_model(
+    sort: tuple[str, bool] | None, query: str
+) -> None:
+    _random_diffs_match_a_fresh_model(
+        sort, query, seed=7, start=300, ids=400, rounds=40,
+        upserts_per_diff=(0, 6), removals_per_diff=(0, 3),
+    )
 
 
 @pytest.mark.parametrize("sort", [None, ("days", False), ("status", True)])
@@ -225,34 +242,11 @@ def test_random_diffs_give_the_same_view_as_a_fresh_model(
 def test_large_batches_are_merged_into_the_view_exactly_where_a_full_sort_puts_them(
     sort: tuple[str, bool] | None, query: str
 ) -> None:
-    rng = random.Random(11)
-    days = rng.sample(range(100_000), 20_000)
-    rows = {i: cert_row(i, days=days[i]) for i in range(500)}
-    model = model_with(list(rows.values()))
-    model.set_filter(query)
-    if sort:
-        model.sort_by(*sort)
-    next_day = 500
-    for _ in range(12):
-        upserts, removed = [], []
-        # Batches as a large list arrives: hundreds of new rows, some changed, a few gone.
-        for _ in range(rng.randint(100, 800)):
-            i = rng.randrange(4000)
-            rows[i] = cert_row(i, status=rng.choice(STATUSES), days=days[next_day])
-            next_day += 1
-            upserts.append(rows[i])
-        for _ in range(rng.randint(0, 40)):
-            i = rng.randrange(4000)
-            if i in rows and rows[i] not in upserts:
-                del rows[i]
-                removed.append(f"id-{i}")
-        model.apply_diff(upserts, removed)
-        fresh = model_with(list(model.rows()))
-        fresh.set_filter(query)
-        if sort:
-            fresh.sort_by(*sort)
-        assert model.view == fresh.view
-        assert set(model.rows()) == set(rows.values())
+    # Batches as a large list arrives: hundreds of new rows, some changed, a few gone.
+    _random_diffs_match_a_fresh_model(
+        sort, query, seed=11, start=500, ids=4000, rounds=12,
+        upserts_per_diff=(100, 800), removals_per_diff=(0, 40),
+    )
 
 
 def test_wrong_cell_count_is_refused() -> None:
