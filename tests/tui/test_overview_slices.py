@@ -8,6 +8,7 @@ from collections.abc import Callable, Collection
 from datetime import timedelta
 
 import pytest
+from textual.pilot import Pilot
 
 from stm_tui.api.models import Certificate
 from stm_tui.tui.app import StmApp
@@ -29,16 +30,23 @@ def expiring(n: int) -> Certificate:
     )
 
 
+async def paused_overview(app: StmApp, pilot: Pilot[None]) -> OverviewScreen:
+    """The loaded Overview, with polling paused: the server's next listing would drop the
+    items a test adds to the store."""
+    await loaded(pilot)
+    screen = app.screen
+    assert isinstance(screen, OverviewScreen)
+    app.session.poller.pause()
+    return screen
+
+
 async def test_a_large_batch_is_examined_in_slices_with_the_loop_running_between(
     app_factory: Callable[..., StmApp], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(overview_module, "SLICE", 100)
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
-        await loaded(pilot)
-        screen = app.screen
-        assert isinstance(screen, OverviewScreen)
-        app.session.poller.pause()  # the server's next listing would drop the extra ones
+        screen = await paused_overview(app, pilot)
         before = screen.table.row_count
 
         examined: list[int] = []
@@ -70,10 +78,7 @@ async def test_a_large_batch_is_examined_in_slices_with_the_loop_running_between
 async def test_a_small_batch_is_examined_at_once(app_factory: Callable[..., StmApp]) -> None:
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
-        await loaded(pilot)
-        screen = app.screen
-        assert isinstance(screen, OverviewScreen)
-        app.session.poller.pause()
+        screen = await paused_overview(app, pilot)
         before = screen.table.row_count
         app.session.store.upsert("certificates", [expiring(n) for n in range(5)])
         # No turn of the loop in between: the rows are there as the store call returns.
@@ -87,10 +92,7 @@ async def test_changes_during_a_sliced_pass_join_it_instead_of_starting_another(
     monkeypatch.setattr(overview_module, "SLICE", 100)
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
-        await loaded(pilot)
-        screen = app.screen
-        assert isinstance(screen, OverviewScreen)
-        app.session.poller.pause()
+        screen = await paused_overview(app, pilot)
         store = app.session.store
         store.upsert("certificates", [expiring(n) for n in range(EXTRA)])
         # Small enough for the batcher to pass on at once: the first slice ran, the rest wait.
@@ -108,10 +110,7 @@ async def test_a_slice_ends_when_its_time_is_up_whatever_its_size(
 ) -> None:
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:
-        await loaded(pilot)
-        screen = app.screen
-        assert isinstance(screen, OverviewScreen)
-        app.session.poller.pause()
+        screen = await paused_overview(app, pilot)
         refresh = screen._triage.refresh
         per_slice: list[int] = []
         examine = screen._examine
