@@ -102,6 +102,9 @@ def shoot(server: EmulatorServer, name: str, size: tuple[int, int], steps: Steps
         await _settle(pilot)
         await steps(pilot)
         await pilot.pause(0.3)
+        # Toasts are timed: whether one is still up depends on the machine's speed.
+        app.clear_notifications()
+        await pilot.pause()
         app.save_screenshot(target.name, path=str(HERE))
         app.exit()
 
