@@ -28,7 +28,7 @@ from stm_tui.cache.codec import CACHED, CacheCorrupt, Decoder, Memo, digest, enc
 log = logging.getLogger(__name__)
 
 # Bump when the tables or the row encoding change: an older file is then rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: certificates carry their decoded summary
 # "STMC": tells our files from any other SQLite file that ended up under the name.
 APPLICATION_ID = 0x53544D43
 SUFFIX = ".sqlite3"
@@ -41,7 +41,7 @@ _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE collections(resource TEXT PRIMARY KEY, saved_at TEXT NOT NULL);
 CREATE TABLE chains(key TEXT PRIMARY KEY, body BLOB NOT NULL);
-CREATE TABLE certs(key TEXT PRIMARY KEY, body BLOB NOT NULL, chain TEXT);
+CREATE TABLE certs(key TEXT PRIMARY KEY, body BLOB NOT NULL, chain TEXT, summary BLOB);
 CREATE TABLE items(
     resource TEXT NOT NULL, id TEXT NOT NULL, body BLOB, refs TEXT NOT NULL,
     PRIMARY KEY (resource, id)
@@ -209,7 +209,8 @@ class CacheFile:
             return out
         chains = {k: bytes(b) for k, b in db.execute("SELECT key, body FROM chains")}
         certs = {
-            k: (bytes(b), c) for k, b, c in db.execute("SELECT key, body, chain FROM certs")
+            k: (bytes(b), c, None if s is None else bytes(s))
+            for k, b, c, s in db.execute("SELECT key, body, chain, summary FROM certs")
         }
         decoder = Decoder(certs, chains)
         used: set[str] = set()
@@ -229,7 +230,9 @@ class CacheFile:
         self._drop_unused(certs, used)
         return out
 
-    def _drop_unused(self, certs: dict[str, tuple[bytes, str | None]], used: set[str]) -> None:
+    def _drop_unused(
+        self, certs: dict[str, tuple[bytes, str | None, bytes | None]], used: set[str]
+    ) -> None:
         # Certificates no item refers to any more (changed or removed since): dropped here,
         # where every reference has just been read, rather than counted on every write.
         db = self._db
@@ -275,8 +278,8 @@ class CacheFile:
                     encoded.chains.items(),
                 )
                 db.executemany(
-                    "INSERT OR IGNORE INTO certs(key, body, chain) VALUES (?, ?, ?)",
-                    ((r.key, r.body, r.chain) for r in encoded.certs.values()),
+                    "INSERT OR IGNORE INTO certs(key, body, chain, summary) VALUES (?, ?, ?, ?)",
+                    ((r.key, r.body, r.chain, r.summary) for r in encoded.certs.values()),
                 )
                 db.executemany(
                     "INSERT OR REPLACE INTO items(resource, id, body, refs) VALUES (?, ?, ?, ?)",

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from stm_tui.api import models as m
 from stm_tui.cache.file import CacheFile, Owner
 from stm_tui.cache.keeper import CacheKeeper
@@ -124,6 +126,51 @@ def test_a_file_whose_owner_differs_is_quarantined(tmp_path: Path) -> None:
     assert again.load().items == {}
     assert again.note is not None and "another profile, host or user" in again.note
     assert file.path.with_suffix(".corrupt").exists()
+    again.close()
+
+
+def test_certificates_read_back_with_their_summary_and_are_not_decoded_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # What the lists show of a certificate is stored with it: a warm start reads it back
+    # instead of decoding 100,000 certificates again.
+    good, garbled, blank = cert(1), cert(2, cert="bm90IGEgY2VydGlmaWNhdGU="), cert(3, cert=None)
+    expected = {c.id: c.summary for c in (good, garbled, blank)}
+    file = saved_file(tmp_path)
+    file.save("certificates", [good, garbled, blank], [], SAVED)
+    file.close()
+
+    def no_decoding(_b64: str) -> None:
+        raise AssertionError("decoded again")
+
+    monkeypatch.setattr(m, "_summarise", no_decoding)
+    again = saved_file(tmp_path)
+    back = {c.id: c for c in again.load().items["certificates"] if isinstance(c, m.Certificate)}
+    again.close()
+    assert {i: c.summary for i, c in back.items()} == expected
+    summary = back["c1"].summary
+    assert summary is not None and summary.subject == "CN=Example Signer"
+    assert summary.not_after == LEAF.not_valid_after_utc
+    assert back["c1"].days_left(SAVED) == (LEAF.not_valid_after_utc - SAVED).days
+    assert expected["c2"] is None and expected["c3"] is None
+    assert back["c1"] == good  # the summary is not a field: the model is still equal
+
+
+@pytest.mark.parametrize("summary", [b'["CN=x"]', b'{"subject": 1}', b"[1,2,3,4,5,6]",
+                                     b'["a","b","c","2026-01-01T00:00:00","d","e"]', b"\xff"])
+def test_a_certificate_row_whose_summary_does_not_read_is_quarantined(
+    tmp_path: Path, summary: bytes
+) -> None:
+    file = saved_file(tmp_path)
+    file.save("certificates", [cert(1)], [], SAVED)
+    file.close()
+    db = sqlite3.connect(file.path)
+    with db:
+        db.execute("UPDATE certs SET summary = ?", (summary,))
+    db.close()
+    again = saved_file(tmp_path)
+    assert again.load().items == {}
+    assert again.note is not None and again.note.startswith("quarantined")
     again.close()
 
 
