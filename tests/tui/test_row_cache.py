@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import pytest
+
 from stm_tui.api.models import Certificate, Team, User
 from stm_tui.store.store import Store
 from stm_tui.views.resources import VIEWS
-from stm_tui.views.row_cache import ListSource, RowCache
+from stm_tui.views.row_cache import SETTLE_ROWS, ListSource, RowCache
 from stm_tui.views.rows.base import Context, RowFn
 from stm_tui.views.table_model import Row
 
@@ -174,3 +177,38 @@ async def test_a_background_slice_ends_when_its_time_is_up_not_after_a_thousand_
     # The clock is looked at every 32 rows: 32 rows of 1 ms each are past the 15 ms budget.
     assert slices and max(slices) == 32
     assert sum(slices) == 1500 and len(cache.rows) == 1500
+
+
+async def _collector_while_building(cache: RowCache) -> list[bool]:
+    """Whether the cyclic collector was on, at every turn of the loop until the build ends."""
+    seen: list[bool] = []
+    await asyncio.sleep(0)  # the build's first slice
+    while cache.building:
+        seen.append(gc.isenabled())
+        await asyncio.sleep(0)
+    return seen
+
+
+@pytest.mark.parametrize("teams", [SETTLE_ROWS, SETTLE_ROWS // 2])
+async def test_a_large_build_keeps_the_collector_off_between_slices_then_freezes_its_rows(
+    teams: int,
+) -> None:
+    # Between the slices of a large build the collector used to run full passes over every
+    # row built so far (the UI waited 48-285 ms for each); a small build leaves it alone.
+    s = store()
+    cache = cache_of(TEAMS, s)
+    frozen_before = gc.get_freeze_count()
+    try:
+        s.replace_all("teams", [Team(id=f"t{n}", name=f"n{n}") for n in range(teams)])
+        seen = await _collector_while_building(cache)
+        assert len(cache.rows) == teams and len(seen) > 2  # it was built in slices
+        frozen = gc.get_freeze_count() - frozen_before
+        if teams >= SETTLE_ROWS:
+            assert not any(seen)
+            assert frozen >= teams  # each row (a tracked tuple) is out of the scans
+        else:
+            assert all(seen)
+            assert frozen == 0
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
