@@ -80,6 +80,15 @@ def test_a_large_batch_waits_for_the_interval_and_later_changes_join_it() -> Non
     assert not h.batcher.waiting
 
 
+def test_a_large_batch_never_runs_inside_the_change_that_brought_it() -> None:
+    h = started()
+    h.now += 5  # the interval is long over
+    h.batcher.mark("certificates", [f"c{i}" for i in range(50)])
+    assert h.passes == [] and h.timers[-1].delay == 0  # the next turn of the loop
+    h.fire()
+    assert h.passes == [{"certificates": frozenset(f"c{i}" for i in range(50))}]
+
+
 def test_a_whole_collection_marked_counts_its_size_and_stays_whole() -> None:
     h = started()
     h.now += 0.5
