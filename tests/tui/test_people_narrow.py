@@ -28,6 +28,7 @@ from tests.tui._pilot import (
     footer,
     open_list,
     open_list_on,
+    recording,
     screen_text,
     selected,
     top,
@@ -112,6 +113,26 @@ async def test_at_80_columns_a_teams_own_screen_names_its_six_actions_and_deacti
         assert "+ Add" not in footer(app) and "D Delete" in footer(app)
     on_server = next(t for t in teams_on_server(fresh_emulator) if t["id"] == team.id)
     assert on_server["status"] == "DISABLED"
+
+
+async def test_at_80_columns_a_team_lead_is_told_on_another_teams_screen_why_not(
+    emulator: EmulatorServer,
+) -> None:
+    app = make_app(emulator, role="team_lead")
+    async with app.run_test(size=NARROW) as pilot:
+        await loaded(pilot)
+        notes = recording(app)
+        await enter_write_mode(pilot)
+        me = app.session.me
+        assert me is not None
+        teams = app.session.store.collection("teams").items.values()
+        other = next(t for t in teams
+                     if isinstance(t, Team) and all(m.user_id != me.id for m in t.members))
+        await open_list_on(pilot, "8", named(other.name or ""))
+        detail = await open_detail(pilot, TeamDetailScreen)
+        await pilot.press("plus")
+        assert notes[-1].startswith(f"Add member: you do not manage team {other.name}")
+        assert app.screen is detail  # no form opened
 
 
 async def test_at_80_columns_an_accounts_own_screen_offers_its_2fa_action(
