@@ -1,5 +1,5 @@
-"""The area strip (second line): every area's key on screen at 80 and 120 columns, the current
-area named, and the last area reachable by a click even at 80 columns."""
+"""The area strip (second line): every area's key on screen at 60, 80 and 120 columns, the
+current area named, and the last area reachable by a click even at 80 columns."""
 
 from __future__ import annotations
 
@@ -36,8 +36,10 @@ class Strips(App[None]):
 
 
 # At 120 columns the short labels fit; at 80 the current area keeps its tiny label and the
-# others are brief.
-@pytest.mark.parametrize(("width", "label_of"), [(80, "smallest"), (120, "short")])
+# others are brief; at 60 (a split pane) the others keep only their keys.
+@pytest.mark.parametrize(
+    ("width", "label_of"), [(60, "smallest"), (80, "smallest"), (120, "short")]
+)
 async def test_every_area_key_is_on_the_strip_in_order_and_the_current_area_is_named(
     width: int, label_of: str
 ) -> None:
