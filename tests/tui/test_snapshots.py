@@ -44,6 +44,12 @@ def test_team_detail_at_120x40(snap_compare: Any, emulator: Any) -> None:
     assert snap_compare(app, terminal_size=(120, 40), run_before=after_load("8", "enter"))
 
 
+def test_team_detail_at_80x24(snap_compare: Any, emulator: Any) -> None:
+    # The team's own screen: its six actions in the footer.
+    app = make_app(emulator)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=after_load("8", "enter"))
+
+
 def test_release_detail_at_80x24(snap_compare: Any, emulator: Any) -> None:
     app = make_app(emulator)
     assert snap_compare(app, terminal_size=(80, 24), run_before=after_load("4", "enter"))

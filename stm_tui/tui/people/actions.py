@@ -109,4 +109,13 @@ TEAM_ACTIONS = (
     DELETE_TEAM,
 )
 
+# The footer of a team's own screen holds its six actions at 80 columns only in short words;
+# the help, the palette and every message keep the labels.
+FOOTER_WORDS = {
+    "team.add_member": "Add",
+    "team.remove_member": "Remove",
+    "team.set_permissions": "Perms",
+    "team.map": "Map",
+}
+
 PEOPLE_WRITE_ACTIONS = {a.id: a for a in USER_ACTIONS + ACCOUNT_ACTIONS + TEAM_ACTIONS}

@@ -1,8 +1,14 @@
-"""The Users, Accounts and Teams lists with their people-and-access actions.
+"""The Users, Accounts and Teams lists and their items' own screens, with the
+people-and-access actions.
 
 Each list adds its actions to its view's (footer, help and palette treat them like every
 write action). Actions with a form open it first; every call then goes through
 `people.flow.send`: its tier's confirmation, a step-up code when needed, `WriteFlow.perform`.
+
+Below 110 columns Enter shows an item on its own screen instead of beside the list. That
+screen offers the same actions on the same keys through the same code (`UserActions`,
+`AccountActions` and `TeamActions` serve both the list and the item's screen); its footer
+gives its room to the actions on the item shown.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from typing import Any
 
 from pydantic import SecretStr
 from textual import events
+from textual.binding import Binding
 
 from stm_tui.api.models import (
     Account,
@@ -35,7 +42,7 @@ from stm_tui.api.writes.teams import (
 )
 from stm_tui.api.writes.users import CreateUser, UpdateUser, create_user, set_roles
 from stm_tui.api.writes.validation import RequestModel
-from stm_tui.tui import keys
+from stm_tui.tui import actions, keys
 from stm_tui.tui.areas import Area
 from stm_tui.tui.people import actions as pa
 from stm_tui.tui.people import forms
@@ -43,6 +50,8 @@ from stm_tui.tui.people.credentials import CredentialsScreen
 from stm_tui.tui.people.enrol import EnrolScreen
 from stm_tui.tui.people.flow import me_of, send
 from stm_tui.tui.people.matrix import TeamMatrixScreen
+from stm_tui.tui.screens.base import AreaScreen
+from stm_tui.tui.screens.detail_screen import DetailScreen
 from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.writes.form import RequestForm
 from stm_tui.tui.writes.shown_once import ShownOnceScreen
@@ -54,14 +63,12 @@ from stm_tui.views.resources import ResourceView
 _NO_ITEM = object()
 
 
-class PeopleListScreen(ListScreen):
-    """A list whose extra write actions are those of `EXTRA`."""
+class PeopleActions(AreaScreen):
+    """The extra write actions `EXTRA` on the screen's selected item: the list's cursor row
+    or the item a detail screen shows."""
 
     EXTRA: tuple[WriteAction, ...] = ()
     CREATES: frozenset[str] = frozenset()
-
-    def __init__(self, area: Area, view: ResourceView) -> None:
-        super().__init__(area, replace(view, actions=view.actions + self.EXTRA))
 
     def items(self, resource: str) -> list[Any]:
         return list(self.host.session.store.collection(resource).items.values())
@@ -126,10 +133,34 @@ class PeopleListScreen(ListScreen):
         self.app.push_screen(RequestForm(model, spec), answered)
 
 
+class PeopleDetailScreen(PeopleActions, DetailScreen):
+    """One user, account or team on its own screen (narrow terminals)."""
+
+    def write_binding(self, action: WriteAction) -> Binding:
+        binding = actions.write_binding(action)
+        # A creation is not about the item shown: on its key still (and in the help and the
+        # palette), but the footer's room goes to the actions on the item.
+        return replace(
+            binding,
+            description=pa.FOOTER_WORDS.get(action.id, binding.description),
+            show=binding.show and action.id not in self.CREATES,
+        )
+
+
+class PeopleListScreen(PeopleActions, ListScreen):
+    DETAIL: type[PeopleDetailScreen] = PeopleDetailScreen
+
+    def __init__(self, area: Area, view: ResourceView) -> None:
+        super().__init__(area, replace(view, actions=view.actions + self.EXTRA))
+
+    def detail_screen(self, key: str, came_from: str | None) -> DetailScreen:
+        return self.DETAIL(self.area, self.view, key, came_from=came_from)
+
+
 # ---- users ----------------------------------------------------------------------------
 
 
-class UsersScreen(PeopleListScreen):
+class UserActions(PeopleActions):
     BINDINGS = keys.bindings("people.credentials")
     EXTRA = pa.USER_ACTIONS
     CREATES = frozenset({"user.create", "user.create_service", "authenticator.start"})
@@ -213,6 +244,15 @@ class UsersScreen(PeopleListScreen):
         )
 
 
+class UserDetailScreen(UserActions, PeopleDetailScreen):
+    # One's own credentials are not about the user shown: on `t` still, out of the footer.
+    BINDINGS = [keys.ACTIONS["people.credentials"].binding(show=False)]
+
+
+class UsersScreen(UserActions, PeopleListScreen):
+    DETAIL = UserDetailScreen
+
+
 def _show_token(app: Any, token: SecretStr, title: str) -> None:
     app.push_screen(
         ShownOnceScreen(
@@ -227,7 +267,7 @@ def _show_token(app: Any, token: SecretStr, title: str) -> None:
 # ---- accounts -------------------------------------------------------------------------
 
 
-class AccountsScreen(PeopleListScreen):
+class AccountActions(PeopleActions):
     EXTRA = pa.ACCOUNT_ACTIONS
 
     def extra_reason(self, action: WriteAction, item: Any) -> str | None:
@@ -267,6 +307,14 @@ class AccountsScreen(PeopleListScreen):
         send(self.app, call, affects=affects, approval_what=what)
 
 
+class AccountDetailScreen(AccountActions, PeopleDetailScreen):
+    pass
+
+
+class AccountsScreen(AccountActions, PeopleListScreen):
+    DETAIL = AccountDetailScreen
+
+
 # ---- teams ----------------------------------------------------------------------------
 
 _TEAM_MEMBERSHIP = frozenset(
@@ -275,7 +323,7 @@ _TEAM_MEMBERSHIP = frozenset(
 )
 
 
-class TeamsScreen(PeopleListScreen):
+class TeamActions(PeopleActions):
     EXTRA = pa.TEAM_ACTIONS
     CREATES = frozenset({"team.create"})
 
@@ -338,3 +386,13 @@ class TeamsScreen(PeopleListScreen):
                 send(self.app, map_resources(item.id, label, changed))
 
             self.form(MapResources, spec, mapped)
+
+
+class TeamDetailScreen(TeamActions, PeopleDetailScreen):
+    # Six actions on a team fill 80 columns: `v` (full values) stays bound and in the help,
+    # off the footer.
+    BINDINGS = [*keys.shown("back"), *keys.bindings("full_values")]
+
+
+class TeamsScreen(TeamActions, PeopleListScreen):
+    DETAIL = TeamDetailScreen

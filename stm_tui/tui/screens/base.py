@@ -55,11 +55,15 @@ class AreaScreen(Screen[None]):
         self._write_view = view
         self._writes: dict[str, WriteAction] = {a.id: a for a in view.actions} if view else {}
         if self._writes:
-            bound = [actions.write_binding(a) for a in self._writes.values()]
+            bound = [self.write_binding(a) for a in self._writes.values()]
             self._bindings = BindingsMap.merge([self._bindings, BindingsMap(bound)])
         # What the footer last showed for each write action (see `check_action`).
         self._footer_shows: dict[str, bool | None] = {}
         self._write_keys: dict[str, WriteAction] | None = None
+
+    def write_binding(self, action: WriteAction) -> Binding:
+        """The key of one write action (a screen may word its footer entry otherwise)."""
+        return actions.write_binding(action)
 
     @property
     def host(self) -> ScreenHost:

@@ -145,7 +145,11 @@ class ListScreen(AreaScreen):
             self._show_detail(key)
         else:
             came_from, self.came_from = self.came_from, None
-            self.app.push_screen(DetailScreen(self.area, self.view, key, came_from=came_from))
+            self.app.push_screen(self.detail_screen(key, came_from))
+
+    def detail_screen(self, key: str, came_from: str | None) -> DetailScreen:
+        """The screen of one item, below the side-by-side width."""
+        return DetailScreen(self.area, self.view, key, came_from=came_from)
 
     def _show_detail(self, key: str) -> None:
         self.detail_key = key
