@@ -21,7 +21,7 @@ from annotated_types import MaxLen
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
@@ -76,7 +76,6 @@ class ReasonApprovalScreen(ApprovalScreen):
     """The approval modal with a reason line under the request; `call` is what was last
     valid, and what the flow sends once confirmed."""
 
-    HINT = "type the reason, Enter confirms · Esc cancels · Tab moves"
     DEFAULT_CSS: ClassVar[str] = """
     ReasonApprovalScreen #reason-line { height: 1; margin-top: 1; }
     ReasonApprovalScreen #reason-prompt { width: auto; text-style: bold; }
@@ -103,6 +102,9 @@ class ReasonApprovalScreen(ApprovalScreen):
         self.plan = plan
         self.item = item
         self.problem: str | None = None
+        what = "the reason" if plan.required else "a reason (optional)"
+        verb = self.confirm_label.lower()
+        self.HINT = f"type {what}, then Enter to {verb} · Esc cancels · Tab moves"
 
     def compose_after_request(self) -> ComposeResult:
         with Horizontal(id="reason-line"):
@@ -120,13 +122,22 @@ class ReasonApprovalScreen(ApprovalScreen):
     def first_focus(self) -> Widget:
         return self.query_one("#reason", Input)
 
+    def on_mount(self) -> None:
+        # A reason makes the request longer (its body) and a refusal's message longer: fit
+        # the box again once they are laid out. The scrolling part's own virtual size never
+        # shrinks below its height, so its parts' (which do, also when a scroll bar comes or
+        # goes and a line rewraps) are watched, and the message's.
+        parts = [*self.query_one("#confirm-body", VerticalScroll).children]
+        for part in [*parts, self.query_one("#reason-state", Static)]:
+            self.watch(part, "virtual_size", self._refit, init=False)
+
     def _state(self, typed: str) -> Text:
         if self.problem is not None:
             return Text(
                 f"{self.plan.label.lower()}: {clean_message(self.problem)} ({len(typed)} typed);"
                 f" the {self.confirm_label} button stays disabled until it is put right"
             )
-        who = "sent with the rejection" if typed.strip() else "none given"
+        who = "sent with the request" if typed.strip() else "none given"
         return Text(f"{len(typed)}/{self.plan.limit} characters · {who}")
 
     @on(Input.Changed, "#reason")
@@ -134,16 +145,29 @@ class ReasonApprovalScreen(ApprovalScreen):
         call, self.problem = self.plan.call(self.item, event.value)
         if call is not None:
             self.call = call
-            # The title stays the call's first summary: a long reason there would push the
-            # buttons off an 80x24 screen; the request below shows it in full.
-            self.query_one("#request", Static).update(
-                Text(clean_block(call.preview()), overflow="fold")
-            )
+        # The title stays the call's first summary: a long reason there would push the
+        # buttons off an 80x24 screen; the request below shows it in full, or says why not.
+        preview = (
+            self.call.preview()
+            if call is not None
+            else f"{self.call.request_line}\n(no body until the reason is put right)"
+        )
+        self.query_one("#request", Static).update(Text(clean_block(preview), overflow="fold"))
         self.query_one("#confirm", Button).disabled = self.problem is not None
         state = self.query_one("#reason-state", Static)
         state.update(self._state(event.value))
         state.set_class(self.problem is not None, "-error")
-        self.call_after_refresh(self._fit_body)  # the message may take another line
+
+    def _refit(self) -> None:
+        body = self.query_one("#confirm-body", VerticalScroll)
+        need = sum(
+            child.outer_size.height + child.styles.margin.height
+            for child in body.children
+            if child.display
+        )
+        self._fit_body(need)
+        # The request is last in the scrolling part: keep it, with the reason, in view.
+        self.call_after_refresh(body.scroll_end, animate=False)
 
     @on(Input.Submitted, "#reason")
     def _entered(self, event: Input.Submitted) -> None:
