@@ -420,7 +420,7 @@ async def test_the_bell_stays_silent_when_the_profile_says_so(
         assert rang == []
 
 
-async def test_rejecting_from_the_inbox_is_asked_as_a_rejection(
+async def test_rejecting_from_the_inbox_asks_a_reason_the_service_keeps_with_the_decision(
     fresh_emulator: EmulatorServer,
 ) -> None:
     app = make_app(fresh_emulator)
@@ -431,15 +431,17 @@ async def test_rejecting_from_the_inbox_is_asked_as_a_rejection(
             pilot, "0", lambda r: isinstance(r, ApprovalRequest) and r.kind == "KEYPAIR_DELETE"
         )
         await pilot.press("D")
-        await wait_until(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, ReasonApprovalScreen))
         text = screen_text(app)
         assert "deletion of keypair desktop-legacy-signer" in text and "Reject" in text
-        await pilot.press("y")
+        await type_text(pilot, "still signs old drivers")
+        await pilot.press("enter")
         await wait_until(
             pilot, lambda: len(app.session.store.collection("approvals").items) == 3
         )
-    kinds = {i["kind"]: i["status"] for i in api(fresh_emulator, "/approval-requests")["items"]}
-    assert kinds["KEYPAIR_DELETE"] == "REJECTED"
+    decided = {i["kind"]: i for i in api(fresh_emulator, "/approval-requests")["items"]}
+    assert decided["KEYPAIR_DELETE"]["status"] == "REJECTED"
+    assert decided["KEYPAIR_DELETE"]["decision_reason"] == "still signs old drivers"
     assert api(fresh_emulator, "/keypairs", alias="desktop-legacy-signer")["items"]  # kept
 
 

@@ -1,4 +1,5 @@
-"""A reason typed in an approval's confirmation: rejecting a requested release window.
+"""A reason typed in an approval's confirmation: rejecting a requested release window, or
+any request in the approvals inbox.
 
 The web console asks an approver why when they reject, and `stm-tui release reject
 --reason` sends it. The reason is part of the request, so the confirmation rebuilds the call
@@ -26,7 +27,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 
 from stm_tui.api.models import ReleaseWindow
-from stm_tui.api.writes import releases
+from stm_tui.api.writes import approvals, releases
 from stm_tui.api.writes.call import WriteCall
 from stm_tui.api.writes.validation import RequestModel, check
 from stm_tui.sanitize import clean_block, clean_message
@@ -69,6 +70,9 @@ def _reject_release(r: ReleaseWindow, req: releases.RejectRelease) -> WriteCall:
 
 REASONS: dict[str, ReasonPlan] = {
     "release.reject": ReasonPlan(releases.RejectRelease, _reject_release),
+    # The inbox's reject, of any kind: the service keeps the reason with the decision (and
+    # on the window, for a requested release), as it does for the Releases list's.
+    "approval.reject": ReasonPlan(approvals.Decision, approvals.reject_request),
 }
 
 
