@@ -292,7 +292,7 @@ async def test_a_reason_typed_in_the_rejection_is_sent_kept_and_shown_in_the_det
     assert intents == [cli.record()]
 
 
-async def test_an_over_long_reason_is_refused_with_a_clear_message_and_kept(
+async def test_an_over_long_reason_is_refused_with_a_clear_message_and_nothing_typed_is_lost(
     emulator: EmulatorServer,
 ) -> None:
     app = make_app(emulator)
@@ -313,8 +313,17 @@ async def test_an_over_long_reason_is_refused_with_a_clear_message_and_kept(
         assert top_screen(app) is modal and field.value == "x" * 501
         await pilot.press("backspace")
         assert not modal.query_one("#confirm", Button).disabled
-        assert f'"reason": "{"x" * 500}"' in str(modal.query_one("#request", Static).render())
         assert "500/500 characters" in str(modal.query_one("#reason-state", Static).render())
+        assert f'"reason": "{"x" * 500}"' in str(modal.query_one("#request", Static).render())
+        # Past all the field holds, a paste is refused out loud and what was there stays.
+        notes = recording(app)
+        field.post_message(events.Paste("y" * 2000))
+        await wait_until(pilot, lambda: any("not taken" in n for n in notes))
+        assert "at most 2000 characters" in notes[-1] and field.value == "x" * 500
+        # A paste of several lines is one line of reason, not its first line only.
+        field.value = ""
+        field.post_message(events.Paste("scan missing\nask again"))
+        await wait_until(pilot, lambda: field.value == "scan missing ask again")
         field.value = "late\u202e"  # a direction override, as the CLI refuses it too
         await pilot.pause()
         assert "must not contain control characters" in str(

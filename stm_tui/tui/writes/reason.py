@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from annotated_types import MaxLen
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widget import Widget
@@ -76,6 +76,30 @@ REASONS: dict[str, ReasonPlan] = {
 }
 
 
+class ReasonInput(Input):
+    """The reason line: what it cannot take is said, not dropped in silence."""
+
+    def _on_paste(self, event: events.Paste) -> None:
+        # Input keeps only a paste's first line; a reason is one line, so the lines are
+        # joined instead (the request model still refuses what it must).
+        event.prevent_default()
+        event.stop()
+        text = " ".join(event.text.splitlines())
+        if self.selection.is_empty:
+            self.insert_text_at_cursor(text)
+        else:
+            self.replace(text, *self.selection)
+
+    def restricted(self) -> None:
+        # Past the field's bound Input refuses the whole key or paste: say so.
+        self.app.bell()
+        self.notify(
+            f"not taken: this field holds at most {self.max_length} characters",
+            severity="warning",
+            markup=False,
+        )
+
+
 class ReasonApprovalScreen(ApprovalScreen):
     """The approval modal with a reason line under the request; `call` is what was last
     valid, and what the flow sends once confirmed."""
@@ -113,7 +137,7 @@ class ReasonApprovalScreen(ApprovalScreen):
     def compose_after_request(self) -> ComposeResult:
         with Horizontal(id="reason-line"):
             yield Static(Text(f"{self.plan.label}: "), id="reason-prompt", markup=False)
-            field = Input(
+            field = ReasonInput(
                 placeholder="required" if self.plan.required else "optional",
                 max_length=self.plan.limit * ROOM,
                 compact=True,
