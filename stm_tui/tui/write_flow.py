@@ -16,7 +16,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from textual.app import App
-from textual.screen import ModalScreen
 
 from stm_tui.api.errors import OutcomeUnknown, StmError
 from stm_tui.api.models import Resource
@@ -26,11 +25,17 @@ from stm_tui.api.writes.permissions import Availability, action_availability
 from stm_tui.audit_file import AuditUnavailable
 from stm_tui.sanitize import clean_cell
 from stm_tui.session import Session
-from stm_tui.tui.writes.confirm import ApprovalInfo, ApprovalScreen, confirmation_for
+from stm_tui.tui.writes.confirm import (
+    ApprovalInfo,
+    ApprovalScreen,
+    _CallModal,
+    confirmation_for,
+)
 from stm_tui.tui.writes.form import RequestForm
 from stm_tui.tui.writes.form_plans import plan_for
 from stm_tui.tui.writes.mode import toggle_write_mode
 from stm_tui.tui.writes.outcome import Outcome, show_outcome
+from stm_tui.tui.writes.reason import REASONS, ReasonApprovalScreen
 from stm_tui.tui.writes.workflows import WORKFLOWS
 from stm_tui.views.actions import WriteAction
 from stm_tui.views.rows.base import Context
@@ -110,7 +115,8 @@ class WriteFlow:
 
         def answered(confirmed: bool | None) -> None:
             if confirmed:
-                self.perform(call)
+                # The modal's call: a reason typed in it is part of the request.
+                self.perform(modal.call)
 
         self.app.push_screen(modal, answered)
 
@@ -152,10 +158,16 @@ class WriteFlow:
 
         self.app.push_screen(RequestForm(plan.model, plan.spec), filled)
 
-    def _modal(self, action: WriteAction, item: Any, call: WriteCall) -> ModalScreen[bool]:
+    def _modal(self, action: WriteAction, item: Any, call: WriteCall) -> _CallModal:
         if call.tier is Tier.APPROVAL and action.approval is not None:
             context = Context(store=self.session.store, now=self.session.now())
             info = ApprovalInfo(**action.approval(item, context))  # type: ignore[arg-type]
+            reason = REASONS.get(action.id)
+            if reason is not None:
+                return ReasonApprovalScreen(
+                    call, info, reason, item, where=self._where(),
+                    confirm_label=action.confirm_label,
+                )
             return ApprovalScreen(
                 call, info, where=self._where(), confirm_label=action.confirm_label
             )

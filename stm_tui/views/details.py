@@ -343,12 +343,22 @@ def release_detail(r: ReleaseWindow, ctx: Context) -> RenderableType:
                 ("scan must pass", yes_no(r.block_on_failed_scan)),
                 ("project", r.project),
                 ("approved by", r.approved_by_user.name if r.approved_by_user else None),
+                *_rejection(r),
                 ("notes", f.block(r.notes)),
             ]
         ),
         heading(f"Signature log ({len(sigs)})"),
         signature_log(sigs),
     )
+
+
+def _rejection(r: ReleaseWindow) -> Pairs:
+    """Why it was rejected, as the approver typed it (`rejection_reason`, which the model
+    keeps as an unknown field): on a rejected window only, a dash when none was given."""
+    if r.status != "REJECTED":
+        return []
+    reason = (r.model_extra or {}).get("rejection_reason")
+    return [("rejection reason", f.block(reason if isinstance(reason, str) else None))]
 
 
 def scan_detail(s: Scan, ctx: Context) -> RenderableType:

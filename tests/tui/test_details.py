@@ -79,12 +79,25 @@ CASES: dict[str, Case] = {
          "signature_count": 3,
          "start_time": "2026-11-27T10:00:00Z", "end_time": "2026-11-28T12:00:00Z"},
         ["desktop-5.0", "3/10", "Signature log (3)", "in 24 h", "build-key"],
-        [],
+        ["rejection reason"],
     ),
     "a release nobody signed in": (
         d.release_detail,
         {"id": "r2", "name": "quiet-release", "status": "APPROVED"},
         ["Signature log (0)", "no signatures"],
+        [],
+    ),
+    "a rejected release: the approver's reason, hostile text shown as plain text": (
+        d.release_detail,
+        {"id": "r3", "name": "late-release", "status": "REJECTED",
+         "rejection_reason": "\x1b[2Jscan [bold]missing[/bold]\x07 \u202eevil"},
+        ["rejection reason", "␛[2Jscan [bold]missing[/bold]␇ <U+202E>evil"],
+        ["\x1b", "\x07", "\u202e"],
+    ),
+    "a release rejected without a reason": (
+        d.release_detail,
+        {"id": "r4", "name": "plain-rejected", "status": "REJECTED"},
+        ["rejection reason -"],
         [],
     ),
     "a scan whose report is still loading": (

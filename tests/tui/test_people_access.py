@@ -10,15 +10,18 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
+from textual.binding import Binding
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input
 
 from stm_tui.api.models import Account, Team, User
 from stm_tui.emulator.server import EmulatorServer
 from stm_tui.tui.app import StmApp
+from stm_tui.tui.people.actions import ACCOUNT_ACTIONS, REQUIRE_MFA
 from stm_tui.tui.people.code_prompt import CodePrompt
 from stm_tui.tui.people.enrol import EnrolScreen
 from stm_tui.tui.people.matrix import TeamMatrixScreen
+from stm_tui.tui.screens.monitor import MonitorScreen
 from stm_tui.tui.writes.confirm import ApprovalScreen, ConfirmScreen, IrreversibleScreen
 from stm_tui.tui.writes.form import RequestForm
 from stm_tui.tui.writes.outcome import OutcomeScreen
@@ -37,6 +40,7 @@ from tests.tui._people import (
 from tests.tui._pilot import (
     enter_write_mode,
     files_under_user_dirs,
+    footer,
     open_list_on,
     recording,
     screen_text,
@@ -95,7 +99,7 @@ async def test_requiring_2fa_lists_who_is_not_ready_then_sets_it(
         await loaded(pilot)
         await enter_write_mode(pilot)
         await open_list_on(pilot, "9", _is_main(fresh_emulator))
-        await pilot.press("M")
+        await pilot.press("F")
         modal = app.screen
         assert isinstance(modal, ApprovalScreen)
         assert modal.call.action == "account.mfa_require"
@@ -108,6 +112,39 @@ async def test_requiring_2fa_lists_who_is_not_ready_then_sets_it(
         main_id = main_account(fresh_emulator)["id"]
         await wait_until(pilot, lambda: accounts.items[main_id].mfa_required is True)
     assert main_account(fresh_emulator)["sign_in_methods"][0]["mfaStatus"] == "enabled"
+
+
+async def test_on_accounts_the_monitor_key_still_opens_the_monitor_and_f_requires_2fa(
+    emulator: EmulatorServer,
+) -> None:
+    app = make_app(emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await enter_write_mode(pilot)
+        accounts = await open_list_on(pilot, "9", _is_main(emulator))
+        # Every key the app binds on all screens is still the app's here: no account action
+        # hides one (the Accounts list once bound M, the monitor's key, to Require 2FA).
+        in_force = app.active_bindings
+        for binding in StmApp.BINDINGS:
+            assert isinstance(binding, Binding)
+            for key in binding.key.split(","):
+                assert in_force[key].node is app, f"{key} ({binding.action}) is hidden here"
+        assert in_force["F"].binding.action == f"write('{REQUIRE_MFA.id}')"
+        assert not {a.key for a in ACCOUNT_ACTIONS} & {
+            key for b in StmApp.BINDINGS if isinstance(b, Binding) for key in b.key.split(",")
+        }
+        assert "F Require 2FA" in footer(app)
+        await pilot.press("M")
+        await wait_until(pilot, lambda: isinstance(app.screen, MonitorScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is accounts)
+        await pilot.press("F")
+        await wait_until(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+        assert top(app, ApprovalScreen).call.action == "account.mfa_require"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen is accounts)
+    # Cancelled: nothing was sent.
+    assert main_account(emulator)["sign_in_methods"][0]["mfaStatus"] == "disabled"
 
 
 async def test_relaxing_2fa_asks_for_a_code_and_refuses_a_replay_plain_or_full_width(

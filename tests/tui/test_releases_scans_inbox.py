@@ -9,24 +9,35 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from textual import events
 from textual.pilot import Pilot
-from textual.widgets import Input, RadioButton, RadioSet, Static
+from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
 from stm_tui.api.models import ApprovalRequest, ReleaseWindow, Scan
+from stm_tui.api.writes import releases as releases_writes
+from stm_tui.commands._write import request
 from stm_tui.emulator.server import EmulatorServer
+from stm_tui.tui.screens.detail_screen import DetailScreen
 from stm_tui.tui.screens.list_screen import ListScreen
 from stm_tui.tui.screens.scans import ScanCompareScreen
 from stm_tui.tui.writes.confirm import ApprovalScreen, ConfirmScreen, IrreversibleScreen
 from stm_tui.tui.writes.form import RequestForm
 from stm_tui.tui.writes.picker import Picker
+from stm_tui.tui.writes.reason import ReasonApprovalScreen
 from tests.conftest import STM
+from tests.tui._people import type_text
 from tests.tui._pilot import (
+    audit_lines,
+    detail_text,
     enter_write_mode,
     message,
     open_list_on,
     recording,
     retype,
     screen_text,
+    selected,
+    top,
+    top_screen,
 )
 from tests.tui.conftest import loaded, make_app, wait_until
 
@@ -241,6 +252,89 @@ async def test_approving_a_requested_window_shows_who_asked_and_what(
         )
 
 
+REASON = "wrong keypair, use desktop-mac-2027"
+
+
+async def test_a_reason_typed_in_the_rejection_is_sent_kept_and_shown_in_the_detail(
+    fresh_emulator: EmulatorServer,
+) -> None:
+    app = make_app(fresh_emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await enter_write_mode(pilot)
+        screen = await open_list_on(pilot, "4", pending)
+        window = selected(screen, ReleaseWindow)
+        await pilot.press("D")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReasonApprovalScreen))
+        assert "Reject release desktop-4.4.0-rc1" in screen_text(app)
+        await type_text(pilot, REASON)  # the reason field has the focus
+        preview = str(app.screen.query_one("#request", Static).render())
+        assert f'"reason": "{REASON}"' in preview
+        await pilot.press("enter")
+        await wait_until(
+            pilot, lambda: release_status(fresh_emulator, "desktop-4.4.0-rc1") == "REJECTED"
+        )
+        releases = app.session.store.collection("releases")
+        await wait_until(pilot, lambda: releases.items[window.id].status == "REJECTED")
+        await wait_until(pilot, lambda: isinstance(app.screen, ListScreen))
+        assert screen.focus_key(window.id)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, DetailScreen))
+        assert f"rejection reason {REASON}" in detail_text(app)
+        intents = [line["call"] for line in audit_lines(app) if line["kind"] == "intent"]
+    made = release_named(fresh_emulator, "desktop-4.4.0-rc1")
+    assert made is not None and made["rejection_reason"] == REASON
+    # The call the CLI's `release reject --reason` builds, to the letter.
+    cli = releases_writes.reject_release(
+        window.id, "desktop-4.4.0-rc1",
+        request(releases_writes.RejectRelease, {"reason": REASON}),
+    )
+    assert intents == [cli.record()]
+
+
+async def test_an_over_long_reason_is_refused_with_a_clear_message_and_nothing_typed_is_lost(
+    emulator: EmulatorServer,
+) -> None:
+    app = make_app(emulator)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await enter_write_mode(pilot)
+        await open_list_on(pilot, "4", pending)
+        await pilot.press("D")
+        await wait_until(pilot, lambda: isinstance(app.screen, ReasonApprovalScreen))
+        modal = top(app, ReasonApprovalScreen)
+        field = modal.query_one("#reason", Input)
+        field.post_message(events.Paste("x" * 501))  # as a terminal pastes
+        await wait_until(pilot, lambda: field.value == "x" * 501)
+        state = str(modal.query_one("#reason-state", Static).render())
+        assert "reason: at most 500 characters (501 typed)" in state
+        assert modal.query_one("#confirm", Button).disabled
+        await pilot.press("enter")  # refused: the modal stays, with the text
+        assert top_screen(app) is modal and field.value == "x" * 501
+        await pilot.press("backspace")
+        assert not modal.query_one("#confirm", Button).disabled
+        assert "500/500 characters" in str(modal.query_one("#reason-state", Static).render())
+        assert f'"reason": "{"x" * 500}"' in str(modal.query_one("#request", Static).render())
+        # Past all the field holds, a paste is refused out loud and what was there stays.
+        notes = recording(app)
+        field.post_message(events.Paste("y" * 2000))
+        await wait_until(pilot, lambda: any("not taken" in n for n in notes))
+        assert "at most 2000 characters" in notes[-1] and field.value == "x" * 500
+        # A paste of several lines is one line of reason, not its first line only.
+        field.value = ""
+        field.post_message(events.Paste("scan missing\nask again"))
+        await wait_until(pilot, lambda: field.value == "scan missing ask again")
+        field.value = "late\u202e"  # a direction override, as the CLI refuses it too
+        await pilot.pause()
+        assert "must not contain control characters" in str(
+            modal.query_one("#reason-state", Static).render()
+        )
+        assert modal.query_one("#confirm", Button).disabled
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: isinstance(app.screen, ListScreen))
+    assert release_status(emulator, "desktop-4.4.0-rc1") == "PENDING_APPROVAL"  # nothing sent
+
+
 async def test_closing_early_needs_the_name_typed(fresh_emulator: EmulatorServer) -> None:
     app = make_app(fresh_emulator)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -335,7 +429,7 @@ async def test_the_bell_stays_silent_when_the_profile_says_so(
         assert rang == []
 
 
-async def test_rejecting_from_the_inbox_is_asked_as_a_rejection(
+async def test_rejecting_from_the_inbox_asks_a_reason_the_service_keeps_with_the_decision(
     fresh_emulator: EmulatorServer,
 ) -> None:
     app = make_app(fresh_emulator)
@@ -346,15 +440,17 @@ async def test_rejecting_from_the_inbox_is_asked_as_a_rejection(
             pilot, "0", lambda r: isinstance(r, ApprovalRequest) and r.kind == "KEYPAIR_DELETE"
         )
         await pilot.press("D")
-        await wait_until(pilot, lambda: isinstance(app.screen, ApprovalScreen))
+        await wait_until(pilot, lambda: isinstance(app.screen, ReasonApprovalScreen))
         text = screen_text(app)
         assert "deletion of keypair desktop-legacy-signer" in text and "Reject" in text
-        await pilot.press("y")
+        await type_text(pilot, "still signs old drivers")
+        await pilot.press("enter")
         await wait_until(
             pilot, lambda: len(app.session.store.collection("approvals").items) == 3
         )
-    kinds = {i["kind"]: i["status"] for i in api(fresh_emulator, "/approval-requests")["items"]}
-    assert kinds["KEYPAIR_DELETE"] == "REJECTED"
+    decided = {i["kind"]: i for i in api(fresh_emulator, "/approval-requests")["items"]}
+    assert decided["KEYPAIR_DELETE"]["status"] == "REJECTED"
+    assert decided["KEYPAIR_DELETE"]["decision_reason"] == "still signs old drivers"
     assert api(fresh_emulator, "/keypairs", alias="desktop-legacy-signer")["items"]  # kept
 
 

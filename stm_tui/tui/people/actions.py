@@ -75,8 +75,9 @@ ENROL_AUTHENTICATOR = WriteAction(
 )
 USER_ACTIONS = (ADD_USER, ADD_SERVICE_USER, CHANGE_ROLES, DEACTIVATE_USER, ENROL_AUTHENTICATOR)
 
+# F, as in 2FA: `M` is the monitor on every screen, and an area's key would hide it there.
 REQUIRE_MFA = WriteAction(
-    "account.mfa_require", "M", "Require 2FA", Tier.APPROVAL,
+    "account.mfa_require", "F", "Require 2FA", Tier.APPROVAL,
     lambda a: set_account_mfa(a.id, a.name or a.id, required=True), _mfa_on,
 )
 RELAX_MFA = WriteAction(

@@ -139,11 +139,12 @@ class _CallModal(ModalScreen[bool]):
     def on_resize(self) -> None:
         self.call_after_refresh(self._fit_body)
 
-    def _fit_body(self) -> None:
+    def _fit_body(self, need: int | None = None) -> None:
         # The box is as tall as its content, up to the screen. Textual sizes an auto-height
         # box from its children's natural heights (a max-height on the scrolling part is
         # applied only afterwards), so the scrolling part gets an explicit height: what its
-        # content needs, or what the screen leaves after the box's other parts.
+        # content needs, or what the screen leaves after the box's other parts. `need`: the
+        # content's height when it has shrunk (the virtual size never goes below the height).
         body = self.query_one("#confirm-body", VerticalScroll)
         box = self.query_one(".write-box")
         chrome = box.styles.gutter.height + sum(
@@ -151,7 +152,8 @@ class _CallModal(ModalScreen[bool]):
             for child in box.children
             if child is not body and child.display
         )
-        want = max(3, min(body.virtual_size.height, self.size.height - chrome))
+        content = body.virtual_size.height if need is None else need
+        want = max(3, min(content, self.size.height - chrome))
         current = body.styles.height
         if current is None or current.unit is not Unit.CELLS or current.value != want:
             body.styles.height = want

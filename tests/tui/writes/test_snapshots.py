@@ -17,6 +17,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, Select
 
+from stm_tui.api import models as m
 from stm_tui.api.command_log import CommandLog
 from stm_tui.api.errors import OutcomeUnknown
 from stm_tui.api.writes.keypairs import GenerateKeypair, delete_keypair, generate_keypair
@@ -24,6 +25,7 @@ from stm_tui.tui.writes.command_log_screen import CommandLogScreen
 from stm_tui.tui.writes.confirm import ApprovalScreen, ConfirmScreen, IrreversibleScreen
 from stm_tui.tui.writes.mode import WriteModeScreen
 from stm_tui.tui.writes.outcome import Outcome, OutcomeScreen
+from stm_tui.tui.writes.reason import REASONS, ReasonApprovalScreen
 from stm_tui.tui.writes.shown_once import ShownOnceScreen
 from tests.tui.writes._host import SIZES, Host
 from tests.tui.writes.test_confirm import APPROVAL, IMPACT, KP_ID, approval_call, generate_call
@@ -60,10 +62,21 @@ def command_log() -> CommandLog:
     return log
 
 
+def rejection() -> ReasonApprovalScreen:
+    window = m.ReleaseWindow.model_validate(
+        {"id": "3f2a", "name": "desktop-4.3.0", "status": "PENDING_APPROVAL"}
+    )
+    plan = REASONS["release.reject"]
+    call, _ = plan.call(window, "")
+    assert call is not None
+    return ReasonApprovalScreen(call, APPROVAL, plan, window, confirm_label="Reject")
+
+
 SCREENS: dict[str, Callable[[], Screen[Any]]] = {
     "keypair_form": keypair_form,
     "confirm": lambda: ConfirmScreen(generate_call(), where="https://stm.demo.test · Acme"),
     "approval": lambda: ApprovalScreen(approval_call(), APPROVAL),
+    "rejection": rejection,
     "irreversible": lambda: IrreversibleScreen(delete_keypair(KP_ID, "build-key"), IMPACT),
     "outcome_unknown": lambda: OutcomeScreen(
         Outcome.from_error(
@@ -114,8 +127,19 @@ async def secret_typed(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
+async def reason_typed(pilot: Pilot[Any]) -> None:
+    await pilot.press(*"wrong", "space", *"keypair")
+    await pilot.pause()
+
+
+async def reason_too_long(pilot: Pilot[Any]) -> None:
+    pilot.app.screen.query_one("#reason", Input).value = "x" * 501
+    await pilot.pause()
+
+
 BEFORE: dict[str, Before] = {
     "irreversible": typed_partly,
+    "rejection": reason_typed,
     "secret_form": secret_typed,
 }
 
@@ -137,3 +161,8 @@ def test_keypair_form_with_problems(snap_compare: Any, size: tuple[int, int]) ->
 def test_irreversible_in_theme(snap_compare: Any, theme: str) -> None:
     app = Host(SCREENS["irreversible"], theme=theme)
     assert snap_compare(app, terminal_size=(80, 24), run_before=typed_partly)
+
+
+def test_rejection_with_a_reason_too_long(snap_compare: Any) -> None:
+    app = Host(rejection)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=reason_too_long)
