@@ -33,8 +33,8 @@ from stm_tui.tui.app import StmApp
 WRITE_SHOTS: list[tuple[str, Sequence[str]]] = [
     ("keypair-generate-form", ("2", "N", *"build-key-2027")),
     ("keypair-generate-preview", ("2", "N", *"build-key-2027", "ctrl+s")),
-    ("keypair-update-form", ("2", "M")),
-    ("keypair-update-preview", ("2", "M", "ctrl+u", *"desktop-driver-kit-2", "ctrl+s")),
+    ("keypair-update-form", ("2", "m")),
+    ("keypair-update-preview", ("2", "m", "ctrl+u", *"desktop-driver-kit-2", "ctrl+s")),
     ("keypair-delete-confirm", ("2", "D")),
     ("certificate-generate-form", ("2", "A", *"desktop-driver-kit-2027")),
     ("certificate-set-default-confirm", ("3", "slash", *"second-cert", "enter", "F")),

@@ -183,7 +183,7 @@ def _set_default(c: Certificate) -> WriteCall:
 GENERATE_KEYPAIR = WriteAction(
     "keypair.generate", "N", "New keypair", Tier.CONFIRM, needs_item=False
 )
-UPDATE_KEYPAIR = WriteAction("keypair.update", "M", "Update", Tier.CONFIRM, footer=False)
+UPDATE_KEYPAIR = WriteAction("keypair.update", "m", "Update", Tier.CONFIRM, footer=False)
 DELETE_KEYPAIR = WriteAction(
     "keypair.delete", "D", "Delete", Tier.IRREVERSIBLE, footer=False
 )

@@ -20,6 +20,7 @@ from stm_tui.api.writes.keypairs import UpdateKeypair, update_keypair
 from stm_tui.emulator.server import EmulatorServer
 from stm_tui.tui.app import StmApp
 from stm_tui.tui.screens.list_screen import ListScreen
+from stm_tui.tui.screens.monitor import MonitorScreen
 from stm_tui.tui.writes.confirm import ConfirmScreen, IrreversibleScreen
 from stm_tui.tui.writes.form import RequestForm
 from stm_tui.tui.writes.outcome import OutcomeScreen
@@ -270,7 +271,7 @@ async def test_update_sends_only_what_changed_and_the_service_has_it(
         screen = await open_list_on(pilot, "2", lambda k: anything(k) and k.limit_by_users is True)
         kp = screen.selected_item()
         assert isinstance(kp, Keypair)
-        await pilot.press("M")
+        await pilot.press("m")
         await wait_until(pilot, lambda: isinstance(app.screen, RequestForm))
         form = app.screen
         assert isinstance(form, RequestForm)
@@ -436,7 +437,7 @@ async def test_a_lost_answer_is_an_unknown_outcome_with_what_a_re_read_found(
         ("signer", "N", "New keypair: needs the Generate keypair permission (you are Signer)"),
         ("signer", "A",
          "New certificate: needs the Generate certificate permission (you are Signer)"),
-        ("developer", "M", "Update: needs the Manage keypair permission (you are Developer)"),
+        ("developer", "m", "Update: needs the Manage keypair permission (you are Developer)"),
         ("developer", "D",
          "Delete: needs the Approve keypair delete permission (you are Developer)"),
     ],
@@ -479,3 +480,20 @@ async def test_a_forced_update_by_a_developer_shows_the_services_refusal(
         assert "permission denied (403)" in text
         assert "your role does not allow this; ask a Lead" in text
     assert keypair_named(fresh_emulator, "forced-name") is None
+
+
+async def test_on_keypairs_the_monitor_key_opens_the_monitor_and_m_updates(
+    fresh_emulator: EmulatorServer,
+) -> None:
+    # `M` is the app-wide "Monitor releases"; Keypairs' update used to take it over there.
+    app = make_app(fresh_emulator)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await enter_write_mode(pilot)
+        await open_list_on(pilot, "2", anything)
+        await pilot.press("M")
+        await wait_until(pilot, lambda: isinstance(app.screen, MonitorScreen))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, MonitorScreen))
+        await pilot.press("m")
+        await wait_until(pilot, lambda: isinstance(app.screen, RequestForm))
