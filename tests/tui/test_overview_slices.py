@@ -75,6 +75,24 @@ async def test_a_large_batch_is_examined_in_slices_with_the_loop_running_between
         assert {f"certificates:slice-{n:05d}" for n in range(EXTRA)} <= set(screen._rows)
 
 
+async def test_a_batch_too_large_for_at_once_is_examined_on_a_later_turn(
+    app_factory: Callable[..., StmApp],
+) -> None:
+    # Above the batcher's at-once size, with its interval over: the pass is scheduled for the
+    # next turn of the loop. A timer of 0 s died in Textual (ZeroDivisionError) before its
+    # callback ran, and the Overview never updated again.
+    app = app_factory()
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await paused_overview(app, pilot)
+        before = screen.table.row_count
+        large = screen._batcher.immediate_items + 500
+        screen._batcher._last_pass = float("-inf")  # the interval is over
+        app.session.store.upsert("certificates", [expiring(n) for n in range(large)])
+        assert screen._batcher.waiting  # not run inside the store write
+        await wait_until(pilot, lambda: screen.table.row_count == before + large)
+        assert not screen._batcher.waiting and not screen.examining
+
+
 async def test_a_small_batch_is_examined_at_once(app_factory: Callable[..., StmApp]) -> None:
     app = app_factory()
     async with app.run_test(size=(120, 40)) as pilot:

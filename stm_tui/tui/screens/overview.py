@@ -35,6 +35,9 @@ from stm_tui.views.table_model import Row
 SLICE = 2000
 SLICE_SECONDS = 0.015
 CHUNK = 100  # items between looks at the clock
+# The shortest wait handed to Textual's timers: one of 0 s divides by its interval (the
+# timer task dies before its callback runs, and the batcher would wait for it for ever).
+NEXT_TURN = 0.001
 
 
 class OverviewScreen(AreaScreen):
@@ -53,7 +56,7 @@ class OverviewScreen(AreaScreen):
             triage.TRIAGED,
             self._apply,
             size_of=lambda name: len(self.host.session.store.collection(name)),
-            schedule=self.set_timer,
+            schedule=lambda delay, callback: self.set_timer(max(delay, NEXT_TURN), callback),
         )
         # While the cursor sits on the first row it stays on the first row as items arrive,
         # so the most urgent item is what the user sees selected.
@@ -163,7 +166,7 @@ class OverviewScreen(AreaScreen):
         self._show_summary(force=True)
         if self._pending:
             # A key being answered gets the loop first (`stm_tui.priority`).
-            pause = 0.02 if priority.input_recent() else 0.001
+            pause = 0.02 if priority.input_recent() else NEXT_TURN
             self._slice_timer = self.set_timer(pause, self._examine)
 
     @property
