@@ -230,6 +230,12 @@ def measure(argv: list[str], env: dict[str, str], period: float = 0.25,
     finally:
         # Quitting writes what the inventory cache still lacks: give it time.
         app.close(timeout=120.0)
+    # A task that died during the run is only reported when the app shuts down: figures from
+    # a dashboard that stopped doing part of its work are not figures.
+    raw = app.output()
+    if b"Traceback (most recent call last)" in raw:
+        tail = raw[raw.index(b"Traceback"):].decode("utf-8", "replace")
+        raise RuntimeError(f"the dashboard printed a traceback: {tail[-600:]}")
     return Measured(figures, sampler.samples)
 
 
