@@ -20,7 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property, lru_cache
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Generic, Self, TypeVar, overload
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -273,7 +273,43 @@ class ChainEntry(SharedValue):
     blob: SharedText | None = None
 
 
+_T = TypeVar("_T")
+
+
+class decoded_once(Generic[_T]):
+    """`functools.cached_property` without its lock: the value is computed on first use and
+    kept in the instance's `__dict__`, where later lookups find it first.
+
+    Python 3.11's `cached_property` holds one lock per property across all instances, so
+    while the inventory cache's thread decoded one certificate's summary, the UI thread
+    building another certificate's row waited for it. Two threads decoding the same
+    certificate at once both compute the same value; the one kept is either."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> decoded_once[_T]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
+
+    def __get__(self, instance: object | None, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = self.func(instance)
+        instance.__dict__[self.name] = value
+        return value
+
+
 class Certificate(Resource):
+    model_config = ConfigDict(ignored_types=(decoded_once,))
+
     alias: str | None = None
     cert: str | None = None
     chain: list[ChainEntry] = Field(default_factory=list)
@@ -324,7 +360,7 @@ class Certificate(Resource):
                 out.append(decoded)
         return out
 
-    @cached_property
+    @decoded_once
     def summary(self) -> CertSummary | None:
         """The display fields, decoded once; None when `cert` is absent or undecodable."""
         return _summarise(self.cert) if self.cert else None

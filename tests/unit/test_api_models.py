@@ -120,3 +120,43 @@ def test_arbitrary_json_only_ever_raises_validation_error(data: object) -> None:
 def test_a_minimal_item_validates_for_every_collection(spec: object) -> None:
     model = spec.model  # type: ignore[attr-defined]
     assert model.model_validate({"id": "x"}).id == "x"
+
+
+def test_one_certificate_being_decoded_does_not_hold_up_another_on_another_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The inventory cache's thread decodes summaries while the UI thread builds rows: with
+    # Python 3.11's `cached_property` (one lock for every instance) the row waited.
+    import threading
+
+    leaf, _ca, _key = make_cert()
+    first, second = (m.Certificate(id=i, cert=b64der(leaf)) for i in ("a", "b"))
+    real = m._summarise
+    inside, release = threading.Event(), threading.Event()
+
+    def slow_for_the_first(b64: str) -> m.CertSummary | None:
+        if not inside.is_set():
+            inside.set()
+            release.wait(10)
+        return real(b64)
+
+    monkeypatch.setattr(m, "_summarise", slow_for_the_first)
+    other = threading.Thread(target=lambda: first.summary)
+    other.start()
+    try:
+        assert inside.wait(5)
+        done = threading.Event()
+
+        def decode_the_second() -> None:
+            assert second.summary is not None
+            done.set()
+
+        worker = threading.Thread(target=decode_the_second)
+        worker.start()
+        assert done.wait(5), "the second certificate waited for the first one's decode"
+        worker.join()
+    finally:
+        release.set()
+        other.join()
+    assert first.summary == second.summary  # decoded once each, then kept
+    assert first.summary is first.summary
