@@ -292,7 +292,7 @@ class Session:
                 fetcher = self._fetchers.get(name)
                 cached = self.store.collection(name).status.cached
                 if isinstance(fetcher, ChangeOnlyFetcher) and cached:
-                    fetcher.resume()
+                    await fetcher.resume()
             if sum(len(items) for items in loaded.items.values()) >= LARGE_LISTING:
                 memory.settle()
             keeper.follow()
