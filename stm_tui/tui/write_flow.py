@@ -28,7 +28,7 @@ from stm_tui.session import Session
 from stm_tui.tui.writes.confirm import (
     ApprovalInfo,
     ApprovalScreen,
-    _CallModal,
+    CallModal,
     confirmation_for,
 )
 from stm_tui.tui.writes.form import RequestForm
@@ -158,7 +158,7 @@ class WriteFlow:
 
         self.app.push_screen(RequestForm(plan.model, plan.spec), filled)
 
-    def _modal(self, action: WriteAction, item: Any, call: WriteCall) -> _CallModal:
+    def _modal(self, action: WriteAction, item: Any, call: WriteCall) -> CallModal:
         if call.tier is Tier.APPROVAL and action.approval is not None:
             context = Context(store=self.session.store, now=self.session.now())
             info = ApprovalInfo(**action.approval(item, context))  # type: ignore[arg-type]

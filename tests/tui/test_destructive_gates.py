@@ -32,7 +32,7 @@ from stm_tui.tui.actions import WRITE_ACTIONS
 from stm_tui.tui.app import StmApp
 from stm_tui.tui.areas import AREAS, BY_COLLECTION
 from stm_tui.tui.screens.list_screen import ListScreen
-from stm_tui.tui.writes.confirm import IrreversibleScreen, _CallModal
+from stm_tui.tui.writes.confirm import CallModal, IrreversibleScreen
 from stm_tui.tui.writes.outcome import OutcomeScreen
 from stm_tui.views.actions import WriteAction
 from stm_tui.views.resources import VIEWS, ResourceName
@@ -110,7 +110,7 @@ async def test_read_only_no_area_and_no_write_action_sends_anything_but_gets(
             assert binding is None or binding.enabled is False, action.id
             await pilot.press(action.key)
             await pilot.pause()
-            assert not isinstance(app.screen, _CallModal), f"{action.id} asked to confirm"
+            assert not isinstance(app.screen, CallModal), f"{action.id} asked to confirm"
             tried.add(action.id)
             if action.build is None:
                 continue  # a form or workflow builds its call: the catalog's calls are below

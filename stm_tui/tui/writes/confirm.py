@@ -59,7 +59,7 @@ def affects_lines(call: WriteCall, extra: Sequence[str] = ()) -> list[str]:
     return lines
 
 
-class _CallModal(ModalScreen[bool]):
+class CallModal(ModalScreen[bool]):
     """The shared frame: a title, sections, the exact request, Cancel and a confirm button."""
 
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings("modal.cancel")
@@ -173,13 +173,13 @@ class _CallModal(ModalScreen[bool]):
         self.dismiss(True)
 
 
-class ConfirmScreen(_CallModal):
+class ConfirmScreen(CallModal):
     """Tier.CONFIRM: reversible changes and creations (y/N, the focus on Cancel)."""
 
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings("confirm.cancel", "confirm.yes")
 
 
-class ApprovalScreen(_CallModal):
+class ApprovalScreen(CallModal):
     """Tier.APPROVAL: what is approved, who asked and when, the window, the exact call."""
 
     BINDINGS: ClassVar[list[BindingType]] = keys.bindings("confirm.cancel", "approval.yes")
@@ -213,7 +213,7 @@ class ApprovalScreen(_CallModal):
         yield from super().compose_sections()
 
 
-class IrreversibleScreen(_CallModal):
+class IrreversibleScreen(CallModal):
     """Tier.IRREVERSIBLE: impact first, then the name typed exactly; no key confirms alone."""
 
     HINT = "type the name, then Enter · Esc cancels"
@@ -304,7 +304,7 @@ def confirmation_for(
     approval: ApprovalInfo | None = None,
     affects: Sequence[str] = (),
     where: str | None = None,
-) -> _CallModal:
+) -> CallModal:
     """The modal for `call.tier`. An approval needs `approval`; irreversible calls take `impact`."""
     if call.tier is Tier.IRREVERSIBLE:
         return IrreversibleScreen(call, impact, affects=affects, where=where)
