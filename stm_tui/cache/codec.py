@@ -1,34 +1,40 @@
-"""Rows of the inventory cache: certificates and keypairs as JSON, equal parts stored once.
+"""Rows of the inventory cache: certificates and keypairs as compact rows (`rows.Layout`),
+equal parts stored once.
 
 A keypair embeds its certificates, and every certificate of an issuer carries the same chain
 (~1.5 kB): stored as they come, 100,000 certificates and 50,000 keypairs take ~800 MB. So a
-certificate is stored once by content (`CertRecord`, its chain by content too) and the items
-refer to it by hash; what is read back is exactly the model that was written (the same JSON
-through the same validation), and certificates equal in the store are one object again.
+certificate is stored once by content (`CertRecord`), every nested shared value (a reference,
+a chain entry) once by content too, and the items refer to them by hash; what is read back is
+exactly the model that was written, and certificates equal in the store are one object again.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 import msgspec
-from pydantic import BaseModel, SecretStr, TypeAdapter, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
-from stm_tui import memory, priority
-from stm_tui.api import fast_models
+from stm_tui import priority
 from stm_tui.api import models as m
+from stm_tui.cache.rows import Layout, RowError
 
 # The collections the cache keeps: the two that can be large and are synced by change.
 CACHED: tuple[str, ...] = ("certificates", "keypairs")
 
+CERTIFICATE = Layout(m.Certificate)
+KEYPAIR = Layout(m.Keypair, skip=frozenset({"certificates"}))
+# The nested shared values the rows refer to, by the name their rows are stored under.
+SHARED_KINDS: dict[str, type[m.SharedValue]] = {
+    t.__name__: t for layout in (CERTIFICATE, KEYPAIR) for t in layout.shared_types
+}
 
-_CHAIN = TypeAdapter(list[m.ChainEntry])
 # A certificate's summary as `summary_text` writes it (~0.5 us, json.loads took 5.6).
 _SUMMARY = msgspec.json.Decoder(tuple[str, str, str, datetime, datetime, str] | None)
+_JSON = msgspec.json.Encoder()
 
 
 class CacheCorrupt(Exception):
@@ -43,7 +49,8 @@ def _has_secret_field(model: type[BaseModel]) -> bool:
 
 
 # The cache must never hold a secret; a model that grows one must not be cached silently.
-for _model in (m.Certificate, m.Keypair, m.ChainEntry, m.Ref, m.UserRef):
+_MODELS: tuple[type[BaseModel], ...] = (m.Certificate, m.Keypair, *SHARED_KINDS.values())
+for _model in _MODELS:
     if _has_secret_field(_model):  # pragma: no cover - a guard for future model changes
         raise RuntimeError(f"{_model.__name__} has a secret field: it cannot be cached")
 
@@ -58,12 +65,10 @@ def digest(*parts: bytes) -> str:
 
 @dataclass(frozen=True, slots=True)
 class CertRecord:
-    """One certificate by content: its JSON without the chain, the chain's hash, and what
-    the lists show of it (`summary_text`)."""
+    """One certificate by content: its row and what the lists show of it (`summary_text`)."""
 
     key: str
     body: bytes
-    chain: str | None
     summary: bytes
 
 
@@ -76,11 +81,7 @@ def summary_text(cert: m.Certificate) -> bytes:
     s = cert.summary
     if s is None:
         return b"null"
-    return json.dumps(
-        [s.subject, s.issuer, s.serial, s.not_before.isoformat(), s.not_after.isoformat(),
-         s.fingerprint],
-        separators=(",", ":"),
-    ).encode()
+    return _JSON.encode((s.subject, s.issuer, s.serial, s.not_before, s.not_after, s.fingerprint))
 
 
 @dataclass(slots=True)
@@ -89,7 +90,7 @@ class Encoded:
 
     items: list[tuple[str, bytes | None, str]]  # (id, body or None for a certificate, refs)
     certs: dict[str, CertRecord]
-    chains: dict[str, bytes]
+    shared: dict[str, tuple[str, bytes]]  # key -> (kind, JSON)
 
 
 class Memo:
@@ -125,38 +126,34 @@ def _encode_cert(cert: m.Certificate, out: Encoded, memo: Memo) -> str:
     return key
 
 
-# Chains already encoded, by the entries' identities: every certificate of an issuer carries
-# the same shared, frozen entries (`SharedValue`), so encoding each chain once instead of per
-# certificate took ~half of the cost of writing 100,000 certificates. The entries are kept
-# with their encoding so that their ids cannot be reused while it is remembered.
-_CHAINS: dict[tuple[int, ...], tuple[tuple[m.ChainEntry, ...], bytes, str]] = {}
-_CHAINS_MAX = 1024
+# Shared values already encoded, by identity: one object stands for thousands of items (the
+# account every certificate names, an issuer's chain entries), so each is written once per
+# batch instead of once per item. Kept with their key so that their ids cannot be reused
+# while remembered; bounded (the keypair reference in each certificate is one of its own).
+_SHARED: dict[int, tuple[m.SharedValue, str, str, bytes]] = {}
+_SHARED_MAX = 16384
 
 
-def _chain(entries: list[m.ChainEntry]) -> tuple[bytes, str]:
-    ids = tuple(id(e) for e in entries)
-    known = _CHAINS.get(ids)
-    if known is not None and all(a is b for a, b in zip(known[0], entries, strict=True)):
-        return known[1], known[2]
-    chain = json.dumps(
-        [e.model_dump(mode="json", exclude_unset=True) for e in entries], separators=(",", ":")
-    ).encode()
-    key = digest(chain)
-    if len(_CHAINS) >= _CHAINS_MAX:
-        _CHAINS.clear()
-    _CHAINS[ids] = (tuple(entries), chain, key)
-    return chain, key
+def _shared_key(value: m.SharedValue, out: Encoded) -> str:
+    known = _SHARED.get(id(value))
+    if known is None or known[0] is not value:
+        kind = type(value).__name__
+        if kind not in SHARED_KINDS:
+            raise TypeError(f"{kind} is not a value the cache rows refer to")
+        body = value.model_dump_json(exclude_unset=True).encode()
+        known = (value, digest(kind.encode(), body), kind, body)
+        if len(_SHARED) >= _SHARED_MAX:
+            _SHARED.clear()
+        _SHARED[id(value)] = known
+    out.shared.setdefault(known[1], (known[2], known[3]))
+    return known[1]
 
 
 def _dump_cert(cert: m.Certificate, out: Encoded) -> str:
-    chain_key: str | None = None
-    if "chain" in cert.model_fields_set:
-        chain, chain_key = _chain(cert.chain)
-        out.chains.setdefault(chain_key, chain)
-    body = cert.model_dump_json(exclude={"chain"}, exclude_unset=True).encode()
-    key = digest(body, (chain_key or "").encode())
+    body = _JSON.encode(CERTIFICATE.row(cert, lambda v: _shared_key(v, out)))
+    key = digest(body)
     if key not in out.certs:
-        out.certs[key] = CertRecord(key, body, chain_key, summary_text(cert))
+        out.certs[key] = CertRecord(key, body, summary_text(cert))
     return key
 
 
@@ -164,63 +161,69 @@ def encode(resource: str, items: Iterable[m.Resource], memo: Memo | None = None)
     """Rows for `items` of one cached collection. Certificates met before under `memo` are
     referred to, not written again (their rows are in the file already)."""
     memo = memo if memo is not None else Memo()
-    out = Encoded(items=[], certs={}, chains={})
+    out = Encoded(items=[], certs={}, shared={})
     for item in items:
         priority.step_aside()  # the cache thread: a key press goes first
         if resource == "certificates" and isinstance(item, m.Certificate):
             out.items.append((item.id, None, _encode_cert(item, out, memo)))
         elif resource == "keypairs" and isinstance(item, m.Keypair):
-            refs = [_encode_cert(c, out, memo) for c in item.certificates]
-            exclude = {"certificates"} if "certificates" in item.model_fields_set else set()
-            body = item.model_dump_json(exclude=exclude, exclude_unset=True).encode()
-            out.items.append((item.id, body, ",".join(refs) if exclude else "-"))
+            body = _JSON.encode(KEYPAIR.row(item, lambda v: _shared_key(v, out)))
+            if "certificates" in item.model_fields_set:
+                refs = ",".join(_encode_cert(c, out, memo) for c in item.certificates)
+            else:
+                refs = "-"
+            out.items.append((item.id, body, refs))
         else:
             raise TypeError(f"{type(item).__name__} is not cached as {resource}")
     return out
 
 
 class Decoder:
-    """Reads rows back into models, one object per distinct certificate."""
+    """Reads rows back into models, one object per distinct certificate and shared value."""
 
     def __init__(
         self,
-        certs: Mapping[str, tuple[bytes, str | None, bytes | None]],
-        chains: Mapping[str, bytes],
+        certs: Mapping[str, tuple[bytes, bytes | None]],
+        shared: Mapping[str, tuple[str, bytes]],
     ) -> None:
         self._certs = certs
-        self._chains = chains
+        self._shared_rows = shared
         self._built: dict[str, m.Certificate] = {}
-        self._chain_entries: dict[str, list[m.ChainEntry]] = {}
+        self._values: dict[str, m.SharedValue] = {}
         self._names: dict[str, str] = {}  # subjects and issuers repeat: one string each
 
-    def _chain(self, key: str) -> list[m.ChainEntry]:
-        entries = self._chain_entries.get(key)
-        if entries is None:
-            entries = self._chain_entries[key] = _CHAIN.validate_json(self._chains[key])
-        return entries
+    @property
+    def shared_used(self) -> set[str]:
+        """The shared values the rows read so far refer to."""
+        return set(self._values)
+
+    def _shared(self, key: str) -> m.SharedValue:
+        value = self._values.get(key)
+        if value is None:
+            kind, body = self._shared_rows[key]  # KeyError: the caller's CacheCorrupt
+            model = SHARED_KINDS.get(kind)
+            if model is None:
+                raise CacheCorrupt(f"a shared value of an unknown kind ({kind[:40]!r})")
+            try:
+                value = self._values[key] = model.model_validate_json(body)
+            except (ValidationError, ValueError, RecursionError) as exc:
+                kind_of = type(exc).__name__
+                raise CacheCorrupt(f"a shared value does not parse ({kind_of})") from None
+        return value
 
     def cert(self, key: str) -> m.Certificate:
         built = self._built.get(key)
         if built is not None:
             return built
         try:
-            body, chain_key, summary = self._certs[key]
-            cert = fast_models.certificate(body) or m.Certificate.model_validate_json(body)
-            if chain_key is not None:
-                # The chain was taken out when written; it goes back as the entries of its
-                # one decoding (parsing it into every certificate again was 30% of a warm
-                # start's certificate), with the fields set a parsed certificate has.
-                cert.__dict__["chain"] = list(self._chain(chain_key))
-                object.__setattr__(
-                    cert, "__pydantic_fields_set__", cert.model_fields_set | {"chain"}
-                )
-                memory.share_fields_set(cert)
+            body, summary = self._certs[key]
+            cert: m.Certificate = CERTIFICATE.read(body, self._shared, self._values)
             if summary is not None:
                 # Where `Certificate.summary` (a cached property) keeps what it decoded.
                 cert.__dict__["summary"] = self._summary(summary)
         except KeyError:
-            raise CacheCorrupt("a row refers to a certificate or chain that is missing") from None
-        except (ValidationError, ValueError, RecursionError, msgspec.DecodeError) as exc:
+            raise CacheCorrupt("a row refers to a certificate or value that is missing") from None
+        except (RowError, ValueError, RecursionError, msgspec.DecodeError) as exc:
             raise CacheCorrupt(f"a certificate row does not parse ({type(exc).__name__})") from None
         self._built[key] = cert
         return cert
@@ -248,21 +251,15 @@ class Decoder:
         if body is None:
             raise CacheCorrupt("a keypair row has no body")
         try:
-            kp = fast_models.keypair(body, _declined) or m.Keypair.model_validate_json(body)
-        except (ValidationError, ValueError, RecursionError) as exc:
+            kp: m.Keypair = KEYPAIR.read(body, self._shared, self._values)
+        except KeyError:
+            raise CacheCorrupt("a keypair row refers to a value that is missing") from None
+        except (RowError, ValueError, RecursionError) as exc:
             raise CacheCorrupt(f"a keypair row does not parse ({type(exc).__name__})") from None
-        if refs != "-":
-            certs = [self.cert(k) for k in refs.split(",")] if refs else []
-            # The embedded list was left out when written; it goes back with the fields set a
-            # parsed keypair has.
-            kp.__dict__["certificates"] = certs
-            object.__setattr__(
-                kp, "__pydantic_fields_set__", kp.model_fields_set | {"certificates"}
-            )
-            memory.share_fields_set(kp)
+        # The embedded list is kept by reference ("-": the keypair was sent without one).
+        kp.__dict__["certificates"] = (
+            [self.cert(k) for k in refs.split(",")] if refs and refs != "-" else []
+        )
         return kp
 
 
-def _declined(_certificates: bytes) -> None:
-    # A keypair row holds its certificates by reference; one that embeds them is not ours.
-    return None

@@ -28,7 +28,8 @@ from stm_tui.cache.codec import CACHED, CacheCorrupt, Decoder, Memo, digest, enc
 log = logging.getLogger(__name__)
 
 # Bump when the tables or the row encoding change: an older file is then rebuilt.
-SCHEMA_VERSION = 2  # 2: certificates carry their decoded summary
+# 2: certificates carry their decoded summary; 3: compact rows (`cache.rows`), shared values
+SCHEMA_VERSION = 3
 # "STMC": tells our files from any other SQLite file that ended up under the name.
 APPLICATION_ID = 0x53544D43
 SUFFIX = ".sqlite3"
@@ -40,8 +41,8 @@ PAGE_SIZE = 16384
 _SCHEMA = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE collections(resource TEXT PRIMARY KEY, saved_at TEXT NOT NULL);
-CREATE TABLE chains(key TEXT PRIMARY KEY, body BLOB NOT NULL);
-CREATE TABLE certs(key TEXT PRIMARY KEY, body BLOB NOT NULL, chain TEXT, summary BLOB);
+CREATE TABLE shared(key TEXT PRIMARY KEY, kind TEXT NOT NULL, body BLOB NOT NULL);
+CREATE TABLE certs(key TEXT PRIMARY KEY, body BLOB NOT NULL, summary BLOB);
 CREATE TABLE items(
     resource TEXT NOT NULL, id TEXT NOT NULL, body BLOB, refs TEXT NOT NULL,
     PRIMARY KEY (resource, id)
@@ -207,12 +208,14 @@ class CacheFile:
         }
         if not saved:
             return out
-        chains = {k: bytes(b) for k, b in db.execute("SELECT key, body FROM chains")}
-        certs = {
-            k: (bytes(b), c, None if s is None else bytes(s))
-            for k, b, c, s in db.execute("SELECT key, body, chain, summary FROM certs")
+        shared = {
+            k: (kind, bytes(b)) for k, kind, b in db.execute("SELECT key, kind, body FROM shared")
         }
-        decoder = Decoder(certs, chains)
+        certs = {
+            k: (bytes(b), None if s is None else bytes(s))
+            for k, b, s in db.execute("SELECT key, body, summary FROM certs")
+        }
+        decoder = Decoder(certs, shared)
         used: set[str] = set()
         # Certificates first: the keypairs' embedded ones are then the same objects.
         for name in sorted(saved, key=CACHED.index):
@@ -227,26 +230,25 @@ class CacheFile:
                     used.update(refs.split(",") if refs else ())
             out.items[name] = items
             out.saved_at[name] = saved[name]
-        self._drop_unused(certs, used)
+        self._drop_unused(certs, used, shared, decoder.shared_used)
         return out
 
     def _drop_unused(
-        self, certs: dict[str, tuple[bytes, str | None, bytes | None]], used: set[str]
+        self, certs: Iterable[str], used: set[str], shared: Iterable[str], shared_used: set[str]
     ) -> None:
-        # Certificates no item refers to any more (changed or removed since): dropped here,
-        # where every reference has just been read, rather than counted on every write.
+        # Certificates and shared values no item refers to any more (changed or removed
+        # since): dropped here, where every reference has just been read, rather than
+        # counted on every write. (Only certificates some item uses were decoded, so the
+        # shared values read are exactly the ones still in use.)
         db = self._db
         assert db is not None
         unused = [(k,) for k in certs if k not in used]
-        chains_used = {certs[k][1] for k in used if k in certs}
-        if not unused:
+        stale = [(k,) for k in shared if k not in shared_used]
+        if not unused and not stale:
             return
         with _transaction(db):
             db.executemany("DELETE FROM certs WHERE key = ?", unused)
-            stale = [
-                (k,) for (k,) in db.execute("SELECT key FROM chains") if k not in chains_used
-            ]
-            db.executemany("DELETE FROM chains WHERE key = ?", stale)
+            db.executemany("DELETE FROM shared WHERE key = ?", stale)
 
     # writing -------------------------------------------------------------------------------
 
@@ -274,12 +276,12 @@ class CacheFile:
             for batch in _batches(items, WRITE_BATCH):
                 encoded = encode(resource, batch, memo)
                 db.executemany(
-                    "INSERT OR IGNORE INTO chains(key, body) VALUES (?, ?)",
-                    encoded.chains.items(),
+                    "INSERT OR IGNORE INTO shared(key, kind, body) VALUES (?, ?, ?)",
+                    ((k, kind, body) for k, (kind, body) in encoded.shared.items()),
                 )
                 db.executemany(
-                    "INSERT OR IGNORE INTO certs(key, body, chain, summary) VALUES (?, ?, ?, ?)",
-                    ((r.key, r.body, r.chain, r.summary) for r in encoded.certs.values()),
+                    "INSERT OR IGNORE INTO certs(key, body, summary) VALUES (?, ?, ?)",
+                    ((r.key, r.body, r.summary) for r in encoded.certs.values()),
                 )
                 db.executemany(
                     "INSERT OR REPLACE INTO items(resource, id, body, refs) VALUES (?, ?, ?, ?)",

@@ -174,6 +174,27 @@ def test_a_certificate_row_whose_summary_does_not_read_is_quarantined(
     again.close()
 
 
+@pytest.mark.parametrize("damage", [
+    "UPDATE certs SET body = CAST('[1, 2, 3]' AS BLOB)",  # a row of another shape
+    "UPDATE shared SET kind = 'Keypair'",  # a value of a kind no row refers to
+    "UPDATE shared SET body = CAST('{\"id\": 5}' AS BLOB)",  # a value that does not validate
+    "DELETE FROM shared",  # rows that refer to values no longer there
+])
+def test_a_file_whose_rows_do_not_read_back_is_quarantined(tmp_path: Path, damage: str) -> None:
+    file = saved_file(tmp_path)
+    file.save("certificates", [cert(1)], [], SAVED)
+    file.close()
+    db = sqlite3.connect(file.path)
+    with db:
+        db.execute(damage)
+    db.close()
+    again = saved_file(tmp_path)
+    assert again.load().items == {}
+    assert again.note is not None and again.note.startswith("quarantined")
+    assert file.path.with_suffix(".corrupt").exists()
+    again.close()
+
+
 class FailingOnce(CacheFile):
     """A disk that fails the first write (full, say)."""
 
@@ -265,3 +286,33 @@ async def test_the_memo_lets_go_of_replaced_certificates_once_it_outgrows_the_st
     assert sizes[:10] == [100 * (n + 1) for n in range(10)]  # nothing walked yet
     assert max(sizes) <= 100 + 10 + 1000 + 100  # bounded: walked once past the threshold
     assert min(sizes[11:]) == 100  # and the walk kept exactly what the store holds
+
+
+def test_certificates_and_shared_values_no_item_uses_are_dropped_when_read(
+    tmp_path: Path,
+) -> None:
+    file = saved_file(tmp_path)
+    file.save("certificates", [cert(1, account={"id": "a1", "name": "Before"})], [], SAVED)
+    file.save("certificates", [cert(1, account={"id": "a1", "name": "After"})], [], SAVED,
+              complete=True)
+
+    def rows() -> tuple[int, list[str]]:
+        db = sqlite3.connect(file.path)
+        try:
+            certs = db.execute("SELECT count(*) FROM certs").fetchone()[0]
+            shared = [bytes(b).decode() for (b,) in db.execute("SELECT body FROM shared")]
+        finally:
+            db.close()
+        return certs, shared
+
+    certs_before, shared_before = rows()
+    assert certs_before == 2 and any("Before" in body for body in shared_before)
+    loaded = file.load()
+    file.close()
+    certs_after, shared_after = rows()
+    assert certs_after == 1
+    assert not any("Before" in body for body in shared_after)
+    assert any("After" in body for body in shared_after)
+    back = loaded.items["certificates"][0]
+    assert isinstance(back, m.Certificate) and back.account is not None
+    assert back.account.name == "After"
