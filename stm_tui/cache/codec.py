@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import msgspec
 from pydantic import BaseModel, SecretStr, ValidationError
@@ -35,6 +36,7 @@ SHARED_KINDS: dict[str, type[m.SharedValue]] = {
 # A certificate's summary as `summary_text` writes it (~0.5 us, json.loads took 5.6).
 _SUMMARY = msgspec.json.Decoder(tuple[str, str, str, datetime, datetime, str] | None)
 _JSON = msgspec.json.Encoder()
+_FREE_FORM = msgspec.json.Decoder(dict[str, Any])
 
 
 class CacheCorrupt(Exception):
@@ -130,17 +132,23 @@ def _encode_cert(cert: m.Certificate, out: Encoded, memo: Memo) -> str:
 # account every certificate names, an issuer's chain entries), so each is written once per
 # batch instead of once per item. Kept with their key so that their ids cannot be reused
 # while remembered; bounded (the keypair reference in each certificate is one of its own).
-_SHARED: dict[int, tuple[m.SharedValue, str, str, bytes]] = {}
+_SHARED: dict[int, tuple[object, str, str, bytes]] = {}
 _SHARED_MAX = 16384
+# The kind of a free-form JSON object's row in the shared values (a keypair's HSM partition:
+# one dict for all the keypairs that say the same, as `api.fast_models` reads them).
+FREE_FORM = "json"
 
 
-def _shared_key(value: m.SharedValue, out: Encoded) -> str:
+def _shared_key(value: m.SharedValue | dict[str, Any], out: Encoded) -> str:
     known = _SHARED.get(id(value))
     if known is None or known[0] is not value:
-        kind = type(value).__name__
-        if kind not in SHARED_KINDS:
-            raise TypeError(f"{kind} is not a value the cache rows refer to")
-        body = value.model_dump_json(exclude_unset=True).encode()
+        if isinstance(value, dict):
+            kind, body = FREE_FORM, _JSON.encode(value)
+        else:
+            kind = type(value).__name__
+            if kind not in SHARED_KINDS:
+                raise TypeError(f"{kind} is not a value the cache rows refer to")
+            body = value.model_dump_json(exclude_unset=True).encode()
         known = (value, digest(kind.encode(), body), kind, body)
         if len(_SHARED) >= _SHARED_MAX:
             _SHARED.clear()
@@ -183,13 +191,13 @@ class Decoder:
 
     def __init__(
         self,
-        certs: Mapping[str, tuple[bytes, bytes | None]],
+        certs: Mapping[str, tuple[msgspec.Raw, msgspec.Raw]],
         shared: Mapping[str, tuple[str, bytes]],
     ) -> None:
         self._certs = certs
         self._shared_rows = shared
         self._built: dict[str, m.Certificate] = {}
-        self._values: dict[str, m.SharedValue] = {}
+        self._values: dict[str, m.SharedValue | dict[str, Any]] = {}
         self._names: dict[str, str] = {}  # subjects and issuers repeat: one string each
 
     @property
@@ -197,10 +205,12 @@ class Decoder:
         """The shared values the rows read so far refer to."""
         return set(self._values)
 
-    def _shared(self, key: str) -> m.SharedValue:
+    def _shared(self, key: str) -> m.SharedValue | dict[str, Any]:
         value = self._values.get(key)
         if value is None:
             kind, body = self._shared_rows[key]  # KeyError: the caller's CacheCorrupt
+            if kind == FREE_FORM:
+                return self._free_form(key, body)
             model = SHARED_KINDS.get(kind)
             if model is None:
                 raise CacheCorrupt(f"a shared value of an unknown kind ({kind[:40]!r})")
@@ -211,16 +221,23 @@ class Decoder:
                 raise CacheCorrupt(f"a shared value does not parse ({kind_of})") from None
         return value
 
+    def _free_form(self, key: str, body: bytes) -> dict[str, Any]:
+        try:
+            value = _FREE_FORM.decode(body)
+        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
+            raise CacheCorrupt(f"a shared object does not parse ({type(exc).__name__})") from None
+        self._values[key] = value
+        return value
+
     def cert(self, key: str) -> m.Certificate:
         built = self._built.get(key)
         if built is not None:
             return built
         try:
-            body, summary = self._certs[key]
-            cert: m.Certificate = CERTIFICATE.read(body, self._shared, self._values)
-            if summary is not None:
-                # Where `Certificate.summary` (a cached property) keeps what it decoded.
-                cert.__dict__["summary"] = self._summary(summary)
+            row, summary = self._certs[key]
+            cert: m.Certificate = CERTIFICATE.read(row, self._shared, self._values)
+            # Where `Certificate.summary` (a cached property) keeps what it decoded.
+            cert.__dict__["summary"] = self._summary(summary)
         except KeyError:
             raise CacheCorrupt("a row refers to a certificate or value that is missing") from None
         except (RowError, ValueError, RecursionError, msgspec.DecodeError) as exc:
@@ -228,7 +245,7 @@ class Decoder:
         self._built[key] = cert
         return cert
 
-    def _summary(self, text: bytes) -> m.CertSummary | None:
+    def _summary(self, text: msgspec.Raw) -> m.CertSummary | None:
         fields = _SUMMARY.decode(text)
         if fields is None:
             return None
@@ -245,7 +262,9 @@ class Decoder:
             fingerprint=fingerprint,
         )
 
-    def item(self, resource: str, body: bytes | None, refs: str) -> m.Resource:
+    def item(self, resource: str, body: msgspec.Raw | None, refs: str) -> m.Resource:
+        """The item of one row: `body` is the keypair's row, `refs` its certificates' keys
+        (a certificate's: its own key)."""
         if resource == "certificates":
             return self.cert(refs)
         if body is None:

@@ -22,8 +22,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
+
 from stm_tui.api import models as m
-from stm_tui.cache.codec import CACHED, CacheCorrupt, Decoder, Memo, digest, encode
+from stm_tui.cache import batches
+from stm_tui.cache.codec import (
+    CACHED,
+    CacheCorrupt,
+    Decoder,
+    Memo,
+    digest,
+    encode,
+)
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +198,7 @@ class CacheFile:
             return out
         try:
             return self._load(out)
-        except (CacheCorrupt, sqlite3.Error, ValueError, UnicodeError) as exc:
+        except (CacheCorrupt, sqlite3.Error, ValueError, UnicodeError) as exc:  # BatchCorrupt too
             self.note = f"quarantined: {exc}" if isinstance(exc, CacheCorrupt) else (
                 f"quarantined: {type(exc).__name__}"
             )
@@ -209,21 +219,36 @@ class CacheFile:
         if not saved:
             return out
         shared = {
-            k: (kind, bytes(b)) for k, kind, b in db.execute("SELECT key, kind, body FROM shared")
+            key: (kind, bytes(body))
+            for key, kind, body in batches.read(
+                db, """'["' || key || '","' || kind || '",' || CAST(body AS TEXT) || ']'""",
+                "FROM shared WHERE 1", (), str, str, msgspec.Raw,
+            )
         }
         certs = {
-            k: (bytes(b), None if s is None else bytes(s))
-            for k, b, s in db.execute("SELECT key, body, summary FROM certs")
+            key: (row, summary)
+            for key, row, summary in batches.read(
+                db,
+                """'["' || key || '",' || CAST(body AS TEXT) || ','
+                   || coalesce(CAST(summary AS TEXT), 'null') || ']'""",
+                "FROM certs WHERE 1", (), str, msgspec.Raw, msgspec.Raw,
+            )
         }
         decoder = Decoder(certs, shared)
         used: set[str] = set()
         # Certificates first: the keypairs' embedded ones are then the same objects.
         for name in sorted(saved, key=CACHED.index):
             items: list[m.Resource] = []
-            rows = db.execute("SELECT id, body, refs FROM items WHERE resource = ?", (name,))
-            for item_id, body, refs in rows:
-                item = decoder.item(name, None if body is None else bytes(body), refs)
-                if item.id != item_id:
+            body_type = msgspec.Raw if name == "keypairs" else None
+            rows = batches.read(
+                db,
+                """'["' || hex(id) || '",' || coalesce(CAST(body AS TEXT), 'null') || ',"'
+                   || refs || '"]'""",
+                "FROM items WHERE resource = ?", (name,), str, body_type, str, order="id",
+            )
+            for hex_id, body, refs in rows:
+                item = decoder.item(name, body, refs)
+                if item.id.encode().hex().upper() != hex_id:
                     raise CacheCorrupt("a row's id does not match its item")
                 items.append(item)
                 if refs != "-":

@@ -6,9 +6,10 @@ every row, every nested reference parsed again, then a Python step per field to 
 model (~60 us an item, 9-13 s of CPU on this repo's 2-core bench machine). A row here is
 `[fields set, extras, value, ...]`: the fields set as a bit mask, the extras (rarely any)
 as JSON, each flat value as JSON's own, and each nested shared value (a reference, a chain
-entry: one frozen object for thousands of items, `models.SharedValue`) as the key of its
-row in the file's table of shared values, each read once per file. Reading a row is one typed
-msgspec decode (which checks every value's type) and a few list lookups.
+entry: one frozen object for thousands of items, `models.SharedValue`; a free-form JSON
+object) as the key of its row in the file's table of shared values, each read once per
+file. Reading a row is one typed msgspec decode (which checks every value's type) and a few
+list lookups.
 
 What is read back must be the model that was written: the same values, fields set and
 extras (`tests/unit/test_cache_rows.py`). A model with a field of a kind this layout does
@@ -60,7 +61,7 @@ def _flat(annotation: Any) -> Any | None:
         return dt.datetime if annotation == m.Timestamp else annotation
     if annotation is dt.datetime:
         return None  # a datetime without the model's own rule: not ours to read
-    if annotation in (list[str], list[Any], dict[str, Any]):
+    if annotation in (list[str], list[Any]):
         return annotation
     return None
 
@@ -87,8 +88,11 @@ class Layout:
             optional, inner = _parts(info.annotation)
             origin = typing.get_origin(inner)
             item_type = typing.get_args(inner)[0] if origin is list else None
-            if _shared_type(inner):
-                shared_types.append(inner)
+            if _shared_type(inner) or inner == dict[str, Any]:
+                # A free-form object (a keypair's HSM partition) repeats like a reference:
+                # stored once as a shared value too, and read back as one dict for all.
+                if inner != dict[str, Any]:
+                    shared_types.append(inner)
                 kinds.append(SHARED)
                 kind: Any = str
             elif origin is list and _shared_type(item_type):
@@ -116,7 +120,7 @@ class Layout:
         # Text fields whose values repeat (a status, an algorithm), each with the one string
         # per value; a field found to hold mostly distinct values (an id) stops being
         # looked at once it has `_FIELD_TEXTS` of them.
-        self._texts: dict[int, dict[str, str]] = {i: {} for i in self.texts}
+        self._texts: tuple[tuple[int, dict[str, str]], ...] = tuple((i, {}) for i in self.texts)
         self._bits = {name: 1 << i for i, name in enumerate(self.all_names)}
         self._masks: dict[int, tuple[set[str], int]] = {}  # id(fields set) -> (it, mask)
         self._sets: dict[int, set[str]] = {}  # mask -> the shared fields set
@@ -140,8 +144,9 @@ class Layout:
         self._masks[id(fields_set)] = (fields_set, mask)
         return mask
 
-    def row(self, model: BaseModel, shared: Callable[[m.SharedValue], str]) -> list[Any]:
-        """`model` as a row; `shared` gives a shared value's key in the file."""
+    def row(self, model: BaseModel, shared: Callable[[Any], str]) -> list[Any]:
+        """`model` as a row; `shared` gives a shared value's key in the file (a shared
+        model's, or a free-form object's)."""
         values = model.__dict__
         extra = model.__pydantic_extra__
         # The fields set lists extras too; only declared fields have a bit.
@@ -160,14 +165,22 @@ class Layout:
 
     # reading --------------------------------------------------------------------------------
 
-    def read(self, raw: bytes, shared: Callable[[str], Any], known: dict[str, Any]) -> Any:
+    def read(
+        self, raw: bytes | msgspec.Raw, shared: Callable[[str], Any], known: dict[str, Any]
+    ) -> Any:
         """The model of `raw` (a row `row` wrote). A shared value's key is looked up in
         `known` first, else `shared(key)` gives it. Raises `RowError` for a row that does
         not read back."""
         try:
-            values = list(self._decoder.decode(raw))
+            values = self._decoder.decode(raw)
         except (msgspec.DecodeError, msgspec.ValidationError, RecursionError) as exc:
             raise RowError(f"a {self.model.__name__} row does not read: {exc}") from None
+        return self._build(values, shared, known)
+
+    def _build(
+        self, decoded: tuple[Any, ...], shared: Callable[[str], Any], known: dict[str, Any]
+    ) -> Any:
+        values = list(decoded)
         get = known.get
         try:
             for i in self.shared_at:
@@ -200,14 +213,13 @@ class Layout:
         return obj
 
     def _share_texts(self, values: list[Any]) -> None:
-        for i, texts in list(self._texts.items()):
+        for i, texts in self._texts:
             text = values[i]
-            if text is None:
-                continue
-            if len(texts) >= _FIELD_TEXTS:
-                del self._texts[i]  # mostly distinct values: not worth a lookup per item
-                continue
-            values[i] = texts.setdefault(text, text)
+            if text is not None:
+                values[i] = texts.setdefault(text, text)
+                if len(texts) > _FIELD_TEXTS:
+                    # Mostly distinct values (an id): not worth a lookup per item.
+                    self._texts = tuple(entry for entry in self._texts if entry[0] != i)
 
     def _fields_set(self, mask: int, extra: dict[str, Any] | None) -> set[str]:
         if mask >> len(self.all_names):

@@ -316,3 +316,25 @@ def test_certificates_and_shared_values_no_item_uses_are_dropped_when_read(
     back = loaded.items["certificates"][0]
     assert isinstance(back, m.Certificate) and back.account is not None
     assert back.account.name == "After"
+
+
+def test_an_inventory_larger_than_a_batch_reads_back_whole_and_in_id_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from stm_tui.cache import batches
+
+    monkeypatch.setattr(batches, "BATCH", 2)
+    certs = [cert(i) for i in (5, 3, 1, 4, 2)]
+    kps = [keypair(i, [c for c in certs if c.id == f"c{i}"]) for i in (3, 1, 2)]
+    file = saved_file(tmp_path)
+    file.save("certificates", certs, [], SAVED)
+    file.save("keypairs", kps, [], SAVED)
+    loaded = file.load()
+    file.close()
+    assert [c.id for c in loaded.items["certificates"]] == ["c1", "c2", "c3", "c4", "c5"]
+    assert loaded.items["certificates"] == sorted(certs, key=lambda c: c.id)
+    assert loaded.items["keypairs"] == sorted(kps, key=lambda k: k.id)
+    by_id = {c.id: c for c in loaded.items["certificates"]}
+    for kp in loaded.items["keypairs"]:
+        assert isinstance(kp, m.Keypair)
+        assert all(c is by_id[c.id] for c in kp.certificates)

@@ -139,3 +139,25 @@ def test_a_model_with_a_field_the_rows_cannot_hold_fails_when_its_layout_is_made
 
     with pytest.raises(TypeError, match=r"Odd\.tags"):
         Layout(Odd)
+
+
+def test_equal_free_form_objects_read_back_as_one_dict_and_others_as_their_own() -> None:
+    def kp(i: int, partition: dict[str, Any] | None) -> m.Keypair:
+        body = keypair_json(i)
+        body["hsm_partition_details"] = partition
+        return m.Keypair.model_validate(body)
+
+    written = [kp(1, {"slot": 2, "label": "a"}), kp(2, {"slot": 2, "label": "a"}),
+               kp(3, {"slot": 3}), kp(4, None), kp(5, {})]
+    out = codec.Encoded(items=[], certs={}, shared={})
+    rows = [codec._JSON.encode(codec.KEYPAIR.row(k, lambda v: codec._shared_key(v, out)))
+            for k in written]
+    decoder = codec.Decoder({}, out.shared)
+    back = [codec.KEYPAIR.read(r, decoder._shared, decoder._values) for r in rows]
+    parts = [b.hsm_partition_details for b in back]
+    assert parts == [w.hsm_partition_details for w in written]
+    assert parts[0] is parts[1] and parts[2] is not parts[0]
+    assert parts[3] is None and parts[4] == {}
+    for b, w in zip(back, written, strict=True):
+        b.__dict__["certificates"] = []
+        same(b, w)

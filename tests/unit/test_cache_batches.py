@@ -1,0 +1,46 @@
+"""Cache tables read a batch of rows per SQLite step (`stm_tui.cache.batches`): every row
+comes back once, in order, across batch boundaries, whatever an id holds; a batch that is
+not what the codec wrote is refused."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from stm_tui.cache import batches
+
+ELEMENT = """'["' || hex(id) || '",' || CAST(body AS TEXT) || ']'"""
+
+
+def table(rows: list[tuple[str, bytes]]) -> sqlite3.Connection:
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE TABLE t(id TEXT PRIMARY KEY, body BLOB)")
+    db.executemany("INSERT INTO t VALUES (?, ?)", rows)
+    return db
+
+
+@pytest.mark.parametrize("order", ["rowid", "id"])
+def test_every_row_comes_back_once_and_in_order_across_batches(
+    monkeypatch: pytest.MonkeyPatch, order: str
+) -> None:
+    monkeypatch.setattr(batches, "BATCH", 2)
+    # Server text in ids: quotes, a backslash, a comma, non-ASCII, a control character.
+    ids = ['k"1', "k\\2", "k,3", "ключ-4", "k\x075"]
+    db = table([(i, f"[{n}]".encode()) for n, i in enumerate(reversed(ids))])
+    got = list(batches.read(db, ELEMENT, "FROM t WHERE 1", (), str, tuple[int], order=order))
+    back = [(bytes.fromhex(h).decode(), body) for h, body in got]
+    expected = [(i, (n,)) for n, i in enumerate(reversed(ids))]
+    assert back == (expected if order == "rowid" else sorted(expected))
+    assert db.text_factory is str  # put back for everyone else
+
+
+def test_an_empty_table_reads_as_nothing() -> None:
+    assert list(batches.read(table([]), ELEMENT, "FROM t WHERE 1", (), str, tuple[int])) == []
+
+
+@pytest.mark.parametrize("body", [b"[1", b'["not an int"]', b'[1], ["x"'])
+def test_a_batch_that_does_not_decode_as_its_type_is_refused(body: bytes) -> None:
+    db = table([("a", b"[1]"), ("b", body)])
+    with pytest.raises(batches.BatchCorrupt):
+        list(batches.read(db, ELEMENT, "FROM t WHERE 1", (), str, tuple[int]))
