@@ -5,16 +5,18 @@ own rules: an after-validator per timestamp, one per nested reference (to share 
 references), one per model (to share its fields set). At 100,000 certificates and 50,000
 keypairs that was ~20 s of a cold start and ~10 s of a warm one.
 
-Here msgspec decodes the flat fields (strings, numbers, booleans, timestamps, free-form JSON)
+Here msgspec decodes the flat fields (strings, numbers, booleans, timestamps, free-form lists)
 in C, and every nested model (a reference, a chain, a list of users) arrives as its raw JSON
 bytes: those repeat across thousands of items (every certificate of an issuer has the same
 chain, every keypair the same account), so each distinct one is validated once, by pydantic
 with the model's own validators, and reused (it is a frozen, shared value already). A
 reference that is unique to its item (a certificate's keypair) is put together from
 msgspec's plain decoding instead, extra fields and all. The model is then put together as
-pydantic's own `model_construct` does. In the scale data's cache rows this is a certificate
-in 23.5 us against 28.8 and a keypair in 14.3 against 27.2; in the demo's pages 15 against
-29 and 21 against 70.
+pydantic's own `model_construct` does. A free-form object (`dict[str, Any]`, such as a
+keypair's `hsm_partition_details`, ~1 kB that is the same in every keypair of a partition) is
+decoded by msgspec once per distinct JSON too, and that one dict is every such model's value.
+In the scale data's cache rows this is a certificate in 23.5 us against 28.8 and a keypair in
+14.3 against 27.2; in the demo's pages 15 against 29 and 21 against 70.
 
 The result must be exactly what `model_validate_json` gives: the same values, fields set and
 extras (`tests/unit/test_fast_models.py` holds them side by side). So this path takes only
@@ -48,6 +50,10 @@ except ImportError:  # pragma: no cover - a dependency; pydantic validates every
 # Bound per nested field: a keypair's own reference repeats only in its certificates, so a
 # long listing would otherwise remember every one of them.
 _MEMO_MAX = 16384
+# Bound per free-form object field. Its memo's keys are the raw JSON (~1 kB for a keypair's
+# HSM partition), and an account has a handful of distinct ones: a small bound keeps what a
+# listing of all-different objects costs beyond the models themselves to ~1 MB.
+_FREE_MEMO_MAX = 1024
 
 _FLAT = (str, int, bool)
 
@@ -67,9 +73,14 @@ def _flat_type(annotation: Any) -> Any | None:
         return dt.datetime
     if annotation == list[str]:
         return list[str]
-    if annotation in (list[Any], dict[str, Any]):
+    if annotation == list[Any]:
         return annotation
     return None
+
+
+def _is_free_object(annotation: Any) -> bool:
+    # A free-form JSON object: decoded by msgspec (as a flat field was) once per distinct JSON.
+    return bool(annotation == dict[str, Any])
 
 
 def _is_timestamp(annotation: Any) -> bool:
@@ -82,8 +93,8 @@ class _Field:
     """How one field is read: flat by msgspec, or nested by pydantic once per distinct JSON."""
 
     __slots__ = (
-        "adapter", "default", "factory", "memo", "name", "optional", "required", "shared", "text",
-        "timestamp",
+        "adapter", "default", "factory", "free", "items", "memo", "name", "optional", "required",
+        "shared", "text", "timestamp",
     )
 
     def __init__(self, name: str, info: Any) -> None:
@@ -95,6 +106,8 @@ class _Field:
             self.default = info.default
         self.timestamp = False
         self.text = False
+        self.items = False  # a flat list whose short strings are shared (`_TEXTS`)
+        self.free: Any = None  # a free-form object's msgspec decoder (`Builder._free_value`)
         self.adapter: TypeAdapter[Any] | None = None
         self.shared: _SmallValue | None = None  # a single shared value, such as a reference
         self.optional = False
@@ -123,8 +136,12 @@ def _plan(model: type[BaseModel], skip: frozenset[str]) -> tuple[type, list[_Fie
         elif len(inner) == 1 and _is_timestamp(inner[0]):
             field.timestamp = True
             kind = dt.datetime | None if optional else dt.datetime
+        elif len(inner) == 1 and _is_free_object(inner[0]):
+            field.free = msgspec.json.Decoder(dict[str, Any] | None if optional else dict[str, Any])
+            kind = msgspec.Raw
         elif len(inner) == 1 and (flat := _flat_type(inner[0])) is not None:
             field.text = flat is str
+            field.items = typing.get_origin(flat) is list
             kind = flat | None if optional else flat
         else:
             # Nested models (and anything else): pydantic validates each distinct JSON once.
@@ -149,9 +166,10 @@ class _Shape:
 
     fields_set: set[str]  # shared by every model of this shape (`memory.share_fields_set`)
     defaults: list[_Field]
-    nested: list[_Field]
+    nested: list[_Field]  # and free-form objects: both are looked up in their memo
     skipped: list[str]
     texts: list[str]
+    lists: list[str]
     timestamps: list[str]
 
 
@@ -183,9 +201,10 @@ class Builder:
         shape = _Shape(
             fields_set={f.name for f in there},
             defaults=[f for f, p in zip(self._fields, present, strict=True) if not p],
-            nested=[f for f in there if f.adapter is not None],
+            nested=[f for f in there if f.adapter is not None or f.free is not None],
             skipped=[f.name for f in there if f.name in self.skip],
             texts=[f.name for f in there if f.text],
+            lists=[f.name for f in there if f.items],
             timestamps=[f.name for f in there if f.timestamp],
         )
         with self._lock:
@@ -213,9 +232,17 @@ class Builder:
         for field in shape.defaults:
             values[field.name] = field.unset_value()
         try:
-            for field in shape.nested:
+            for field in shape.nested:  # nested models and free-form objects
                 name = field.name
-                values[name] = self._value(field, bytes(values[name]))
+                raw = bytes(values[name])
+                value = field.memo.get(raw, _MISSING)  # (looked up here: a call less each)
+                if value is _MISSING:
+                    value = self._value(field, raw)
+                    if value is _MISSING:
+                        return None  # not an object (or a null it may not be): pydantic says so
+                elif isinstance(value, tuple):
+                    value = list(value)  # each model's own list, as `_value` gives it
+                values[name] = value
         except ValidationError:
             return None
         for name in shape.skipped:
@@ -227,6 +254,14 @@ class Builder:
             value = values[name]
             if value.__class__ is str and len(value) <= _TEXT_MAX:
                 values[name] = texts.setdefault(value, value)
+        for name in shape.lists:
+            # The list is this model's own (msgspec's); its short strings (a team's id in
+            # every keypair of the team) are the shared ones.
+            value = values[name]
+            if value:
+                for i, item in enumerate(value):
+                    if item.__class__ is str and len(item) <= _TEXT_MAX:
+                        value[i] = texts.setdefault(item, item)
         if len(texts) > _TEXTS_MAX:
             texts.clear()
         for name in shape.timestamps:
@@ -245,6 +280,8 @@ class Builder:
         return obj
 
     def _value(self, field: _Field, raw: bytes) -> Any:
+        if field.free is not None:
+            return self._free_value(field, raw)
         memo = field.memo
         value = memo.get(raw, _MISSING)
         if value is _MISSING:
@@ -265,6 +302,25 @@ class Builder:
                 memo[raw] = value
         # Lists are each model's own (nobody changes one, but nobody has to know that).
         return list(value) if isinstance(value, tuple) else value
+
+    def _free_value(self, field: _Field, raw: bytes) -> Any:
+        """A free-form object not in its memo yet, or _MISSING when the JSON is not one.
+
+        One dict per distinct JSON is every model's value (the dicts and lists nested in it
+        too). Safe because models are read-only data: nothing in the app changes such a value
+        in place (screens and commands read it; a dump, `model_copy(deep=True)` or validation
+        into another model builds new containers), a write builds a new request object from a
+        form, and a refresh replaces the model whole."""
+        try:
+            value = field.free.decode(raw)
+        except (msgspec.DecodeError, ValueError, RecursionError):
+            return _MISSING
+        memo = field.memo
+        with self._lock:
+            if len(memo) >= _FREE_MEMO_MAX:
+                memo.clear()
+            memo[raw] = value
+        return value
 
 
 class _SmallValue:

@@ -190,3 +190,106 @@ def test_a_nested_values_memory_is_bounded(pages: dict[str, list[dict[str, Any]]
         assert fast_models.certificate(raw) is not None
     memo = next(f.memo for f in builder._fields if f.name == "keypair")
     assert 0 < len(memo) <= fast_models._MEMO_MAX
+
+
+def _keypair_pair(
+    pages: dict[str, list[dict[str, Any]]], **fields: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Two different keypairs of the demo (without embedded certificates), with `fields`."""
+    items = [i for i in pages["keypairs"] if i.get("hsm_partition_details")]
+    assert len(items) >= 2
+    a, b = ({k: v for k, v in i.items() if k != "certificates"} for i in items[:2])
+    return {**a, **fields}, {**b, **fields}
+
+
+def _both(item: dict[str, Any]) -> tuple[m.Keypair, m.Keypair]:
+    raw = json.dumps(item).encode()
+    fast = fast_models.keypair(raw, _embedded)
+    assert isinstance(fast, m.Keypair), "the fast path declined an ordinary keypair"
+    whole = m.Keypair.model_validate_json(raw)
+    assert _said(fast) == _said(whole)
+    return fast, whole
+
+
+def test_equal_free_form_objects_are_one_dict_nested_values_and_all(
+    pages: dict[str, list[dict[str, Any]]],
+) -> None:
+    details = {
+        "id": "p-1", "name": "partition", "hsm_provider": {"name": "Luna", "slots": [1, {"n": 2}]},
+        "allowed_uses": ["SIGN"], "enabled": True, "level": 3, "ratio": 0.5, "none": None,
+    }
+    one, two = _keypair_pair(pages, hsm_partition_details=details)
+    a, whole_a = _both(one)
+    b, whole_b = _both(two)
+    assert a.id != b.id
+    assert a.hsm_partition_details == whole_a.hsm_partition_details == details
+    assert a.hsm_partition_details is b.hsm_partition_details
+    assert a.hsm_partition_details is not None and b.hsm_partition_details is not None
+    assert a.hsm_partition_details["hsm_provider"] is b.hsm_partition_details["hsm_provider"]
+    # pydantic gives each its own; equal all the same.
+    assert whole_a.hsm_partition_details is not whole_b.hsm_partition_details
+    assert whole_b.hsm_partition_details == b.hsm_partition_details
+    # Different JSON is a different object.
+    other, _ = _both({**one, "hsm_partition_details": {**details, "name": "other"}})
+    assert other.hsm_partition_details is not a.hsm_partition_details
+    assert other.hsm_partition_details == {**details, "name": "other"}
+
+
+def test_a_free_form_object_left_out_null_or_empty_reads_as_pydantic_reads_it(
+    pages: dict[str, list[dict[str, Any]]],
+) -> None:
+    one, _ = _keypair_pair(pages)
+    absent, _ = _both({k: v for k, v in one.items() if k != "hsm_partition_details"})
+    assert absent.hsm_partition_details is None
+    assert "hsm_partition_details" not in absent.model_fields_set
+    null, _ = _both({**one, "hsm_partition_details": None})
+    assert null.hsm_partition_details is None
+    assert "hsm_partition_details" in null.model_fields_set
+    empty, _ = _both({**one, "hsm_partition_details": {}})
+    assert empty.hsm_partition_details == {}
+    assert "hsm_partition_details" in empty.model_fields_set
+    for not_an_object in ([], [{"a": 1}], "x", 1, True):
+        raw = json.dumps({**one, "hsm_partition_details": not_an_object}).encode()
+        assert fast_models.keypair(raw, _embedded) is None, not_an_object
+        with pytest.raises(ValidationError):
+            m.Keypair.model_validate_json(raw)
+
+
+def test_lists_are_each_models_own_and_their_short_strings_are_shared(
+    pages: dict[str, list[dict[str, Any]]],
+) -> None:
+    teams = ["team-0f4c2b7e-5d1a-4e3b-9c8d-7a6b5c4d3e2f", "x" * (fast_models._TEXT_MAX + 1)]
+    one, two = _keypair_pair(pages, team_ids=teams)
+    a, _ = _both(one)
+    b, _ = _both(two)
+    assert a.team_ids == b.team_ids == teams
+    assert a.team_ids is not b.team_ids
+    assert a.team_ids[0] is b.team_ids[0]
+    empty, _ = _both({**one, "team_ids": []})
+    left_out, _ = _both({k: v for k, v in one.items() if k != "team_ids"})
+    assert empty.team_ids == left_out.team_ids == [] and empty.team_ids is not left_out.team_ids
+
+
+def test_the_cache_reads_equal_free_form_objects_back_as_one_dict(
+    pages: dict[str, list[dict[str, Any]]],
+) -> None:
+    from stm_tui.cache import codec
+
+    one, two = _keypair_pair(pages, hsm_partition_details={"id": "p-2", "slots": [{"n": 1}]})
+    decoder = codec.Decoder({}, {})
+    a = decoder.item("keypairs", json.dumps(one).encode(), "-")
+    b = decoder.item("keypairs", json.dumps(two).encode(), "-")
+    assert isinstance(a, m.Keypair) and isinstance(b, m.Keypair) and a.id != b.id
+    assert a.hsm_partition_details == {"id": "p-2", "slots": [{"n": 1}]}
+    assert a.hsm_partition_details is b.hsm_partition_details
+
+
+def test_a_free_form_objects_memory_is_bounded(pages: dict[str, list[dict[str, Any]]]) -> None:
+    builder = fast_models.KEYPAIR
+    assert builder is not None
+    one, _ = _keypair_pair(pages)
+    for n in range(fast_models._FREE_MEMO_MAX + 10):
+        raw = json.dumps({**one, "hsm_partition_details": {"slot": n}}).encode()
+        assert fast_models.keypair(raw, _embedded) is not None
+    memo = next(f.memo for f in builder._fields if f.name == "hsm_partition_details")
+    assert 0 < len(memo) <= fast_models._FREE_MEMO_MAX
