@@ -270,20 +270,6 @@ def test_lists_are_each_models_own_and_their_short_strings_are_shared(
     assert empty.team_ids == left_out.team_ids == [] and empty.team_ids is not left_out.team_ids
 
 
-def test_the_cache_reads_equal_free_form_objects_back_as_one_dict(
-    pages: dict[str, list[dict[str, Any]]],
-) -> None:
-    from stm_tui.cache import codec
-
-    one, two = _keypair_pair(pages, hsm_partition_details={"id": "p-2", "slots": [{"n": 1}]})
-    decoder = codec.Decoder({}, {})
-    a = decoder.item("keypairs", json.dumps(one).encode(), "-")
-    b = decoder.item("keypairs", json.dumps(two).encode(), "-")
-    assert isinstance(a, m.Keypair) and isinstance(b, m.Keypair) and a.id != b.id
-    assert a.hsm_partition_details == {"id": "p-2", "slots": [{"n": 1}]}
-    assert a.hsm_partition_details is b.hsm_partition_details
-
-
 def test_a_free_form_objects_memory_is_bounded(pages: dict[str, list[dict[str, Any]]]) -> None:
     builder = fast_models.KEYPAIR
     assert builder is not None
