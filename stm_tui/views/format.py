@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from rich.text import Text
 
@@ -49,8 +50,20 @@ def dt(value: datetime | None, *, zone: bool = False) -> str:
     `zone`, the zone follows (`2026-11-27 12:00 UTC`)."""
     if value is None:
         return DASH
-    shown = value.astimezone() if _local_time else value.astimezone(UTC)
-    text = shown.strftime("%Y-%m-%d %H:%M")
+    if _local_time:
+        shown = value.astimezone()
+    elif value.tzinfo is UTC:
+        shown = value  # every API time: no new datetime for it
+    else:
+        shown = value.astimezone(UTC)
+    if shown.year >= 1000:
+        # `strftime` goes through `time.strftime` and a format string built per call: 6 us
+        # of a certificate row's ~40 (two dates a row, 100,000 rows a list).
+        text = (
+            f"{shown.year}-{shown.month:02d}-{shown.day:02d} {shown.hour:02d}:{shown.minute:02d}"
+        )
+    else:
+        text = shown.strftime("%Y-%m-%d %H:%M")  # the platform's way with a short year
     return f"{text} {zone_label(value)}" if zone else text
 
 
@@ -156,8 +169,10 @@ def days_left(days: int | None) -> Text:
     return Text(label, style=style)
 
 
+@lru_cache(maxsize=4096)
 def cn(dn: str | None) -> str:
-    """The CN of an RFC 4514 name, or the whole name when it has none."""
+    """The CN of an RFC 4514 name, or the whole name when it has none. (Remembered: every
+    certificate of an issuer names it, and a list of 100,000 asks for each.)"""
     if not dn:
         return DASH
     for part in dn.split(","):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -163,3 +163,20 @@ def test_times_are_utc_unless_local_time_was_asked_for(
     assert f.zone_label() == label
     assert f.time_zone() == ("local" if label != "UTC" else "utc")
     assert f.dt(None) == "-"
+
+
+@pytest.mark.parametrize("zone", ["utc", "local"])
+@pytest.mark.parametrize("moment", [
+    datetime(2026, 11, 27, 12, 5, 59, 999999, tzinfo=UTC),
+    datetime(2026, 1, 2, 3, 4, tzinfo=timezone(timedelta(hours=5, minutes=30))),
+    datetime(2026, 12, 31, 23, 59, tzinfo=timezone(timedelta(hours=-11))),
+    datetime(999, 1, 1, 0, 0, tzinfo=UTC),  # a short year: the platform's own way
+    datetime(9999, 12, 31, 23, 59, tzinfo=UTC),
+])
+def test_a_time_shows_as_strftime_shows_it(zone: str, moment: datetime) -> None:
+    f.set_time_zone(zone)
+    try:
+        shown = moment.astimezone() if zone == "local" else moment.astimezone(UTC)
+        assert f.dt(moment) == shown.strftime("%Y-%m-%d %H:%M")
+    finally:
+        f.set_time_zone("utc")
