@@ -28,15 +28,23 @@ class TlsFiles:
 
 
 def write_private(path: Path, data: bytes) -> None:
-    """Create (or replace) a file readable by its owner only."""
+    """Create (or replace) a file readable by its owner only, whole at once: it is written
+    beside its name and then renamed, so whoever waits for it (a script polling for the
+    credentials file) never reads it empty or half written."""
     make_private_dirs(path.parent)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
     try:
         os.write(fd, data)
         os.fsync(fd)
+        os.fchmod(fd, 0o600)
     finally:
         os.close(fd)
-    os.chmod(path, 0o600)
+    try:
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        raise
 
 
 def tls_authority(db: Database, now: datetime) -> crypto.Authority:
