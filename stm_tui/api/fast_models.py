@@ -15,8 +15,9 @@ msgspec's plain decoding instead, extra fields and all. The model is then put to
 pydantic's own `model_construct` does. A free-form object (`dict[str, Any]`, such as a
 keypair's `hsm_partition_details`, ~1 kB that is the same in every keypair of a partition) is
 decoded by msgspec once per distinct JSON too, and that one dict is every such model's value.
-In the scale data's cache rows this is a certificate in 23.5 us against 28.8 and a keypair in
-14.3 against 27.2; in the demo's pages 15 against 29 and 21 against 70.
+On the scale data's items (measured when the cache still read its JSON rows through here)
+this is a certificate in 23.5 us against 28.8 and a keypair in 14.3 against 27.2; in the
+demo's pages 15 against 29 and 21 against 70.
 
 The result must be exactly what `model_validate_json` gives: the same values, fields set and
 extras (`tests/unit/test_fast_models.py` holds them side by side). So this path takes only
