@@ -21,6 +21,10 @@ from typing import Any
 import msgspec
 
 BATCH = 20_000
+# And at most about this many bytes of JSON: SQLite builds a batch's text and Python gets a
+# copy, both alive while it is split, and every raw body points into the copy until its item
+# is built. 20,000 certificates (~1.7 kB each) were ~70 MB at once.
+BATCH_BYTES = 8_000_000
 
 
 class BatchCorrupt(ValueError):
@@ -34,10 +38,13 @@ def read(
     params: tuple[Any, ...],
     *parts: Any,
     order: str = "rowid",
+    row_bytes: int = 200,
 ) -> Iterator[tuple[Any, ...]]:
     """Every row of `source` (a table with a filter, `FROM ... WHERE ...`) as the JSON
     array `element` builds from its columns, decoded as a tuple of `parts` (msgspec types),
-    in the order of the unique column `order` (rowid, or an indexed key)."""
+    in the order of the unique column `order` (rowid, or an indexed key). `row_bytes` is
+    about how long one row's JSON is, for `BATCH_BYTES`."""
+    limit = max(1, min(BATCH, BATCH_BYTES // max(1, row_bytes)))
     decoder = msgspec.json.Decoder(list.__class_getitem__(tuple.__class_getitem__(parts)))
     # Our own SQL: `element` and `source` are constants of the callers, values are bound.
     query = (
@@ -52,7 +59,7 @@ def read(
     db.text_factory = bytes
     try:
         while True:
-            text, last = db.execute(query, (*params, after, BATCH)).fetchone()
+            text, last = db.execute(query, (*params, after, limit)).fetchone()
             if text is None:
                 return
             try:

@@ -225,16 +225,14 @@ class CacheFile:
                 "FROM shared WHERE 1", (), str, str, msgspec.Raw,
             )
         }
-        certs = {
-            key: (row, summary)
-            for key, row, summary in batches.read(
-                db,
-                """'["' || key || '",' || CAST(body AS TEXT) || ','
-                   || coalesce(CAST(summary AS TEXT), 'null') || ']'""",
-                "FROM certs WHERE 1", (), str, msgspec.Raw, msgspec.Raw,
-            )
-        }
-        decoder = Decoder(certs, shared)
+        decoder = Decoder(shared)
+        for key, row, summary in batches.read(
+            db,
+            """'["' || key || '",' || CAST(body AS TEXT) || ','
+               || coalesce(CAST(summary AS TEXT), 'null') || ']'""",
+            "FROM certs WHERE 1", (), str, msgspec.Raw, msgspec.Raw, row_bytes=2000,
+        ):
+            decoder.add_cert(key, row, summary)
         used: set[str] = set()
         # Certificates first: the keypairs' embedded ones are then the same objects.
         for name in sorted(saved, key=CACHED.index):
@@ -245,6 +243,7 @@ class CacheFile:
                 """'["' || hex(id) || '",' || coalesce(CAST(body AS TEXT), 'null') || ',"'
                    || refs || '"]'""",
                 "FROM items WHERE resource = ?", (name,), str, body_type, str, order="id",
+                row_bytes=800 if name == "keypairs" else 100,
             )
             for hex_id, body, refs in rows:
                 item = decoder.item(name, body, refs)
@@ -255,7 +254,7 @@ class CacheFile:
                     used.update(refs.split(",") if refs else ())
             out.items[name] = items
             out.saved_at[name] = saved[name]
-        self._drop_unused(certs, used, shared, decoder.shared_used)
+        self._drop_unused(decoder.cert_keys, used, shared, decoder.shared_used)
         return out
 
     def _drop_unused(
@@ -263,8 +262,9 @@ class CacheFile:
     ) -> None:
         # Certificates and shared values no item refers to any more (changed or removed
         # since): dropped here, where every reference has just been read, rather than
-        # counted on every write. (Only certificates some item uses were decoded, so the
-        # shared values read are exactly the ones still in use.)
+        # counted on every write. Every certificate row was decoded, so a shared value that
+        # only dropped certificates refer to counts as in use this once: it goes at the next
+        # read, when nothing refers to it any more.
         db = self._db
         assert db is not None
         unused = [(k,) for k in certs if k not in used]

@@ -44,3 +44,24 @@ def test_a_batch_that_does_not_decode_as_its_type_is_refused(body: bytes) -> Non
     db = table([("a", b"[1]"), ("b", body)])
     with pytest.raises(batches.BatchCorrupt):
         list(batches.read(db, ELEMENT, "FROM t WHERE 1", (), str, tuple[int]))
+
+
+def test_long_rows_come_in_smaller_batches_so_a_batch_stays_within_its_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(batches, "BATCH_BYTES", 3000)
+    db = table([(f"k{n:02}", b"[%d]" % n) for n in range(10)])
+    steps: list[str] = []
+    db.set_trace_callback(steps.append)
+
+    def read(row_bytes: int) -> list[tuple[str, tuple[int]]]:
+        steps.clear()
+        got = list(batches.read(db, ELEMENT, "FROM t WHERE 1", (), str, tuple[int],
+                                order="id", row_bytes=row_bytes))
+        assert [body for _, body in got] == [(n,) for n in range(10)]
+        return got
+
+    read(row_bytes=100)  # 30 rows fit: one batch, and one step to find there is no more
+    assert len(steps) == 2
+    read(row_bytes=1000)  # 3 rows per batch: 4 batches, then the empty one
+    assert len(steps) == 5

@@ -49,7 +49,7 @@ def keypair_json(i: int, certs: list[dict[str, Any]] | None = None) -> dict[str,
 def read_back(layout: Layout, model: BaseModel) -> Any:
     out = codec.Encoded(items=[], certs={}, shared={})
     row = codec._JSON.encode(layout.row(model, lambda v: codec._shared_key(v, out)))
-    decoder = codec.Decoder({}, out.shared)
+    decoder = codec.Decoder(out.shared)
     return layout.read(row, decoder._shared, decoder._values)
 
 
@@ -98,7 +98,7 @@ def test_equal_shared_values_are_written_once_and_read_back_as_one_object() -> N
     kinds = sorted(kind for kind, _ in out.shared.values())
     # One account, one creator, one chain entry for all three; a keypair reference each.
     assert kinds == ["ChainEntry", "Ref", "Ref", "Ref", "Ref", "Ref"]
-    decoder = codec.Decoder({}, out.shared)
+    decoder = codec.Decoder(out.shared)
     back = [codec.CERTIFICATE.read(r, decoder._shared, decoder._values) for r in rows]
     assert back[0].account is back[1].account is back[2].account
     assert back[0].chain[0] is back[2].chain[0]
@@ -128,7 +128,7 @@ def test_a_row_that_does_not_fit_its_layout_is_refused(damage: Any) -> None:
 def test_a_row_that_refers_to_a_missing_shared_value_is_refused() -> None:
     row = good_row()
     row[codec.CERTIFICATE.names.index("account")] = "no-such-key"
-    decoder = codec.Decoder({}, {})
+    decoder = codec.Decoder({})
     with pytest.raises(RowError):
         codec.CERTIFICATE.read(msgspec.json.encode(row), decoder._shared, decoder._values)
 
@@ -152,7 +152,7 @@ def test_equal_free_form_objects_read_back_as_one_dict_and_others_as_their_own()
     out = codec.Encoded(items=[], certs={}, shared={})
     rows = [codec._JSON.encode(codec.KEYPAIR.row(k, lambda v: codec._shared_key(v, out)))
             for k in written]
-    decoder = codec.Decoder({}, out.shared)
+    decoder = codec.Decoder(out.shared)
     back = [codec.KEYPAIR.read(r, decoder._shared, decoder._values) for r in rows]
     parts = [b.hsm_partition_details for b in back]
     assert parts == [w.hsm_partition_details for w in written]
