@@ -14,7 +14,8 @@ ELEMENT = """'["' || hex(id) || '",' || CAST(body AS TEXT) || ']'"""
 
 
 def table(rows: list[tuple[str, bytes]]) -> sqlite3.Connection:
-    db = sqlite3.connect(":memory:")
+    # As the cache file opens it: the next batch is read on another thread.
+    db = sqlite3.connect(":memory:", check_same_thread=False)
     db.execute("CREATE TABLE t(id TEXT PRIMARY KEY, body BLOB)")
     db.executemany("INSERT INTO t VALUES (?, ?)", rows)
     return db
@@ -65,3 +66,21 @@ def test_long_rows_come_in_smaller_batches_so_a_batch_stays_within_its_bytes(
     assert len(steps) == 2
     read(row_bytes=1000)  # 3 rows per batch: 4 batches, then the empty one
     assert len(steps) == 5
+
+
+def test_a_read_stopped_early_leaves_the_connection_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The next batch is already being read on another thread when the caller stops (a row
+    # that does not read back, say): the connection must be the caller's again afterwards.
+    monkeypatch.setattr(batches, "BATCH", 2)
+    db = table([(f"k{n}", b"[%d]" % n) for n in range(6)] + [("k9", b'["bad"]')])
+    rows = batches.read(db, ELEMENT, "FROM t WHERE 1", (), str, tuple[int])
+    assert next(rows)[1] == (0,)
+    rows.close()
+    assert db.text_factory is str
+    assert db.execute("SELECT count(*) FROM t").fetchone() == (7,)
+    with pytest.raises(batches.BatchCorrupt):
+        list(batches.read(db, ELEMENT, "FROM t WHERE 1", (), str, tuple[int]))
+    assert db.text_factory is str
+    assert db.execute("SELECT id FROM t WHERE id = 'k9'").fetchone() == ("k9",)
