@@ -237,6 +237,7 @@ class CacheFile:
         # Certificates first: the keypairs' embedded ones are then the same objects.
         for name in sorted(saved, key=CACHED.index):
             items: list[m.Resource] = []
+            keys: list[str] = []  # a certificate item's key (`refs`), in the order of `items`
             body_type = msgspec.Raw if name == "keypairs" else None
             rows = batches.read(
                 db,
@@ -250,8 +251,18 @@ class CacheFile:
                 if item.id.encode().hex().upper() != hex_id:
                     raise CacheCorrupt("a row's id does not match its item")
                 items.append(item)
+                if name == "certificates":
+                    keys.append(refs)
                 if refs != "-":
                     used.update(refs.split(",") if refs else ())
+            if name == "certificates":
+                # In the order they were built, which is the file's: every later pass over
+                # the store (rows, triage, diffs) then walks memory in order. In id order,
+                # each model lay elsewhere than the one before, and building the 100,000
+                # rows took 15-25% longer.
+                built = {key: n for n, key in enumerate(decoder.cert_keys)}
+                position = [built[key] for key in keys]
+                items = [items[i] for i in sorted(range(len(items)), key=position.__getitem__)]
             out.items[name] = items
             out.saved_at[name] = saved[name]
         self._drop_unused(decoder.cert_keys, used, shared, decoder.shared_used)

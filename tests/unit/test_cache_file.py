@@ -72,6 +72,37 @@ def test_what_is_saved_reads_back_equal_with_unknown_fields_and_nulls(tmp_path: 
     assert first.certificates[0] is back  # held once, as in the store
 
 
+@pytest.mark.parametrize("listed", [True, False])
+def test_a_certificate_only_a_keypair_embeds_reads_back_with_the_listed_ones(
+    tmp_path: Path, listed: bool
+) -> None:
+    # Certificates are built as their rows stream in, before any item: one that only a keypair
+    # embeds (not in the list, or no list saved at all) must come back too.
+    certs = [cert(3), cert(1), cert(2)]
+    only_embedded = cert(9, alias="embedded only")
+    kps = [keypair(1, [certs[1], only_embedded]), keypair(2, [certs[2]])]
+    file = saved_file(tmp_path)
+    if listed:
+        file.save("certificates", certs, [], SAVED)
+    file.save("keypairs", kps, [], SAVED)
+    file.close()
+
+    again = saved_file(tmp_path)
+    loaded = again.load()
+    again.close()
+    assert loaded.items["keypairs"] == kps
+    if listed:
+        assert loaded.items["certificates"] == certs  # in the order they were written
+    else:
+        assert "certificates" not in loaded.items
+    first = loaded.items["keypairs"][0]
+    assert isinstance(first, m.Keypair)
+    assert first.certificates[1] == only_embedded
+    if listed:
+        listed_c1 = next(c for c in loaded.items["certificates"] if c.id == "c1")
+        assert first.certificates[0] is listed_c1  # one object, as in the store
+
+
 def test_certificates_of_different_chains_read_back_their_own_chain(tmp_path: Path) -> None:
     # Chains are encoded once per distinct chain: one issuer's certificates share it, and a
     # certificate of another issuer (or with none) must not be given it.
@@ -326,7 +357,7 @@ def test_certificates_no_item_uses_are_dropped_when_read_and_their_values_at_the
     assert back.account.name == "After"
 
 
-def test_an_inventory_larger_than_a_batch_reads_back_whole_and_in_id_order(
+def test_an_inventory_larger_than_a_batch_reads_back_whole_and_in_a_stable_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from stm_tui.cache import batches
@@ -339,8 +370,10 @@ def test_an_inventory_larger_than_a_batch_reads_back_whole_and_in_id_order(
     file.save("keypairs", kps, [], SAVED)
     loaded = file.load()
     file.close()
-    assert [c.id for c in loaded.items["certificates"]] == ["c1", "c2", "c3", "c4", "c5"]
-    assert loaded.items["certificates"] == sorted(certs, key=lambda c: c.id)
+    # Certificates in the order their rows were written (the order they lie in memory once
+    # built), keypairs by id.
+    assert [c.id for c in loaded.items["certificates"]] == ["c5", "c3", "c1", "c4", "c2"]
+    assert loaded.items["certificates"] == certs
     assert loaded.items["keypairs"] == sorted(kps, key=lambda k: k.id)
     by_id = {c.id: c for c in loaded.items["certificates"]}
     for kp in loaded.items["keypairs"]:
