@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _harness import ROOT, figure, print_figures, scale_dir
-from dashboard_scale_bench import baseline_tree
+from dashboard_scale_bench import baseline_tree, compiled
 
 STM = "/signingmanager/api/v1"
 PAGE = 100
@@ -203,6 +203,7 @@ def run(certs: int, baseline_rev: str | None, warm: bool) -> list[dict[str, Any]
     if baseline_rev:
         with tempfile.TemporaryDirectory(prefix="stm-listing-base-") as tmp:
             before = measure(data, seed, baseline_tree(baseline_rev, Path(tmp)), warm)
+    compiled(ROOT)  # as the revision's tree is
     after = measure(data, seed, None, warm)
 
     def base(key: str) -> float | None:
