@@ -73,7 +73,6 @@ class Layout:
         self.model = model
         self.all_names = tuple(model.model_fields)
         self.names = tuple(n for n in self.all_names if n not in skip)
-        self.skip = skip
         kinds: list[int] = []
         shared_types: list[type[m.SharedValue]] = []
         types_: list[Any] = []
@@ -109,7 +108,6 @@ class Layout:
             else:
                 raise TypeError(f"{model.__name__}.{name}: a field the cache rows cannot hold")
             types_.append(kind | None if optional else kind)
-        self.kinds = tuple(kinds)
         self.shared_types = tuple(dict.fromkeys(shared_types))
         self.shared_at = tuple(i for i, k in enumerate(kinds) if k == SHARED)
         self.lists_at = tuple(i for i, k in enumerate(kinds) if k == SHARED_LIST)
