@@ -274,16 +274,33 @@ class Session:
 
     # the local inventory cache -------------------------------------------------------------
 
+    def start_cache(self) -> None:
+        """Start reading the cache file of this profile, host and user on its thread, as
+        soon as `connect` has answered: the read then overlaps the app's own start. `start`
+        puts what it holds into the store (in the app's context: the store's listeners are
+        the app's widgets)."""
+        keeper = self._cache_keeper()
+        if keeper is not None:
+            keeper.begin()
+
     def _start_cache(self) -> None:
-        """Read the cache of this profile, host and user in the background. Only with a
-        known user: a cache is never shown to anyone but the user it was saved for."""
+        keeper = self._cache_keeper()
+        if keeper is not None and self._cache_loading is None:
+            self._cache_loading = asyncio.create_task(self._load_cache(keeper))
+
+    def _cache_keeper(self) -> CacheKeeper | None:
+        """The keeper of this session's cache, made the first time. Only with a known user:
+        a cache is never shown to anyone but the user it was saved for."""
+        if self.cache is not None:
+            return self.cache
         user_id = self.me.id if self.me is not None else ""
         names = [n for n in CACHED if n in self.store.names]
-        if self.cache_dir is None or not user_id or not names or self.cache is not None:
-            return
+        if self.cache_dir is None or not user_id or not names:
+            return None
+        memory.tune_heap()  # before the read's first large block
         owner = Owner(profile=self.profile_name, host=self.client.host, user_id=user_id)
         self.cache = CacheKeeper(CacheFile(self.cache_dir, owner), self.store, names)
-        self._cache_loading = asyncio.create_task(self._load_cache(self.cache))
+        return self.cache
 
     async def _load_cache(self, keeper: CacheKeeper) -> None:
         try:

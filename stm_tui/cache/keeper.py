@@ -52,17 +52,27 @@ class CacheKeeper:
         self._unsubscribe_status: Callable[[], None] | None = None
         self._closed = False
         self.loaded: Loaded | None = None
+        self._reading: asyncio.Future[Loaded] | None = None
 
     async def _run(self, fn: Callable[[], R]) -> R:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn)
 
     # loading -------------------------------------------------------------------------------
 
+    def begin(self) -> None:
+        """Start opening and reading the file on the worker thread (`load` waits for it)."""
+        if self._reading is None:
+            self._reading = asyncio.get_running_loop().run_in_executor(
+                self._pool, self._open_and_load
+            )
+
     async def load(self) -> Loaded:
         """Open the file and put what it holds into the store (marked cached, with its age).
         Never raises: a file that cannot be used means a cold start."""
+        self.begin()
+        assert self._reading is not None
         try:
-            loaded = await self._run(self._open_and_load)
+            loaded = await self._reading
         except Exception:  # a bug here must cost the cache, never the dashboard
             log.exception("the inventory cache could not be read")
             loaded = Loaded(note="cache could not be read")

@@ -266,6 +266,8 @@ def run_prepared(
         ready = await prepare()
         if isinstance(ready, int):
             return ready
+        # Who we are is known now: the inventory cache is read while the app starts.
+        ready.start_cache()
         app = StmApp(
             ready,
             mouse=mouse,

@@ -252,6 +252,36 @@ async def test_a_cache_from_an_older_schema_is_started_again_not_shown(
         await session.stop()
 
 
+async def test_the_cache_is_read_as_soon_as_the_user_is_known_and_shown_only_once_started(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    await fill_cache(emulator, tmp_path)
+    client = GatedClient(emulator.url, api_key(emulator, "lead"))
+    session = session_for(client, tmp_path)
+    try:
+        session.start_cache()
+        assert session.cache is None  # who we are is not known yet: no file is chosen
+        assert await session.connect() is None
+        session.start_cache()
+        assert session.cache is not None
+        # The read runs on its thread while the app would be starting...
+        await until(lambda: session.cache is not None and session.cache.file.usable,
+                    "the file opened")
+        await asyncio.sleep(0.3)
+        # ...but nothing reaches the store (whose listeners are the app's widgets) yet.
+        for name in INVENTORY:
+            assert len(session.store.collection(name)) == 0
+        await session.start()
+        assert session._cache_loading is not None
+        await session._cache_loading
+        for name in INVENTORY:
+            coll = session.store.collection(name)
+            assert len(coll) > 0 and coll.status.cached
+    finally:
+        client.open()
+        await session.stop()
+
+
 async def test_another_users_cache_is_never_shown(emulator: EmulatorServer, tmp_path: Path) -> None:
     lead_file = await fill_cache(emulator, tmp_path, role="lead")
     session, client = await start_gated(emulator, tmp_path, role="team_lead")
