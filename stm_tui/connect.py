@@ -7,6 +7,7 @@ keys and timeouts as plain values (an import-linter contract holds that line).
 
 from __future__ import annotations
 
+import ssl
 from typing import Any
 
 from stm_tui.api.client import STMClient
@@ -21,15 +22,20 @@ from stm_tui.session import Session
 
 
 def client_for_profile(
-    profile: Profile, credentials: ResolvedCredentials, **overrides: Any
+    profile: Profile,
+    credentials: ResolvedCredentials,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+    **overrides: Any,
 ) -> STMClient:
     """A client for `profile`. The TLS context is built (and the client certificate opened)
-    here, so a wrong p12 password fails before any request is made. `overrides` are
-    `STMClient` keyword arguments that win over the profile's (`read_only`, `deadline`...)."""
+    here, so a wrong p12 password fails before any request is made, unless `ssl_context` is
+    the profile's, built already. `overrides` are `STMClient` keyword arguments that win over
+    the profile's (`read_only`, `deadline`...)."""
     host = normalize_host(profile.host)
     if profile.client_cert_file is not None and not host.startswith("https://"):
         raise ConfigError("a client certificate needs an https:// host")
-    context = build_ssl_context(
+    context = ssl_context or build_ssl_context(
         ca_file=profile.ca_file,
         client_cert_file=profile.client_cert_file,
         client_cert_password=credentials.client_cert_password,
@@ -55,11 +61,12 @@ def session_for_profile(
     *,
     read_only: bool | None = None,
     cache: bool = False,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> Session:
     """A session on `profile`: its poll cadences, its signature-log bound, and the write mode
     asked for (default: the profile's); with `cache`, the local inventory cache."""
     mode = profile.read_only if read_only is None else read_only
-    client = client_for_profile(profile, credentials, read_only=mode)
+    client = client_for_profile(profile, credentials, ssl_context=ssl_context, read_only=mode)
     return Session(
         client,
         profile_name=profile.name,

@@ -122,3 +122,33 @@ def test_the_private_key_never_reaches_a_file(
     # writing on a filesystem.
     assert any(b"PRIVATE KEY" in chunk for chunk in written)
     assert not any(p.endswith(".pem") for p in opened)
+
+
+async def test_a_session_given_the_profiles_tls_context_uses_it_and_builds_none(
+    tls_emulator: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The dashboard builds the context once, up front (a wrong p12 password fails before
+    # any screen), and every session it makes shares it: loading the CA certificates again
+    # for each one cost 70-140 ms of the start.
+    import stm_tui.connect as connect
+    from stm_tui.api.tls import build_ssl_context
+
+    profile, creds = setup(tls_emulator, password=None)
+    context = build_ssl_context(
+        ca_file=profile.ca_file,
+        client_cert_file=profile.client_cert_file,
+        client_cert_password=creds.client_cert_password,
+    )
+
+    def no_second_context(**_kw: object) -> None:
+        raise AssertionError("a second TLS context was built")
+
+    monkeypatch.setattr(connect, "build_ssl_context", no_second_context)
+    session = connect.session_for_profile(profile, creds, ssl_context=context)
+    try:
+        assert await session.connect() is None
+        assert session.me is not None and "SSM_LEAD" in session.me.role_codes
+    finally:
+        await session.client.aclose()
+    with pytest.raises(AssertionError, match="second TLS context"):
+        connect.session_for_profile(profile, creds)
