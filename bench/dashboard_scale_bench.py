@@ -16,13 +16,16 @@ is the key-to-frame figure.
 Cold is a first start (no local data); warm starts again with the same home directory, so
 the inventory cache the cold run saved is there (the emulator keeps its port, so the host and
 the cache file are the same). A revision without a cache starts cold both times: its warm
-figure is its cold one.
+figure is its cold one. Warm starts are made `--warm-starts` times (3) per tree, the trees in
+turn, and their medians reported with the spread: one start is too noisy to compare on.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -63,6 +66,7 @@ UPDATED_MARK = "● updated"
 QUIET_LATEST = 4.0  # quiet may start from here on even if neither mark was seen yet
 AREAS = (("3", "certificates"), ("2", "keypairs"))  # area keys, opened in this order
 AREA_QUIET = 2.0
+WARM_STARTS = 3  # warm starts per tree (medians)
 
 
 class Sampler:
@@ -321,35 +325,50 @@ def warm_up(creds: dict[str, Any]) -> None:
     asyncio.run(listing())
 
 
+def median_of(runs: list[Measured]) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+    """Each figure's median over `runs`, and its spread (lowest, highest)."""
+    keys = {k for r in runs for k in r.figures}
+    values = {k: sorted(r.figures[k] for r in runs if k in r.figures) for k in keys}
+    return ({k: statistics.median(v) for k, v in values.items()},
+            {k: (v[0], v[-1]) for k, v in values.items()})
+
+
 def run(certs: int = 100_000, baseline_rev: str | None = None,
-        timeline: bool = False, warm: bool = True) -> list[dict[str, Any]]:
+        timeline: bool = False, warm: bool = True,
+        warm_starts: int = WARM_STARTS) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     port = free_port()
-    old_warm: Measured | None = None
-    new_warm: Measured | None = None
-    with emulator_process(scale_dir(certs), seed=f"scale:{certs}", port=port) as creds:
+    old_warm: list[Measured] = []
+    new_warm: list[Measured] = []
+    with contextlib.ExitStack() as stack, emulator_process(
+        scale_dir(certs), seed=f"scale:{certs}", port=port
+    ) as creds:
         warm_up(creds)
         old: Measured | None = None
+        old_argv: list[str] = []
+        old_env: dict[str, str] = {}
         if baseline_rev:
-            with tempfile.TemporaryDirectory(prefix="stm-bench-rev-") as tmp:
-                tree = baseline_tree(baseline_rev, Path(tmp))
-                env = env_for(creds, PYTHONPATH=str(tree))
-                # -P: the working directory (this tree) must not shadow PYTHONPATH.
-                argv = [sys.executable, "-P", "-m", "stm_tui"]
-                old = measure(argv, env)
-                if warm:
-                    old_warm = measure(argv, env, areas=False, keys=False)
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="stm-bench-rev-"))
+            tree = baseline_tree(baseline_rev, Path(tmp))
+            old_env = env_for(creds, PYTHONPATH=str(tree))
+            # -P: the working directory (this tree) must not shadow PYTHONPATH.
+            old_argv = [sys.executable, "-P", "-m", "stm_tui"]
+            old = measure(old_argv, old_env)
         compiled(ROOT)  # on the same footing as the revision: its bytecode written first
         env = env_for(creds)
         new = measure([STM_TUI], env)
-        if warm:
-            new_warm = measure([STM_TUI], env, areas=False, keys=False)
+        # Warm starts are short and one of them is noisy (the same tree's spread from 6.7 to
+        # 9.0 s to the cached inventory in five starts): several, the trees in turn.
+        for _ in range(warm_starts if warm else 0):
+            if baseline_rev:
+                old_warm.append(measure(old_argv, old_env, areas=False, keys=False))
+            new_warm.append(measure([STM_TUI], env, areas=False, keys=False))
     if timeline:
         if old:
             print_timeline("before", old.timeline)
         print_timeline("after", new.timeline)
         if new_warm:
-            print_timeline("after, warm", new_warm.timeline)
+            print_timeline("after, warm", new_warm[0].timeline)
     before = old.figures if old else None
     after = new.figures
     note = f"{certs} certificates, stm-tui on a 120x40 pty"
@@ -383,33 +402,43 @@ def run(certs: int = 100_000, baseline_rev: str | None = None,
                           baseline=base(f"{name}_rss"),
                           note=f"RSS once the {name} list is open too"
                                + (" (every list built)" if last else "")))
-    if new_warm is not None:
-        w = new_warm.figures
-        ow = old_warm.figures if old_warm else None
+    if new_warm:
+        w, spread = median_of(new_warm)
+        ow = median_of(old_warm)[0] if old_warm else None
+        starts = (f"median of {len(new_warm)} starts"
+                  + (", the two trees in turn" if old_warm else ""))
 
         def wbase(key: str) -> float | None:
             return ow.get(key) if ow else None
 
+        def span(key: str, unit: str) -> str:
+            lo, hi = spread.get(key, (0.0, 0.0))
+            return f"{starts} ({lo:.2f}-{hi:.2f} {unit})"
+
         out.append(figure("dashboard_warm_inventory_shown", w.get("cached_shown"), "s",
-                          WARM_FIRST_TARGET, baseline=None,
+                          WARM_FIRST_TARGET, baseline=wbase("cached_shown"),
                           note=f"warm: start to '{CACHED_MARK} …' on screen (the cached "
-                               "inventory in the store); the previous revision has no cache"))
+                               f"inventory in the store); {span('cached_shown', 's')}"))
         out.append(figure("dashboard_warm_time_to_quiet", w["quiet"], "s", WARM_QUIET_TARGET,
                           baseline=wbase("quiet"),
-                          note="warm: start to quiet (cache read, change-only refresh)"))
+                          note="warm: start until quiet (cache read, change-only refresh); "
+                               + span("quiet", "s")))
         out.append(figure("dashboard_warm_cpu_to_quiet", w["cpu"], "s", None,
-                          baseline=wbase("cpu"), note="warm: CPU seconds until settled"))
+                          baseline=wbase("cpu"),
+                          note=f"warm: CPU seconds until settled; {span('cpu', 's')}"))
         out.append(figure("dashboard_warm_peak_rss", w["peak_rss"], "MB", PEAK_TARGET_MB,
-                          baseline=wbase("peak_rss"), note="warm: peak RSS"))
+                          baseline=wbase("peak_rss"),
+                          note=f"warm: peak RSS; {span('peak_rss', 'MB')}"))
     if before:
         for key in ("peak_rss", "settled_rss", "quiet", "cpu", *(f"{n}_rss" for _k, n in AREAS)):
             out.append(figure(f"dashboard_{key}_ratio", after[key] / before[key], "x", None,
-                              note=f"after / before ({baseline_rev}), cold"))
-    if new_warm is not None and old_warm is not None:
-        for key in ("quiet", "cpu"):
-            out.append(figure(f"dashboard_warm_{key}_ratio",
-                              new_warm.figures[key] / old_warm.figures[key], "x", None,
-                              note=f"after / before ({baseline_rev}), warm"))
+                              note=f"after / before ({baseline_rev}), cold, one start each"))
+    if new_warm and old_warm:
+        w_new, w_old = median_of(new_warm)[0], median_of(old_warm)[0]
+        for key in ("cached_shown", "quiet", "cpu", "peak_rss"):
+            if key in w_new and key in w_old:
+                out.append(figure(f"dashboard_warm_{key}_ratio", w_new[key] / w_old[key], "x",
+                                  None, note=f"after / before ({baseline_rev}), warm, medians"))
     return out
 
 
@@ -421,9 +450,12 @@ def main() -> int:
     parser.add_argument("--timeline", action="store_true",
                         help="print RSS and CPU every second while loading")
     parser.add_argument("--no-warm", action="store_true",
-                        help="skip the second (warm) start")
+                        help="skip the warm starts")
+    parser.add_argument("--warm-starts", type=int, default=WARM_STARTS,
+                        help="warm starts per tree, the trees in turn (medians reported)")
     args = parser.parse_args()
-    results = run(args.certs, args.baseline_rev, timeline=args.timeline, warm=not args.no_warm)
+    results = run(args.certs, args.baseline_rev, timeline=args.timeline,
+                  warm=not args.no_warm, warm_starts=max(1, args.warm_starts))
     return print_figures(results)
 
 
