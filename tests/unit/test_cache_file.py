@@ -5,6 +5,7 @@ complete rewrites, a file that someone else owns, and a write that fails."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 
 from stm_tui.api import models as m
-from stm_tui.cache.file import CacheFile, Owner
+from stm_tui.cache.file import CacheFile, Loaded, Owner
 from stm_tui.cache.keeper import CacheKeeper
 from stm_tui.store.store import Store
 from tests.unit._certs import b64der, make_cert
@@ -49,17 +50,22 @@ def saved_file(tmp_path: Path) -> CacheFile:
     return file
 
 
-def test_what_is_saved_reads_back_equal_with_unknown_fields_and_nulls(tmp_path: Path) -> None:
-    certs = [cert(1, future_field={"kept": [1, 2]}), cert(2)]
-    kps = [keypair(1, certs[:1]), keypair(2, [])]
+def saved_then_read(tmp_path: Path, collections: Mapping[str, Sequence[m.Resource]]) -> Loaded:
+    """`collections` saved in a file, which is closed, then opened again and read."""
     file = saved_file(tmp_path)
-    file.save("certificates", certs, [], SAVED)
-    file.save("keypairs", kps, [], SAVED)
+    for name, items in collections.items():
+        file.save(name, items, [], SAVED)
     file.close()
-
     again = saved_file(tmp_path)
     loaded = again.load()
     again.close()
+    return loaded
+
+
+def test_what_is_saved_reads_back_equal_with_unknown_fields_and_nulls(tmp_path: Path) -> None:
+    certs = [cert(1, future_field={"kept": [1, 2]}), cert(2)]
+    kps = [keypair(1, certs[:1]), keypair(2, [])]
+    loaded = saved_then_read(tmp_path, {"certificates": certs, "keypairs": kps})
     assert loaded.items["certificates"] == certs
     assert loaded.items["keypairs"] == kps
     assert loaded.saved_at == {"certificates": SAVED, "keypairs": SAVED}
@@ -81,15 +87,8 @@ def test_a_certificate_only_a_keypair_embeds_reads_back_with_the_listed_ones(
     certs = [cert(3), cert(1), cert(2)]
     only_embedded = cert(9, alias="embedded only")
     kps = [keypair(1, [certs[1], only_embedded]), keypair(2, [certs[2]])]
-    file = saved_file(tmp_path)
-    if listed:
-        file.save("certificates", certs, [], SAVED)
-    file.save("keypairs", kps, [], SAVED)
-    file.close()
-
-    again = saved_file(tmp_path)
-    loaded = again.load()
-    again.close()
+    saved: dict[str, Sequence[m.Resource]] = {"certificates": certs} if listed else {}
+    loaded = saved_then_read(tmp_path, {**saved, "keypairs": kps})
     assert loaded.items["keypairs"] == kps
     if listed:
         assert loaded.items["certificates"] == certs  # in the order they were written
