@@ -1,15 +1,16 @@
 """Benchmark: memory and load time of the whole dashboard on 100,000 certificates.
 
     python bench/dashboard_scale_bench.py [--certs N] [--baseline-rev REV] [--no-warm]
+                                           [--warm-starts N] [--timeline]
 
 A real `stm-tui` process on a pseudo-terminal (120x40) against `stm-tui emulator` (its own
 process, activity off) seeded with `scale:N`. The dashboard's RSS and CPU are sampled every
 0.25 s from start until the process falls quiet, then for a few seconds more. Quiet is the
 moment from which it used under 10% of a core for 4 s, once the Overview showed data from
-the store (`QUIET_FROM`; at the latest from 4 s on). Reports the peak RSS, the settled RSS
-and the time from start to quiet. While a cold start loads, `4` and `1` (Releases, Overview)
-are pressed 30 times in turn: the time from each press to that area's table on the terminal
-is the key-to-frame figure.
+the store (`CACHED_MARK` or `UPDATED_MARK`; at the latest from `QUIET_LATEST` on). Reports
+the peak RSS, the settled RSS and the time from start to quiet. While a cold start loads,
+`4` and `1` (Releases, Overview) are pressed 30 times in turn: the time from each press to
+that area's table on the terminal is the key-to-frame figure.
 `--baseline-rev` measures that git revision of `stm_tui` too
 (extracted with `git archive`, run with `PYTHONPATH`) in the same run, next to this tree.
 
@@ -132,6 +133,7 @@ class KeyProbe:
         self.latencies: list[float] = []  # seconds
         self.pending: tuple[float, str] | None = None
         self.next_at = 0.0
+        self._first_frame = Marks(app, ("Urgency",))
 
     def _answered(self, since: float, marker: str) -> float | None:
         text = ""
@@ -154,7 +156,7 @@ class KeyProbe:
             self.pending = None
             self.next_at = now + PROBE_EVERY
         elif (len(self.latencies) < PROBE_PRESSES and now >= self.next_at
-              and first_seen(self.app, "Urgency") is not None):
+              and self._first_frame.first() is not None):
             key, marker = PROBE_KEYS[len(self.latencies) % len(PROBE_KEYS)]
             self.pending = (time.perf_counter(), marker)
             self.app.send(key)
@@ -202,16 +204,6 @@ class Marks:
         return min(self.found.values()) if self.found else None
 
 
-def first_seen(app: PtyApp, text: str) -> float | None:
-    """Seconds from start until `text` was first on the terminal, if it was."""
-    seen = ""
-    for stamp, data in list(app.chunks):
-        seen = (seen + screen_text(data))[-4096:]
-        if text in seen:
-            return stamp - app.started
-    return None
-
-
 def measure(argv: list[str], env: dict[str, str], period: float = 0.25,
             areas: bool = True, keys: bool = True) -> Measured:
     app = PtyApp(argv, env=env)
@@ -256,7 +248,8 @@ def measure(argv: list[str], env: dict[str, str], period: float = 0.25,
             figures["key_p95_ms"] = percentile(probe.latencies, 95) * 1000
             figures["key_max_ms"] = max(probe.latencies) * 1000
             figures["key_presses"] = float(len(probe.latencies))
-        cached = first_seen(app, CACHED_MARK)
+        marks.first()  # what came since the last sample
+        cached = marks.found.get(CACHED_MARK)
         if cached is not None:
             figures["cached_shown"] = cached
         # Then open the two big lists: the rows of 100,000 certificates and 50,000 keypairs.
@@ -402,9 +395,9 @@ def run(certs: int = 100_000, baseline_rev: str | None = None,
                           baseline=base(f"{name}_rss"),
                           note=f"RSS once the {name} list is open too"
                                + (" (every list built)" if last else "")))
+    w, spread = median_of(new_warm)
+    ow = median_of(old_warm)[0] if old_warm else None
     if new_warm:
-        w, spread = median_of(new_warm)
-        ow = median_of(old_warm)[0] if old_warm else None
         starts = (f"median of {len(new_warm)} starts"
                   + (", the two trees in turn" if old_warm else ""))
 
@@ -433,11 +426,10 @@ def run(certs: int = 100_000, baseline_rev: str | None = None,
         for key in ("peak_rss", "settled_rss", "quiet", "cpu", *(f"{n}_rss" for _k, n in AREAS)):
             out.append(figure(f"dashboard_{key}_ratio", after[key] / before[key], "x", None,
                               note=f"after / before ({baseline_rev}), cold, one start each"))
-    if new_warm and old_warm:
-        w_new, w_old = median_of(new_warm)[0], median_of(old_warm)[0]
+    if new_warm and ow:
         for key in ("cached_shown", "quiet", "cpu", "peak_rss"):
-            if key in w_new and key in w_old:
-                out.append(figure(f"dashboard_warm_{key}_ratio", w_new[key] / w_old[key], "x",
+            if key in w and key in ow:
+                out.append(figure(f"dashboard_warm_{key}_ratio", w[key] / ow[key], "x",
                                   None, note=f"after / before ({baseline_rev}), warm, medians"))
     return out
 
