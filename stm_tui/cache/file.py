@@ -256,10 +256,11 @@ class CacheFile:
                 if refs != "-":
                     used.update(refs.split(",") if refs else ())
             if name == "certificates":
-                # In the order they were built, which is the file's: every later pass over
-                # the store (rows, triage, diffs) then walks memory in order. In id order,
-                # each model lay elsewhere than the one before, and building the 100,000
-                # rows took 15-25% longer.
+                # In the order they were built, which is the file's: a pass over the list
+                # then walks memory in order (100,000 certificate rows built from it in
+                # 0.95 s standalone, 1.31 s in id order). The store takes a complete listing
+                # in set order, though, so the dashboard does not get this: keeping the
+                # store in listing order too made no difference end to end (README).
                 built = {key: n for n, key in enumerate(decoder.cert_keys)}
                 position = [built[key] for key in keys]
                 items = [items[i] for i in sorted(range(len(items)), key=position.__getitem__)]
